@@ -1,0 +1,221 @@
+"""The `watcher` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from datetime import datetime, timezone
+
+from . import __version__
+from .config import ConfigError, config_path, load
+
+log = logging.getLogger("watcher")
+
+DESCRIPTION = """\
+Watch the Tweede Kamer and officielebekendmakingen for new and revised documents and alert the
+people who follow a topic, a member, a party or a dossier, on Telegram (or on stdout).
+
+Everything is set in sources.yaml: which sources to poll, and who follows what.
+"""
+
+EPILOG = """\
+examples:
+  watcher check                     is sources.yaml right? (exit 2 names each problem's line)
+  watcher run --once                one poll cycle, for cron
+  watcher run                       poll every poll_interval until SIGTERM or Ctrl-C
+  watcher status                    per source: last success, cursor, documents, alerts waiting
+  watcher -c /etc/watcher.yaml run  another config (or set WATCHER_CONFIG)
+
+Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
+"""
+
+
+def _common(top: bool) -> argparse.ArgumentParser:
+    # The options work before and after the command (`watcher -c x check`, `watcher check -c x`);
+    # after it they must not reset what was given before it, hence SUPPRESS there.
+    common = argparse.ArgumentParser(add_help=False)
+    default = {} if top else {"default": argparse.SUPPRESS}
+    common.add_argument("-c", "--config", metavar="PATH",
+                        help="the sources.yaml to use (default: ./sources.yaml, or $WATCHER_CONFIG)", **default)
+    common.add_argument("-v", "--verbose", action="store_true", help="log more (every request and record)",
+                        **default)
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(top=False)
+    parser = argparse.ArgumentParser(prog="watcher", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     parents=[_common(top=True)])
+    parser.add_argument("--version", action="version", version=f"watcher {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="poll the sources and send alerts",
+                         description="Poll every source, store what changed, match the watchlists and send "
+                                     "alerts. Without --once, repeat every poll_interval; SIGTERM or Ctrl-C "
+                                     "finishes the work in flight, saves the state and exits 0.")
+    run.add_argument("--once", action="store_true", help="run one cycle and exit (for cron)")
+
+    sub.add_parser("check", parents=[common], help="validate sources.yaml",
+                   description="Check sources.yaml: exit 0 with a summary, or 2 with every problem as "
+                               "FILE:LINE: key: message.")
+    sub.add_parser("status", parents=[common], help="show each source's health; exit 1 if one is stale",
+                   description="Per source: the last successful cycle, the cursor, documents stored, and "
+                               "alerts waiting. Exits 1 when a source has not succeeded for longer than its "
+                               "stale_after (default 24h): use it as a HEALTHCHECK or a cron sanity check.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    _setup_logging(args.verbose)
+    path = config_path(args.config)
+    try:
+        config = load(path)
+    except FileNotFoundError:
+        print(f"watcher: no config at {path}: pass -c PATH, set WATCHER_CONFIG, or run where sources.yaml is",
+              file=sys.stderr)
+        return 2
+    except ConfigError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        print(f"watcher: {len(e.problems)} problem(s) in {path}; nothing was run", file=sys.stderr)
+        return 2
+    _hide_secret(config.telegram.token())
+    if args.command == "check":
+        return _check(config)
+    if args.command == "status":
+        from .status import status
+        return status(config, sys.stdout)
+    if args.command == "run":
+        return _run(config, once=args.once)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _check(config) -> int:
+    sources = len(config.sources)
+    subscribers = len(config.subscribers)
+    print(f"{config.path}: OK: {sources} source{'s' * (sources != 1)}, "
+          f"{subscribers} subscriber{'s' * (subscribers != 1)}")
+    return 0
+
+
+def _run(config, once: bool) -> int:
+    from .store import StateLock, StateLocked, StoreError, open_store
+
+    try:
+        lock = StateLock(config.state_dir).acquire()
+    except StateLocked as e:
+        print(f"watcher: {e}", file=sys.stderr)
+        return 1
+    try:
+        store = open_store(config.state_dir)
+    except StoreError as e:
+        lock.release()
+        print(f"watcher: {e}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(_loop(config, store, once))
+    finally:
+        store.close()
+        lock.release()
+
+
+async def _loop(config, store, once: bool) -> int:
+    from .cycle import Watcher
+    from .deliver import Deliverer
+    from .http import HTTP
+    from .notify import Console, Telegram
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    token = config.telegram.token()
+    telegram = Telegram(token, config.telegram.api_url) if token else None
+    if telegram is None:
+        log.info("no Telegram token in $%s: alerts go to stdout", config.telegram.token_env)
+    deliverer = Deliverer(config, Console(), telegram)
+    http = HTTP(config.http)
+    watcher = Watcher(config, store, http, deliverer, should_stop=stop.is_set)
+    mtime = _mtime(config.path)
+    try:
+        while True:
+            report = await watcher.cycle()
+            if once or stop.is_set():
+                return 0 if report.ok else 1
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=config.poll_interval)
+            except asyncio.TimeoutError:
+                pass
+            if stop.is_set():
+                return 0
+            if _mtime(config.path) != mtime:
+                mtime = _mtime(config.path)
+                config = _reload(config, watcher)
+    finally:
+        store.flush()
+        await http.aclose()
+        await deliverer.close()
+
+
+def _reload(config, watcher):
+    """Take edited watchlists without a restart; on a broken file keep the last good rules."""
+    try:
+        fresh = load(config.path)
+    except (ConfigError, OSError) as e:
+        log.error("%s changed but is not valid; keeping the last good rules:\n%s", config.path, e)
+        return config
+    watcher.reload(fresh)
+    log.info("%s reloaded: %d subscribers", config.path, len(fresh.subscribers))
+    return fresh
+
+
+def _mtime(path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+class _Redact(logging.Filter):
+    def __init__(self, secret: str):
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "<token>"), ()
+        return True
+
+
+def _hide_secret(secret: str | None) -> None:
+    if secret:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(secret))
+
+
+class _UTCFormatter(logging.Formatter):
+    def formatTime(self, record, datefmt=None):  # noqa: N802 (logging's name)
+        return datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_UTCFormatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for noisy in ("httpx", "httpcore", "telegram", "hpack", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose and noisy == "httpx" else logging.WARNING)

@@ -1,0 +1,139 @@
+"""Comparing a record with what the store holds: new, revised, metadata-only, unchanged or deleted.
+
+Only a changed normalised text is a revision. A rise in version number, a new upstream stamp or a
+mass re-send with the same file is not; where version and file length are unchanged the file is not
+even downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from .extract import ExtractError
+from .http import FetchError
+from .model import (DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, Record, StoredDocument, Version)
+from .store import Store
+
+log = logging.getLogger("watcher.compare")
+
+# A document never seen before, dated this long before a source's start, is old news re-sent by
+# upstream, not something new to tell anyone about.
+BACKLOG_MARGIN = timedelta(days=30)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _older_than(record: Record, moment: datetime | None) -> bool:
+    if moment is None or not record.meta.datum:
+        return False
+    try:
+        when = datetime.fromisoformat(record.meta.datum.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when < moment
+
+
+async def apply(record: Record, store: Store, backlog_before: datetime | None = None) -> Change:
+    """Fold one record into the store and say what kind of change it was.
+
+    `backlog_before`: a document we have never seen, dated before this, is upstream re-sending old
+    news (the 2024-02-19 data fix re-sent ~25,800): it is stored as known, without download or alert.
+    """
+    stored = store.document(record.key)
+    if stored is None and (known := store.find_alias(record.key)):
+        stored = store.document(known)  # a tombstone names only the upstream id
+
+    if record.deleted:
+        if stored is None or stored.deleted:
+            return Change(UNCHANGED, record, stored or _fresh(record))
+        stored.deleted, stored.stamp = True, record.stamp
+        store.put_document(stored)
+        return Change(DELETED, record, stored)
+
+    if stored is not None and record.stamp and stored.stamp == record.stamp and not stored.text_pending \
+            and not stored.deleted:
+        return Change(UNCHANGED, record, stored)  # read again through the overlap window
+
+    if stored is None and _older_than(record, backlog_before):
+        stored = _fresh(record)
+        stored.versions.append(Version(record.version, "", record.fingerprint, _now()))
+        store.put_document(stored)
+        log.debug("%s %s: known from before the start, stored without alert", record.source, record.key)
+        return Change(UNCHANGED, record, stored)
+
+    meta_changed = stored is not None and stored.meta != record.meta
+    current = stored.current if stored else None
+    if (current and record.fingerprint and current.fingerprint == record.fingerprint
+            and not stored.text_pending):
+        return _same_text(record, store, stored, meta_changed)
+
+    try:
+        doc = await record.fetch() if record.fetch else None
+    except (FetchError, ExtractError) as e:
+        doc = None
+        log.warning("%s %s: text not available (%s); retried next cycle", record.source, record.key, e)
+    if doc is None:
+        first = stored is None
+        stored = stored or _fresh(record)
+        _take(stored, record)
+        stored.text_pending = True
+        if not stored.versions:
+            stored.versions.append(Version(record.version, "", record.fingerprint, _now()))
+        store.put_document(stored)
+        # A new document is reported on its metadata; its text follows when it can be had.
+        return Change(NEW if first else (METADATA if meta_changed else UNCHANGED), record, stored,
+                      newly_matchable=not first)
+
+    content_hash = store.put_text(doc)
+    if stored is None:
+        stored = _fresh(record)
+        stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now()))
+        store.put_document(stored)
+        return Change(NEW, record, stored, new=doc)
+
+    old_hash = current.hash if current else ""
+    if old_hash == content_hash:
+        current.fingerprint, current.version = record.fingerprint, record.version
+        stored.text_pending = False
+        return _same_text(record, store, stored, meta_changed)
+
+    was_pending = stored.text_pending
+    old_version = current.version if current else ""
+    _take(stored, record)
+    stored.text_pending = False
+    if current and not current.hash:
+        stored.versions[-1] = Version(record.version, content_hash, record.fingerprint, _now())
+    else:
+        stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now()))
+    store.put_document(stored)
+    if was_pending:
+        # The text we could not fetch before: the document is still "new" to whoever it concerns.
+        return Change(NEW, record, stored, new=doc)
+    return Change(REVISED, record, stored, old=store.text(old_hash) if old_hash else None, new=doc,
+                  old_version=old_version)
+
+
+def _same_text(record, store, stored, meta_changed) -> Change:
+    current = stored.current
+    if current and record.version:
+        current.version = record.version
+    if current and record.fingerprint:
+        current.fingerprint = record.fingerprint
+    _take(stored, record)
+    store.put_document(stored)
+    kind = METADATA if meta_changed else UNCHANGED
+    return Change(kind, record, stored, new=store.text(current.hash) if kind == METADATA and current else None,
+                  newly_matchable=meta_changed)
+
+
+def _take(stored: StoredDocument, record: Record) -> None:
+    stored.meta, stored.stamp, stored.deleted = record.meta, record.stamp, False
+
+
+def _fresh(record: Record) -> StoredDocument:
+    return StoredDocument(key=record.key, source=record.source, meta=record.meta, stamp=record.stamp)

@@ -1,0 +1,355 @@
+"""sources.yaml: reading it, checking every key, and the plain objects the rest of the code uses.
+
+The key names are a contract (scripts outside the project write these files), so they only ever
+grow. Unknown keys are errors: a typo must not silently switch a watchlist off.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import yamlfile
+from .yamlfile import Problem, dotted
+
+DEFAULT_CONFIG = "sources.yaml"
+DEFAULT_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DEFAULT_API_URL = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """Every problem found in one file, each naming its line and key."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class HTTPSettings:
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 2.0  # seconds before the first retry; doubles each time
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token_env: str = DEFAULT_TOKEN_ENV
+    api_url: str = DEFAULT_API_URL
+    allow: tuple[int, ...] | str = ()  # chat ids, or "open"
+    admins: tuple[int, ...] = ()
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) or None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    url: str
+    since: str = "now"  # "now" or an ISO date/time
+    stale_after: float = 24 * 3600.0
+    options: dict = field(default_factory=dict)  # keys of the source's kind, already checked
+
+    def since_datetime(self) -> datetime | None:
+        if self.since == "now":
+            return None
+        return parse_since(self.since)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    telegram: int | None = None
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()
+    dossiers: tuple[str, ...] = ()
+    digest: str = "instant"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    state_dir: Path
+    poll_interval: float = 300.0
+    telegram: TelegramSettings = TelegramSettings()
+    http: HTTPSettings = HTTPSettings()
+    sources: tuple[SourceConfig, ...] = ()
+    subscribers: tuple[Subscriber, ...] = ()
+
+
+# ---------------------------------------------------------------- values
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(value) -> float:
+    """'90s', '5m', '1h', '2d' or a bare number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 90s, 5m or 1h")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ValueError(f"{value!r} is not a duration: write 90s, 5m, 1h or 2d")
+        seconds = float(m.group(1)) * _UNIT[m.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be more than zero")
+    return seconds
+
+
+def parse_since(value: str) -> datetime:
+    text = str(value).strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is neither 'now' nor an ISO date like 2024-01-01") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------- checking
+
+
+class _Checker:
+    def __init__(self, located: yamlfile.Located):
+        self.located = located
+        self.problems: list[Problem] = []
+
+    def problem(self, path, message: str) -> None:
+        self.problems.append(Problem(self.located.file, self.located.line(path), dotted(path), message))
+
+    def mapping(self, path, value, allowed, required=()) -> dict:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            self.problem(path, f"expected a mapping of keys, got {_kind(value)}")
+            return {}
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, list(allowed), n=1)
+                extra = f" (did you mean '{hint[0]}'?)" if hint else f"; known keys: {', '.join(sorted(allowed))}"
+                self.problem(path + (key,), f"unknown key{extra}")
+        for key in required:
+            if value.get(key) in (None, ""):
+                self.problem(path, f"'{key}' is required")
+        return value
+
+    def text(self, path, value, default=None) -> str | None:
+        if value is None:
+            return default
+        if isinstance(value, (dict, list)) or isinstance(value, bool):
+            self.problem(path, f"expected text, got {_kind(value)}")
+            return default
+        return str(value)
+
+    def texts(self, path, value) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, (str, int)):
+            value = [value]
+        if not isinstance(value, list):
+            self.problem(path, f"expected a list, got {_kind(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
+                self.problem(path + (i,), f"expected text, got {_kind(item)}")
+            else:
+                out.append(str(item))
+        return tuple(out)
+
+    def convert(self, path, value, parse, default):
+        if value is None:
+            return default
+        try:
+            return parse(value)
+        except ValueError as e:
+            self.problem(path, str(e))
+            return default
+
+    def chat_id(self, path, value) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not re.fullmatch(r"-?\d+", str(value).strip()):
+            self.problem(path, f"expected a numeric Telegram chat id, got {value!r}")
+            return None
+        return int(str(value).strip())
+
+
+def _kind(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", type(None): "nothing"}.get(
+        type(value), type(value).__name__)
+
+
+TOP_KEYS = {"state_dir", "poll_interval", "telegram", "http", "sources", "subscribers"}
+TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins"}
+HTTP_KEYS = {"timeout", "retries", "backoff"}
+SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after"}
+SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest"}
+DIGESTS = ("instant", "hourly", "daily")
+
+
+def config_path(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("WATCHER_CONFIG") or DEFAULT_CONFIG)
+
+
+def load(path: str | os.PathLike) -> Config:
+    """Read and check a sources.yaml. Raises ConfigError listing every problem, or OSError."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Config:
+    try:
+        located = yamlfile.load(text, str(path))
+    except yamlfile.YAMLSyntaxError as e:
+        raise ConfigError([e.problem]) from None
+    check = _Checker(located)
+    top = check.mapping((), located.data, TOP_KEYS)
+
+    state_dir = _state_dir(check, path, top.get("state_dir"))
+    poll_interval = check.convert(("poll_interval",), top.get("poll_interval"), parse_duration, 300.0)
+    telegram = _telegram(check, top.get("telegram"))
+    http = _http(check, top.get("http"))
+    sources = _sources(check, top.get("sources"))
+    subscribers = _subscribers(check, top.get("subscribers"))
+
+    if check.problems:
+        raise ConfigError(sorted(check.problems, key=lambda p: p.line))
+    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, telegram=telegram,
+                  http=http, sources=tuple(sources), subscribers=tuple(subscribers))
+
+
+def _state_dir(check: _Checker, path: Path, value) -> Path:
+    # The environment wins, so a container can point the bundled file at its /state volume.
+    # A relative path is taken from the config file's folder, so cron's working directory
+    # does not matter.
+    if os.environ.get("WATCHER_STATE"):
+        return Path(os.environ["WATCHER_STATE"])
+    raw = check.text(("state_dir",), value, "state")
+    state = Path(raw)
+    return state if state.is_absolute() else path.parent / state
+
+
+def _telegram(check: _Checker, value) -> TelegramSettings:
+    path = ("telegram",)
+    raw = check.mapping(path, value, TELEGRAM_KEYS)
+    token_env = check.text(path + ("token_env",), raw.get("token_env"), DEFAULT_TOKEN_ENV)
+    if token_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token_env):
+        check.problem(path + ("token_env",), "name an environment variable (the token itself never lives in this file)")
+    api_url = check.text(path + ("api_url",), raw.get("api_url"), DEFAULT_API_URL).rstrip("/")
+    if not re.match(r"^https?://", api_url):
+        check.problem(path + ("api_url",), "expected an http(s) URL")
+    allow_raw = raw.get("allow")
+    if allow_raw == "open":
+        allow: tuple[int, ...] | str = "open"
+    else:
+        items = allow_raw if isinstance(allow_raw, list) else ([] if allow_raw is None else [allow_raw])
+        allow = tuple(c for i, item in enumerate(items)
+                      if (c := check.chat_id(path + ("allow", i), item)) is not None)
+    admins_raw = raw.get("admins") or []
+    admins_raw = admins_raw if isinstance(admins_raw, list) else [admins_raw]
+    admins = tuple(c for i, item in enumerate(admins_raw)
+                   if (c := check.chat_id(path + ("admins", i), item)) is not None)
+    return TelegramSettings(token_env=token_env, api_url=api_url, allow=allow, admins=admins)
+
+
+def _http(check: _Checker, value) -> HTTPSettings:
+    path = ("http",)
+    raw = check.mapping(path, value, HTTP_KEYS)
+    retries = raw.get("retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        check.problem(path + ("retries",), "expected a whole number, 0 or more")
+        retries = 3
+    return HTTPSettings(
+        timeout=check.convert(path + ("timeout",), raw.get("timeout"), parse_duration, 30.0),
+        retries=retries,
+        backoff=check.convert(path + ("backoff",), raw.get("backoff"), parse_duration, 2.0),
+    )
+
+
+def _sources(check: _Checker, value) -> list[SourceConfig]:
+    from .sources import KINDS  # the kinds define their own keys
+
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        check.problem(("sources",), f"expected a list of sources, got {_kind(value)}")
+        return []
+    out, names = [], set()
+    for i, raw in enumerate(value):
+        path = ("sources", i)
+        if not isinstance(raw, dict):
+            check.problem(path, f"expected a mapping with name, kind and url, got {_kind(raw)}")
+            continue
+        kind = check.text(path + ("kind",), raw.get("kind"))
+        kind_cls = KINDS.get(kind) if kind else None
+        if kind and not kind_cls:
+            hint = difflib.get_close_matches(kind, list(KINDS), n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            check.problem(path + ("kind",), f"unknown kind '{kind}'{extra}; known kinds: {', '.join(sorted(KINDS))}")
+        own_keys = set(kind_cls.options) if kind_cls else set()
+        check.mapping(path, raw, SOURCE_KEYS | own_keys, required=("name", "kind"))
+        name = check.text(path + ("name",), raw.get("name"), "")
+        if name and name in names:
+            check.problem(path + ("name",), f"two sources are called '{name}': names key the state, make them unique")
+        names.add(name)
+        url = check.text(path + ("url",), raw.get("url"), kind_cls.default_url if kind_cls else "")
+        if kind_cls and (not url or not re.match(r"^https?://", url)):
+            check.problem(path + ("url",), "expected an http(s) URL")
+        since = check.text(path + ("since",), raw.get("since"), "now")
+        if since != "now":
+            check.convert(path + ("since",), since, parse_since, None)
+        stale_after = check.convert(path + ("stale_after",), raw.get("stale_after"), parse_duration, 86400.0)
+        options = {}
+        if kind_cls:
+            for key, parse_option in kind_cls.options.items():
+                if key in raw:
+                    options[key] = check.convert(path + (key,), raw[key], parse_option, None)
+        out.append(SourceConfig(name=name, kind=kind or "", url=url or "", since=since,
+                                stale_after=stale_after, options=options))
+    return out
+
+
+def _subscribers(check: _Checker, value) -> list[Subscriber]:
+    from . import match  # keyword syntax belongs to the matcher
+
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        check.problem(("subscribers",), f"expected a list of subscribers, got {_kind(value)}")
+        return []
+    out, names = [], set()
+    for i, raw in enumerate(value):
+        path = ("subscribers", i)
+        if not isinstance(raw, dict):
+            check.problem(path, f"expected a mapping with a name and rules, got {_kind(raw)}")
+            continue
+        check.mapping(path, raw, SUBSCRIBER_KEYS, required=("name",))
+        name = check.text(path + ("name",), raw.get("name"), "")
+        if name and name in names:
+            check.problem(path + ("name",), f"two subscribers are called '{name}'")
+        names.add(name)
+        rules = {}
+        for key in ("keywords", "exclude", "members", "parties", "dossiers"):
+            rules[key] = check.texts(path + (key,), raw.get(key))
+            for j, rule in enumerate(rules[key]):
+                error = match.rule_problem(key, rule)
+                if error:
+                    check.problem(path + (key, j), error)
+        digest = check.text(path + ("digest",), raw.get("digest"), "instant")
+        if digest not in DIGESTS:
+            check.problem(path + ("digest",), f"expected one of {', '.join(DIGESTS)}")
+        out.append(Subscriber(name=name, telegram=check.chat_id(path + ("telegram",), raw.get("telegram")),
+                              digest=digest, **rules))
+    return out

@@ -1,0 +1,229 @@
+"""One poll cycle: every source -> compare with the store -> match -> outbox -> deliver -> flush.
+
+A source that fails is logged and retried next cycle without stopping the others; its cursor moves
+only past pages that were fully processed. Alerts are persisted in the outbox (flushed together with
+the documents that caused them) before any is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from . import alert as alerts
+from . import compare
+from .config import Config
+from .deliver import Deliverer
+from .diff import changed_text, diff
+from .extract import Extractor
+from .http import HTTP, FetchError
+from .match import Hit, Matcher
+from .model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change
+from .sources import KINDS, Source
+from .store import Store
+
+log = logging.getLogger("watcher")
+
+FLUSH_EVERY_PAGES = 20  # a long backfill is made durable as it goes, not only at its end
+
+
+@dataclass
+class SourceReport:
+    name: str
+    ok: bool = True
+    error: str = ""
+    records: int = 0
+    changes: dict = field(default_factory=dict)
+    alerts: int = 0
+    baseline: bool = False
+
+
+@dataclass
+class CycleReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    delivered: int = 0
+    undelivered: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.sources)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Watcher:
+    """What lives from one cycle to the next: config, store, HTTP client, sources, channels."""
+
+    def __init__(self, config: Config, store: Store, http: HTTP, deliverer: Deliverer,
+                 clock: Callable[[], datetime] = utcnow, progress: bool | None = None,
+                 should_stop: Callable[[], bool] = lambda: False):
+        self.config = config
+        self.store = store
+        self.http = http
+        self.deliverer = deliverer
+        self.clock = clock
+        self.matcher = Matcher(config.subscribers)
+        extractor = Extractor()
+        self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        # Asked between pages: a stop request ends a long backfill at a page boundary, with the cursor
+        # right behind what was done.
+        self.should_stop = should_stop
+
+    def reload(self, config: Config) -> None:
+        """Take new rules; sources keep their state (a changed source list needs a restart)."""
+        self.config = config
+        self.matcher = Matcher(config.subscribers)
+        self.deliverer.config = config
+
+    async def cycle(self) -> CycleReport:
+        report = CycleReport()
+        for source in self.sources:
+            if self.should_stop():
+                break
+            report.sources.append(await self._poll(source))
+            self.store.flush()
+        report.delivered, report.undelivered = await self.deliverer.deliver(self.store)
+        self.store.flush()
+        return report
+
+    # ------------------------------------------------------------------ one source
+    async def _poll(self, source: Source) -> SourceReport:
+        report = SourceReport(source.name)
+        health = self.store.health(source.name)
+        started = self.clock()
+        health["last_attempt"] = started.isoformat(timespec="seconds")
+        cursor = self.store.cursor(source.name)
+        try:
+            if cursor is None:
+                since = source.config.since_datetime()
+                cursor = source.start(since or started)
+                if since is None:
+                    # A new install starts now and alerts nothing from the backlog.
+                    self.store.set_cursor(source.name, cursor)
+                    report.baseline = True
+                    log.info("%s: first run, starting from now (%s)", source.name, cursor)
+                    self._succeeded(source, health, started)
+                    return report
+                log.info("%s: first run, backfilling since %s", source.name, since.date())
+            backlog_before = _parse(cursor.get("start"))
+            pages = 0
+            async for page in source.poll(cursor):
+                for record in page.records:
+                    change = await compare.apply(record, self.store, backlog_before)
+                    report.records += 1
+                    report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+                    report.alerts += self._alert(change)
+                self.store.set_cursor(source.name, page.cursor)
+                pages += 1
+                self._show_progress(source.name, report.records, page.total)
+                if pages % FLUSH_EVERY_PAGES == 0:
+                    self.store.flush()
+                if self.should_stop():
+                    log.info("%s: stopping after %d records; the next run goes on from here", source.name,
+                             report.records)
+                    break
+            await self._retry_texts(source, report, backlog_before)
+        except (FetchError, ValueError, KeyError, TypeError) as e:
+            # ValueError/KeyError/TypeError: a page that is not what the API promised. The cursor stays
+            # after the last page that was processed whole.
+            report.ok, report.error = False, f"{type(e).__name__}: {e}" if not isinstance(e, FetchError) else str(e)
+            health["last_error"] = report.error
+            health["failures"] = health.get("failures", 0) + 1
+            self.store.set_health(source.name, health)
+            log.error("%s: cycle failed, will retry next cycle: %s", source.name, report.error)
+            return report
+        finally:
+            self._end_progress()
+        self._succeeded(source, health, started, report)
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(report.changes.items()) if k != UNCHANGED)
+        log.info("%s: %d records%s, %d alerts", source.name, report.records,
+                 f" ({summary})" if summary else "", report.alerts)
+        return report
+
+    def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport | None = None):
+        health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="")
+        if report and any(k != UNCHANGED for k in report.changes):
+            health["last_change"] = started.isoformat(timespec="seconds")
+        self.store.set_health(source.name, health)
+
+    async def _retry_texts(self, source: Source, report: SourceReport, backlog_before) -> None:
+        for stored in self.store.pending_texts(source.name):
+            record = await source.refetch(stored)
+            if record is None:
+                continue
+            change = await compare.apply(record, self.store, backlog_before)
+            report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+            report.alerts += self._alert(change)
+
+    # ------------------------------------------------------------------ alerts
+    def _alert(self, change: Change) -> int:
+        """Match a change and put what it owes each subscriber in the outbox. Returns alerts added."""
+        if change.kind == UNCHANGED:
+            return 0
+        stored = change.stored
+        hits: list[Hit]
+        summary: list[str] = []
+        if change.kind == DELETED:
+            # Only those who heard about the document hear that it is gone.
+            hits = [Hit(name, reasons=["you had an alert about this document"]) for name in stored.alerted]
+        else:
+            new = change.new
+            text = new.text if new else ""
+            changed = None
+            if change.kind == REVISED:
+                block_changes = diff(change.old, new)
+                summary = [c.summary() for c in block_changes]
+                changed = changed_text(block_changes)
+            askers = (new.metadata.get("askers") if new else None) or []
+            hits = self.matcher.match(text, stored.meta, askers, changed=changed)
+            if change.kind == METADATA:
+                # Metadata alone alerts only who it makes match for the first time (a member added
+                # as medeindiener).
+                hits = [h for h in hits if h.subscriber not in stored.alerted]
+        added = 0
+        for hit in hits:
+            effective = change if change.kind != METADATA else Change(NEW, change.record, stored, new=change.new)
+            if self.store.enqueue(alerts.build(effective, hit, summary)):
+                added += 1
+                log.info("%s %s: %s alert for %s (%s)", change.record.source, stored.key, effective.kind,
+                         hit.subscriber, "; ".join(hit.reasons))
+            if hit.subscriber not in stored.alerted:
+                stored.alerted.append(hit.subscriber)
+        if hits:
+            self.store.put_document(stored)
+        return added
+
+    # ------------------------------------------------------------------ progress
+    def _show_progress(self, name: str, done: int, total: int | None) -> None:
+        if not self.progress:
+            return
+        if total:
+            width = 30
+            filled = int(width * min(done, total) / total)
+            sys.stderr.write(f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        else:
+            sys.stderr.write(f"\r{name}: {done} records")
+        sys.stderr.flush()
+        self._progress_shown = True
+
+    def _end_progress(self) -> None:
+        if getattr(self, "_progress_shown", False):
+            sys.stderr.write("\n")
+            self._progress_shown = False
+
+
+def _parse(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

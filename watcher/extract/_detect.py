@@ -1,0 +1,36 @@
+"""Which format a file is in: magic bytes first (upstream content types are often wrong or
+generic), then the content type, then the name."""
+
+from __future__ import annotations
+
+import zipfile
+import io
+
+
+def detect(data: bytes, content_type: str = "", name: str = "") -> str:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    name = (name or "").lower()
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return "unknown"
+        if "word/document.xml" in names:
+            return "docx"
+        if "content.xml" in names:
+            return "odt"
+        return "zip"
+    lowered = head[:300].lower()
+    if b"<!doctype html" in lowered or b"<html" in lowered or ctype in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if head.startswith(b"<?xml") or lowered.startswith(b"<") or ctype.endswith("xml") or name.endswith(".xml"):
+        # A file with junk before "<?xml" (seen in KOOP copies) is still XML.
+        return "xml" if b"<?xml" in data[:2048] or ctype.endswith("xml") or head.startswith(b"<") else "text"
+    if ctype.startswith("text/") or name.endswith((".txt", ".md")) or not ctype:
+        return "text"
+    return "unknown"

@@ -1,0 +1,29 @@
+"""Parsing XML that may be hostile: no entity expansion, no DTDs, no network, bounded size."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ._errors import ExtractError
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+
+
+def parse(data: bytes) -> etree._Element:
+    start = data.find(b"<?xml")
+    if start > 0:
+        data = data[start:]  # junk or a mis-decoded BOM before the declaration (seen in KOOP copies)
+    if _ENTITY_DECL.search(data[:65536]):
+        raise ExtractError("the XML declares entities (a billion-laughs or external-entity risk): refused")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True, recover=False)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        raise ExtractError(f"the XML is not well-formed ({e})") from None
+
+
+def local(tag) -> str:
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""

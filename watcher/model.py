@@ -1,0 +1,177 @@
+"""The plain data that passes between the stages of a cycle.
+
+source -> Record -> extract -> Document -> store/compare -> Change -> match -> Alert -> notify
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Awaitable, Callable
+
+
+@dataclass
+class Actor:
+    name: str
+    role: str = ""  # Indiener, Medeindiener, Gericht aan, Voortouwcommissie, ... kept as upstream says
+    party: str = ""
+    on: str = "document"  # "document" or "zaak": for Kamervragen the askers sit on the zaak
+
+
+@dataclass
+class Meta:
+    """What a source knows about a document besides its text. Compared to spot metadata-only changes."""
+
+    soort: str = ""
+    titel: str = ""
+    onderwerp: str = ""
+    datum: str = ""
+    vergaderjaar: str = ""
+    zaken: list[dict] = field(default_factory=list)  # [{"nummer": "2022Z11285", "soort": "..."}]
+    dossiers: list[str] = field(default_factory=list)  # ["35207"]
+    actors: list[Actor] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # the same document elsewhere: kst-19637-3384
+    links: dict[str, str] = field(default_factory=dict)  # page, file, ...
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Meta":
+        data = dict(data or {})
+        data["actors"] = [Actor(**a) for a in data.get("actors", [])]
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Block:
+    text: str
+    kind: str = "paragraph"  # heading, paragraph, question, answer, footnote
+    label: str = ""  # "Vraag 3", "Antwoord 2 en 3", "17"
+
+
+@dataclass
+class Document:
+    """Clean text of one version of a document, as ordered blocks, plus what the text itself states."""
+
+    blocks: list[Block] = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+    def content_hash(self) -> str:
+        return text_hash(self.text)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Document":
+        return cls(blocks=[Block(**b) for b in data.get("blocks", [])], metadata=data.get("metadata", {}))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+Fetch = Callable[[], Awaitable[Document]]
+
+
+@dataclass
+class Record:
+    """One document as a source reports it in a poll: identity, version, metadata and how to get its text."""
+
+    key: str  # 2022D27850, kv-tk-2020Z25656, a feed item's link
+    source: str  # the source's name in sources.yaml
+    version: str = ""  # upstream's version label; a rise alone is not a revision
+    meta: Meta = field(default_factory=Meta)
+    stamp: str = ""  # upstream's change marker (ApiGewijzigdOp, dt.modified): same stamp, nothing new
+    fingerprint: str = ""  # cheap identity of the file (version + length): same, no download needed
+    deleted: bool = False
+    fetch: Fetch | None = None
+    base_key: str = ""  # a revision published under its own id (kst-...-n1) points at its base
+
+
+@dataclass
+class Version:
+    version: str
+    hash: str  # content hash of the normalised text; "" when the text could not be had yet
+    fingerprint: str
+    seen: str  # ISO time we stored it
+
+
+@dataclass
+class StoredDocument:
+    key: str
+    source: str
+    meta: Meta
+    versions: list[Version] = field(default_factory=list)
+    stamp: str = ""
+    deleted: bool = False
+    text_pending: bool = False  # the file could not be fetched: retried next cycle
+    alerted: list[str] = field(default_factory=list)  # subscribers told about it (for deletions)
+
+    @property
+    def current(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["meta"] = self.meta.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StoredDocument":
+        return cls(key=data["key"], source=data["source"], meta=Meta.from_dict(data.get("meta", {})),
+                   versions=[Version(**v) for v in data.get("versions", [])], stamp=data.get("stamp", ""),
+                   deleted=data.get("deleted", False), text_pending=data.get("text_pending", False),
+                   alerted=list(data.get("alerted", [])))
+
+
+NEW, REVISED, METADATA, UNCHANGED, DELETED = "new", "revised", "metadata", "unchanged", "deleted"
+
+
+@dataclass
+class Change:
+    kind: str  # new, revised, metadata, unchanged, deleted
+    record: Record
+    stored: StoredDocument  # the state after the change
+    old: Document | None = None
+    new: Document | None = None
+    old_version: str = ""
+    newly_matchable: bool = False  # metadata-only, but may make a subscriber match for the first time
+
+
+@dataclass
+class Alert:
+    """One message owed to one subscriber about one change. `id` is the idempotency key."""
+
+    id: str
+    subscriber: str
+    document: str
+    kind: str
+    title: str
+    version: str = ""
+    old_version: str = ""
+    soort: str = ""
+    datum: str = ""
+    actors: list[dict] = field(default_factory=list)
+    zaken: list[str] = field(default_factory=list)
+    dossiers: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    snippet: str = ""
+    changes: list[str] = field(default_factory=list)  # "Antwoord 7: ..." for a revision
+    links: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    created: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Alert":
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import AsyncIterator, Callable, ClassVar
+
+from ..config import SourceConfig
+from ..extract import Extractor
+from ..http import HTTP
+from ..model import Record, StoredDocument
+
+
+@dataclass
+class Page:
+    records: list[Record]
+    cursor: dict  # where the next poll starts once these records are processed
+    total: int | None = None  # records the whole poll expects, when upstream says (for progress)
+
+
+class Source:
+    kind: ClassVar[str]
+    default_url: ClassVar[str] = ""
+    options: ClassVar[dict[str, Callable[[object], object]]] = {}
+
+    def __init__(self, config: SourceConfig, http: HTTP, extractor: Extractor):
+        self.config = config
+        self.name = config.name
+        self.http = http
+        self.extractor = extractor
+
+    def start(self, since: datetime) -> dict:
+        """The cursor of an empty state that starts at `since`."""
+        raise NotImplementedError
+
+    def poll(self, cursor: dict) -> AsyncIterator[Page]:
+        """Records changed since `cursor`, oldest first, a page at a time."""
+        raise NotImplementedError
+
+    async def refetch(self, stored: StoredDocument) -> Record | None:
+        """A record to retry a text that could not be fetched before; None if the kind cannot."""
+        return None

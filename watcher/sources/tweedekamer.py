@@ -1,0 +1,220 @@
+"""kind: tweedekamer — the Tweede Kamer's open data (Gegevensmagazijn), OData v4.
+
+Polls `Document` on ApiGewijzigdOp (when a change became visible in the API), with DocumentActor,
+the current version and its publications, the Zaak with its actors and the Kamerstukdossier expanded,
+so one row tells everything a watchlist needs.
+
+Paging is by keyset, not by following @odata.nextLink to the end: nextLink pages with $skip, and a
+document that changes while we page moves to the end of the order, shifting the rest one place back
+so that one row would be skipped and the cursor would move past it. Each next page asks again for
+`ApiGewijzigdOp ge <last stamp seen>`; rows read twice are dropped by their stamp. nextLink is
+followed only when a whole page shares one stamp (a tie that keyset paging cannot get past).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+from typing import AsyncIterator
+
+from ..compare import BACKLOG_MARGIN
+from ..config import parse_duration
+from ..extract import ExtractError
+from ..http import FetchError
+from ..model import Actor, Document, Meta, Record, StoredDocument
+from ._base import Page, Source
+
+log = logging.getLogger("watcher.tweedekamer")
+
+EXPAND = ("DocumentActor,HuidigeDocumentVersie($expand=DocumentPublicatie),"
+          "Zaak($expand=ZaakActor),Kamerstukdossier")
+PAGE_URL = "https://www.tweedekamer.nl/kamerstukken/detail?id={zaak}&did={nummer}"
+KOOP_URL = "https://zoek.officielebekendmakingen.nl/{identifier}.html"
+OVERLAP = timedelta(minutes=10)
+
+
+def _soorten(value) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
+        raise ValueError("expected a list of document kinds, e.g. [\"Motie\", \"Brief regering\"]")
+    return tuple(s.strip() for s in items)
+
+
+def stamp_key(text: str | None) -> str:
+    """A sortable UTC form of an OData timestamp: zone or none, 0 to 7 fractional digits."""
+    if not text:
+        return ""
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", text.strip())
+    if not m:
+        raise ValueError(f"unreadable timestamp {text!r}")
+    base, fraction, zone = m.groups()
+    moment = datetime.fromisoformat(base)
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        hours, minutes = int(zone[1:3]), int(zone[4:6])
+        moment -= sign * timedelta(hours=hours, minutes=minutes)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + "." + (fraction or "").ljust(7, "0")[:7] + "Z"
+
+
+def _literal(key: str) -> str:
+    """An OData DateTimeOffset literal from a stamp_key."""
+    return key
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+class TweedeKamer(Source):
+    kind = "tweedekamer"
+    default_url = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
+    options = {"soorten": _soorten, "overlap": parse_duration}
+
+    @property
+    def base(self) -> str:
+        return self.config.url if self.config.url.endswith("/") else self.config.url + "/"
+
+    def start(self, since: datetime) -> dict:
+        since = since.astimezone(timezone.utc)
+        return {"stamp": stamp_key(since.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                "start": (since - BACKLOG_MARGIN).isoformat(timespec="seconds")}
+
+    def _filter(self, stamp: str) -> str:
+        clause = f"ApiGewijzigdOp ge {_literal(stamp)}"
+        soorten = self.config.options.get("soorten")
+        if soorten:
+            kinds = " or ".join("Soort eq '{}'".format(s.replace("'", "''")) for s in soorten)
+            # Deletions arrive as tombstones with no Soort: keep them in.
+            clause += f" and ({kinds} or Verwijderd eq true)"
+        return clause
+
+    async def _page(self, url: str, params: dict | None) -> dict:
+        response = await self.http.get(url, params=params, headers={"Accept": "application/json"})
+        try:
+            body = response.json()
+        except ValueError:
+            raise FetchError(f"not JSON from {url} (content-type {response.headers.get('content-type')!r})") from None
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+            raise FetchError(f"no 'value' list in the answer from {url}")
+        return body
+
+    async def poll(self, cursor: dict) -> AsyncIterator[Page]:
+        overlap = timedelta(seconds=self.config.options.get("overlap") or OVERLAP.total_seconds())
+        stamp = cursor.get("stamp", "")
+        start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - overlap
+        floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        seen_at_floor: set[str] = set()
+        url, params = self.base + "Document", None
+        query = floor
+        total = None
+        while True:
+            if params is None and url.endswith("/Document"):
+                params = {"$filter": self._filter(query), "$orderby": "ApiGewijzigdOp,Id", "$expand": EXPAND}
+                if total is None:
+                    params["$count"] = "true"
+            body = await self._page(url, params)
+            if total is None and isinstance(body.get("@odata.count"), int):
+                total = body["@odata.count"]
+            rows = body["value"]
+            records, last = [], query
+            for row in rows:
+                row_stamp = stamp_key(row.get("ApiGewijzigdOp"))
+                ident = f"{row.get('Id')}@{row_stamp}"
+                if ident in seen_at_floor:
+                    continue  # read again at the page boundary
+                seen_at_floor.add(ident)
+                record = self.record(row)
+                if record is not None:
+                    records.append(record)
+                last = max(last, row_stamp)
+            new_cursor = {**cursor, "stamp": max(stamp, last)}
+            yield Page(records, new_cursor, total)
+            cursor = new_cursor
+            next_link = body.get("@odata.nextLink")
+            if not next_link or not rows:
+                return
+            if last == query:
+                url, params = next_link, None  # a whole page on one stamp: only $skip gets past it
+            else:
+                query, url, params = last, self.base + "Document", None
+                seen_at_floor = {i for i in seen_at_floor if i.endswith("@" + last)}
+
+    # ---------------------------------------------------------------- rows -> records
+    def record(self, row: dict) -> Record | None:
+        doc_id = row.get("Id")
+        if not doc_id:
+            return None  # a placeholder row: nothing to go by
+        stamp = stamp_key(row.get("ApiGewijzigdOp"))
+        nummer = row.get("DocumentNummer")
+        if row.get("Verwijderd") is True:
+            # Tombstones carry only Id: the store knows the document under its Id as an alias.
+            return Record(key=nummer or f"tk-id:{doc_id}", source=self.name, stamp=stamp, deleted=True)
+        if not nummer:
+            return None  # all null: a placeholder, not a document
+        version = row.get("HuidigeDocumentVersie") or {}
+        zaken = [z for z in row.get("Zaak") or [] if isinstance(z, dict) and not z.get("Verwijderd")]
+        actors = [Actor(name=_text(a.get("ActorNaam")), role=_text(a.get("Relatie")),
+                        party=_text(a.get("ActorFractie")), on="document")
+                  for a in row.get("DocumentActor") or [] if isinstance(a, dict) and not a.get("Verwijderd")]
+        for zaak in zaken:
+            actors += [Actor(name=_text(a.get("ActorNaam")), role=_text(a.get("Relatie")),
+                             party=_text(a.get("ActorFractie")), on="zaak")
+                       for a in zaak.get("ZaakActor") or [] if isinstance(a, dict) and not a.get("Verwijderd")]
+        dossiers = []
+        for d in row.get("Kamerstukdossier") or []:
+            if isinstance(d, dict) and d.get("Nummer") is not None:
+                dossiers.append(f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else ""))
+        external = _text(version.get("ExterneIdentifier"))
+        first_zaak = _text(zaken[0].get("Nummer")) if zaken else nummer
+        links = {"tweedekamer.nl": PAGE_URL.format(zaak=first_zaak, nummer=nummer),
+                 "bestand": f"{self.base}Document({doc_id})/resource"}
+        if external:
+            links["officielebekendmakingen.nl"] = KOOP_URL.format(identifier=external)
+        meta = Meta(
+            soort=_text(row.get("Soort")), titel=_text(row.get("Titel")), onderwerp=_text(row.get("Onderwerp")),
+            datum=_text(row.get("Datum")), vergaderjaar=_text(row.get("Vergaderjaar")),
+            zaken=[{"nummer": _text(z.get("Nummer")), "soort": _text(z.get("Soort"))} for z in zaken],
+            dossiers=dossiers, actors=actors,
+            aliases=[f"tk-id:{doc_id}"] + ([external] if external else []), links=links,
+        )
+        version_no = _text(version.get("Versienummer"))
+        length = row.get("ContentLength")
+        publication = next((p for p in version.get("DocumentPublicatie") or []
+                            if isinstance(p, dict) and _text(p.get("DocumentType")).lower() == "xml"
+                            and not p.get("Verwijderd") and p.get("Id")), None)
+        return Record(key=nummer, source=self.name, version=version_no, meta=meta, stamp=stamp,
+                      fingerprint=f"v{version_no}:{length}",
+                      fetch=self._fetcher(doc_id, row.get("ContentType"), length, publication))
+
+    def _fetcher(self, doc_id: str, content_type, length, publication: dict | None):
+        async def fetch() -> Document:
+            if publication is not None:
+                # KOOP's XML of this version carries the structure (vraag/antwoord): prefer it.
+                url = f"{self.base}DocumentPublicatie({publication['Id']})/Resource"
+                try:
+                    return await self._download(url, "application/xml", publication.get("ContentLength"))
+                except (FetchError, ExtractError) as e:
+                    log.info("%s: publication XML not usable (%s); taking the file", doc_id, e)
+            return await self._download(f"{self.base}Document({doc_id})/resource", content_type, length)
+        return fetch
+
+    async def _download(self, url: str, content_type, length) -> Document:
+        response = await self.http.get(url)
+        data = response.content
+        if isinstance(length, int) and length > 0 and len(data) != length:
+            raise FetchError(f"{url}: got {len(data):,} bytes, ContentLength says {length:,} (cut off?)")
+        return await self.extractor(data, response.headers.get("content-type") or _text(content_type), url)
+
+    async def refetch(self, stored: StoredDocument) -> Record | None:
+        tk_id = next((a[6:] for a in stored.meta.aliases if a.startswith("tk-id:")), None)
+        if not tk_id:
+            return None
+        url = f"{self.base}Document({tk_id})"
+        try:
+            response = await self.http.get(url, params={"$expand": EXPAND}, headers={"Accept": "application/json"})
+            row = response.json()
+        except (FetchError, ValueError) as e:
+            log.info("%s: retry of %s failed: %s", self.name, stored.key, e)
+            return None
+        return self.record(row) if isinstance(row, dict) else None

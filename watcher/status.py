@@ -1,0 +1,49 @@
+"""`watcher status`: is each source healthy? Reads the state without the lock, beside a running watcher."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from .config import Config
+from .store import StoreError, open_store
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    seconds = int((now - moment).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def status(config: Config, out, now: datetime | None = None) -> int:
+    now = now or datetime.now(timezone.utc)
+    if not (config.state_dir / "state.json").exists():
+        out.write(f"no state in {config.state_dir} yet: run `watcher run --once` first\n")
+        return 1
+    try:
+        store = open_store(config.state_dir, readonly=True)
+    except StoreError as e:
+        out.write(f"watcher: {e}\n")
+        return 1
+    stale = []
+    with store:
+        for source in config.sources:
+            health = store.health(source.name)
+            cursor = store.cursor(source.name) or {}
+            last = health.get("last_success")
+            when = datetime.fromisoformat(last) if last else None
+            if when is None or (now - when).total_seconds() > source.stale_after:
+                stale.append(source.name)
+            state = "STALE" if source.name in stale else "ok"
+            out.write(f"{source.name} ({source.kind}): {state}\n")
+            out.write(f"  last success: {last + ' (' + _age(when, now) + ')' if when else 'never'}\n")
+            if health.get("last_error"):
+                out.write(f"  last error:   {health['last_error']} ({health.get('failures', 0)} failed cycles)\n")
+            out.write(f"  cursor:       {cursor.get('stamp') or cursor.get('position') or '-'}\n")
+            out.write(f"  documents:    {store.count_documents(source.name)}\n")
+        out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
+    if stale:
+        out.write(f"stale: {', '.join(stale)} (no success within stale_after)\n")
+        return 1
+    return 0

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import abc
+
+from ..model import Alert, Document, StoredDocument
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    """The state cannot be used as it is (another schema, unreadable files). The message says what to do."""
+
+
+class Store(abc.ABC):
+    """What the pipeline needs from persistent state.
+
+    Reads see every write made since opening. Writes become durable together at `flush()`: a crash
+    leaves the state as it was at the last flush (the one exception is `mark_sent`, which is made
+    durable at once so a delivered alert is never delivered again).
+    """
+
+    # documents
+    @abc.abstractmethod
+    def document(self, key: str) -> StoredDocument | None: ...
+
+    @abc.abstractmethod
+    def put_document(self, doc: StoredDocument) -> None: ...
+
+    @abc.abstractmethod
+    def find_alias(self, alias: str) -> str | None:
+        """The key of a stored document known under another identifier (kst-19637-3384)."""
+
+    @abc.abstractmethod
+    def pending_texts(self, source: str) -> list[StoredDocument]: ...
+
+    @abc.abstractmethod
+    def count_documents(self, source: str | None = None) -> int: ...
+
+    # texts, content-addressed
+    @abc.abstractmethod
+    def put_text(self, doc: Document) -> str: ...
+
+    @abc.abstractmethod
+    def text(self, content_hash: str) -> Document | None: ...
+
+    # cursors and health, per source
+    @abc.abstractmethod
+    def cursor(self, source: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def set_cursor(self, source: str, cursor: dict) -> None: ...
+
+    @abc.abstractmethod
+    def health(self, source: str) -> dict: ...
+
+    @abc.abstractmethod
+    def set_health(self, source: str, health: dict) -> None: ...
+
+    # the outbox
+    @abc.abstractmethod
+    def enqueue(self, alert: Alert) -> bool:
+        """Add an alert unless one with its id exists. True when added."""
+
+    @abc.abstractmethod
+    def pending_alerts(self) -> list[Alert]: ...
+
+    @abc.abstractmethod
+    def mark_sending(self, alert_id: str) -> None:
+        """Note, durably, that a send is about to start (so a crash mid-send is known as such)."""
+
+    @abc.abstractmethod
+    def mark_sent(self, alert_id: str, how: str) -> None:
+        """Durably mark an alert delivered. Called only after the channel accepted it."""
+
+    @abc.abstractmethod
+    def in_flight(self) -> list[str]:
+        """Alerts whose send started but was never confirmed (a crash mid-send)."""
+
+    @abc.abstractmethod
+    def count_pending_alerts(self) -> int: ...
+
+    # subscribers added with bot commands
+    @abc.abstractmethod
+    def chat_rules(self) -> dict: ...
+
+    @abc.abstractmethod
+    def set_chat_rules(self, rules: dict) -> None: ...
+
+    @abc.abstractmethod
+    def flush(self) -> None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

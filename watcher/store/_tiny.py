@@ -1,0 +1,267 @@
+"""The TinyDB store.
+
+Two TinyDB files, each written atomically once per flush:
+- documents.json: documents (metadata and version list) and the alert outbox;
+- state.json: schema version, cursors, source health, rules added in chat.
+documents.json is written first. A crash between the two leaves cursors behind the documents, never
+ahead: the next cycle re-reads a little, finds it unchanged, and every alert it owed is already in the
+outbox. A cycle with nothing new rewrites only the small state.json.
+
+Deliveries are made durable at once in outbox.log (one fsync'd line each), then folded into
+documents.json at the next flush.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tinydb import TinyDB
+from tinydb.table import Document as Row
+
+from ..model import Alert, Document, StoredDocument
+from ._atomic import BufferedJSONStorage
+from ._base import SCHEMA_VERSION, Store, StoreError
+from ._texts import TextFiles
+
+
+class _KeyedTable:
+    """A TinyDB table addressed by a unique text key, with an in-memory index and batched writes."""
+
+    def __init__(self, db: TinyDB, name: str):
+        self.table = db.table(name, cache_size=0)
+        self.index: dict[str, int] = {}
+        self.rows: dict[str, dict] = {}
+        for row in self.table.all():
+            self.index[row["key"]] = row.doc_id
+            self.rows[row["key"]] = dict(row)
+        self.dirty: set[str] = set()
+        self._next_id = max(self.index.values(), default=0) + 1
+
+    def get(self, key: str) -> dict | None:
+        return self.rows.get(key)
+
+    def put(self, key: str, row: dict) -> None:
+        row = dict(row, key=key)
+        self.rows[key] = row
+        self.dirty.add(key)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def values(self):
+        return self.rows.values()
+
+    def write(self) -> None:
+        """Hand every dirty row to TinyDB in two calls (one pass over the table each)."""
+        if not self.dirty:
+            return
+        new, changed = [], {}
+        for key in self.dirty:
+            if key in self.index:
+                changed[self.index[key]] = self.rows[key]
+            else:
+                self.index[key] = self._next_id
+                new.append(Row(self.rows[key], doc_id=self._next_id))
+                self._next_id += 1
+        if new:
+            self.table.insert_multiple(new)
+        if changed:
+            def replace(row: dict) -> None:
+                fresh = self.rows[row["key"]]
+                row.clear()
+                row.update(fresh)
+            self.table.update(replace, doc_ids=list(changed))
+        self.dirty.clear()
+
+
+class TinyStore(Store):
+    def __init__(self, state_dir, readonly: bool = False):
+        """`readonly`: for `watcher status` beside a running watcher: reads, never writes, takes no lock."""
+        self.dir = Path(state_dir)
+        self.readonly = readonly
+        if not readonly:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self._docs_storage = self._open_storage("documents.json")
+        self._state_storage = self._open_storage("state.json")
+        self._docs_db = TinyDB(storage=lambda: self._docs_storage)
+        self._state_db = TinyDB(storage=lambda: self._state_storage)
+        self.meta = _KeyedTable(self._state_db, "meta")
+        self._check_schema()
+        self.documents = _KeyedTable(self._docs_db, "documents")
+        self.outbox = _KeyedTable(self._docs_db, "outbox")
+        self.cursors = _KeyedTable(self._state_db, "cursors")
+        self.healths = _KeyedTable(self._state_db, "health")
+        self.chat = _KeyedTable(self._state_db, "chat_rules")
+        self.texts = TextFiles(self.dir / "texts")
+        self._aliases = {a: row["key"] for row in self.documents.values() for a in row["meta"].get("aliases", [])}
+        self._log_path = self.dir / "outbox.log"
+        self._in_flight: list[str] = []
+        self._replay_outbox_log()
+        self._log = None if readonly else open(self._log_path, "a", encoding="utf-8")
+
+    def _open_storage(self, name: str) -> BufferedJSONStorage:
+        storage = BufferedJSONStorage(self.dir / name)
+        try:
+            storage.read()
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise StoreError(
+                f"{storage.path} is not readable JSON ({e}). watcher writes it atomically, so it was changed "
+                "by something else: restore it from a backup, or move the state directory away to start afresh"
+            ) from None
+        return storage
+
+    def _check_schema(self) -> None:
+        row = self.meta.get("schema")
+        if row is None:
+            if self._docs_storage.read() not in (None, {}):
+                raise StoreError(f"{self.dir} holds documents but no schema version: it is not a watcher state "
+                                 "directory, or it is damaged; point state_dir elsewhere")
+            if self.readonly:
+                return
+            # Written at once: state.json must exist before documents.json ever does, or a crash
+            # between the two files of the first flush would look like a foreign directory.
+            self.meta.put("schema", {"value": SCHEMA_VERSION})
+            self.meta.write()
+            self._state_storage.flush()
+            return
+        found = row["value"]
+        if found == SCHEMA_VERSION:
+            return
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"{self.dir} was written by a newer watcher (state schema {found}, this one "
+                             f"knows {SCHEMA_VERSION}): upgrade watcher, or point state_dir elsewhere")
+        # Older schemas get a migration step here when there is one; until then there is nothing older.
+        raise StoreError(f"{self.dir} has state schema {found}, which this watcher cannot migrate to "
+                         f"{SCHEMA_VERSION}; point state_dir elsewhere to start afresh")
+
+    # ------------------------------------------------------------ documents
+    def document(self, key: str) -> StoredDocument | None:
+        row = self.documents.get(key)
+        return StoredDocument.from_dict(row) if row else None
+
+    def put_document(self, doc: StoredDocument) -> None:
+        self.documents.put(doc.key, doc.to_dict())
+        for alias in doc.meta.aliases:
+            self._aliases[alias] = doc.key
+
+    def find_alias(self, alias: str) -> str | None:
+        return self._aliases.get(alias)
+
+    def pending_texts(self, source: str) -> list[StoredDocument]:
+        return [StoredDocument.from_dict(r) for r in self.documents.values()
+                if r.get("text_pending") and r["source"] == source]
+
+    def count_documents(self, source: str | None = None) -> int:
+        if source is None:
+            return len(self.documents)
+        return sum(1 for r in self.documents.values() if r["source"] == source)
+
+    def put_text(self, doc: Document) -> str:
+        return self.texts.put(doc)
+
+    def text(self, content_hash: str) -> Document | None:
+        return self.texts.get(content_hash) if content_hash else None
+
+    # ------------------------------------------------------------ cursors, health
+    def cursor(self, source: str) -> dict | None:
+        row = self.cursors.get(source)
+        return row["value"] if row else None
+
+    def set_cursor(self, source: str, cursor: dict) -> None:
+        self.cursors.put(source, {"value": cursor})
+
+    def health(self, source: str) -> dict:
+        row = self.healths.get(source)
+        return dict(row["value"]) if row else {}
+
+    def set_health(self, source: str, health: dict) -> None:
+        self.healths.put(source, {"value": health})
+
+    # ------------------------------------------------------------ outbox
+    def enqueue(self, alert: Alert) -> bool:
+        if self.outbox.get(alert.id) is not None:
+            return False
+        self.outbox.put(alert.id, {"alert": alert.to_dict(), "status": "pending", "how": "", "sent_at": ""})
+        return True
+
+    def pending_alerts(self) -> list[Alert]:
+        rows = [r for r in self.outbox.values() if r["status"] == "pending"]
+        rows.sort(key=lambda r: (r["alert"].get("created", ""), r["key"]))
+        return [Alert.from_dict(r["alert"]) for r in rows]
+
+    def count_pending_alerts(self) -> int:
+        return sum(1 for r in self.outbox.values() if r["status"] == "pending")
+
+    def _append_log(self, line: str) -> None:
+        self._log.write(line + "\n")
+        self._log.flush()
+        os.fsync(self._log.fileno())
+
+    def mark_sending(self, alert_id: str) -> None:
+        self._append_log(json.dumps(["sending", alert_id]))
+
+    def mark_sent(self, alert_id: str, how: str) -> None:
+        self._append_log(json.dumps(["sent", alert_id, how]))
+        self._set_sent(alert_id, how, _now())
+
+    def _set_sent(self, alert_id: str, how: str, when: str) -> None:
+        row = self.outbox.get(alert_id)
+        if row is not None and row["status"] != "sent":
+            self.outbox.put(alert_id, dict(row, status="sent", how=how, sent_at=when))
+
+    def in_flight(self) -> list[str]:
+        return list(self._in_flight)
+
+    def _replay_outbox_log(self) -> None:
+        if not self._log_path.exists():
+            return
+        started: dict[str, bool] = {}
+        with open(self._log_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line torn by a crash: its send was never confirmed
+                if entry[0] == "sending":
+                    started[entry[1]] = True
+                elif entry[0] == "sent":
+                    started.pop(entry[1], None)
+                    self._set_sent(entry[1], entry[2], _now())
+        self._in_flight = [a for a in started if (r := self.outbox.get(a)) and r["status"] == "pending"]
+
+    # ------------------------------------------------------------ chat rules
+    def chat_rules(self) -> dict:
+        return {key: row["value"] for key, row in self.chat.rows.items()}
+
+    def set_chat_rules(self, rules: dict) -> None:
+        for key, value in rules.items():
+            self.chat.put(key, {"value": value})
+
+    # ------------------------------------------------------------ durability
+    def flush(self) -> None:
+        if self.readonly:
+            raise StoreError("this store was opened read-only")
+        # Texts first, then the documents that point at them, then the cursors that point past them.
+        self.texts.sync()
+        for table in (self.documents, self.outbox):
+            table.write()
+        self._docs_storage.flush()
+        for table in (self.meta, self.cursors, self.healths, self.chat):
+            table.write()
+        self._state_storage.flush()
+        # Everything outbox.log said is now in documents.json.
+        self._log.truncate(0)
+        self._log.seek(0)
+        os.fsync(self._log.fileno())
+        self._in_flight = []
+
+    def close(self) -> None:
+        if self._log is not None and not self._log.closed:
+            self._log.close()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,101 @@
+"""YAML loading that remembers where each value came from.
+
+Operators edit sources.yaml by hand, so an error must point at a line. PyYAML's composer keeps
+a mark on every node; we turn the node tree into plain Python values and keep a map from the
+path of each value (("sources", 0, "kind")) to its 1-based line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+Path = tuple  # ("subscribers", 0, "keywords", 2)
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+
+
+@dataclass
+class Located:
+    """Plain data from a YAML file plus the line of every key and item."""
+
+    file: str
+    data: object
+    lines: dict = field(default_factory=dict)
+
+    def line(self, path: Path) -> int:
+        # Fall back to the nearest parent that has a line: a missing key is reported where
+        # its mapping starts.
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top)"
+
+
+class YAMLSyntaxError(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def load(text: str, file: str) -> Located:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YAMLSyntaxError(Problem(file, line, "(syntax)", f"{e.problem or e}")) from None
+    located = Located(file, None, {(): 1})
+    if node is not None:
+        located.data = _convert(node, (), located)
+    return located
+
+
+def _convert(node: yaml.Node, path: Path, located: Located):
+    located.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YAMLSyntaxError(Problem(located.file, line, dotted(path), "a key must be plain text"))
+            key = str(_scalar(key_node))
+            if key in out:
+                raise YAMLSyntaxError(Problem(located.file, line, dotted(path + (key,)), "key appears twice"))
+            located.lines[path + (key,)] = line
+            out[key] = _convert(value_node, path + (key,), located)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, path + (i,), located) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.ScalarNode):
+    # Resolve the scalar as SafeLoader would, but keep dates as ISO text: "since: 2024-01-01"
+    # means a day, and the rest of the code takes text.
+    loader = yaml.SafeLoader("")
+    try:
+        value = loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

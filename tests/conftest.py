@@ -1,0 +1,65 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.tk import FakeTK
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def tk():
+    fake = FakeTK()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture
+def telegram():
+    fake = FakeTelegram()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("WATCHER_CONFIG", "WATCHER_STATE", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Write a sources.yaml into tmp_path from plain data; returns its path."""
+
+    def write(sources=(), subscribers=(), telegram=None, **top):
+        data = {"state_dir": str(tmp_path / "state"), "poll_interval": "1s",
+                "http": {"timeout": "5s", "retries": 2, "backoff": "0.01s"}, **top}
+        if telegram:
+            data["telegram"] = telegram
+        data["sources"] = list(sources)
+        data["subscribers"] = list(subscribers)
+        path = tmp_path / "sources.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def watcher_cli(capsys):
+    """Run `watcher ARGS` in this process; returns (exit code, stdout, stderr)."""
+    from watcher.cli import main
+
+    def run(*args):
+        code = main([str(a) for a in args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

@@ -1,0 +1,47 @@
+"""A whole poll cycle through `watcher run --once` against a loopback Tweede Kamer."""
+
+from tests.fakes.tk import page_rows, zaak_document
+
+
+def tk_source(tk, **extra):
+    return {"name": "tweedekamer", "kind": "tweedekamer", "url": tk.url, **extra}
+
+
+def test_first_run_records_a_baseline_and_alerts_nothing(tk, write_config, watcher_cli):
+    for row in page_rows()[:5]:
+        tk.add(row)
+    config = write_config([tk_source(tk)], [{"name": "all", "keywords": ["motie"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0
+    assert out == ""
+    assert "first run, starting from now" in err
+    assert not any(r.path.endswith("/Document") for r in tk.server.requests)
+
+
+def test_documents_after_the_baseline_are_alerted_once(tk, write_config, watcher_cli):
+    config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    rows = [r for r in page_rows() if r["Soort"] in ("Motie", "Brief regering")][:6]
+    for row in rows:
+        tk.add(row)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    moties = [r["DocumentNummer"] for r in rows if r["Soort"] == "Motie"]
+    for nummer in moties:
+        assert out.count(f"nieuw: Motie {nummer}\n") == 1, out
+    # The same state again: nothing new, nothing sent twice.
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert (code, out) == (0, "")
+
+
+def test_a_source_that_fails_keeps_its_cursor_and_catches_up(tk, write_config, watcher_cli):
+    config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}])
+    watcher_cli("-c", config, "run", "--once")
+    row = tk.add(zaak_document("zaak_2025Z15314__expand_document_huidigeversie_publicaties__doc_2025D35454_v5.json"))
+    tk.fail("Document", 500, 503, 500)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 1 and out == ""
+    assert "will retry next cycle" in err
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0
+    assert out.count(f"nieuw: Motie {row['DocumentNummer']}\n") == 1

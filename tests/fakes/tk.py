@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -66,6 +67,7 @@ class FakeTK:
         self.page_size = page_size
         self.failures: list[tuple[str, int]] = []  # (path prefix, status), used once each, in order
         self.not_json = False
+        self.delay = 0.0  # seconds before each answer: a slow upstream
         # Stamps follow the real clock, so `since: now` in a test starts where the fake does.
         self._clock = datetime.now(timezone.utc).replace(microsecond=0)
         self.server = LoopbackServer(self.handle)
@@ -123,6 +125,8 @@ class FakeTK:
 
     # ------------------------------------------------------------ HTTP
     def handle(self, request: Request) -> Response:
+        if self.delay:
+            time.sleep(self.delay)
         path = request.path[len(ROOT):] if request.path.startswith(ROOT) else request.path
         for i, (prefix, status) in enumerate(self.failures):
             if path.startswith(prefix):

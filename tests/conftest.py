@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fakes.koop import FakeKOOP
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
 
@@ -15,6 +16,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def tk():
     fake = FakeTK()
+    fake.server.start()
+    yield fake
+    fake.server.stop()
+
+
+@pytest.fixture
+def koop():
+    fake = FakeKOOP()
     fake.server.start()
     yield fake
     fake.server.stop()

@@ -109,3 +109,24 @@ def test_a_second_run_on_the_same_state_exits_1_and_names_the_holder(tk, write_c
     assert second.returncode == 1
     assert f"in use by process {first.pid}" in err2
     assert first.returncode == 0, err1
+
+
+def test_sigterm_finishes_the_cycle_in_flight_saves_and_exits_0(tk, write_config):
+    rows = [tk.add(r) for r in page_rows()[:3]]
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}],
+                          [{"name": "all", "keywords": ["Kamer"]}])
+    tk.delay = 0.5
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not tk.server.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)  # while the first page is still being answered
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    documents = json.loads((config.parent / "state" / "documents.json").read_text())["documents"]
+    assert sorted(d["key"] for d in documents.values()) == sorted(r["DocumentNummer"] for r in rows)
+    for row in rows:
+        assert row["DocumentNummer"] in out

@@ -59,12 +59,22 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
             and not stored.deleted:
         return Change(UNCHANGED, record, stored)  # read again through the overlap window
 
+    if stored is not None and stored.current and record.rank < stored.current.rank:
+        return Change(UNCHANGED, record, stored)  # an older version, published under its own id, re-sent
+
     if stored is None and _older_than(record, backlog_before):
         stored = _fresh(record)
-        stored.versions.append(Version(record.version, "", record.fingerprint, _now()))
+        stored.versions.append(Version(record.version, "", record.fingerprint, _now(), record.rank))
         store.put_document(stored)
         log.debug("%s %s: known from before the start, stored without alert", record.source, record.key)
         return Change(UNCHANGED, record, stored)
+
+    if record.complete is not None:
+        try:
+            await record.complete()
+        except FetchError as e:
+            # Metadata that could not be completed now is completed when the record comes again.
+            log.warning("%s %s: metadata incomplete (%s)", record.source, record.key, e)
 
     meta_changed = stored is not None and stored.meta != record.meta
     current = stored.current if stored else None
@@ -83,7 +93,7 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
         _take(stored, record)
         stored.text_pending = True
         if not stored.versions:
-            stored.versions.append(Version(record.version, "", record.fingerprint, _now()))
+            stored.versions.append(Version(record.version, "", record.fingerprint, _now(), record.rank))
         store.put_document(stored)
         # A new document is reported on its metadata; its text follows when it can be had.
         return Change(NEW if first else (METADATA if meta_changed else UNCHANGED), record, stored,
@@ -92,13 +102,13 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
     content_hash = store.put_text(doc)
     if stored is None:
         stored = _fresh(record)
-        stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now()))
+        stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now(), record.rank))
         store.put_document(stored)
         return Change(NEW, record, stored, new=doc)
 
     old_hash = current.hash if current else ""
     if old_hash == content_hash:
-        current.fingerprint, current.version = record.fingerprint, record.version
+        current.fingerprint, current.version, current.rank = record.fingerprint, record.version, record.rank
         stored.text_pending = False
         return _same_text(record, store, stored, meta_changed)
 
@@ -107,9 +117,9 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
     _take(stored, record)
     stored.text_pending = False
     if current and not current.hash:
-        stored.versions[-1] = Version(record.version, content_hash, record.fingerprint, _now())
+        stored.versions[-1] = Version(record.version, content_hash, record.fingerprint, _now(), record.rank)
     else:
-        stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now()))
+        stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now(), record.rank))
     store.put_document(stored)
     if was_pending:
         # The text we could not fetch before: the document is still "new" to whoever it concerns.

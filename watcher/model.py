@@ -92,7 +92,10 @@ class Record:
     fingerprint: str = ""  # cheap identity of the file (version + length): same, no download needed
     deleted: bool = False
     fetch: Fetch | None = None
-    base_key: str = ""  # a revision published under its own id (kst-...-n1) points at its base
+    rank: int = 0  # order of versions published under their own ids (kst-1-34 < kst-1-34-n1 < -n2)
+    # Fills in metadata that needs another request (KOOP's metadata.xml). Called only for a record
+    # that is not a plain re-read, so a re-sent page costs no extra requests.
+    complete: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Version:
     hash: str  # content hash of the normalised text; "" when the text could not be had yet
     fingerprint: str
     seen: str  # ISO time we stored it
+    rank: int = 0
 
 
 @dataclass

@@ -13,28 +13,25 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture
-def tk():
-    fake = FakeTK()
+def _running(fake):
     fake.server.start()
     yield fake
     fake.server.stop()
+
+
+@pytest.fixture
+def tk():
+    yield from _running(FakeTK())
 
 
 @pytest.fixture
 def koop():
-    fake = FakeKOOP()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
+    yield from _running(FakeKOOP())
 
 
 @pytest.fixture
 def telegram():
-    fake = FakeTelegram()
-    fake.server.start()
-    yield fake
-    fake.server.stop()
+    yield from _running(FakeTelegram())
 
 
 @pytest.fixture(autouse=True)

@@ -143,6 +143,19 @@ class _Checker:
                 self.problem(path, f"'{key}' is required")
         return value
 
+    def entries(self, key: str, value, expected: str):
+        """(path, mapping) for each item of a top-level list; anything else is reported."""
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.problem((key,), f"expected a list of {key}, got {_kind(value)}")
+            return
+        for i, raw in enumerate(value):
+            if isinstance(raw, dict):
+                yield (key, i), raw
+            else:
+                self.problem((key, i), f"expected {expected}, got {_kind(raw)}")
+
     def text(self, path, value, default=None) -> str | None:
         if value is None:
             return default
@@ -281,17 +294,8 @@ def _http(check: _Checker, value) -> HTTPSettings:
 def _sources(check: _Checker, value) -> list[SourceConfig]:
     from .sources import KINDS  # the kinds define their own keys
 
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        check.problem(("sources",), f"expected a list of sources, got {_kind(value)}")
-        return []
     out, names = [], set()
-    for i, raw in enumerate(value):
-        path = ("sources", i)
-        if not isinstance(raw, dict):
-            check.problem(path, f"expected a mapping with name, kind and url, got {_kind(raw)}")
-            continue
+    for path, raw in check.entries("sources", value, "a mapping with name, kind and url"):
         kind = check.text(path + ("kind",), raw.get("kind"))
         kind_cls = KINDS.get(kind) if kind else None
         if kind and not kind_cls:
@@ -324,17 +328,8 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
 def _subscribers(check: _Checker, value) -> list[Subscriber]:
     from . import match  # keyword syntax belongs to the matcher
 
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        check.problem(("subscribers",), f"expected a list of subscribers, got {_kind(value)}")
-        return []
     out, names = [], set()
-    for i, raw in enumerate(value):
-        path = ("subscribers", i)
-        if not isinstance(raw, dict):
-            check.problem(path, f"expected a mapping with a name and rules, got {_kind(raw)}")
-            continue
+    for path, raw in check.entries("subscribers", value, "a mapping with a name and rules"):
         check.mapping(path, raw, SUBSCRIBER_KEYS, required=("name",))
         name = check.text(path + ("name",), raw.get("name"), "")
         if name and name in names:

@@ -47,7 +47,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None) -> Alert:
 def _headline(alert: Alert) -> str:
     what = KIND_WORDS.get(alert.kind, alert.kind)
     if alert.kind == REVISED and alert.old_version and alert.version and alert.old_version != alert.version:
-        what += f", versie {alert.old_version} -> {alert.version}"
+        what += f", versie {alert.old_version} → {alert.version}"
     return what
 
 

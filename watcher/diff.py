@@ -24,7 +24,20 @@ class BlockChange:
             return f"{self.label} toegevoegd: {_cut(self.new)}"
         if not self.new:
             return f"{self.label} verwijderd: {_cut(self.old)}"
-        return f"{self.label} gewijzigd: {_cut(self.new)}"
+        return f"{self.label} gewijzigd: {_first_edit(self.old, self.new)}"
+
+
+def _first_edit(old: str, new: str, context: int = 6) -> str:
+    """'…words before «old words» → «new words»…' for the first edit inside a block."""
+    a, b = old.split(), new.split()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op != "equal":
+            before = " ".join(b[max(0, j1 - context):j1])
+            after = " ".join(b[j2:j2 + context])
+            was, now = _cut(" ".join(a[i1:i2]), CONTEXT), _cut(" ".join(b[j1:j2]), CONTEXT)
+            edit = f"«{was}» → «{now}»" if was and now else (f"«{now}» toegevoegd" if now else f"«{was}» weg")
+            return f"{'…' if j1 > context else ''}{before} {edit} {after}{'…' if j2 + context < len(b) else ''}".strip()
+    return _cut(new)
 
 
 def _cut(text: str, size: int = 2 * CONTEXT) -> str:

@@ -177,3 +177,64 @@ class FakeTK:
             nxt["$skip"] = skip + self.page_size
             body["@odata.nextLink"] = f"{self.url}Document?{urlencode(nxt)}"
         return self._json(body)
+
+
+def _actor(kind: str, owner: str, name: str, party: str | None, relatie: str, persoon: str | None = None) -> dict:
+    """An actor row in the recorded shape (see zaak__expand_zaakactor_document__2_motions_extracted.json)."""
+    return {"Id": f"00000000-0000-4000-8000-{abs(hash((owner, name))) % 10**12:012d}", f"{kind}_Id": owner,
+            "ActorNaam": name, "ActorFractie": party, "ActorAfkorting": None,
+            "Functie": "Tweede Kamerlid" if party else None, "Relatie": relatie, "SidActor": None,
+            "Persoon_Id": persoon, "Fractie_Id": None, "Commissie_Id": None,
+            "GewijzigdOp": "2025-02-19T07:59:02.573+01:00", "ApiGewijzigdOp": "2025-02-19T06:59:10.1234567Z",
+            "Verwijderd": False}
+
+
+def motion_2025D06779() -> dict:
+    """Gewijzigde motie Podt c.s., 2025D06779 version 3 (kst-19637-3384), as `$expand` from Document gives it.
+
+    Document, version, publications and Zaak are recorded. The recording was made without the actors
+    expanded, so the indiener is added in the recorded ZaakActor shape, with the real Persoon Id of A. Podt
+    (persoon__active_members_value_array.json) and her party.
+    """
+    row = zaak_document("zaak_2025Z02986__expand_document_huidigeversie_publicaties__doc_2025D06779_v3.json")
+    zaak = row["Zaak"][0]
+    zaak["ZaakActor"] = [_actor("Zaak", zaak["Id"], "A. Podt", "D66", "Indiener",
+                                "950c21d2-8a14-406d-b3af-877360bbd0ab")]
+    row["DocumentActor"] = []
+    row["Kamerstukdossier"] = [{"Id": "4b6bd5a5-0000-4000-8000-000000019637", "Titel": "Vreemdelingenbeleid",
+                                "Nummer": 19637, "Toevoeging": None, "Verwijderd": False}]
+    return row
+
+
+def answer_with_askers_on_the_zaak() -> dict:
+    """Antwoord schriftelijke vragen 2025D43150 (recorded row): the members who asked sit on the Zaak.
+
+    The zaak and its actors are in the recorded shapes; the askers are the ones the recorded Onderwerp
+    names ("vragen van de leden Kahraman en Ceder").
+    """
+    row = next(r for r in page_rows() if r["DocumentNummer"] == "2025D43150")
+    zaak_id = "7f1d4a6e-0000-4000-8000-000000043150"
+    row["Zaak"] = [{"Id": zaak_id, "Nummer": "2025Z17001", "Soort": "Schriftelijke vragen",
+                    "Onderwerp": row["Onderwerp"], "Verwijderd": False,
+                    "ZaakActor": [_actor("Zaak", zaak_id, "I. Kahraman", "NSC", "Indiener"),
+                                  _actor("Zaak", zaak_id, "D.G.M. Ceder", "ChristenUnie", "Medeindiener"),
+                                  _actor("Zaak", zaak_id, "Buitenlandse Zaken", None, "Gericht aan")]}]
+    row["DocumentActor"] = [_actor("Document", row["Id"], "C.C.J. Veldkamp", None, "Ondertekenaar")]
+    return row
+
+
+def edit_docx(data: bytes, old: str, new: str) -> bytes:
+    """The same DOCX with one piece of text changed, as a corrected version would be."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "word/document.xml":
+                assert old.encode() in content, f"{old!r} is not in the document"
+                content = content.replace(old.encode(), new.encode())
+            target.writestr(item, content)
+    return out.getvalue()

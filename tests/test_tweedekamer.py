@@ -1,0 +1,331 @@
+"""kind: tweedekamer against a loopback Gegevensmagazijn serving recorded payloads."""
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fakes.tk import (FILES, answer_with_askers_on_the_zaak, edit_docx, motion_2025D06779, page_rows)
+from watcher.config import SourceConfig
+from watcher.sources.tweedekamer import TweedeKamer, stamp_key
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+STAMPS = yaml.safe_load((Path(__file__).parent / "cases" / "tk_timestamps.yaml").read_text())
+
+
+def source(tk, **extra):
+    return {"name": "tk", "kind": "tweedekamer", "url": tk.url, **extra}
+
+
+def hour_ago():
+    return (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def downloads(tk):
+    return [r for r in tk.server.requests if r.path.endswith("/resource") or r.path.endswith("/Resource")]
+
+
+def headlines(out):
+    return [line for line in out.splitlines() if line.startswith("[")]
+
+
+@pytest.mark.parametrize("case", STAMPS, ids=[c["stamp"] for c in STAMPS])
+def test_timestamps_with_and_without_zone_and_seven_digits_sort_as_utc(case):
+    assert stamp_key(case["stamp"]) == case["key"]
+
+
+def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party():
+    tk_source = TweedeKamer(SourceConfig("tk", "tweedekamer", "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"),
+                            None, None)
+    record = tk_source.record(motion_2025D06779())
+    assert record.key == "2025D06779"
+    assert record.version == "3"
+    assert record.meta.soort == "Motie (gewijzigd/nader)"
+    assert record.meta.aliases == ["tk-id:3ccf529a-1e25-49d3-81a8-c60621884b39", "kst-19637-3384"]
+    assert record.meta.zaken == [{"nummer": "2025Z02986", "soort": "Motie"}]
+    assert record.meta.dossiers == ["19637"]
+    [podt] = [a for a in record.meta.actors if a.role == "Indiener"]
+    assert (podt.name, podt.party, podt.on) == ("A. Podt", "D66", "zaak")
+    assert record.meta.links == {
+        "tweedekamer.nl": "https://www.tweedekamer.nl/kamerstukken/detail?id=2025Z02986&did=2025D06779",
+        "bestand": "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/Document(3ccf529a-1e25-49d3-81a8-c60621884b39)/resource",
+        "officielebekendmakingen.nl": "https://zoek.officielebekendmakingen.nl/kst-19637-3384.html",
+    }
+    assert record.meta.datum.startswith("2025-02-18") and record.meta.vergaderjaar == "2024-2025"
+
+
+def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, write_config, watcher_cli, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    row = motion_2025D06779()
+    publication = row["HuidigeDocumentVersie"]["DocumentPublicatie"][0]
+    tk.publications[publication["Id"]] = (Path(__file__).parent / "fixtures" / "tk" / "publications" /
+                                          "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
+    tk.add(row)
+    config = write_config([source(tk, since=hour_ago())],
+                          [{"name": "d66", "telegram": 55, "parties": ["D66"]},
+                           {"name": "westerwolde", "telegram": 56, "keywords": ["Westerwolde"]}],
+                          telegram={"api_url": telegram.url})
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    [d66] = telegram.texts(55)
+    assert "door A. Podt (D66)" in d66 and "party D66" in d66
+    assert "zoek.officielebekendmakingen.nl/kst-19637-3384.html" in d66
+    [westerwolde] = telegram.texts(56)
+    assert "keyword Westerwolde" in westerwolde and "gemeente Westerwolde" in westerwolde
+    assert [r.path for r in downloads(tk)] == [f"/OData/v4/2.0/DocumentPublicatie({publication['Id']})/Resource"]
+
+
+def test_pages_are_read_by_keyset_with_nothing_missed_or_repeated(tk, write_config, watcher_cli):
+    tk.page_size = 7
+    rows = [tk.add(r) for r in page_rows()[:30]]
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert sorted(line.split()[-1] for line in headlines(out)) == sorted(r["DocumentNummer"] for r in rows)
+    queries = [r.query["$filter"] for r in tk.server.requests if r.path.endswith("/Document")]
+    assert len(queries) >= 5 and len(set(queries)) == len(queries)  # each page asked from the last stamp
+    assert all("$skip" not in r.query for r in tk.server.requests)
+
+
+def test_a_page_full_of_one_stamp_is_got_past_by_nextlink(tk, write_config, watcher_cli):
+    tk.page_size = 3
+    stamp = tk.next_stamp()
+    rows = [tk.add(r, stamp=stamp) for r in page_rows()[:8]]
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert sorted(line.split()[-1] for line in headlines(out)) == sorted(r["DocumentNummer"] for r in rows)
+    assert any("$skip" in r.query for r in tk.server.requests)
+
+
+def test_rows_read_again_in_the_overlap_window_cost_nothing(tk, write_config, watcher_cli):
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
+    for r in page_rows()[:5]:
+        tk.add(r)
+    watcher_cli("-c", config, "run", "--once")
+    before = len(downloads(tk))
+    code, out, err = watcher_cli("-c", config, "run", "--once")  # reads the same rows through the overlap
+    assert (code, out) == (0, "")
+    assert len(downloads(tk)) == before
+
+
+def test_a_mass_resend_with_unchanged_files_alerts_nobody_and_downloads_nothing(tk, telegram, write_config,
+                                                                                 watcher_cli, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    rows = [tk.add(r) for r in page_rows()[:40] if r["ContentType"]]
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "telegram": 9, "keywords": ["Kamer"]}],
+                          telegram={"api_url": telegram.url})
+    watcher_cli("-c", config, "run", "--once")
+    sent, fetched = len(telegram.messages), len(downloads(tk))
+    assert sent == len(rows)
+    for row in rows:  # the 2024-02-19 data fix: same files, new GewijzigdOp and ApiGewijzigdOp
+        tk.touch(row["Id"])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert len(telegram.messages) == sent
+    assert len(downloads(tk)) == fetched
+    assert f"{len(rows)} records" in err
+
+
+def test_old_documents_never_seen_and_resent_are_not_news(tk, write_config, watcher_cli):
+    config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
+    watcher_cli("-c", config, "run", "--once")  # starts now
+    for r in page_rows()[:20]:
+        tk.add(r, fresh=False)  # dated 2025, re-sent now
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert (code, out) == (0, "")
+    assert downloads(tk) == []
+
+
+def test_a_version_rise_with_a_changed_file_is_a_revision_and_both_texts_are_kept(
+        tk, telegram, write_config, watcher_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    data = FILES[DOCX].read_bytes()
+    row = tk.add(next(r for r in page_rows() if r["ContentType"] == DOCX), data=data, content_type=DOCX)
+    config = write_config([source(tk, since=hour_ago())],
+                          [{"name": "apothekers", "keywords": ["apotheker*"]},
+                           {"name": "chat", "telegram": 8, "keywords": ["apotheker*"]}],
+                          telegram={"api_url": telegram.url})
+    watcher_cli("-c", config, "run", "--once")
+    tk.revise(row["Id"], edit_docx(data, "groothandelsvergunning hebben", "vergunning als groothandel hebben"))
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert f"[apothekers] gewijzigd, versie 1 → 2: " in out
+    assert "«groothandelsvergunning» → «vergunning als groothandel»" in out
+    new, revised = telegram.texts(8)
+    assert new.startswith("<b>nieuw</b>") and revised.startswith("<b>gewijzigd, versie 1 → 2</b>")
+    assert "«groothandelsvergunning» → «vergunning als groothandel»" in revised
+    stored = json.loads((tmp_path / "state" / "documents.json").read_text())["documents"]
+    [doc] = [d for d in stored.values() if d["key"] == row["DocumentNummer"]]
+    assert [v["version"] for v in doc["versions"]] == ["1", "2"]
+    assert len({v["hash"] for v in doc["versions"]}) == 2
+    for v in doc["versions"]:
+        assert (tmp_path / "state" / "texts" / v["hash"][:2] / f"{v['hash']}.json.gz").exists()
+
+
+def test_a_version_rise_with_the_same_text_is_not_a_revision(tk, write_config, watcher_cli):
+    row = tk.add(page_rows()[0])
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.revise(row["Id"], tk.files[row["Id"]][0], version=3)  # "versie 3" is the normal published state
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert (code, out) == (0, ""), err
+
+
+def test_members_who_asked_are_found_on_the_zaak(tk, write_config, watcher_cli):
+    tk.add(answer_with_askers_on_the_zaak())
+    config = write_config([source(tk, since=hour_ago())],
+                          [{"name": "ceder", "members": ["Ceder"]}, {"name": "cu", "parties": ["CU"]},
+                           {"name": "minister", "members": ["Veldkamp"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert "[ceder] nieuw: Antwoord schriftelijke vragen 2025D43150" in out
+    assert "member Ceder (D.G.M. Ceder)" in out
+    assert "[cu] nieuw:" in out
+    assert "[minister]" not in out  # the one who signs the answer did not ask
+
+
+def test_a_member_added_as_medeindiener_alerts_that_member_once(tk, write_config, watcher_cli):
+    row = tk.add(answer_with_askers_on_the_zaak())
+    config = write_config([source(tk, since=hour_ago())],
+                          [{"name": "ceder", "members": ["Ceder"]}, {"name": "bikker", "members": ["Bikker"]}])
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert "[bikker]" not in out
+    row["Zaak"][0]["ZaakActor"].append(dict(row["Zaak"][0]["ZaakActor"][1], Id="0-added", ActorNaam="M.H. Bikker"))
+    row["ApiGewijzigdOp"] = tk.next_stamp()
+    fetched = len(downloads(tk))
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert headlines(out) == ["[bikker] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert len(downloads(tk)) == fetched  # same version and length: no download
+    row["ApiGewijzigdOp"] = tk.next_stamp()
+    assert watcher_cli("-c", config, "run", "--once")[1] == ""
+
+
+def test_a_deletion_is_told_only_to_those_alerted_before(tk, write_config, watcher_cli):
+    alerted = tk.add(page_rows()[0])
+    other = tk.add(page_rows()[1])
+    config = write_config([source(tk, since=hour_ago())],
+                          [{"name": "one", "keywords": ["begrotingsstaten"]}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.delete(alerted["Id"])
+    tk.delete(other["Id"])
+    tk.rows["ffffffff-0000-4000-8000-000000000000"] = {"Id": "ffffffff-0000-4000-8000-000000000000",
+                                                       "Verwijderd": True, "ApiGewijzigdOp": tk.next_stamp()}
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert headlines(out) == [f"[one] verwijderd: {alerted['Soort']} {alerted['DocumentNummer']}"]
+
+
+def test_placeholder_rows_and_unknown_kinds_do_not_break_a_page(tk, write_config, watcher_cli):
+    placeholder = {k: None for k in page_rows()[0]}
+    placeholder["Id"], placeholder["ApiGewijzigdOp"] = "eeeeeeee-0000-4000-8000-000000000000", tk.next_stamp()
+    tk.rows[placeholder["Id"]] = placeholder
+    odd = tk.add(dict(page_rows()[0], Soort="Soort die niemand kent"))
+    odd["DocumentActor"] = [{"ActorNaam": "X", "Relatie": "Nieuwe relatie", "ActorFractie": None}]
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert headlines(out) == [f"[all] nieuw: Soort die niemand kent {odd['DocumentNummer']}"]
+
+
+def test_a_file_that_fails_is_reported_on_metadata_and_its_text_follows(tk, write_config, watcher_cli):
+    row = tk.add(answer_with_askers_on_the_zaak())
+    config = write_config([source(tk, since=hour_ago())],
+                          [{"name": "ceder", "members": ["Ceder"]}, {"name": "text", "keywords": ["beraadslaging"]}])
+    tk.fail(f"Document({row['Id']})/resource", 500, 500, 500, 404)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert headlines(out) == ["[ceder] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert "text not available" in err
+    code, out, err = watcher_cli("-c", config, "run", "--once")  # the text now arrives
+    assert headlines(out) == ["[text] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert watcher_cli("-c", config, "run", "--once")[1] == ""
+
+
+def test_a_file_shorter_than_its_content_length_is_retried(tk, write_config, watcher_cli):
+    row = tk.add(page_rows()[0])
+    data, ctype = tk.files[row["Id"]]
+    tk.files[row["Id"]] = (data[: len(data) // 2], ctype)
+    config = write_config([source(tk, since=hour_ago())], [{"name": "text", "keywords": ["beraadslaging"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert out == "" and "ContentLength says" in err
+    tk.files[row["Id"]] = (data, ctype)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert headlines(out) == [f"[text] nieuw: {row['Soort']} {row['DocumentNummer']}"]
+
+
+def test_a_page_that_is_not_json_fails_the_source_and_keeps_the_cursor(tk, write_config, watcher_cli, tmp_path):
+    config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
+    watcher_cli("-c", config, "run", "--once")
+    cursor = json.loads((tmp_path / "state" / "state.json").read_text())["cursors"]
+    row = tk.add(page_rows()[0])
+    tk.not_json = True
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 1 and "not JSON" in err
+    assert json.loads((tmp_path / "state" / "state.json").read_text())["cursors"] == cursor
+    tk.not_json = False
+    assert row["DocumentNummer"] in watcher_cli("-c", config, "run", "--once")[1]
+
+
+def test_an_outage_then_recovery_loses_nothing_and_repeats_nothing(tk, telegram, write_config, watcher_cli,
+                                                                    monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = write_config([source(tk)], [{"name": "all", "telegram": 3, "keywords": ["Kamer"]}],
+                          telegram={"api_url": telegram.url})
+    watcher_cli("-c", config, "run", "--once")
+    rows = [tk.add(r) for r in page_rows()[:6]]
+    for _ in range(3):
+        tk.fail("Document", 500, 502, 503)
+        assert watcher_cli("-c", config, "run", "--once")[0] == 1
+    more = [tk.add(r) for r in page_rows()[6:9]]
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    watcher_cli("-c", config, "run", "--once")
+    numbers = [r["DocumentNummer"] for r in rows + more]
+    got = [n for t in telegram.texts(3) for n in numbers if n in t.split("\n")[0]]
+    assert sorted(got) == sorted(numbers)
+
+
+def test_soorten_are_applied_in_the_query(tk, write_config, watcher_cli):
+    motie = tk.add(next(r for r in page_rows() if r["Soort"] == "Motie"))
+    tk.add(next(r for r in page_rows() if r["Soort"] == "Bijlage"))
+    config = write_config([source(tk, since=hour_ago(), soorten=["Motie", "Brief regering"])],
+                          [{"name": "all", "keywords": ["Kamer"]}])
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == [f"[all] nieuw: Motie {motie['DocumentNummer']}"]
+    query = next(r.query["$filter"] for r in tk.server.requests if r.path.endswith("/Document"))
+    assert "Soort eq 'Motie' or Soort eq 'Brief regering' or Verwijderd eq true" in query
+
+
+def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
+    import asyncio
+    import io
+    import sys
+
+    from watcher.config import load
+    from watcher.cycle import Watcher
+    from watcher.deliver import Deliverer
+    from watcher.http import HTTP
+    from watcher.notify import Console
+    from watcher.store import open_store
+
+    tk.page_size = 4
+    for r in page_rows()[:10]:
+        tk.add(r)
+    config = load(write_config([source(tk, since="2020-01-01")]))
+    store = open_store(config.state_dir)
+    err = io.StringIO()
+
+    async def run():
+        http = HTTP(config.http)
+        watcher = Watcher(config, store, http, Deliverer(config, Console(io.StringIO())), progress=True)
+        real, sys.stderr = sys.stderr, err
+        try:
+            await watcher.cycle()
+        finally:
+            sys.stderr = real
+            await http.aclose()
+
+    asyncio.run(run())
+    assert "tk: [" in err.getvalue() and "10/10" in err.getvalue()

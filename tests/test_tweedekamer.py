@@ -329,3 +329,16 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
 
     asyncio.run(run())
     assert "tk: [" in err.getvalue() and "10/10" in err.getvalue()
+
+
+def test_a_text_still_missing_after_the_overlap_is_fetched_by_its_id(tk, write_config, watcher_cli):
+    row = tk.add(answer_with_askers_on_the_zaak())
+    later = [tk.add(r) for r in page_rows()[:3]]
+    config = write_config([source(tk, since=hour_ago(), overlap="1s")],
+                          [{"name": "text", "keywords": ["beraadslaging"]}])
+    tk.fail(f"Document({row['Id']})/resource", *[500] * 6)  # 3 tries in the poll, 3 in the retry after it
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert row["DocumentNummer"] not in out and all(r["DocumentNummer"] in out for r in later)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert headlines(out) == ["[text] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert any(r.path == f"/OData/v4/2.0/Document({row['Id']})" for r in tk.server.requests)

@@ -71,7 +71,7 @@ class Watcher:
         self.matcher = Matcher(config.subscribers)
         extractor = Extractor()
         self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = sys.stdout.isatty() if progress is None else progress  # drawn on stderr
         # Asked between pages: a stop request ends a long backfill at a page boundary, with the cursor
         # right behind what was done.
         self.should_stop = should_stop

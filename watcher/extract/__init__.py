@@ -26,6 +26,8 @@ def extract(data: bytes, content_type: str = "", name: str = "") -> Document:
         from .docx import extract_docx as run
     elif fmt == "doc":
         from .doc import extract_doc as run
+    elif fmt == "rtf":
+        from .rtf import extract_rtf as run
     elif fmt == "html":
         from .html import extract_html as run
     elif fmt == "xml":

@@ -15,6 +15,8 @@ def detect(data: bytes, content_type: str = "", name: str = "") -> str:
         return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
     if head.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()

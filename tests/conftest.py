@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fakes.feed import FakeFeed
 from tests.fakes.koop import FakeKOOP
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
@@ -27,6 +28,11 @@ def tk():
 @pytest.fixture
 def koop():
     yield from _running(FakeKOOP())
+
+
+@pytest.fixture
+def feed():
+    yield from _running(FakeFeed())
 
 
 @pytest.fixture

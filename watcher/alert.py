@@ -25,7 +25,8 @@ def alert_id(subscriber: str, change: Change) -> str:
     return f"{subscriber}|{key}|new"
 
 
-def build(change: Change, hit: Hit, summary: list[str] | None = None) -> Alert:
+def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dict | None = None) -> Alert:
+    """`links`: pages of the same document from other sources, shown beside its own."""
     meta = change.stored.meta
     kind = change.kind if change.kind in (REVISED, DELETED) else NEW
     reasons = list(hit.reasons)
@@ -39,7 +40,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None) -> Alert:
                 if a.role.lower() in ("indiener", "medeindiener")],
         zaken=[z.get("nummer", "") for z in meta.zaken], dossiers=list(meta.dossiers),
         reasons=reasons, snippet=hit.snippet, changes=list(summary or [])[:10],
-        links=dict(meta.links), source=change.record.source,
+        links={**(links or {}), **meta.links}, source=change.record.source,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 

@@ -45,7 +45,7 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
     news (the 2024-02-19 data fix re-sent ~25,800): it is stored as known, without download or alert.
     """
     stored = store.document(record.key)
-    if stored is None and (known := store.find_alias(record.key)):
+    if stored is None and record.deleted and (known := store.find_alias(record.key)):
         stored = store.document(known)  # a tombstone names only the upstream id
 
     if record.deleted:
@@ -62,7 +62,7 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
     if stored is not None and stored.current and record.rank < stored.current.rank:
         return Change(UNCHANGED, record, stored)  # an older version, published under its own id, re-sent
 
-    if stored is None and _older_than(record, backlog_before):
+    if stored is None and (record.backlog or _older_than(record, backlog_before)):
         stored = _fresh(record)
         stored.versions.append(Version(record.version, "", record.fingerprint, _now(), record.rank))
         store.put_document(stored)

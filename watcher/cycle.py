@@ -187,10 +187,19 @@ class Watcher:
                 # Metadata alone alerts only who it makes match for the first time (a member added
                 # as medeindiener).
                 hits = [h for h in hits if h.subscriber not in stored.alerted]
+        # One document, one alert: the same document from the other source (TK <-> KOOP) may have told
+        # a subscriber already.
+        related = self.store.related(stored) if change.kind != DELETED else []
+        if related:
+            told = {s for d in related for s in d.alerted}
+            seen_texts = {v.hash for d in related for v in d.versions if v.hash}
+            if change.kind != REVISED or (stored.current and stored.current.hash in seen_texts):
+                hits = [h for h in hits if h.subscriber not in told]
+        links = {k: v for d in related for k, v in d.meta.links.items()}
         added = 0
         for hit in hits:
             effective = change if change.kind != METADATA else Change(NEW, change.record, stored, new=change.new)
-            if self.store.enqueue(alerts.build(effective, hit, summary)):
+            if self.store.enqueue(alerts.build(effective, hit, summary, links)):
                 added += 1
                 log.info("%s %s: %s alert for %s (%s)", change.record.source, stored.key, effective.kind,
                          hit.subscriber, "; ".join(hit.reasons))

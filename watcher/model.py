@@ -92,6 +92,7 @@ class Record:
     fingerprint: str = ""  # cheap identity of the file (version + length): same, no download needed
     deleted: bool = False
     fetch: Fetch | None = None
+    backlog: bool = False  # the source knows this is old news (a feed's items at the first look)
     rank: int = 0  # order of versions published under their own ids (kst-1-34 < kst-1-34-n1 < -n2)
     # Fills in metadata that needs another request (KOOP's metadata.xml). Called only for a record
     # that is not a plain re-read, so a re-sent page costs no extra requests.

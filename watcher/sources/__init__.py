@@ -7,9 +7,10 @@ extra keys it accepts in `options` (key -> parser that raises ValueError with a 
 from __future__ import annotations
 
 from ._base import Page, Source
+from .feed import Feed
 from .officielebekendmakingen import OfficieleBekendmakingen
 from .tweedekamer import TweedeKamer
 
-KINDS: dict[str, type[Source]] = {cls.kind: cls for cls in (TweedeKamer, OfficieleBekendmakingen)}
+KINDS: dict[str, type[Source]] = {cls.kind: cls for cls in (TweedeKamer, OfficieleBekendmakingen, Feed)}
 
 __all__ = ["KINDS", "Page", "Source"]

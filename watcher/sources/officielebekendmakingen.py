@@ -118,6 +118,7 @@ class OfficieleBekendmakingen(Source):
     kind = "officielebekendmakingen"
     default_url = "https://repository.overheid.nl/sru"
     options = {"query": _query}
+    page_size = PAGE_SIZE
 
     def start(self, since: datetime) -> dict:
         since = since.astimezone(timezone.utc)
@@ -129,7 +130,7 @@ class OfficieleBekendmakingen(Source):
 
     async def _page(self, day: str, start: int) -> tuple[list, int | None, int | None]:
         params = {"operation": "searchRetrieve", "version": "2.0", "query": self._cql(day),
-                  "startRecord": str(start), "maximumRecords": str(PAGE_SIZE), "httpAccept": "application/xml"}
+                  "startRecord": str(start), "maximumRecords": str(self.page_size), "httpAccept": "application/xml"}
         response = await self.http.get(self.config.url, params=params)
         return parse_response(response.content)
 
@@ -193,7 +194,8 @@ class OfficieleBekendmakingen(Source):
             aliases=[identifier] if identifier != base else [], links=links,
         )
         version = suffix or _first_text(element, "hasVersion") or "1"
-        record = Record(key=base, source=self.name, version=version, meta=meta, stamp=f"{modified}|{changed}",
+        record = Record(key=base, source=self.name, version=version, meta=meta,
+                        stamp=f"{modified}|{identifier}|{changed}",
                         fingerprint=f"{identifier}@{_first_text(element, 'datumTijdstipWijzigingExpression')}",
                         rank=rank, fetch=self._fetcher(items))
         if not indieners and items.get("metadata") and _first_text(element, "publicatienaam").startswith("Kamervragen"):

@@ -30,6 +30,15 @@ class Store(abc.ABC):
     def find_alias(self, alias: str) -> str | None:
         """The key of a stored document known under another identifier (kst-19637-3384)."""
 
+    def related(self, doc: StoredDocument) -> list[StoredDocument]:
+        """The same document as stored from other sources: the TK record whose ExterneIdentifier is this
+        KOOP identifier, or the KOOP publication a TK record names."""
+        keys = {a for a in doc.meta.aliases if not a.startswith("tk-id:")}
+        if (other := self.find_alias(doc.key)) is not None:
+            keys.add(other)
+        keys.discard(doc.key)
+        return [d for k in sorted(keys) if (d := self.document(k)) is not None]
+
     @abc.abstractmethod
     def pending_texts(self, source: str) -> list[StoredDocument]: ...
 

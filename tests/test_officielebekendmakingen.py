@@ -169,3 +169,29 @@ def test_a_tk_document_and_its_koop_publication_make_one_alert(first, tk, koop, 
         # The TK record names its KOOP publication, so its alert links both. (A KOOP publication names no
         # TK document number: arriving first, its alert links KOOP's pages only.)
         assert "tweedekamer.nl/kamerstukken/detail?id=2025Z02986&amp;did=2025D06779" in message
+
+
+def test_indieners_missing_from_the_record_are_read_from_metadata_xml(koop, write_config, watcher_cli):
+    config = write_config([ob_source(koop)], [{"name": "sterk", "members": ["Sterk"]}])
+    watcher_cli("-c", config, "run", "--once")
+    koop.add(0, modified=TODAY, without=("indiener", "ontvanger"))
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert headlines(out) == ["[sterk] nieuw: Kamervragen zonder antwoord kv-tk-2024Z99901"]
+    assert "member Sterk (Sterk W.R.C.)" in out
+    assert sum(r.path.endswith("/metadata.xml") for r in koop.server.requests) == 1
+    koop.add(0, modified=TODAY, without=("indiener", "ontvanger"))  # the same record read again
+    watcher_cli("-c", config, "run", "--once")
+    assert sum(r.path.endswith("/metadata.xml") for r in koop.server.requests) == 1
+
+
+def test_a_changed_text_under_the_same_identifier_is_a_revision(koop, write_config, watcher_cli):
+    config = write_config([ob_source(koop)], [{"name": "all", "keywords": ["testonderwerp"]}])
+    watcher_cli("-c", config, "run", "--once")
+    koop.add(2, modified=TODAY)
+    watcher_cli("-c", config, "run", "--once")
+    edited = CONTENT["kst"].read_bytes().replace(b"een testonderwerp te onderzoeken", b"een testonderwerp niet te onderzoeken")
+    koop.add(2, modified=TODAY, content=edited, stamp="2099-01-01T00:00:00+01:00")
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert headlines(out) == ["[all] gewijzigd: Kamerstuk kst-99999-7"]
+    assert "«niet» toegevoegd" in out

@@ -244,6 +244,8 @@ def _surname_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
     The rule's last word must be the name's last word; the rule's other words (tussenvoegsels,
     initials, first names) must each appear in the name, in order.
     """
+    while len(name) > 1 and len(name[-1]) == 1:
+        name = name[:-1]  # KOOP writes "Sterk W.R.C.": initials after the surname
     if not rule or not name or rule[-1] != name[-1]:
         return False
     rest = iter(name[:-1])

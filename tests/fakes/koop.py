@@ -26,6 +26,10 @@ CONTENT = {
 }
 
 
+METADATA = {"kv-tk": "RECONSTRUCTED_metadata_ah-tk-20082009-2635.xml",
+            "ah-tk": "RECONSTRUCTED_metadata_ah-tk-20082009-2635.xml", "kst": "RECONSTRUCTED_metadata_kst-17050-229.xml"}
+
+
 def template_records() -> list[etree._Element]:
     root = etree.parse(str(OB / "SYNTHETIC_sru_searchRetrieve_parliament_page1.xml")).getroot()
     return root.findall(".//sru:record", NS)
@@ -42,7 +46,8 @@ class FakeKOOP:
 
     # ------------------------------------------------------------ data
     def add(self, template: int = 0, identifier: str | None = None, modified: str | None = None,
-            title: str | None = None, content: bytes | None = None, stamp: str | None = None) -> etree._Element:
+            title: str | None = None, content: bytes | None = None, stamp: str | None = None,
+            without: tuple[str, ...] = ()) -> etree._Element:
         """A record like template number `template` of the synthetic page, optionally renamed and redated."""
         record = copy.deepcopy(template_records()[template])
         old_id = record.find(".//dcterms:identifier", NS).text
@@ -58,6 +63,9 @@ class FakeKOOP:
                     node.text = modified
         if title:
             record.find(".//dcterms:title", NS).text = title
+        for name in without:  # fields the live service may leave out
+            for node in record.findall(f".//ow:{name}", NS):
+                node.getparent().remove(node)
         if stamp:
             for name in ("datumTijdstipWijzigingExpression", "datumTijdstipWijzigingWork"):
                 node = record.find(f".//ow:{name}", NS)
@@ -70,7 +78,7 @@ class FakeKOOP:
             if item.get("manifestation") == "xml":
                 self.files[path] = content if content is not None else CONTENT[prefix].read_bytes()
             elif item.get("manifestation") == "metadata":
-                self.files[path] = (OB / "RECONSTRUCTED_metadata_kst-17050-229.xml").read_bytes()
+                self.files[path] = (OB / METADATA[prefix]).read_bytes()
         return record
 
     @staticmethod

@@ -1,59 +1,235 @@
-"""Normalisation shared by every format: what makes two renderings of the same text compare equal."""
+"""From raw lines to clean, labelled blocks: the part every format shares.
+
+What two renderings of the same text must agree on is decided here:
+- characters: NFC, non-breaking and odd spaces, soft hyphens and zero-width marks;
+- words broken over lines ("cybersurveillance-" + "technologie" -> one word; "Noord-" + "Holland" keeps
+  its hyphen, a capital follows);
+- running headers and footers ("Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34 16", a letterhead
+  block repeated on every page, bare page numbers);
+- paragraphs continued over a page break (no closing punctuation, next line starts in lower case).
+Then blocks get their labels ("Vraag 3", "Antwoord 2 en 3", "17" in a numbered list, "Voetnoot 4").
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from ..model import Block, Document
+from ._facts import facts
 
 # Characters that render as nothing or as a plain space.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v"), " ")
 _WS = re.compile(r"[ ]{2,}")
-# "cybersurveillance-" + "technologie": a word broken over a line. "Noord-" + "Holland" is a real
-# hyphen (capital after it) and stays.
 _BROKEN = re.compile(r"(\w)-$")
+# pdfium marks a hyphen it found at a line end with U+FFFE and joins the lines itself.
+_PDFIUM_HYPHEN = re.compile(r"(\w)\ufffe\s*(\w?)")
+# A paragraph that ends like this is finished; quotes and brackets may close after the mark.
+_TERMINAL = re.compile(r"[.?!:;][\"'”’»)\]]*\d{0,2}$")  # a footnote marker may follow: "testte?1"
+_QUESTION_END = re.compile(r"\?[\"'”’»)\]]*\d{0,2}$")
+
+# Running lines known by their shape, wherever they stand.
+RUNNING = [
+    re.compile(r"^Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, [\d ]+(-[A-Z0-9]+)?, nr\. \d+\s+\d+$"),
+    re.compile(r"^(Eerste|Tweede) Kamer der Staten-Generaal\s+\d+$"),
+    re.compile(r"^(Pagina|Blad) \d+( van \d+)?$", re.I),
+    re.compile(r"^Onze Referentie$"),
+    re.compile(r"^[A-Z]{2,}DOC-[\d-]+$"),  # a ministry's document reference under "Onze Referentie"
+]
+# A short line that stands on most pages is letterhead. Labels are never letterhead.
+REPEATS_AS_RUNNING = 3
+RUNNING_MAX_LENGTH = 60
+
+# "Vraag 3", "Antwoord 2 en 3", "Antwoord", "Vraag 1." with markdown or bullets around them.
+LABEL = re.compile(r"^(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+(?P<nr>\d+(?:\s*(?:,|en|t/m|-)\s*\d+)*))?\s*[.:]?$",
+                   re.I)
+# "17 Hoe beoordeelt u ..." in a numbered list of questions.
+NUMBERED_QUESTION = re.compile(r"^(?P<nr>\d{1,3})\s+(?P<rest>[A-Z«“‘\"(].*)$")
+# "1. https://...↩︎" (markdown), "[1] ...", "<sup>1</sup> ...", "1 https://..." at the foot of a page.
+FOOTNOTE = re.compile(r"^(?:\[(?P<a>\d{1,3})\]|(?P<b>\d{1,3})[.)]?|\^(?P<c>\d{1,3}))\s+"
+                      r"(?P<rest>(?:https?://|www\.)\S*.*|.*↩\ufe0e?)$")
+# A line this long was cut by the page width, not ended by the writer: a blank line after it is layout.
+FULL_LINE = 50
+_MARKUP = re.compile(r"^\s*(?:[•*\-–]\s+|#{1,6}\s+)?(?:\*\*|__)?(.*?)(?:\*\*|__)?\s*$", re.S)
 
 
 def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACES)
+    text = _PDFIUM_HYPHEN.sub(lambda m: m.group(1) + ("" if m.group(2).islower() else "-") + m.group(2), text)
     return _WS.sub(" ", text).strip()
 
 
-def join_lines(lines: list[str]) -> str:
-    out = ""
-    for raw in lines:
-        line = clean(raw)
-        if not line:
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _bare(line: str) -> str:
+    """A line without list bullets, markdown headings and bold markers around it."""
+    return _MARKUP.match(line).group(1).strip()
+
+
+def drop_running(lines: list[str]) -> list[str]:
+    counts = Counter(_shape(l) for l in lines if l and len(l) <= RUNNING_MAX_LENGTH)
+    out = []
+    for line in lines:
+        bare = _bare(line)
+        if bare and (any(p.match(bare) for p in RUNNING) or (
+                len(bare) <= RUNNING_MAX_LENGTH and counts[_shape(line)] >= REPEATS_AS_RUNNING
+                and not LABEL.match(bare) and not _TERMINAL.search(bare) and not bare.isdigit())):
+            out.append("")  # keeps the paragraph break the running line stood in
             continue
-        if not out:
-            out = line
-        elif _BROKEN.search(out) and line[:1].islower():
-            out = out[:-1] + line
-        else:
-            out += " " + line
+        out.append(line)
     return out
 
 
-def paragraphs(text: str) -> list[str]:
-    """Split plain text on blank lines and reflow each paragraph into one line."""
-    out, current = [], []
-    for line in text.splitlines():
-        if line.strip():
-            current.append(line)
-        elif current:
-            out.append(join_lines(current))
-            current = []
+def _starts_block(line: str) -> bool:
+    return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE.match(line))
+
+
+def _goes_on(current: str, last_line: str, line: str, blank: bool) -> bool:
+    """Does `line` continue the paragraph `current` (whose last physical line was `last_line`)?"""
+    if _starts_block(line):
+        return False
+    if _QUESTION_END.search(current):
+        # A question ends here and its answer follows (PDFs have no blank line between), unless what
+        # follows is its source: "(bron: https://...)".
+        return line.startswith("(") or (not blank and line[:1].islower())
+    if "?" in current and current.endswith(")") and line[:1].isupper():
+        return False  # a question that ends with its source, "(bron: https://...)", then its answer
+    if not blank:
+        return True
+    if last_line.count("(") > last_line.count(")"):
+        return True  # "(bron:" and the URL on the next line
+    if "?" in current and current.endswith(")"):
+        return False
+    # Across a blank line only unfinished text goes on: a page break, a PDF's line spacing.
+    return not _TERMINAL.search(current) and (line[:1].islower() or len(last_line) >= FULL_LINE)
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """Lines -> paragraphs, each on one line (so reflowing the source changes nothing)."""
+    paras: list[str] = []
+    current, last_line, blank = "", "", False
+
+    def extend(text: str, line: str) -> str:
+        if _BROKEN.search(text) and line[:1].islower():
+            return text[:-1] + line  # a word broken over the line end
+        return text + " " + line
+
+    for raw in lines:
+        line = clean(raw)
+        if not line:
+            blank = True
+            continue
+        if current and blank and FOOTNOTE.match(current) and line[:1].islower() and paras \
+                and not _TERMINAL.search(paras[-1]) and not _starts_block(line):
+            # Footnotes at the foot of a page stand between a paragraph and its continuation.
+            paras[-1] = extend(paras[-1], line)
+            blank = False
+            continue
+        if current and _goes_on(current, last_line, line, blank):
+            current = extend(current, line)
+        else:
+            if current:
+                paras.append(current)
+            current = line
+        blank, last_line = False, line
+        if LABEL.match(_bare(current)):
+            paras.append(current)  # a label stands alone
+            current = ""
     if current:
-        out.append(join_lines(current))
-    return [p for p in out if p]
+        paras.append(current)
+    return paras
 
 
-def document(paras: list[str], kinds: list[str] | None = None, metadata: dict | None = None) -> Document:
-    blocks = []
-    for i, para in enumerate(paras):
-        text = clean(para)
-        if text:
-            blocks.append(Block(text=text, kind=(kinds[i] if kinds else "paragraph")))
-    return Document(blocks=blocks, metadata=metadata or {})
+def _label_number(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def label(paras: list[str]) -> list[Block]:
+    """Give each paragraph its kind and the label of the question or answer it belongs to."""
+    explicit_answers = any((m := LABEL.match(_bare(p))) and m.group("kind").lower().startswith("antwoord")
+                           for p in paras)
+    numbered = sum(1 for p in paras if NUMBERED_QUESTION.match(p) and "?" in p) >= 2
+    blocks: list[Block] = []
+    current, kind, question_nr = "", "paragraph", ""
+    fresh_question = False
+    for para in paras:
+        bare = _bare(para)
+        m = LABEL.match(bare)
+        if m:
+            word = m.group("kind").capitalize()
+            word = "Vraag" if word.startswith("Vra") else "Antwoord"
+            nr = _label_number(m.group("nr")) or (question_nr if word == "Antwoord" else "")
+            if word == "Vraag":
+                question_nr = nr
+            current = f"{word} {nr}".strip()
+            kind = "question" if word == "Vraag" else "answer"
+            fresh_question = word == "Vraag"
+            blocks.append(Block(text=bare, kind="heading", label=current))
+            continue
+        f = FOOTNOTE.match(para)
+        if f and ("↩" in para or "http" in para):
+            nr = f.group("a") or f.group("b") or f.group("c")
+            blocks.append(Block(text=f.group("rest").replace("↩︎", "").replace("↩", "").strip(), kind="footnote",
+                                label=f"Voetnoot {nr}"))
+            continue
+        q = NUMBERED_QUESTION.match(para) if numbered else None
+        if q and "?" in para:
+            question_nr = q.group("nr")
+            blocks.append(Block(text=para, kind="question", label=f"Vraag {question_nr}"))
+            current, kind, fresh_question = f"Antwoord {question_nr}", "answer", False
+            continue
+        if fresh_question and not explicit_answers:
+            # "• Vraag 4", the question, then the answer without a label of its own (openkamer pages).
+            blocks.append(Block(text=para, kind="question", label=current))
+            current, kind, fresh_question = f"Antwoord {question_nr}", "answer", False
+            continue
+        fresh_question = False
+        blocks.append(Block(text=para, kind=kind, label=current))
+    return blocks
+
+
+_AFTER_MARK = re.compile(r"(?<=[»”’?!])(\d{1,3})(?=\s|$)")
+_AFTER_WORD = re.compile(r"(?<=[^\W\d_]|[.,;:)])(\d{1,3})(?=[\s,.;:)]|$)")
+
+
+def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
+    """"Information Controls»1 en" -> "Information Controls» [1] en".
+
+    A number glued to a closing quote or question mark is a footnote marker; one glued to a word
+    ("Xinjiang5") only when the text has that footnote ("H2" or "m2" otherwise stay).
+    """
+    numbers = {b.label.split()[-1] for b in blocks if b.kind == "footnote"}
+    for block in blocks:
+        if block.kind == "footnote":
+            continue
+        block.text = _AFTER_MARK.sub(lambda m: f" [{m.group(1)}]", block.text)
+        if numbers:
+            block.text = _AFTER_WORD.sub(lambda m: f" [{m.group(1)}]" if m.group(1) in numbers else m.group(1),
+                                         block.text)
+    return blocks
+
+
+def document(lines: list[str], metadata: dict | None = None, kinds: dict[int, str] | None = None) -> Document:
+    """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
+    paragraphs separated by blank lines (DOCX, HTML, XML)."""
+    cleaned = [clean(l) for l in lines]
+    paras = paragraphs(drop_running(cleaned))
+    blocks = separate_footnote_markers(label(paras))
+    meta = dict(metadata or {})
+    meta.update({k: v for k, v in facts(blocks).items() if v and k not in meta})
+    return Document(blocks=blocks, metadata=meta)
+
+
+def from_paragraphs(paras: list[str], metadata: dict | None = None) -> Document:
+    lines: list[str] = []
+    for para in paras:
+        lines += [" ".join(para.split()), ""]
+    return document(lines, metadata)
+
+
+def from_text(text: str, metadata: dict | None = None) -> Document:
+    return document(text.splitlines(), metadata)

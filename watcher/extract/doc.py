@@ -22,7 +22,8 @@ def extract_doc(data: bytes) -> Document:
     if sum(map(len, runs)) < 40:
         runs = [m.group().decode("cp1252", errors="replace") for m in _CP1252_RUN.finditer(data)]
     text = "\n".join(runs).replace("\r", "\n").replace("\x07", "\n")
-    paras = [p for p in _text.paragraphs(text) if sum(c.isalpha() for c in p) > len(p) * 0.5]
-    if not paras:
+    lines = [l for l in text.split("\n") if not l.strip() or sum(c.isalpha() for c in l) > len(l) * 0.5]
+    doc = _text.document(lines)
+    if not doc.blocks:
         raise ExtractError("no text found in this legacy Word file")
-    return _text.document(paras)
+    return doc

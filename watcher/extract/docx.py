@@ -30,16 +30,10 @@ def read_member(data: bytes, member: str) -> bytes:
 
 def extract_docx(data: bytes) -> Document:
     root = _xmlsafe.parse(read_member(data, "word/document.xml"))
-    paras, kinds = [], []
+    paras = []
     for p in root.iter(f"{W}p"):
         parts = []
         for node in p.iter(f"{W}t", f"{W}tab", f"{W}br"):
             parts.append(node.text or "" if node.tag == f"{W}t" else " ")
-        text = "".join(parts).strip()
-        if not text:
-            continue
-        style = p.find(f"{W}pPr/{W}pStyle")
-        style_name = (style.get(f"{W}val") or "").lower() if style is not None else ""
-        paras.append(text)
-        kinds.append("heading" if style_name.startswith(("heading", "kop", "title")) else "paragraph")
-    return _text.document(paras, kinds)
+        paras.append("".join(parts).strip())
+    return _text.from_paragraphs(paras)

@@ -11,7 +11,6 @@ from .text import decode
 DROP = "script, style, noscript, nav, header, footer, form, button, svg, iframe"
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "blockquote", "dt", "dd",
           "caption", "figcaption", "address"}
-HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def extract_html(data: bytes) -> Document:
@@ -19,9 +18,9 @@ def extract_html(data: bytes) -> Document:
     for node in tree.css(DROP):
         node.decompose()
     root = tree.css_first("main") or tree.body or tree.root
-    paras, kinds = [], []
+    paras = []
     if root is None:
-        return _text.document([])
+        return _text.from_paragraphs([])
     for node in root.traverse(include_text=False):
         if node.tag not in BLOCKS:
             continue
@@ -37,8 +36,6 @@ def extract_html(data: bytes) -> Document:
         text = node.text(separator=" ", strip=True) if node.tag != "pre" else node.text()
         if text.strip():
             paras.append(text)
-            kinds.append("heading" if node.tag in HEADINGS else "paragraph")
     if not paras:  # a page of bare text in divs
-        paras = _text.paragraphs(root.text(separator="\n"))
-        kinds = None
-    return _text.document(paras, kinds)
+        return _text.from_text(root.text(separator="\n"))
+    return _text.from_paragraphs(paras)

@@ -63,8 +63,7 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 def extract_pdf(data: bytes) -> Document:
     pages = [p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in page_texts(data)]
-    pages = drop_running_lines(pages)
-    text = "\n".join("\n".join(lines) for lines in pages)
-    doc = _text.document(_text.paragraphs(text))
-    doc.metadata["pages"] = len(pages)
-    return doc
+    lines: list[str] = []
+    for page in drop_running_lines(pages):
+        lines += page + [""]  # a page break reads as a blank line: the text may go on after it
+    return _text.document(lines, {"pages": len(pages)})

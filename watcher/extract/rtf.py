@@ -57,7 +57,7 @@ def extract_rtf(data: bytes) -> Document:
             text = text.replace(b"\r", b"").replace(b"\n", b"")
             text, fallback = text[fallback:], 0
             out.append(text.decode("cp1252", errors="replace"))
-    doc = _text.document(_text.paragraphs("".join(out)))
+    doc = _text.from_text("".join(out))
     if not doc.blocks:
         raise ExtractError("no text found in this RTF file")
     return doc

@@ -29,6 +29,9 @@ examples:
   watcher run                       poll every poll_interval until SIGTERM or Ctrl-C
   watcher status                    per source: last success, cursor, documents, alerts waiting
   watcher -c /etc/watcher.yaml run  another config (or set WATCHER_CONFIG)
+  watcher extract answer.pdf        the clean text, blocks and metadata, as watcher sees them
+  watcher diff v2.pdf v3.pdf --html changes.html
+                                    what changed, as an alert would say it (exit 1 when changed)
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
 """
@@ -67,6 +70,20 @@ def _parser() -> argparse.ArgumentParser:
                    description="Per source: the last successful cycle, the cursor, documents stored, and "
                                "alerts waiting. Exits 1 when a source has not succeeded for longer than its "
                                "stale_after (default 24h): use it as a HEALTHCHECK or a cron sanity check.")
+    extract = sub.add_parser("extract", parents=[common], help="show the clean text of a file as watcher sees it",
+                             description="Extract a PDF, DOCX, DOC, RTF, HTML, XML, text or Markdown file: its "
+                                         "clean text as labelled blocks ([Vraag 3], [Antwoord 3]) and what the "
+                                         "text says of itself (number, date, who asked, who answered).")
+    extract.add_argument("file", metavar="FILE")
+    extract.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    diff = sub.add_parser("diff", parents=[common], help="compare two files as watcher would",
+                          description="Compare two versions of a document as watcher does: layout, hyphenation, "
+                                      "page headers and whitespace are not changes. Prints each change with its "
+                                      "label; exit 0 when nothing changed, 1 when something did, 2 on trouble "
+                                      "(as diff(1) does).")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--html", metavar="OUT", help="also write a self-contained HTML page of the changes")
     return parser
 
 
@@ -77,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     _setup_logging(args.verbose)
+    if args.command in ("extract", "diff"):  # work on files: no config needed
+        from . import files
+        return files.extract_command(args) if args.command == "extract" else files.diff_command(args)
     path = config_path(args.config)
     try:
         config = load(path)

@@ -18,7 +18,7 @@ from . import alert as alerts
 from . import compare
 from .config import Config
 from .deliver import Deliverer
-from .diff import changed_text, diff
+from .diff import diff
 from .extract import Extractor
 from .http import HTTP, FetchError
 from .match import Hit, Matcher
@@ -178,9 +178,9 @@ class Watcher:
             text = new.text if new else ""
             changed = None
             if change.kind == REVISED:
-                block_changes = diff(change.old, new)
-                summary = [c.summary() for c in block_changes]
-                changed = changed_text(block_changes)
+                result = diff(change.old, new)
+                summary = result.summary()
+                changed = result.changed_text()
             askers = (new.metadata.get("askers") if new else None) or []
             hits = self.matcher.match(text, stored.meta, askers, changed=changed)
             if change.kind == METADATA:

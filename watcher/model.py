@@ -63,7 +63,8 @@ class Document:
         return "\n\n".join(b.text for b in self.blocks)
 
     def content_hash(self) -> str:
-        return text_hash(self.text)
+        # Words only: line breaks, paragraph splits and spacing are layout, not content.
+        return text_hash(" ".join(self.text.split()))
 
     @classmethod
     def from_dict(cls, data: dict) -> "Document":

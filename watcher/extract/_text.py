@@ -24,6 +24,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), Non
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v"), " ")
 _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
+_KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
 # pdfium marks a hyphen it found at a line end with U+FFFE and joins the lines itself.
 _PDFIUM_HYPHEN = re.compile(r"(\w)\ufffe\s*(\w?)")
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.
@@ -114,8 +115,10 @@ def paragraphs(lines: list[str]) -> list[str]:
     current, last_line, blank = "", "", False
 
     def extend(text: str, line: str) -> str:
-        if _BROKEN.search(text) and line[:1].islower():
-            return text[:-1] + line  # a word broken over the line end
+        if _BROKEN.search(text):
+            if line[:1].islower() and not _KEEP_HYPHEN.search(text):
+                return text[:-1] + line  # "cybersurveillance-" + "technologie": a word broken over the line end
+            return text + line  # "Noord-" + "Holland", "EU-" + "landen": the hyphen is the word's own
         return text + " " + line
 
     for raw in lines:

@@ -62,7 +62,10 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 
 def extract_pdf(data: bytes) -> Document:
-    pages = [p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in page_texts(data)]
+    # pdfium joins a line that ends in a hyphen to the next one and marks the spot with U+FFFE, even when
+    # the next line is the page footer: undo that, so the footer is a line of its own again.
+    pages = [p.replace("\ufffe", "-\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+             for p in page_texts(data)]
     lines: list[str] = []
     for page in drop_running_lines(pages):
         lines += page + [""]  # a page break reads as a blank line: the text may go on after it

@@ -31,7 +31,8 @@ def wrap(paragraph: str, width: int, hyphenate: bool) -> list[str]:
             line = f"{line} {word}" if line else word
             continue
         cut = room - 1
-        if len(word) >= 8 and "-" not in word and cut >= 3 and len(word) - cut >= 3 \
+        rest_letters = sum(c.isalpha() for c in word[cut:])
+        if len(word) >= 8 and "-" not in word and cut >= 3 and rest_letters >= 3 \
                 and word[cut - 1].islower() and word[cut].islower():
             lines.append(f"{line} {word[:cut]}-" if line else f"{word[:cut]}-")
             line = word[cut:]

@@ -25,10 +25,12 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v")
 _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
 _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
+_SUSPENDED = re.compile(r"^(?:en|of|tot|en/of)\s+\w")  # "burger- en politieke rechten"
+_BARE_NUMBER = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])$")  # a list or footnote number whose text wrapped
 # pdfium marks a hyphen it found at a line end with U+FFFE and joins the lines itself.
 _PDFIUM_HYPHEN = re.compile(r"(\w)\ufffe\s*(\w?)")
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.
-_TERMINAL = re.compile(r"[.?!:;][\"'”’»)\]]*\d{0,2}$")  # a footnote marker may follow: "testte?1"
+_TERMINAL = re.compile(r"(?:[.?!:;][\"'”’»)\]]*\d{0,2}|↩\ufe0e?\ufe0f?)$")  # a footnote marker may follow: "testte?1"
 _QUESTION_END = re.compile(r"\?[\"'”’»)\]]*\d{0,2}$")
 
 # Running lines known by their shape, wherever they stand.
@@ -49,6 +51,8 @@ LABEL = re.compile(r"^(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+(?P<nr>\d+
 # "17 Hoe beoordeelt u ..." in a numbered list of questions.
 NUMBERED_QUESTION = re.compile(r"^(?P<nr>\d{1,3})\s+(?P<rest>[A-Z«“‘\"(].*)$")
 # "1. https://...↩︎" (markdown), "[1] ...", "<sup>1</sup> ...", "1 https://..." at the foot of a page.
+# Where a footnote (or a numbered list item) begins: "2. CSW (2020), ..." even if it ends lines later.
+FOOTNOTE_START = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)]|\^\d{1,3})(?:\s+\S|$)")
 FOOTNOTE = re.compile(r"^(?:\[(?P<a>\d{1,3})\]|(?P<b>\d{1,3})[.)]?|\^(?P<c>\d{1,3}))\s+"
                       r"(?P<rest>(?:https?://|www\.)\S*.*|.*↩\ufe0e?)$")
 # A line this long was cut by the page width, not ended by the writer: a blank line after it is layout.
@@ -72,12 +76,17 @@ def _bare(line: str) -> str:
 
 
 def drop_running(lines: list[str]) -> list[str]:
-    counts = Counter(_shape(l) for l in lines if l and len(l) <= RUNNING_MAX_LENGTH)
+    """Blank out running headers and footers: lines of a known shape anywhere, and short lines standing
+    alone (blank lines around them) that repeat on three or more pages."""
+    def alone(i: int) -> bool:
+        return (i == 0 or not lines[i - 1]) and (i == len(lines) - 1 or not lines[i + 1])
+
+    counts = Counter(_shape(l) for i, l in enumerate(lines) if l and len(l) <= RUNNING_MAX_LENGTH and alone(i))
     out = []
-    for line in lines:
+    for i, line in enumerate(lines):
         bare = _bare(line)
         if bare and (any(p.match(bare) for p in RUNNING) or (
-                len(bare) <= RUNNING_MAX_LENGTH and counts[_shape(line)] >= REPEATS_AS_RUNNING
+                len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
                 and not LABEL.match(bare) and not _TERMINAL.search(bare) and not bare.isdigit())):
             out.append("")  # keeps the paragraph break the running line stood in
             continue
@@ -86,13 +95,17 @@ def drop_running(lines: list[str]) -> list[str]:
 
 
 def _starts_block(line: str) -> bool:
-    return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE.match(line))
+    return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE_START.match(line))
 
 
 def _goes_on(current: str, last_line: str, line: str, blank: bool) -> bool:
     """Does `line` continue the paragraph `current` (whose last physical line was `last_line`)?"""
+    if _BARE_NUMBER.match(current):
+        return True
     if _starts_block(line):
         return False
+    if _BROKEN.search(current):
+        return True  # nobody ends a paragraph with a hyphen: a word or compound goes on
     if _QUESTION_END.search(current):
         # A question ends here and its answer follows (PDFs have no blank line between), unless what
         # follows is its source: "(bron: https://...)".
@@ -110,41 +123,49 @@ def _goes_on(current: str, last_line: str, line: str, blank: bool) -> bool:
 
 
 def paragraphs(lines: list[str]) -> list[str]:
-    """Lines -> paragraphs, each on one line (so reflowing the source changes nothing)."""
+    """Lines -> paragraphs, each on one line (so reflowing the source changes nothing).
+
+    Footnotes are gathered at the end, in the order they appear: a PDF prints them at the foot of
+    each page, so where they fall in the text depends on the pagination, which is layout."""
     paras: list[str] = []
+    notes: list[str] = []
     current, last_line, blank = "", "", False
 
     def extend(text: str, line: str) -> str:
+        if _BROKEN.search(text) and _SUSPENDED.match(line):
+            return text + " " + line
         if _BROKEN.search(text):
             if line[:1].islower() and not _KEEP_HYPHEN.search(text):
                 return text[:-1] + line  # "cybersurveillance-" + "technologie": a word broken over the line end
             return text + line  # "Noord-" + "Holland", "EU-" + "landen": the hyphen is the word's own
         return text + " " + line
 
+    def finish(text: str) -> None:
+        (notes if FOOTNOTE.match(text) else paras).append(text)
+
     for raw in lines:
         line = clean(raw)
         if not line:
             blank = True
             continue
-        if current and blank and FOOTNOTE.match(current) and line[:1].islower() and paras \
-                and not _TERMINAL.search(paras[-1]) and not _starts_block(line):
-            # Footnotes at the foot of a page stand between a paragraph and its continuation.
-            paras[-1] = extend(paras[-1], line)
-            blank = False
-            continue
-        if current and _goes_on(current, last_line, line, blank):
+        if current and FOOTNOTE.match(current) and blank and line[:1].islower() and not _starts_block(line) \
+                and paras and not _TERMINAL.search(paras[-1]):
+            # The footnotes at the foot of a page stood between a paragraph and the rest of it.
+            finish(current)
+            current = extend(paras.pop(), line)
+        elif current and _goes_on(current, last_line, line, blank):
             current = extend(current, line)
         else:
             if current:
-                paras.append(current)
+                finish(current)
             current = line
         blank, last_line = False, line
         if LABEL.match(_bare(current)):
             paras.append(current)  # a label stands alone
             current = ""
     if current:
-        paras.append(current)
-    return paras
+        finish(current)
+    return paras + notes
 
 
 def _label_number(text: str) -> str:

@@ -9,7 +9,9 @@ from . import _text
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _AUTOLINK = re.compile(r"<(https?://[^>]+)>")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*)(?=\S)(.+?)(?<=\S)\1")
+# Emphasis may run over a line break once the text is reflowed.
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.{1,400}?)(?<=\S)\1", re.S)
+_MD_ITALIC = re.compile(r"(\*)(?=[^\s*])([^*]{1,300}?)(?<=[^\s*])\1", re.S)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _MD_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.M)
 _SUP_AT_START = re.compile(r"^\s*<sup>(\d+)</sup>\s*", re.M)
@@ -32,7 +34,8 @@ def strip_markdown(text: str) -> str:
     text = _SUP.sub(r" [\1]", text)  # its marker in the text
     text = _MD_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
-    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_BOLD.sub(r"\2", text)
+    text = _MD_ITALIC.sub(r"\2", text)
     return text.replace("\\_", "_").replace("\\*", "*")
 
 

@@ -1,0 +1,99 @@
+"""Diffs: layout noise compares equal; an edit shows exactly itself, under the right label."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.pdfgen import render
+from tests.variants import VARIANTS
+from watcher.diff import diff, render_html
+from watcher.extract import extract
+from watcher.model import Block, Document
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+CASES = yaml.safe_load((Path(__file__).parent / "cases" / "diff_variants.yaml").read_text())
+
+
+def seed(number: str) -> str:
+    [path] = SEEDS.glob(f"{number}_*.txt")
+    return path.read_text()
+
+
+def case_id(case):
+    return f"{case['seed']}-{case.get('variant', 'as-is')}" + ("-edit" if "edit" in case else "")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_variants_of_the_seeds(case):
+    original = seed(case["seed"])
+    changed = original
+    if "edit" in case:
+        assert case["edit"]["old"] in changed
+        changed = changed.replace(case["edit"]["old"], case["edit"]["new"], 1)
+    if "variant" in case:
+        changed = VARIANTS[case["variant"]](changed)
+    old, new = extract(original.encode()), extract(changed.encode())
+    result = diff(old, new)
+    if case["expect"] == "unchanged":
+        assert result.changes == [], result.summary()
+        assert old.content_hash() == new.content_hash()
+    else:
+        got = [{"label": c.label, "old": c.old, "new": c.new} for c in result.changes]
+        assert got == case["expect"]
+        assert old.content_hash() != new.content_hash()
+
+
+def test_a_pdf_rendering_with_footers_and_hyphens_equals_the_text_it_came_from():
+    source = extract(seed("003").encode())
+    paragraphs = [b.text for b in source.blocks]
+    narrow = extract(render(paragraphs, width=70, lines_per_page=45, hyphenate=True))
+    wide = extract(render(paragraphs, width=95, lines_per_page=60))
+    assert narrow.metadata["pages"] != wide.metadata["pages"]
+    assert diff(wide, narrow).changes == []
+    assert narrow.content_hash() == wide.content_hash() == source.content_hash()
+    assert "nr. 34" not in narrow.text  # no running footer left in the text
+
+
+def test_one_changed_number_in_a_pdf_is_found_with_its_label():
+    paragraphs = [b.text for b in extract(seed("003").encode()).blocks]
+    edited = [p.replace("tussen 2014 en 2016", "tussen 2014 en 2017") for p in paragraphs]
+    result = diff(extract(render(paragraphs)), extract(render(edited, width=70, hyphenate=True)))
+    assert [(c.label, c.old, c.new) for c in result.changes] == [("Vraag 9", "2016", "2017")]
+    assert result.summary() == ["Vraag 9: …in Nood dat tussen 2014 en «2016» → «2017» alleen al in de provincie "
+                                "Zhejiang…"]
+
+
+def test_a_diff_that_runs_out_of_time_reports_whole_blocks_not_everything():
+    old = Document([Block(f"alinea {i} " + "woord " * 200, label=f"Antwoord {i}") for i in range(40)])
+    new = Document([Block(b.text.replace("woord", "term", 3) if i == 7 else b.text, label=b.label)
+                    for i, b in enumerate(old.blocks)])
+    result = diff(old, new, timeout=0.0000001)
+    assert not result.complete
+    assert [c.label for c in result.changes] == ["Antwoord 7", "Antwoord 7"]  # the old block out, the new in
+
+
+def test_the_html_page_is_self_contained_and_readable_without_colour():
+    old = extract(seed("000").encode())
+    new = extract(seed("000").replace("op 14\u00a0juni namens 47", "op 15\u00a0juni namens 48").encode())
+    page = render_html(diff(old, new), new, title="2022D27850 <versie 3>")
+    assert page.startswith("<!doctype html>")
+    assert "2022D27850 &lt;versie 3&gt;" in page
+    assert "<del>[−14]</del> <ins>[+15]</ins> juni namens <del>[−47]</del> <ins>[+48]</ins>" in page
+    assert "<li>Antwoord 3: …mensenrechtensituatie in China die Nederland op «14 juni namens 47» → «15 juni namens 48»" in page
+    assert "http" not in page.split("<body>")[0]  # no external stylesheet or script
+    assert "<script" not in page and "<link" not in page
+
+
+def test_watcher_diff_exit_codes(tmp_path, watcher_cli):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(seed("000"))
+    b.write_text(VARIANTS["everything"](seed("000")))
+    code, out, _ = watcher_cli("diff", a, b)
+    assert (code, out.strip()) == (0, "geen inhoudelijke wijzigingen")
+    b.write_text(seed("000").replace("drieslag", "vierslag"))
+    code, out, _ = watcher_cli("diff", a, b, "--html", tmp_path / "d.html")
+    assert code == 1 and out.startswith("Antwoord 9: ") and "«drieslag.» → «vierslag.»" in out
+    assert "<ins>[+vierslag.]</ins>" in (tmp_path / "d.html").read_text()
+    code, out, err = watcher_cli("diff", a, tmp_path / "missing.pdf")
+    assert code == 2 and "missing.pdf" in err

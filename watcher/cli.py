@@ -187,6 +187,7 @@ async def _loop(config, store, once: bool) -> int:
         store.flush()
         await http.aclose()
         await deliverer.close()
+        watcher.extractor.close()
 
 
 def _reload(config, watcher):

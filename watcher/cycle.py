@@ -69,7 +69,7 @@ class Watcher:
         self.deliverer = deliverer
         self.clock = clock
         self.matcher = Matcher(config.subscribers)
-        extractor = Extractor()
+        self.extractor = extractor = Extractor()
         self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
         self.progress = sys.stdout.isatty() if progress is None else progress  # drawn on stderr
         # Asked between pages: a stop request ends a long backfill at a page boundary, with the cursor

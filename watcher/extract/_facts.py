@@ -73,8 +73,10 @@ def askers(text: str) -> list[dict]:
 
 def facts(blocks) -> dict:
     first_label = next((i for i, b in enumerate(blocks) if b.label), len(blocks))
-    head = [b.text for b in blocks[:min(HEAD, first_label)] if b.kind != "footnote"]
-    everything = " ".join(b.text for b in blocks)
+    # What a document says of itself stands near its start: a few KB of each block are enough, and keep
+    # a document of one enormous paragraph cheap.
+    head = [b.text[:2000] for b in blocks[:min(HEAD, first_label)] if b.kind != "footnote"]
+    everything = " ".join(b.text[:2000] for b in blocks[:200])
     out: dict = {}
     m = _DOCUMENT.search(" ".join(head)) or _DOCUMENT.search(everything)
     if m:
@@ -90,7 +92,7 @@ def facts(blocks) -> dict:
     if found:
         # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties.
         out["askers"] = next((p for p in found if any(a["party"] for a in p)), found[0])
-    for text in head + [b.text for b in blocks[HEAD:HEAD * 2]] + [b.text for b in blocks[-6:]]:
+    for text in head + [b.text[:2000] for b in blocks[HEAD:HEAD * 2]] + [b.text[-2000:] for b in blocks[-6:]]:
         for pattern in _MINISTER:
             if (m := pattern.search(text)):
                 out["minister"] = " ".join(m.group("who").split())

@@ -57,7 +57,7 @@ FOOTNOTE = re.compile(r"^(?:\[(?P<a>\d{1,3})\]|(?P<b>\d{1,3})[.)]?|\^(?P<c>\d{1,
                       r"(?P<rest>(?:https?://|www\.)\S*.*|.*↩\ufe0e?)$")
 # A line this long was cut by the page width, not ended by the writer: a blank line after it is layout.
 FULL_LINE = 50
-_MARKUP = re.compile(r"^\s*(?:[•*\-–]\s+|#{1,6}\s+)?(?:\*\*|__)?(.*?)(?:\*\*|__)?\s*$", re.S)
+_LEAD = re.compile(r"^(?:[•*\-–]\s+|#{1,6}\s+)")
 
 
 def clean(text: str) -> str:
@@ -72,7 +72,11 @@ def _shape(line: str) -> str:
 
 def _bare(line: str) -> str:
     """A line without list bullets, markdown headings and bold markers around it."""
-    return _MARKUP.match(line).group(1).strip()
+    text = _LEAD.sub("", line.strip())
+    for mark in ("**", "__"):
+        text = text[2:] if text.startswith(mark) else text
+        text = text[:-2] if text.endswith(mark) else text
+    return text.strip()
 
 
 def drop_running(lines: list[str]) -> list[str]:
@@ -84,7 +88,7 @@ def drop_running(lines: list[str]) -> list[str]:
     counts = Counter(_shape(l) for i, l in enumerate(lines) if l and len(l) <= RUNNING_MAX_LENGTH and alone(i))
     out = []
     for i, line in enumerate(lines):
-        bare = _bare(line)
+        bare = _bare(line) if len(line) <= 2 * RUNNING_MAX_LENGTH else ""  # a long line is never a header
         if bare and (any(p.match(bare) for p in RUNNING) or (
                 len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
                 and not LABEL.match(bare) and not _TERMINAL.search(bare) and not bare.isdigit())):
@@ -98,28 +102,69 @@ def _starts_block(line: str) -> bool:
     return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE_START.match(line))
 
 
-def _goes_on(current: str, last_line: str, line: str, blank: bool) -> bool:
+def _is_note(text: str) -> bool:
+    return bool(FOOTNOTE_START.match(text) and FOOTNOTE.match(text))
+
+
+def _is_label(text: str) -> bool:
+    return len(text) <= 60 and bool(LABEL.match(_bare(text)))
+
+
+def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> bool:
     """Does `line` continue the paragraph `current` (whose last physical line was `last_line`)?"""
-    if _BARE_NUMBER.match(current):
+    end, asks = current.end, current.asks
+    if len(current.parts) == 1 and _BARE_NUMBER.match(current.parts[0]):
         return True
     if _starts_block(line):
         return False
-    if _BROKEN.search(current):
+    if _BROKEN.search(end):
         return True  # nobody ends a paragraph with a hyphen: a word or compound goes on
-    if _QUESTION_END.search(current):
+    if _QUESTION_END.search(end):
         # A question ends here and its answer follows (PDFs have no blank line between), unless what
         # follows is its source: "(bron: https://...)".
         return line.startswith("(") or (not blank and line[:1].islower())
-    if "?" in current and current.endswith(")") and line[:1].isupper():
+    if asks and end.endswith(")") and line[:1].isupper():
         return False  # a question that ends with its source, "(bron: https://...)", then its answer
     if not blank:
         return True
     if last_line.count("(") > last_line.count(")"):
         return True  # "(bron:" and the URL on the next line
-    if "?" in current and current.endswith(")"):
+    if asks and end.endswith(")"):
         return False
     # Across a blank line only unfinished text goes on: a page break, a PDF's line spacing.
-    return not _TERMINAL.search(current) and (line[:1].islower() or len(last_line) >= FULL_LINE)
+    return not _TERMINAL.search(end) and (line[:1].islower() or len(last_line) >= FULL_LINE)
+
+
+class _Paragraph:
+    """A paragraph being built: its pieces, and its last characters for the tests that look at its end
+    (so a paragraph of a thousand lines costs a thousand steps, not a million)."""
+
+    def __init__(self, line: str = ""):
+        self.parts = [line] if line else []
+        self.end = line[-80:]
+        self.asks = "?" in line
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def add(self, line: str) -> None:
+        broken = _BROKEN.search(self.end)
+        if broken and _SUSPENDED.match(line):
+            glue = " "  # "burger- en politieke rechten"
+        elif broken and line[:1].islower() and not _KEEP_HYPHEN.search(self.end):
+            # "cybersurveillance-" + "technologie": a word broken over a line end loses the hyphen.
+            self.parts[-1], self.end, glue = self.parts[-1][:-1], self.end[:-1], ""
+        elif broken:
+            glue = ""  # "Noord-" + "Holland", "EU-" + "landen": the hyphen is the word's own
+        else:
+            glue = " "
+        self.parts.append(glue + line)
+        self.end = (self.end + glue + line)[-80:]
+        self.asks = self.asks or "?" in line
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def paragraphs(lines: list[str]) -> list[str]:
@@ -127,45 +172,40 @@ def paragraphs(lines: list[str]) -> list[str]:
 
     Footnotes are gathered at the end, in the order they appear: a PDF prints them at the foot of
     each page, so where they fall in the text depends on the pagination, which is layout."""
-    paras: list[str] = []
+    paras: list[_Paragraph] = []
     notes: list[str] = []
-    current, last_line, blank = "", "", False
+    current, last_line, blank = _Paragraph(), "", False
 
-    def extend(text: str, line: str) -> str:
-        if _BROKEN.search(text) and _SUSPENDED.match(line):
-            return text + " " + line
-        if _BROKEN.search(text):
-            if line[:1].islower() and not _KEEP_HYPHEN.search(text):
-                return text[:-1] + line  # "cybersurveillance-" + "technologie": a word broken over the line end
-            return text + line  # "Noord-" + "Holland", "EU-" + "landen": the hyphen is the word's own
-        return text + " " + line
-
-    def finish(text: str) -> None:
-        (notes if FOOTNOTE.match(text) else paras).append(text)
+    def finish(para: _Paragraph) -> None:
+        if para:
+            text = para.text
+            if _is_note(text):
+                notes.append(text)
+            else:
+                paras.append(para)
 
     for raw in lines:
         line = clean(raw)
         if not line:
             blank = True
             continue
-        if current and FOOTNOTE.match(current) and blank and line[:1].islower() and not _starts_block(line) \
-                and paras and not _TERMINAL.search(paras[-1]):
+        if current and blank and line[:1].islower() and _is_note(current.text) and not _starts_block(line) \
+                and paras and not _TERMINAL.search(paras[-1].end):
             # The footnotes at the foot of a page stood between a paragraph and the rest of it.
             finish(current)
-            current = extend(paras.pop(), line)
+            current = paras.pop()
+            current.add(line)
         elif current and _goes_on(current, last_line, line, blank):
-            current = extend(current, line)
+            current.add(line)
         else:
-            if current:
-                finish(current)
-            current = line
+            finish(current)
+            current = _Paragraph(line)
         blank, last_line = False, line
-        if LABEL.match(_bare(current)):
+        if len(current.parts) == 1 and _is_label(current.parts[0]):
             paras.append(current)  # a label stands alone
-            current = ""
-    if current:
-        finish(current)
-    return paras + notes
+            current = _Paragraph()
+    finish(current)
+    return [p.text for p in paras] + notes
 
 
 def _label_number(text: str) -> str:

@@ -1,0 +1,72 @@
+"""Bad input costs one document a clear error, within size, time and memory limits; never a hang."""
+
+import asyncio
+import io
+import zipfile
+
+import pytest
+
+from tests.pdfgen import render
+from watcher.extract import MAX_BYTES, ExtractError, Extractor, extract
+
+
+def run(extractor, data, content_type=""):
+    try:
+        return asyncio.run(extractor(data, content_type))
+    finally:
+        extractor.close()
+
+
+def test_an_encrypted_pdf_is_refused_with_a_reason():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(render(["Vertrouwelijk."]))).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="geheim", owner_password="geheimer")
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(ExtractError, match="encrypted with a password"):
+        extract(out.getvalue())
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_unpacks():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<w:document>" + b" " * (150 * 1024 * 1024) + b"</w:document>")
+    assert len(out.getvalue()) < 1024 * 1024  # 150 MB in under 1 MB
+    with pytest.raises(ExtractError, match="zip bomb"):
+        extract(out.getvalue())
+
+
+def test_a_file_over_the_size_limit_is_refused_unread():
+    with pytest.raises(ExtractError, match="over the"):
+        run(Extractor(), b"a" * (MAX_BYTES + 1))
+
+
+def test_extraction_that_takes_too_long_is_stopped():
+    slow = ("Vraag 1\n\n" + "Bent u bekend met het bericht? " * 40 + "\n\n") * 4000  # some seconds of work
+    with pytest.raises(ExtractError, match="took longer than 0.05s"):
+        run(Extractor(timeout=0.05), slow.encode())
+
+
+def test_extraction_that_needs_too_much_memory_is_stopped_and_the_process_lives_on():
+    big = ("woord " * 200 + "\n") * 25000  # ~30 MB of text
+    # Where the allocation fails decides the message: in the extraction (a MemoryError sent back) or in
+    # sending the result (the worker dies, and the time limit ends the wait).
+    with pytest.raises(ExtractError, match="needed more than 100 MiB|took longer than 10s"):
+        run(Extractor(memory=100 * 1024**2, timeout=10), big.encode())
+
+
+def test_the_worker_pool_recovers_after_a_stop():
+    extractor = Extractor(timeout=0.05)
+    slow = ("Bent u bekend met het bericht? " * 40 + "\n\n") * 4000
+    try:
+        with pytest.raises(ExtractError):
+            asyncio.run(extractor(slow.encode()))
+        extractor.timeout = 30
+        doc = asyncio.run(extractor(b"Vraag 1\n\nWaarom?\n\nAntwoord 1\n\nDaarom."))
+        assert [b.label for b in doc.blocks if b.kind != "heading"] == ["Vraag 1", "Antwoord 1"]
+    finally:
+        extractor.close()

@@ -1,0 +1,62 @@
+"""Diff and extraction speed on seed 003 (80 KB, 91 questions).
+
+Prints ms per diff of seed 003 against a copy with 5 edits (watcher's diff, and difflib's unified diff of
+the same pair as the baseline in the same run), and extraction ms per page of a PDF rendering of it with
+pypdfium2 (what watcher uses) and pypdf (the baseline).
+
+    python bench/bench_diff.py
+"""
+
+import difflib
+import io
+
+from _common import median_ms, seed
+
+from tests.pdfgen import render
+from watcher.diff import diff
+from watcher.extract import extract
+from watcher.extract.pdf import page_texts
+
+EDITS = [("tussen 2014 en 2016", "tussen 2014 en 2017"), ("Het kabinet is bekend met het onderzoek.",
+         "Het kabinet kent het onderzoek niet."), ("403 pagina’s", "430 pagina’s"),
+         ("Hoeveel Tibetaanse politieke gevangenen", "Hoeveel Oeigoerse politieke gevangenen"),
+         ("Minister Blok", "Minister Hoekstra")]
+
+
+def main() -> None:
+    original = seed("003")
+    edited = original
+    for old, new in EDITS:
+        assert old in edited, old
+        edited = edited.replace(old, new, 1)
+    a, b = extract(original.encode()), extract(edited.encode())
+    result = diff(a, b)
+    ours = median_ms(lambda: diff(a, b))
+    baseline = median_ms(lambda: list(difflib.unified_diff(original.splitlines(), edited.splitlines(), lineterm="")))
+    extract_ms = median_ms(lambda: extract(edited.encode()), repeat=5)
+    print(f"seed 003: {len(original.encode()):,} bytes, {len(a.blocks)} blocks; {len(EDITS)} edits -> "
+          f"{len(result.changes)} changes found: {', '.join(c.label for c in result.changes)}")
+    print(f"diff (watcher, word-level dmp):  {ours:8.2f} ms")
+    print(f"difflib.unified_diff (lines):    {baseline:8.2f} ms   ratio watcher/difflib = {ours / baseline:.2f}")
+    print(f"extract text of seed 003:        {extract_ms:8.2f} ms")
+
+    pdf = render([blk.text for blk in a.blocks], hyphenate=True)
+    pages = len(page_texts(pdf))
+    pdfium_ms = median_ms(lambda: page_texts(pdf), repeat=5) / pages
+    whole_ms = median_ms(lambda: extract(pdf), repeat=5) / pages
+    try:
+        from pypdf import PdfReader
+
+        pypdf_ms = median_ms(lambda: [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages], repeat=3) / pages
+        versus = f"   ratio pypdfium2/pypdf = {pdfium_ms / pypdf_ms:.2f}"
+        pypdf_line = f"pypdf text, per page:            {pypdf_ms:8.2f} ms"
+    except ImportError:
+        versus, pypdf_line = "", "pypdf not installed (pip install -e '.[test]'): no baseline"
+    print(f"PDF rendering: {len(pdf):,} bytes, {pages} pages")
+    print(f"pypdfium2 text, per page:        {pdfium_ms:8.2f} ms{versus}")
+    print(pypdf_line)
+    print(f"whole extraction, per page:      {whole_ms:8.2f} ms  (text, headers, paragraphs, labels, facts)")
+
+
+if __name__ == "__main__":
+    main()

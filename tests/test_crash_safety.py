@@ -130,3 +130,31 @@ def test_sigterm_finishes_the_cycle_in_flight_saves_and_exits_0(tk, write_config
     assert sorted(d["key"] for d in documents.values()) == sorted(r["DocumentNummer"] for r in rows)
     for row in rows:
         assert row["DocumentNummer"] in out
+
+
+def test_a_running_watcher_keeps_its_last_good_rules_when_the_file_breaks(tk, write_config):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "all", "keywords": ["Kamer"]}])
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state = config.parent / "state" / "state.json"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (state.exists() and "last_success" in state.read_text()):
+        time.sleep(0.05)  # the first cycle is done: the loop has read the file
+    config.write_text(config.read_text().replace("- Kamer", '- ""'))  # an empty keyword
+    os.utime(config, (time.time() + 5, time.time() + 5))
+    row = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if row is None:
+            row = tk.add(page_rows()[0])
+        if len([r for r in tk.server.requests if r.path.endswith("/resource")]) >= 1:
+            break
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "keeping the last good rules" in err
+    assert "subscribers[0].keywords[0]: an empty keyword matches nothing" in err
+    assert f"[all] nieuw: {row['Soort']} {row['DocumentNummer']}" in out  # the old rule still matched

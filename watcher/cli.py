@@ -32,6 +32,7 @@ examples:
   watcher extract answer.pdf        the clean text, blocks and metadata, as watcher sees them
   watcher diff v2.pdf v3.pdf --html changes.html
                                     what changed, as an alert would say it (exit 1 when changed)
+  watcher match answer.pdf          which subscribers would be alerted, and why (a dry run)
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
 """
@@ -84,6 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("--html", metavar="OUT", help="also write a self-contained HTML page of the changes")
+    match = sub.add_parser("match", parents=[common], help="which subscribers files would alert, and why",
+                           description="A dry run of the watchlists in sources.yaml: for each file, the subscribers "
+                                       "it would alert, the rules that fired and a snippet around the first hit.")
+    match.add_argument("files", metavar="FILE", nargs="+")
+    match.add_argument("--json", action="store_true",
+                       help='one JSON object per line: {"file", "subscriber", "reasons", "snippet"}')
     return parser
 
 
@@ -117,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         return status(config, sys.stdout)
     if args.command == "run":
         return _run(config, once=args.once)
+    if args.command == "match":
+        from . import files
+        return files.match_command(args, config)
     parser.error(f"unknown command {args.command}")
     return 2
 

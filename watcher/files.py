@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .diff import diff, render_html
 from .extract import ExtractError, extract
-from .model import Document
+from .match import Matcher
+from .model import Document, Meta
 
 
 def _load(path: str) -> Document:
@@ -62,3 +63,30 @@ def diff_command(args) -> int:
     for line in result.summary(limit=len(result.changes)):
         print(line)
     return 1
+
+
+def match_command(args, config) -> int:
+    """Which subscribers each file would alert, and why: a dry run of the watchlists."""
+    matcher = Matcher(config.subscribers)
+    status = 0
+    for path in args.files:
+        try:
+            doc = _load(path)
+        except (OSError, ExtractError) as e:
+            print(f"watcher: {path}: {e}", file=sys.stderr)
+            status = 2
+            continue
+        facts = doc.metadata
+        meta = Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])])
+        hits = matcher.match(doc.text, meta, facts.get("askers", []))
+        if args.json:
+            for h in hits:
+                print(json.dumps({"file": path, "subscriber": h.subscriber, "reasons": h.reasons,
+                                  "snippet": h.snippet}, ensure_ascii=False))
+            continue
+        if not hits:
+            print(f"{path}: no subscriber")
+        for h in hits:
+            print(f"{path}: {h.subscriber}: {'; '.join(h.reasons)}")
+            print(f"    “{h.snippet}”")
+    return status

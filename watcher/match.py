@@ -4,90 +4,94 @@ Text is folded (case and diacritics) and cut into word tokens; keyword rules are
 - `Xinjiang`: the word, whole;
 - `Oeigoer*` / `*technologie` / `*surveillance*`: a word starting, ending, containing;
 - `"sociaal krediet"` (or unquoted several words): the words in sequence, across line breaks.
-Members match the structured actors (indiener, medeindiener of the document or its zaak) by surname,
-with tussenvoegsels and initials optional; where a document has no actors, the askers its text names.
+
+Every keyword of every subscriber is compiled once, per config load, into one Aho-Corasick automaton
+(pyahocorasick) over the folded text written as " token token token ": a whole word is the pattern
+" word ", a prefix " word", a suffix "word ", an infix "word". One pass over a document finds every
+rule that fires, however many rules there are. Members, parties and dossiers are dictionary lookups on
+the document's few actors and numbers.
+
+Members match the structured actors (indiener and medeindiener of the document or its zaak) by surname,
+with tussenvoegsels, initials and first names optional; where a document has no such actors, the askers
+its text names.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .config import Subscriber
+import ahocorasick
+
 from .model import Meta
 
 SNIPPET = 200
 MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller"}
 
-# Abbreviations and names of parties, folded, to one canonical name. Kept short on purpose: a name not
-# listed is matched as written.
+# Parties by their folded names and abbreviations -> one canonical name. A party outside this list is an
+# error in sources.yaml: a typo must not silently match nothing.
 PARTIES = {
-    "cu": "christenunie", "christenunie": "christenunie",
-    "gl": "groenlinks", "groenlinks": "groenlinks",
-    "gl-pvda": "groenlinks-pvda", "groenlinks-pvda": "groenlinks-pvda", "glpvda": "groenlinks-pvda",
-    "pvda": "pvda", "partij van de arbeid": "pvda",
-    "sgp": "sgp", "staatkundig gereformeerde partij": "sgp",
-    "cda": "cda", "vvd": "vvd", "d66": "d66", "pvv": "pvv", "sp": "sp", "pvdd": "pvdd",
-    "partij voor de dieren": "pvdd", "denk": "denk", "ja21": "ja21", "fvd": "fvd",
-    "forum voor democratie": "fvd", "bbb": "bbb", "boerburgerbeweging": "bbb", "nsc": "nsc",
-    "nieuw sociaal contract": "nsc", "volt": "volt", "50plus": "50plus",
+    "christenunie": ["cu", "christen unie"],
+    "groenlinks-pvda": ["gl-pvda", "glpvda", "groenlinks/pvda", "groenlinks pvda"],
+    "groenlinks": ["gl"],
+    "pvda": ["partij van de arbeid"],
+    "sgp": ["staatkundig gereformeerde partij"],
+    "cda": ["christen-democratisch appel"],
+    "vvd": ["volkspartij voor vrijheid en democratie"],
+    "d66": ["democraten 66"],
+    "pvv": ["partij voor de vrijheid"],
+    "sp": ["socialistische partij"],
+    "pvdd": ["partij voor de dieren"],
+    "denk": [],
+    "ja21": [],
+    "fvd": ["forum voor democratie"],
+    "bbb": ["boerburgerbeweging", "boer burger beweging"],
+    "nsc": ["nieuw sociaal contract"],
+    "volt": [],
+    "50plus": [],
+    "bij1": [],
+    "bvnl": ["belang van nederland"],
+    "groep van haga": [],
+    "lid omtzigt": [],
+    "lpf": ["lijst pim fortuyn"],
 }
+_PARTY_KEYS = {alias: name for name, aliases in PARTIES.items() for alias in [name, *aliases]}
 
 _WORD = re.compile(r"\w+")
+_DOSSIER = re.compile(r"^(\d{3,6}(-[A-Z0-9]+)?|\d{4}Z\d{5})$")
 
 
 def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form: 'Azië' -> 'azie'. Same length mapping is not kept."""
+    """Case- and diacritic-insensitive form: 'Azië' -> 'azie'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class FoldedText:
-    """A text's folded tokens, with where each token stands in the original (for snippets)."""
+    """A text's folded tokens as one string " t1 t2 t3 ", with where each token stands in the original."""
 
     def __init__(self, text: str):
         self.text = text
-        self.tokens: list[str] = []
         self.spans: list[tuple[int, int]] = []
+        tokens = []
         for m in _WORD.finditer(text):
-            self.tokens.append(fold(m.group()))
+            tokens.append(fold(m.group()))
             self.spans.append(m.span())
+        self.starts: list[int] = []  # where each token starts in `joined`
+        position = 1
+        for token in tokens:
+            self.starts.append(position)
+            position += len(token) + 1
+        self.joined = " " + " ".join(tokens) + " "
+
+    def token_at(self, offset: int) -> int:
+        """The index of the token that holds `offset` of `joined`."""
+        return max(0, bisect.bisect_right(self.starts, offset) - 1)
 
 
-@dataclass(frozen=True)
-class Pattern:
-    """One token of a keyword: exact, prefix (abc*), suffix (*abc) or infix (*abc*)."""
-
-    text: str
-    prefix: bool = False  # the rule had * at the end: the word may go on
-    suffix: bool = False  # the rule had * at the start
-
-    def hits(self, token: str) -> bool:
-        if self.prefix and self.suffix:
-            return self.text in token
-        if self.prefix:
-            return token.startswith(self.text)
-        if self.suffix:
-            return token.endswith(self.text)
-        return token == self.text
-
-
-@dataclass(frozen=True)
-class Keyword:
-    rule: str
-    patterns: tuple[Pattern, ...]
-
-    def find(self, folded: FoldedText) -> tuple[int, int] | None:
-        """Token index range of the first hit, or None."""
-        n = len(self.patterns)
-        first = self.patterns[0]
-        for i, token in enumerate(folded.tokens):
-            if first.hits(token) and all(
-                    i + k < len(folded.tokens) and p.hits(folded.tokens[i + k])
-                    for k, p in enumerate(self.patterns[1:], 1)):
-                return i, i + n
-        return None
+# ------------------------------------------------------------------ rules
 
 
 def keyword_problem(rule: str) -> str | None:
@@ -107,33 +111,28 @@ def keyword_problem(rule: str) -> str | None:
     return None
 
 
-def compile_keyword(rule: str) -> Keyword:
+def keyword_pattern(rule: str) -> str:
+    """The automaton pattern of a keyword: " oeigoer" for Oeigoer*, " sociaal krediet " for a phrase."""
     words = rule.strip().strip('"').split()
-    patterns = []
-    for word in words:
-        core = word.strip("*")
-        pieces = [fold(t) for t in _WORD.findall(core)]
-        for j, piece in enumerate(pieces):
-            # "GroenLinks-PvdA" is two tokens in text; only the outer ends of a word keep its wildcard.
-            patterns.append(Pattern(piece, prefix=word.endswith("*") and j == len(pieces) - 1,
-                                    suffix=word.startswith("*") and j == 0))
-    return Keyword(rule, tuple(patterns))
+    tokens = [fold(t) for w in words for t in _WORD.findall(w)]
+    open_start, open_end = words[0].startswith("*"), words[-1].endswith("*")
+    return ("" if open_start else " ") + " ".join(tokens) + ("" if open_end else " ")
 
 
 def member_tokens(name: str) -> tuple[str, ...]:
-    return tuple(fold(t) for t in _WORD.findall(name))
+    tokens = tuple(fold(t) for t in _WORD.findall(name))
+    while len(tokens) > 1 and len(tokens[-1]) == 1:
+        tokens = tokens[:-1]  # KOOP writes "Sterk W.R.C.": initials after the surname
+    return tokens
 
 
-def party_key(name: str) -> str:
+def party_key(name: str) -> str | None:
     folded = " ".join(fold(name).split())
-    return PARTIES.get(folded, PARTIES.get(folded.replace(" ", ""), folded))
+    return _PARTY_KEYS.get(folded) or _PARTY_KEYS.get(folded.replace(" ", ""))
 
 
 def dossier_key(value: str) -> str:
     return re.sub(r"\s+", "", str(value)).upper()
-
-
-_DOSSIER = re.compile(r"^(\d{3,6}(-[A-Z0-9]+)?|\d{4}Z\d{5})$")
 
 
 def rule_problem(kind: str, rule: str) -> str | None:
@@ -143,8 +142,9 @@ def rule_problem(kind: str, rule: str) -> str | None:
     if kind == "members":
         return None if member_tokens(rule) else "a member needs a name, e.g. Van der Staaij"
     if kind == "parties":
-        if not rule.strip():
-            return "a party needs a name or abbreviation, e.g. SGP or ChristenUnie"
+        if party_key(rule) is None:
+            known = ", ".join(sorted({n.upper() if len(n) <= 5 else n for n in PARTIES}))
+            return f"unknown party {rule!r}; known: {known}"
         return None
     if kind == "dossiers":
         if not _DOSSIER.match(dossier_key(rule)):
@@ -153,82 +153,109 @@ def rule_problem(kind: str, rule: str) -> str | None:
     return f"unknown rule kind {kind}"
 
 
+# ------------------------------------------------------------------ matching
+
+
 @dataclass
 class Hit:
     subscriber: str
     reasons: list[str] = field(default_factory=list)
     snippet: str = ""
     highlight: str = ""  # the matched words inside the snippet, for bold
-    in_change: bool | None = None  # for a revision: is the hit in the changed part
-
-
-@dataclass
-class _Watchlist:
-    subscriber: Subscriber
-    keywords: list[Keyword]
-    exclude: list[Keyword]
-    members: list[tuple[str, tuple[str, ...]]]
-    parties: list[tuple[str, str]]
-    dossiers: list[tuple[str, str]]
+    in_change: bool | None = None  # for a revision: is a keyword hit in the changed part
 
 
 class Matcher:
-    """Subscribers' rules, compiled once per config load."""
+    """Every subscriber's rules, compiled once per config load."""
 
     def __init__(self, subscribers):
-        self.watchlists = [
-            _Watchlist(
-                subscriber=s,
-                keywords=[compile_keyword(k) for k in s.keywords],
-                exclude=[compile_keyword(k) for k in s.exclude],
-                members=[(m, member_tokens(m)) for m in s.members],
-                parties=[(p, party_key(p)) for p in s.parties],
-                dossiers=[(d, dossier_key(d)) for d in s.dossiers],
-            )
-            for s in subscribers
-        ]
+        self.names = [s.name for s in subscribers]
+        self._automaton = ahocorasick.Automaton()
+        patterns: dict[str, list] = {}
+        self.members: dict[str, list] = {}  # surname -> [(subscriber index, rule, tokens)]
+        self.parties: dict[str, list] = {}  # party -> [(subscriber index, rule)]
+        self.dossiers: dict[str, list] = {}  # number -> [(subscriber index, rule)]
+        for index, s in enumerate(subscribers):
+            for kind in ("keywords", "exclude"):
+                for rule in getattr(s, kind):
+                    patterns.setdefault(keyword_pattern(rule), []).append((index, kind == "exclude", rule))
+            for rule in s.members:
+                tokens = member_tokens(rule)
+                self.members.setdefault(tokens[-1], []).append((index, rule, tokens))
+            for rule in s.parties:
+                self.parties.setdefault(party_key(rule), []).append((index, rule))
+            for rule in s.dossiers:
+                self.dossiers.setdefault(dossier_key(rule), []).append((index, rule))
+        for pattern, owners in patterns.items():
+            self._automaton.add_word(pattern, (len(pattern), owners))
+        self._has_keywords = bool(patterns)
+        if patterns:
+            self._automaton.make_automaton()
+
+    def _keyword_hits(self, folded: FoldedText) -> dict[tuple[int, str], tuple[int, int, bool]]:
+        """(subscriber, rule) -> (first token, last token, exclude?) of its first hit."""
+        found: dict[tuple[int, str], tuple[int, int, bool]] = {}
+        if not self._has_keywords:
+            return found
+        for end, (length, owners) in self._automaton.iter(folded.joined):
+            first = folded.token_at(end - length + 1 + (folded.joined[end - length + 1] == " "))
+            last = folded.token_at(end - (folded.joined[end] == " "))
+            for index, exclude, rule in owners:
+                found.setdefault((index, rule), (first, last, exclude))
+        return found
 
     def match(self, text: str, meta: Meta, askers: list[dict] | None = None,
               changed: str | None = None) -> list[Hit]:
         """Every subscriber the document concerns. `changed` is the changed text of a revision."""
         body = FoldedText("\n".join(x for x in (meta.titel, meta.onderwerp, text) if x))
-        changed_text = FoldedText(changed) if changed else None
+        hits: dict[int, Hit] = {}
+        first_span: dict[int, tuple[int, int]] = {}
+        vetoed: set[int] = set()
+
+        def hit(index: int) -> Hit:
+            return hits.setdefault(index, Hit(self.names[index]))
+
+        for (index, rule), (first, last, exclude) in sorted(self._keyword_hits(body).items(),
+                                                            key=lambda item: item[1][0]):
+            if exclude:
+                vetoed.add(index)
+                continue
+            hit(index).reasons.append(f"keyword {rule}")
+            first_span.setdefault(index, (first, last))
+        if changed is not None and hits:
+            in_change = {index for (index, _), (_, _, exclude) in self._keyword_hits(FoldedText(changed)).items()
+                         if not exclude}
+            for index, h in hits.items():
+                h.in_change = index in in_change
+
         people = _people(meta, askers or [])
-        parties = {party_key(p) for _, p in people if p}
+        for name, party in people:
+            tokens = member_tokens(name)
+            for index, rule, rule_tokens in self.members.get(tokens[-1] if tokens else "", []):
+                if _surname_match(rule_tokens, tokens) and f"member {rule}" not in " ".join(hit(index).reasons):
+                    hit(index).reasons.append(f"member {rule} ({name})")
+                    if index not in first_span and (at := _find(body, tokens[-1])) is not None:
+                        first_span[index] = (at, at)  # the snippet shows where the text names them
+        for key in {party_key(p) for _, p in people if p} - {None}:
+            for index, rule in self.parties.get(key, []):
+                hit(index).reasons.append(f"party {rule}")
         numbers = {dossier_key(d) for d in meta.dossiers} | {dossier_key(z.get("nummer", "")) for z in meta.zaken}
         numbers |= {n.split("-")[0] for n in numbers}  # 36800-X is in 36800
-        hits = []
-        for wl in self.watchlists:
-            hit = Hit(wl.subscriber.name)
-            first_span = None
-            for kw in wl.keywords:
-                found = kw.find(body)
-                if found:
-                    hit.reasons.append(f"keyword {kw.rule}")
-                    if first_span is None:
-                        first_span = found
-                    if changed_text is not None and hit.in_change is not True:
-                        hit.in_change = kw.find(changed_text) is not None
-            for rule, tokens in wl.members:
-                who = next((name for name, _ in people if _surname_match(tokens, member_tokens(name))), None)
-                if who:
-                    hit.reasons.append(f"member {rule} ({who})")
-            for rule, key in wl.parties:
-                if key in parties:
-                    hit.reasons.append(f"party {rule}")
-            for rule, key in wl.dossiers:
-                if key in numbers:
-                    hit.reasons.append(f"dossier {rule}")
-            if not hit.reasons:
+        for number in numbers:
+            for index, rule in self.dossiers.get(number, []):
+                hit(index).reasons.append(f"dossier {rule}")
+
+        out = []
+        for index in sorted(hits):
+            if index in vetoed:
                 continue
-            if any(kw.find(body) for kw in wl.exclude):
-                continue
-            if first_span is not None:
-                hit.snippet, hit.highlight = _snippet(body, first_span)
+            h = hits[index]
+            if index in first_span:
+                h.snippet, h.highlight = _snippet(body, first_span[index])
             else:
-                hit.snippet = _shorten(meta.onderwerp or meta.titel or text)
-            hits.append(hit)
-        return hits
+                h.snippet = _shorten(meta.onderwerp or meta.titel or text)
+            out.append(h)
+        return out
 
 
 def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str]]:
@@ -244,22 +271,30 @@ def _surname_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
     The rule's last word must be the name's last word; the rule's other words (tussenvoegsels,
     initials, first names) must each appear in the name, in order.
     """
-    while len(name) > 1 and len(name[-1]) == 1:
-        name = name[:-1]  # KOOP writes "Sterk W.R.C.": initials after the surname
     if not rule or not name or rule[-1] != name[-1]:
         return False
     rest = iter(name[:-1])
     return all(any(word == n for n in rest) for word in rule[:-1])
 
 
+def _find(folded: FoldedText, token: str) -> int | None:
+    at = folded.joined.find(f" {token} ")
+    return folded.token_at(at + 1) if at >= 0 else None
+
+
 def _snippet(folded: FoldedText, span: tuple[int, int]) -> tuple[str, str]:
-    start, end = folded.spans[span[0]][0], folded.spans[span[1] - 1][1]
+    start, end = folded.spans[span[0]][0], folded.spans[span[1]][1]
     highlight = folded.text[start:end]
     room = max(0, SNIPPET - len(highlight) - 2) // 2
     left, right = max(0, start - room), min(len(folded.text), end + room)
-    text = folded.text[left:right]
-    text = ("…" if left else "") + " ".join(text.split()) + ("…" if right < len(folded.text) else "")
-    return text[:SNIPPET], highlight
+    # Whole words at both ends.
+    while 0 < left < start and not folded.text[left - 1].isspace():
+        left += 1
+    while end < right < len(folded.text) and not folded.text[right].isspace():
+        right -= 1
+    text = " ".join(folded.text[left:right].split())
+    text = ("…" if left else "") + text + ("…" if right < len(folded.text) else "")
+    return text[:SNIPPET], " ".join(highlight.split())
 
 
 def _shorten(text: str) -> str:

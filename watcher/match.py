@@ -197,9 +197,15 @@ class Matcher:
         found: dict[tuple[int, str], tuple[int, int, bool]] = {}
         if not self._has_keywords:
             return found
-        for end, (length, owners) in self._automaton.iter(folded.joined):
-            first = folded.token_at(end - length + 1 + (folded.joined[end - length + 1] == " "))
-            last = folded.token_at(end - (folded.joined[end] == " "))
+        seen: set[int] = set()
+        joined = folded.joined
+        for end, value in self._automaton.iter(joined):
+            if id(value) in seen:
+                continue  # only a pattern's first hit counts, however often a common word comes back
+            seen.add(id(value))
+            length, owners = value
+            first = folded.token_at(end - length + 1 + (joined[end - length + 1] == " "))
+            last = folded.token_at(end - (joined[end] == " "))
             for index, exclude, rule in owners:
                 found.setdefault((index, rule), (first, last, exclude))
         return found
@@ -246,12 +252,16 @@ class Matcher:
                 hit(index).reasons.append(f"dossier {rule}")
 
         out = []
+        snippets: dict[tuple[int, int], tuple[str, str]] = {}  # subscribers often share their first hit
         for index in sorted(hits):
             if index in vetoed:
                 continue
             h = hits[index]
             if index in first_span:
-                h.snippet, h.highlight = _snippet(body, first_span[index])
+                span = first_span[index]
+                if span not in snippets:
+                    snippets[span] = _snippet(body, span)
+                h.snippet, h.highlight = snippets[span]
             else:
                 h.snippet = _shorten(meta.onderwerp or meta.titel or text)
             out.append(h)

@@ -73,7 +73,7 @@ def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, wr
     assert "door A. Podt (D66)" in d66 and "party D66" in d66
     assert "zoek.officielebekendmakingen.nl/kst-19637-3384.html" in d66
     [westerwolde] = telegram.texts(56)
-    assert "keyword Westerwolde" in westerwolde and "gemeente Westerwolde" in westerwolde
+    assert "<i>keyword Westerwolde</i>" in westerwolde and "gemeente <b>Westerwolde</b>" in westerwolde
     assert [r.path for r in downloads(tk)] == [f"/OData/v4/2.0/DocumentPublicatie({publication['Id']})/Resource"]
 
 
@@ -154,9 +154,13 @@ def test_a_version_rise_with_a_changed_file_is_a_revision_and_both_texts_are_kep
     assert code == 0, err
     assert f"[apothekers] gewijzigd, versie 1 → 2: " in out
     assert "«groothandelsvergunning» → «vergunning als groothandel»" in out
-    new, revised = telegram.texts(8)
-    assert new.startswith("<b>nieuw</b>") and revised.startswith("<b>gewijzigd, versie 1 → 2</b>")
-    assert "«groothandelsvergunning» → «vergunning als groothandel»" in revised
+    new, revised, attachment = telegram.messages
+    assert new["text"].startswith("<b>nieuw</b>") and revised["text"].startswith("<b>gewijzigd, versie 1 → 2</b>")
+    assert "«groothandelsvergunning» → «vergunning als groothandel»" in revised["text"]
+    # The full diff rides along as a self-contained HTML page.
+    assert attachment["method"] == "sendDocument" and attachment["caption"].startswith(row["DocumentNummer"])
+    page = attachment["document"].decode()
+    assert "<del>[−groothandelsvergunning]</del> <ins>[+vergunning als groothandel]</ins>" in page
     stored = json.loads((tmp_path / "state" / "documents.json").read_text())["documents"]
     [doc] = [d for d in stored.values() if d["key"] == row["DocumentNummer"]]
     assert [v["version"] for v in doc["versions"]] == ["1", "2"]

@@ -1,4 +1,9 @@
-"""Alerts: built from a change and a watchlist hit, rendered for a chat (Telegram HTML) or a console."""
+"""Alerts: built from a change and a watchlist hit, rendered for a chat (Telegram HTML) or a console.
+
+Telegram allows 4,096 characters a message and 1,024 a caption. An alert is rendered as lines; a long one
+is split between lines (never inside a tag, since every tag opens and closes on its line) and the parts
+are numbered. Everything from upstream is escaped: in Telegram HTML only <, > and & need it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from .match import Hit
 from .model import DELETED, NEW, REVISED, Alert, Change
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+LINE_LIMIT = 3000  # one line (a title of a thousand words) is cut to this before escaping
 
 
 def alert_id(subscriber: str, change: Change) -> str:
@@ -31,40 +39,49 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
     kind = change.kind if change.kind in (REVISED, DELETED) else NEW
     reasons = list(hit.reasons)
     if hit.in_change is False:
-        reasons.append("(the hit is not in the changed part)")
+        reasons.append("(de treffer staat niet in het gewijzigde deel)")
+    askers = (change.new.metadata.get("askers") if change.new else None) or []
     return Alert(
         id=alert_id(hit.subscriber, change), subscriber=hit.subscriber, document=change.stored.key,
         kind=kind, title=meta.titel or meta.onderwerp or change.stored.key,
         version=change.record.version, old_version=change.old_version, soort=meta.soort, datum=meta.datum[:10],
         actors=[{"name": a.name, "party": a.party, "role": a.role} for a in meta.actors
                 if a.role.lower() in ("indiener", "medeindiener")],
+        askers=askers,
         zaken=[z.get("nummer", "") for z in meta.zaken], dossiers=list(meta.dossiers),
-        reasons=reasons, snippet=hit.snippet, changes=list(summary or [])[:10],
+        reasons=reasons, snippet=hit.snippet, highlight=hit.highlight, changes=list(summary or []),
+        old_hash=change.old.content_hash() if kind == REVISED and change.old else "",
+        new_hash=change.new.content_hash() if kind == REVISED and change.new else "",
         links={**(links or {}), **meta.links}, source=change.record.source,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
 
-def _headline(alert: Alert) -> str:
+def headline(alert: Alert) -> str:
     what = KIND_WORDS.get(alert.kind, alert.kind)
     if alert.kind == REVISED and alert.old_version and alert.version and alert.old_version != alert.version:
         what += f", versie {alert.old_version} → {alert.version}"
     return what
 
 
-def _people(alert: Alert) -> str:
-    return ", ".join(f"{a['name']} ({a['party']})" if a.get("party") else a["name"] for a in alert.actors)
+def people(alert: Alert) -> str:
+    who = alert.actors or alert.askers
+    return ", ".join(f"{a['name']} ({a['party']})" if a.get("party") else a["name"] for a in who)
+
+
+def _refs(alert: Alert) -> str:
+    refs = [f"zaak {z}" for z in alert.zaken if z] + [f"dossier {d}" for d in alert.dossiers]
+    return ", ".join(([alert.datum] if alert.datum else []) + refs)
 
 
 def render_text(alert: Alert) -> str:
     """A plain, readable rendering for stdout."""
-    lines = [f"[{alert.subscriber}] {_headline(alert)}: {alert.soort} {alert.document}".rstrip(),
+    lines = [f"[{alert.subscriber}] {headline(alert)}: {alert.soort} {alert.document}".rstrip(),
              f"  {alert.title}"]
-    if alert.actors:
-        lines.append(f"  door: {_people(alert)}")
-    refs = [f"zaak {z}" for z in alert.zaken if z] + [f"dossier {d}" for d in alert.dossiers]
-    if alert.datum or refs:
-        lines.append("  " + ", ".join(([alert.datum] if alert.datum else []) + refs))
+    if people(alert):
+        lines.append(f"  door: {people(alert)}")
+    if _refs(alert):
+        lines.append(f"  {_refs(alert)}")
     lines.append(f"  waarom: {'; '.join(alert.reasons)}")
     if alert.snippet:
         lines.append(f"  \u201c{alert.snippet}\u201d")
@@ -75,21 +92,68 @@ def render_text(alert: Alert) -> str:
     return "\n".join(lines)
 
 
-def render_html(alert: Alert, highlight: str = "") -> str:
-    """Telegram HTML: everything from upstream escaped (only <, > and & need it)."""
-    e = lambda s: html.escape(str(s), quote=False)  # noqa: E731
-    parts = [f"<b>{e(_headline(alert))}</b>: {e(alert.soort)} {e(alert.document)}", f"<b>{e(alert.title)}</b>"]
-    if alert.actors:
-        parts.append(f"door {e(_people(alert))}")
-    refs = [f"zaak {z}" for z in alert.zaken if z] + [f"dossier {d}" for d in alert.dossiers]
-    if alert.datum or refs:
-        parts.append(e(", ".join(([alert.datum] if alert.datum else []) + refs)))
-    parts.append(f"<i>{e('; '.join(alert.reasons))}</i>")
+def _e(text: str, limit: int = LINE_LIMIT) -> str:
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def _bold_hit(snippet: str, highlight: str) -> str:
+    if highlight and highlight in snippet:
+        before, _, after = snippet.partition(highlight)
+        return f"{_e(before)}<b>{_e(highlight)}</b>{_e(after)}"
+    return _e(snippet)
+
+
+def html_lines(alert: Alert) -> list[str]:
+    """The alert as Telegram HTML, one self-contained line each (every tag closes on its line)."""
+    lines = [f"<b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)}", f"<b>{_e(alert.title)}</b>"]
+    if people(alert):
+        lines.append(f"door {_e(people(alert))}")
+    if _refs(alert):
+        lines.append(_e(_refs(alert)))
+    lines += [f"<i>{_e(reason)}</i>" for reason in alert.reasons]
     if alert.snippet:
-        parts.append(f"\u201c{e(alert.snippet)}\u201d")
-    for change in alert.changes:
-        parts.append(f"• {e(change)}")
-    links = [f'<a href="{html.escape(url, quote=True)}">{e(name)}</a>' for name, url in alert.links.items()]
+        lines.append(f"\u201c{_bold_hit(alert.snippet, alert.highlight)}\u201d")
+    lines += [f"• {_e(change, 600)}" for change in alert.changes]
+    links = [f'<a href="{html.escape(url, quote=True)}">{_e(name)}</a>' for name, url in alert.links.items()]
     if links:
-        parts.append(" · ".join(links))
-    return "\n".join(parts)
+        lines.append(" · ".join(links))
+    return lines
+
+
+def pack(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Lines -> messages of at most `limit` characters, split between lines, parts numbered."""
+    room = limit - len("\n(99/99)")
+    messages, current = [], ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        current = line if len(line) <= room else line[:room]  # cannot happen with LINE_LIMIT-cut lines
+    if current:
+        messages.append(current)
+    if len(messages) > 1:
+        messages = [f"{m}\n({i}/{len(messages)})" for i, m in enumerate(messages, 1)]
+    return messages
+
+
+def render_html(alert: Alert) -> list[str]:
+    """One alert as one or more Telegram HTML messages."""
+    return pack(html_lines(alert))
+
+
+def render_digest(alerts: list[Alert], period: str) -> list[str]:
+    """Several alerts for one subscriber in as few messages as the limit allows."""
+    lines = [f"<b>Overzicht ({_e(period)}): {len(alerts)} melding{'en' if len(alerts) != 1 else ''}</b>"]
+    for alert in alerts:
+        link = next(iter(alert.links.values()), "")
+        title = _e(alert.title, 300)
+        title = f'<a href="{html.escape(link, quote=True)}">{title}</a>' if link else title
+        lines.append(f"• <b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)} — {title}"
+                     f" <i>({_e('; '.join(alert.reasons), 300)})</i>")
+    return pack(lines)

@@ -165,6 +165,7 @@ async def _loop(config, store, once: bool) -> int:
     from .deliver import Deliverer
     from .http import HTTP
     from .notify import Console, Telegram
+    from .ratelimit import RateLimiter
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -175,7 +176,8 @@ async def _loop(config, store, once: bool) -> int:
     telegram = Telegram(token, config.telegram.api_url) if token else None
     if telegram is None:
         log.info("no Telegram token in $%s: alerts go to stdout", config.telegram.token_env)
-    deliverer = Deliverer(config, Console(), telegram)
+    limiter = RateLimiter(config.telegram.per_second, config.telegram.chat_interval, config.telegram.group_per_minute)
+    deliverer = Deliverer(config, Console(), telegram, limiter)
     http = HTTP(config.http)
     watcher = Watcher(config, store, http, deliverer, should_stop=stop.is_set)
     mtime = _mtime(config.path)

@@ -42,6 +42,10 @@ class TelegramSettings:
     api_url: str = DEFAULT_API_URL
     allow: tuple[int, ...] | str = ()  # chat ids, or "open"
     admins: tuple[int, ...] = ()
+    # Telegram's sending limits (raise them only with Telegram's paid broadcasts, or for a test server)
+    per_second: int = 30
+    chat_interval: float = 1.0
+    group_per_minute: int = 20
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
@@ -204,7 +208,8 @@ def _kind(value) -> str:
 
 
 TOP_KEYS = {"state_dir", "poll_interval", "telegram", "http", "sources", "subscribers"}
-TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins"}
+TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
+LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after"}
 SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest"}
@@ -274,7 +279,17 @@ def _telegram(check: _Checker, value) -> TelegramSettings:
     admins_raw = admins_raw if isinstance(admins_raw, list) else [admins_raw]
     admins = tuple(c for i, item in enumerate(admins_raw)
                    if (c := check.chat_id(path + ("admins", i), item)) is not None)
-    return TelegramSettings(token_env=token_env, api_url=api_url, allow=allow, admins=admins)
+    limits = check.mapping(path + ("limits",), raw.get("limits"), LIMIT_KEYS)
+    numbers = {}
+    for key in ("per_second", "group_per_minute"):
+        value = limits.get(key, getattr(TelegramSettings, key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            check.problem(path + ("limits", key), "expected a whole number, 1 or more")
+            value = getattr(TelegramSettings, key)
+        numbers[key] = value
+    numbers["chat_interval"] = check.convert(path + ("limits", "chat_interval"), limits.get("chat_interval"),
+                                             parse_duration, 1.0)
+    return TelegramSettings(token_env=token_env, api_url=api_url, allow=allow, admins=admins, **numbers)
 
 
 def _http(check: _Checker, value) -> HTTPSettings:

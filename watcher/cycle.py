@@ -16,6 +16,7 @@ from typing import Callable
 
 from . import alert as alerts
 from . import compare
+from . import subscribers as subs
 from .config import Config
 from .deliver import Deliverer
 from .diff import diff
@@ -68,7 +69,7 @@ class Watcher:
         self.http = http
         self.deliverer = deliverer
         self.clock = clock
-        self.matcher = Matcher(config.subscribers)
+        self.matcher = Matcher(subs.effective(config, store))
         self.extractor = extractor = Extractor()
         self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
         self.progress = sys.stdout.isatty() if progress is None else progress  # drawn on stderr
@@ -77,9 +78,10 @@ class Watcher:
         self.should_stop = should_stop
 
     def reload(self, config: Config) -> None:
-        """Take new rules; sources keep their state (a changed source list needs a restart)."""
+        """Take new rules (from sources.yaml or from chat); sources keep their state (a changed source list
+        needs a restart)."""
         self.config = config
-        self.matcher = Matcher(config.subscribers)
+        self.matcher = Matcher(subs.effective(config, self.store))
         self.deliverer.config = config
 
     async def cycle(self) -> CycleReport:

@@ -1,60 +1,183 @@
 """Delivery: pending alerts from the outbox to each subscriber's channel, each marked sent only after
 the channel accepted it.
 
-A crash between the channel's acceptance and the durable mark can repeat that one alert (no chat
-API takes an idempotency key); nothing is ever lost.
+A crash between the channel's acceptance and the durable mark can repeat that one alert (no chat API
+takes an idempotency key); nothing is ever lost. Chats are served side by side, each in order, within
+Telegram's limits (see ratelimit.py); a 429 is waited out, a network error leaves the alert for the next
+cycle, Forbidden (the user blocked the bot) deactivates the subscriber but keeps their watchlist, and a
+group that became a supergroup is followed to its new chat id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta, timezone
 
+from . import alert as alerts
+from . import subscribers as subs
 from .config import Config
+from .diff import diff, render_html
+from .model import REVISED, Alert
 from .notify import Console
+from .ratelimit import RateLimiter
 from .store import Store
 
 log = logging.getLogger("watcher.deliver")
 
+DIGEST_PERIOD = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
+MAX_RETRY_AFTER = 3  # 429s waited out for one message before it is left for the next cycle
+CONCURRENT_CHATS = 64
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
 
 class Deliverer:
-    def __init__(self, config: Config, console: Console | None = None, telegram=None):
+    def __init__(self, config: Config, console: Console | None = None, telegram=None,
+                 limiter: RateLimiter | None = None, clock=_now):
         self.config = config
         self.console = console or Console()
         self.telegram = telegram
-
-    def channel_for(self, subscriber):
-        if subscriber.telegram is not None and self.telegram is not None:
-            return self.telegram
-        return self.console
+        self.limiter = limiter or RateLimiter()
+        self.clock = clock
 
     async def deliver(self, store: Store) -> tuple[int, int]:
-        """Send what is pending. Returns (delivered, still pending)."""
-        subscribers = {s.name: s for s in self.config.subscribers}
+        """Send what is due. Returns (delivered, still pending)."""
+        subscribers = {s.name: s for s in subs.effective(self.config, store)}
         for alert_id in store.in_flight():
             log.warning("alert %s was being sent when watcher stopped; sending it again", alert_id)
+        by_subscriber: dict[str, list[Alert]] = {}
+        for alert in store.pending_alerts():
+            by_subscriber.setdefault(alert.subscriber, []).append(alert)
         delivered = 0
-        pending = store.pending_alerts()
-        for alert in pending:
-            subscriber = subscribers.get(alert.subscriber)
+        jobs = []
+        for name, pending in by_subscriber.items():
+            subscriber = subscribers.get(name)
             if subscriber is None:
-                log.warning("alert %s: subscriber %s is no longer in the config; dropped",
-                            alert.id, alert.subscriber)
-                store.mark_sent(alert.id, "dropped")
+                self._drop(store, pending, name)
                 continue
-            channel = self.channel_for(subscriber)
+            jobs.append(self._serve(store, subscriber, pending))
+        slots = asyncio.Semaphore(CONCURRENT_CHATS)
+
+        async def bounded(job):
+            async with slots:
+                return await job
+
+        for count in await asyncio.gather(*(bounded(j) for j in jobs)):
+            delivered += count
+        return delivered, store.count_pending_alerts()
+
+    def _drop(self, store: Store, pending: list[Alert], name: str) -> None:
+        # Not in sources.yaml any more, paused, stopped or blocked: what was owed is not kept for later.
+        log.info("%d alert(s) for %s dropped: the subscriber is gone, paused or blocked", len(pending), name)
+        for alert in pending:
+            store.mark_sent(alert.id, "dropped")
+
+    async def _serve(self, store: Store, subscriber, pending: list[Alert]) -> int:
+        """One subscriber's alerts, in order."""
+        chat = subs.chat_of(subscriber, store)
+        if chat is None or self.telegram is None:
+            for alert in pending:
+                store.mark_sending(alert.id)
+                await self.console.send(alert)
+                store.mark_sent(alert.id, "console")
+            return len(pending)
+        if subscriber.digest in DIGEST_PERIOD:
+            return await self._digest(store, subscriber, chat, pending)
+        sent = 0
+        for alert in pending:
+            outcome = await self._send(store, subscriber, chat, [alert], alerts.render_html(alert),
+                                       self._attachment(store, alert))
+            if outcome == "stop":
+                break
+            if outcome == "migrated":
+                chat = subs.chat_of(subscriber, store)
+                outcome = await self._send(store, subscriber, chat, [alert], alerts.render_html(alert),
+                                           self._attachment(store, alert))
+            sent += outcome == "sent"
+        return sent
+
+    async def _digest(self, store: Store, subscriber, chat: int, pending: list[Alert]) -> int:
+        state = subs.state(store, subscriber.telegram)
+        last = datetime.fromisoformat(state["last_digest"]) if state.get("last_digest") else None
+        now = self.clock()
+        if last is not None and now - last < DIGEST_PERIOD[subscriber.digest]:
+            return 0  # they wait for the next digest, safe in the outbox
+        period = "afgelopen uur" if subscriber.digest == "hourly" else "afgelopen dag"
+        outcome = await self._send(store, subscriber, chat, pending, alerts.render_digest(pending, period), None)
+        if outcome == "sent":
+            state = subs.state(store, subscriber.telegram)
+            subs.save(store, subscriber.telegram, {**state, "last_digest": now.isoformat(timespec="seconds")})
+            return len(pending)
+        return 0
+
+    def _attachment(self, store: Store, alert: Alert):
+        """The full HTML diff of a revision, made from the two stored texts."""
+        if alert.kind != REVISED or not alert.new_hash:
+            return None
+        old, new = store.text(alert.old_hash), store.text(alert.new_hash)
+        if new is None:
+            return None
+        title = f"{alert.document} — {alerts.headline(alert)}"
+        page = render_html(diff(old, new), new, title=f"{alert.document}: {alert.title}")
+        caption = title[: alerts.CAPTION_LIMIT]
+        return f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
+
+    async def _send(self, store: Store, subscriber, chat: int, batch: list[Alert], messages: list[str],
+                    attachment) -> str:
+        """sent | stop (leave the rest for the next cycle) | migrated (try again) | dropped."""
+        from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+        for alert in batch:
             store.mark_sending(alert.id)
+        retries = 0
+        while True:
             try:
-                await channel.send(alert, subscriber.telegram)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:  # the channel's own errors vary; the alert stays pending either way
-                log.error("alert %s to %s via %s not delivered, will retry: %s", alert.id, subscriber.name,
-                          channel.name, e)
-                continue
-            store.mark_sent(alert.id, channel.name)
-            delivered += 1
-        return delivered, len(pending) - delivered
+                await self.telegram.send(chat, messages, attachment, self.limiter)
+                break
+            except RetryAfter as e:
+                retries += 1
+                wait = e.retry_after.total_seconds() if hasattr(e.retry_after, "total_seconds") else e.retry_after
+                if retries > MAX_RETRY_AFTER:
+                    log.warning("chat %s: still rate limited after %d waits; the rest waits for the next cycle",
+                                chat, MAX_RETRY_AFTER)
+                    return "stop"
+                log.info("chat %s: Telegram asks to wait %ss", chat, wait)
+                await asyncio.sleep(float(wait))
+            except Forbidden as e:
+                log.warning("subscriber %s blocked the bot (%s): deactivated, watchlist kept", subscriber.name, e)
+                state = subs.state(store, subscriber.telegram)
+                subs.save(store, subscriber.telegram, {**state, "blocked": True})
+                for alert in batch:
+                    store.mark_sent(alert.id, "blocked")
+                return "stop"
+            except ChatMigrated as e:
+                log.info("chat %s moved to %s", chat, e.new_chat_id)
+                state = subs.state(store, subscriber.telegram)
+                subs.save(store, subscriber.telegram, {**state, "migrated_to": e.new_chat_id})
+                return "migrated"
+            except BadRequest as e:
+                # Our message was refused as it is: send it once more as plain text, then give up on it
+                # rather than retry it for ever.
+                log.error("chat %s refused alert %s: %s", chat, batch[0].id, e)
+                try:
+                    await self.telegram.send(chat, ["\n\n".join(alerts.render_text(a) for a in batch)[:4000]],
+                                             None, self.limiter, html=False)
+                    how = "telegram (plain)"
+                except TelegramError as again:
+                    log.error("chat %s refused the plain text too (%s); alert given up", chat, again)
+                    how = "rejected"
+                for alert in batch:
+                    store.mark_sent(alert.id, how)
+                return "sent" if how != "rejected" else "dropped"
+            except (TelegramError, OSError) as e:
+                log.error("chat %s: not delivered, will retry next cycle: %s", chat, e)
+                return "stop"
+        for alert in batch:
+            store.mark_sent(alert.id, "telegram")
+        return "sent"
 
     async def close(self) -> None:
         if self.telegram is not None:

@@ -167,9 +167,13 @@ class Alert:
     actors: list[dict] = field(default_factory=list)
     zaken: list[str] = field(default_factory=list)
     dossiers: list[str] = field(default_factory=list)
+    askers: list[dict] = field(default_factory=list)  # who asked, as the text states it (no actors in the metadata)
     reasons: list[str] = field(default_factory=list)
     snippet: str = ""
+    highlight: str = ""  # the words in the snippet that matched, shown in bold
     changes: list[str] = field(default_factory=list)  # "Antwoord 7: ..." for a revision
+    old_hash: str = ""  # the two texts of a revision: the HTML diff is made from them when sent
+    new_hash: str = ""
     links: dict[str, str] = field(default_factory=dict)
     source: str = ""
     created: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .alert import render_html, render_text
+from .alert import render_text
 from .model import Alert
 
 
@@ -14,32 +14,47 @@ class Console:
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
 
-    async def send(self, alert: Alert, chat_id: int | None = None) -> None:
+    async def send(self, alert: Alert) -> None:
         self.stream.write(render_text(alert) + "\n\n")
         self.stream.flush()
 
-    async def close(self) -> None:
-        pass
-
 
 class Telegram:
+    """Sends through python-telegram-bot's Bot; errors come back as its exceptions (RetryAfter, Forbidden,
+    ChatMigrated, BadRequest, NetworkError) for the deliverer to act on."""
+
     name = "telegram"
 
     def __init__(self, token: str, api_url: str):
         from telegram import Bot
+        from telegram.request import HTTPXRequest
 
-        self.bot = Bot(token=token, base_url=f"{api_url.rstrip('/')}/bot")
+        self.bot = Bot(token=token, base_url=f"{api_url.rstrip('/')}/bot",
+                       request=HTTPXRequest(connection_pool_size=64))
         self._ready = False
 
-    async def send(self, alert: Alert, chat_id: int | None = None) -> None:
-        from telegram.constants import ParseMode
-
+    async def start(self) -> None:
         if not self._ready:
             await self.bot.initialize()  # calls getMe: a wrong token fails here, once
             self._ready = True
-        await self.bot.send_message(chat_id=chat_id, text=render_html(alert), parse_mode=ParseMode.HTML,
-                                    disable_web_page_preview=True)
+
+    async def send(self, chat_id: int, messages: list[str], attachment, limiter, html: bool = True) -> None:
+        """Every part of one alert, then its attachment. Each part waits for the rate limiter."""
+        from telegram import InputFile
+        from telegram.constants import ParseMode
+
+        await self.start()
+        for text in messages:
+            await limiter.acquire(chat_id)
+            await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
+                                        disable_web_page_preview=True)
+        if attachment is not None:
+            filename, data, caption = attachment
+            await limiter.acquire(chat_id)
+            await self.bot.send_document(chat_id=chat_id, document=InputFile(data, filename=filename),
+                                         caption=caption)
 
     async def close(self) -> None:
         if self._ready:
             await self.bot.shutdown()
+            self._ready = False

@@ -1,0 +1,65 @@
+"""Who subscribes: the subscribers of sources.yaml, and what chats added or changed with bot commands.
+
+Chat state lives in the store, one record per chat id ("chat:<id>"): rules added with /watch, /member and
+/dossier, paused or stopped, blocked (Telegram said Forbidden), migrated to a new chat id, and when its last
+digest went out. A YAML subscriber with a chat id gets that chat's rules on top of its own; a chat that is not
+in sources.yaml is a subscriber of its own, named "chat <id>". YAML rules stay: the bot cannot remove them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .config import Config, Subscriber
+from .store import Store
+
+RULE_KINDS = ("keywords", "members", "dossiers", "parties", "exclude")
+
+
+def key(chat_id: int) -> str:
+    return f"chat:{chat_id}"
+
+
+def state(store: Store, chat_id: int) -> dict:
+    return dict(store.chat_rules().get(key(chat_id)) or {})
+
+
+def save(store: Store, chat_id: int, value: dict) -> None:
+    store.set_chat_rules({key(chat_id): value})
+
+
+def chats(store: Store) -> dict[int, dict]:
+    return {int(k.split(":", 1)[1]): v for k, v in store.chat_rules().items() if k.startswith("chat:")}
+
+
+def active(value: dict) -> bool:
+    return not (value.get("paused") or value.get("stopped") or value.get("blocked"))
+
+
+def effective(config: Config, store: Store) -> list[Subscriber]:
+    """Every subscriber that should get alerts now, with the rules added in chat."""
+    by_chat = chats(store)
+    out = []
+    for s in config.subscribers:
+        extra = by_chat.pop(s.telegram, None) if s.telegram is not None else None
+        if extra is not None:
+            if not active(extra):
+                continue
+            s = replace(s, **{k: tuple(dict.fromkeys(getattr(s, k) + tuple(extra.get(k, ())))) for k in RULE_KINDS})
+        out.append(s)
+    for chat_id, value in sorted(by_chat.items()):
+        if value.get("started") and active(value) and any(value.get(k) for k in RULE_KINDS):
+            out.append(Subscriber(name=chat_name(chat_id), telegram=chat_id, digest=value.get("digest", "instant"),
+                                  **{k: tuple(value.get(k, ())) for k in RULE_KINDS}))
+    return out
+
+
+def chat_name(chat_id: int) -> str:
+    return f"chat {chat_id}"
+
+
+def chat_of(subscriber: Subscriber, store: Store) -> int | None:
+    """Where the subscriber's messages go now (a group that became a supergroup has a new id)."""
+    if subscriber.telegram is None:
+        return None
+    return state(store, subscriber.telegram).get("migrated_to") or subscriber.telegram

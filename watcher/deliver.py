@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from datetime import datetime, timedelta, timezone
 
 from . import alert as alerts
@@ -28,6 +29,14 @@ log = logging.getLogger("watcher.deliver")
 DIGEST_PERIOD = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 MAX_RETRY_AFTER = 3  # 429s waited out for one message before it is left for the next cycle
 CONCURRENT_CHATS = 64
+
+
+def _seconds(error) -> float:
+    """RetryAfter's wait, whether python-telegram-bot gives it as seconds or (from v23) as a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecation notice about that very change
+        wait = error.retry_after
+    return wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
 
 
 def _now() -> datetime:
@@ -139,7 +148,7 @@ class Deliverer:
                 break
             except RetryAfter as e:
                 retries += 1
-                wait = e.retry_after.total_seconds() if hasattr(e.retry_after, "total_seconds") else e.retry_after
+                wait = _seconds(e)
                 if retries > MAX_RETRY_AFTER:
                     log.warning("chat %s: still rate limited after %d waits; the rest waits for the next cycle",
                                 chat, MAX_RETRY_AFTER)

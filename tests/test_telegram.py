@@ -1,0 +1,165 @@
+"""Telegram delivery: formatting, splitting, each failure mode, the rate limits and digests."""
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from tests.fakes.tk import page_rows
+from watcher import alert as alerts
+from watcher.config import load
+from watcher.deliver import Deliverer
+from watcher.model import Alert
+from watcher.notify import Console, Telegram
+from watcher.ratelimit import RateLimiter
+from watcher.store import open_store
+
+
+def make_alert(i=0, **extra) -> Alert:
+    data = dict(id=f"desk|2025D{i:05d}|new", subscriber="desk", document=f"2025D{i:05d}", kind="new",
+                title=f"Motie {i}", soort="Motie", reasons=["keyword Xinjiang"], snippet="over Xinjiang en meer",
+                highlight="Xinjiang", links={"tweedekamer.nl": f"https://www.tweedekamer.nl/x?a=1&b={i}"})
+    data.update(extra)
+    return Alert(**data)
+
+
+def test_everything_from_upstream_is_escaped_and_the_hit_is_bold():
+    [message] = alerts.render_html(make_alert(title="Kosten <50% & meer>", snippet="x < y & Xinjiang"))
+    assert "<b>Kosten &lt;50% &amp; meer&gt;</b>" in message
+    assert "“x &lt; y &amp; <b>Xinjiang</b>”" in message
+    assert 'href="https://www.tweedekamer.nl/x?a=1&amp;b=0"' in message
+
+
+def test_a_long_title_is_cut_and_a_hundred_changes_are_split_into_numbered_parts():
+    [message] = alerts.render_html(make_alert(title="lang " * 2000))
+    assert len(message) <= alerts.MESSAGE_LIMIT and "…" in message
+    changes = [f"Antwoord {n}: «oud» → «nieuw» " + "tekst " * 40 for n in range(100)]
+    parts = alerts.render_html(make_alert(kind="revised", changes=changes))
+    assert len(parts) > 1
+    assert all(len(p) <= alerts.MESSAGE_LIMIT for p in parts)
+    assert [p.rsplit("\n", 1)[1] for p in parts] == [f"({i}/{len(parts)})" for i in range(1, len(parts) + 1)]
+    for part in parts:  # every part is well-formed on its own
+        assert part.count("<b>") == part.count("</b>") and part.count("<i>") == part.count("</i>")
+    assert sum(p.count("• Antwoord") for p in parts) == 100
+
+
+def setup(tk, telegram, write_config, monkeypatch, **subscriber):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
+    return write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                        [{"name": "desk", "telegram": 501, "keywords": ["Kamer"], **subscriber}],
+                        telegram={"api_url": telegram.url})
+
+
+def publish(tk, n=1):
+    return [tk.add(r) for r in page_rows()[:n]]
+
+
+def test_429_is_waited_out_and_nothing_is_lost(tk, telegram, write_config, monkeypatch, watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    rows = publish(tk, 2)
+    telegram.fail(429, "Too Many Requests: retry after 1", retry_after=1)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert sorted(r["DocumentNummer"] in t for r in rows for t in telegram.texts(501)).count(True) == 2
+    assert "asks to wait" in err
+
+
+def test_a_user_who_blocked_the_bot_is_deactivated_and_keeps_the_watchlist(tk, telegram, write_config, monkeypatch,
+                                                                           watcher_cli, tmp_path):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    publish(tk, 2)
+    telegram.fail(403, "Forbidden: bot was blocked by the user")
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0 and telegram.messages == []
+    assert "blocked the bot" in err and "123:SECRET" not in err
+    tk.add(page_rows()[2])
+    watcher_cli("-c", config, "run", "--once")
+    assert telegram.messages == []  # deactivated: nothing more is sent
+    store = open_store(tmp_path / "state", readonly=True)
+    assert store.count_pending_alerts() == 0
+    assert store.chat_rules()["chat:501"]["blocked"] is True
+    assert load(config).subscribers[0].keywords == ("Kamer",)
+
+
+def test_a_group_that_became_a_supergroup_is_followed(tk, telegram, write_config, monkeypatch, watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    rows = publish(tk, 2)
+    telegram.fail(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=-100501)
+    watcher_cli("-c", config, "run", "--once")
+    assert len(telegram.texts(-100501)) == 2 and telegram.texts(501) == []
+    assert all(any(r["DocumentNummer"] in t for t in telegram.texts(-100501)) for r in rows)
+
+
+def test_a_message_telegram_refuses_is_sent_once_as_plain_text(tk, telegram, write_config, monkeypatch, watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    [row] = publish(tk, 1)
+    telegram.fail(400, "Bad Request: can't parse entities")
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    [message] = telegram.messages
+    assert "parse_mode" not in message and row["DocumentNummer"] in message["text"]
+    watcher_cli("-c", config, "run", "--once")
+    assert len(telegram.messages) == 1
+
+
+def test_the_limits_hold_one_message_a_second_to_a_chat(telegram):
+    telegram.enforce = True
+    bot = Telegram("1:T", telegram.url)
+
+    async def run():
+        limiter = RateLimiter()
+        try:
+            for i in range(3):
+                await bot.send(777, [f"bericht {i}"], None, limiter)
+        finally:
+            await bot.close()
+
+    asyncio.run(run())
+    times = [m["at"] for m in telegram.messages]
+    assert len(times) == 3 and telegram.too_many == 0
+    assert all(b - a >= 0.95 for a, b in zip(times, times[1:]))
+
+
+def test_the_limiter_keeps_groups_to_twenty_a_minute():
+    clock = [0.0]
+    sleeps = []
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    async def run():
+        limiter = RateLimiter(clock=lambda: clock[0], sleep=sleep)
+        for _ in range(21):
+            await limiter.acquire(-42)
+        return clock[0]
+
+    assert asyncio.run(run()) >= 60.0  # the 21st message waits for the minute to turn
+
+
+def test_a_digest_groups_alerts_in_one_message_per_period(tmp_path, write_config, telegram, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"], "digest": "hourly"}],
+                               telegram={"api_url": telegram.url}))
+    store = open_store(config.state_dir)
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
+
+    async def cycle():
+        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0), lambda: now[0])
+        try:
+            return await deliverer.deliver(store)
+        finally:
+            await deliverer.close()
+
+    for i in range(5):
+        store.enqueue(make_alert(i))
+    assert asyncio.run(cycle()) == (5, 0)
+    [digest] = telegram.texts(9)
+    assert digest.startswith("<b>Overzicht (afgelopen uur): 5 meldingen</b>") and digest.count("• <b>nieuw</b>") == 5
+    store.enqueue(make_alert(7))
+    now[0] += timedelta(minutes=30)
+    assert asyncio.run(cycle()) == (0, 1)  # waits for the hour
+    now[0] += timedelta(minutes=31)
+    assert asyncio.run(cycle()) == (1, 0)
+    assert len(telegram.texts(9)) == 2

@@ -180,10 +180,28 @@ async def _loop(config, store, once: bool) -> int:
     deliverer = Deliverer(config, Console(), telegram, limiter)
     http = HTTP(config.http)
     watcher = Watcher(config, store, http, deliverer, should_stop=stop.is_set)
+    bot = None
+    if telegram is not None and not once:
+        from telegram.error import InvalidToken, TelegramError
+
+        from .bot import WatchBot
+
+        bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config))
+        try:
+            await bot.start()
+        except InvalidToken:
+            print(f"watcher: Telegram refused the token in ${config.telegram.token_env}: check it with @BotFather",
+                  file=sys.stderr)
+            return 1
+        except (TelegramError, OSError) as e:
+            log.error("the bot could not start (%s); alerts are still sent, commands wait", e)
+            bot = None
     mtime = _mtime(config.path)
     try:
         while True:
             report = await watcher.cycle()
+            if bot is not None:
+                await bot.report_health()
             if once or stop.is_set():
                 return 0 if report.ok else 1
             try:
@@ -195,7 +213,11 @@ async def _loop(config, store, once: bool) -> int:
             if _mtime(config.path) != mtime:
                 mtime = _mtime(config.path)
                 config = _reload(config, watcher)
+                if bot is not None:
+                    bot.config = config
     finally:
+        if bot is not None:
+            await bot.stop()
         store.flush()
         await http.aclose()
         await deliverer.close()

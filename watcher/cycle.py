@@ -150,9 +150,10 @@ class Watcher:
         return report
 
     def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport | None = None):
-        health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="")
+        health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",
+                      told_failing=False)
         if report and any(k != UNCHANGED for k in report.changes):
-            health["last_change"] = started.isoformat(timespec="seconds")
+            health.update(last_change=started.isoformat(timespec="seconds"), told_silent=False)
         self.store.set_health(source.name, health)
 
     async def _retry_texts(self, source: Source, report: SourceReport, backlog_before) -> None:

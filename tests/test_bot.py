@@ -1,0 +1,143 @@
+"""The bot: subscribers manage their own watchlists in chat; the allow list; admins hear of sources in trouble."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.tk import page_rows
+from watcher.bot import REFUSAL, WatchBot
+from watcher.config import load
+from watcher.store import open_store
+from watcher.subscribers import effective
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def bot_for(write_config, telegram):
+    """A WatchBot on a fresh store; `bot.answer(chat, text)` is what the chat would read."""
+    made = []
+
+    def make(allow="open", subscribers=(), admins=()):
+        config = load(write_config(subscribers=list(subscribers),
+                                   telegram={"api_url": telegram.url, "allow": allow, "admins": list(admins)}))
+        store = open_store(config.state_dir)
+        changed = []
+        bot = WatchBot(config, store, "1:T", rules_changed=lambda: changed.append(1))
+        bot.changed = changed
+        made.append(store)
+        return bot
+
+    yield make
+    for store in made:
+        store.close()
+
+
+def test_watch_member_dossier_list_and_unwatch(bot_for):
+    bot = bot_for()
+    assert bot.answer(5, "/start").startswith("Welkom.")
+    assert bot.answer(5, "/watch Oeigoer*") == "U volgt nu <b>Oeigoer*</b>."
+    assert bot.answer(5, "/watch Oeigoer*") == "U volgt <b>Oeigoer*</b> al."
+    assert bot.answer(5, "/member Van der Staaij") == "U volgt nu <b>Van der Staaij</b>."
+    assert bot.answer(5, "/dossier 35207") == "U volgt nu <b>35207</b>."
+    assert bot.answer(5, "/list") == ("<b>Onderwerpen</b>: Oeigoer*\n<b>Kamerleden</b>: Van der Staaij\n"
+                                      "<b>Dossiers</b>: 35207\n\nStatus: actief")
+    [subscriber] = effective(bot.config, bot.store)
+    assert (subscriber.name, subscriber.telegram, subscriber.keywords) == ("chat 5", 5, ("Oeigoer*",))
+    assert bot.answer(5, "/unwatch Oeigoer*") == "U volgt <b>Oeigoer*</b> niet meer."
+    assert bot.changed  # the matcher was rebuilt
+
+
+def test_bad_rules_are_refused_with_the_reason(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/start")
+    assert bot.answer(5, "/watch *").startswith("Dat gaat niet: '*' would match every document")
+    assert bot.answer(5, "/dossier China").startswith("Dat gaat niet:")
+    assert bot.answer(5, "/watch").startswith("Gebruik: /watch")
+    assert bot.answer(5, "/frobnicate").startswith("Dat commando ken ik niet")
+
+
+def test_a_yaml_rule_cannot_be_removed_from_chat_and_is_listed_as_such(bot_for):
+    bot = bot_for(allow=[], subscribers=[{"name": "desk", "telegram": 7, "keywords": ["Xinjiang"]}])
+    bot.answer(7, "/watch Tibet")
+    assert bot.answer(7, "/unwatch Xinjiang").startswith("Die regel staat in sources.yaml")
+    assert bot.answer(7, "/list").startswith("<b>Onderwerpen</b>: Xinjiang <i>(sources.yaml)</i>, Tibet")
+    [desk] = effective(bot.config, bot.store)
+    assert desk.keywords == ("Xinjiang", "Tibet")
+
+
+def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for):
+    bot = bot_for(allow=[1, 2])
+    assert bot.answer(99, "/start") == REFUSAL
+    assert bot.answer(99, "/watch Xinjiang") is None
+    assert bot.answer(99, "/help") is None
+    assert effective(bot.config, bot.store) == []
+    assert bot.answer(1, "/help").startswith("Ik meld")
+
+
+def test_pause_resume_and_stop(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/watch Xinjiang")
+    assert [s.name for s in effective(bot.config, bot.store)] == ["chat 5"]
+    bot.answer(5, "/pause")
+    assert effective(bot.config, bot.store) == []
+    bot.answer(5, "/resume")
+    assert len(effective(bot.config, bot.store)) == 1
+    bot.answer(5, "/stop")
+    assert effective(bot.config, bot.store) == []
+    assert "Status: gestopt" in bot.answer(5, "/list")
+    bot.answer(5, "/start")
+    assert len(effective(bot.config, bot.store)) == 1
+
+
+def test_admins_hear_once_of_a_source_that_keeps_failing_or_goes_silent(bot_for, telegram, write_config):
+    async def run(bot):
+        await bot.start()
+        try:
+            await bot.report_health(now)
+            await bot.report_health(now)
+        finally:
+            await bot.stop()
+
+    config = load(write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9/", "stale_after": "1h"}],
+                               telegram={"api_url": telegram.url, "admins": [11]}))
+    store = open_store(config.state_dir)
+    now = datetime.now(timezone.utc)
+    store.set_health("tk", {"failures": 3, "last_error": "HTTP 503", "last_success": (now - timedelta(hours=2)).isoformat()})
+    asyncio.run(run(WatchBot(config, store, "1:T", rules_changed=lambda: None)))
+    [text] = telegram.texts(11)  # told once, though asked twice
+    assert "Bron <b>tk</b> faalt al 3 cycli: HTTP 503" in text and "Bron <b>tk</b> meldt niets nieuws sinds" in text
+    assert store.health("tk")["told_failing"] is True
+    store.close()
+
+
+def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="42:BOT")
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        telegram.send_update(31, "/start")
+        telegram.send_update(31, "/watch begrotingsstaten")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("U volgt nu" in t for t in telegram.texts(31)):
+            time.sleep(0.1)
+        row = tk.add(page_rows()[0])  # "Vaststelling van de begrotingsstaten ..."
+        while time.monotonic() < deadline and not any(row["DocumentNummer"] in t for t in telegram.texts(31)):
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    texts = telegram.texts(31)
+    assert texts[0].startswith("Welkom.") and texts[1] == "U volgt nu <b>begrotingsstaten</b>."
+    assert any(t.startswith("<b>nieuw</b>") and row["DocumentNummer"] in t for t in texts), texts
+    assert "42:BOT" not in err

@@ -132,7 +132,8 @@ def test_the_limiter_keeps_groups_to_twenty_a_minute():
     async def run():
         limiter = RateLimiter(clock=lambda: clock[0], sleep=sleep)
         for _ in range(21):
-            await limiter.acquire(-42)
+            async with limiter.slot(-42):
+                pass
         return clock[0]
 
     assert asyncio.run(run()) >= 60.0  # the 21st message waits for the minute to turn

@@ -45,14 +45,14 @@ class Telegram:
 
         await self.start()
         for text in messages:
-            await limiter.acquire(chat_id)
-            await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
-                                        disable_web_page_preview=True)
+            async with limiter.slot(chat_id):
+                await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
+                                            disable_web_page_preview=True)
         if attachment is not None:
             filename, data, caption = attachment
-            await limiter.acquire(chat_id)
-            await self.bot.send_document(chat_id=chat_id, document=InputFile(data, filename=filename),
-                                         caption=caption)
+            async with limiter.slot(chat_id):
+                await self.bot.send_document(chat_id=chat_id, document=InputFile(data, filename=filename),
+                                             caption=caption)
 
     async def close(self) -> None:
         if self._ready:

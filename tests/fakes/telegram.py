@@ -39,6 +39,7 @@ class FakeTelegram:
         self.errors: list[dict] = []  # queued error answers: {"code": 429, "retry_after": 1} etc.
         self.enforce = False  # answer 429 as Telegram does when its limits are broken
         self.too_many = 0  # 429s given for broken limits
+        self.limit_hits: dict[str, int] = {}  # which limit, how often
         self.updates: list[dict] = []  # what getUpdates hands out: messages users send to the bot
         self._sent_at: list[float] = []
         self._chat_at: dict[str, float] = {}
@@ -80,6 +81,7 @@ class FakeTelegram:
             if method in ("sendMessage", "sendDocument"):
                 if self.enforce and (limit := self._over_limit(str(fields.get("chat_id")))):
                     self.too_many += 1
+                    self.limit_hits[limit] = self.limit_hits.get(limit, 0) + 1
                     body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: {limit}",
                             "parameters": {"retry_after": 1}}
                     return Response(429, json.dumps(body).encode(), {"Content-Type": "application/json"})

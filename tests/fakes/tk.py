@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -64,6 +65,8 @@ class FakeTK:
         self.rows: dict[str, dict] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
         self.publications: dict[str, bytes] = {}
+        self.renderers: dict[str, object] = {}
+        self._render_lock = threading.Lock()  # id -> callable making the file on request (for big benches)
         self.page_size = page_size
         self.failures: list[tuple[str, int]] = []  # (path prefix, status), used once each, in order
         self.not_json = False
@@ -139,6 +142,10 @@ class FakeTK:
         m = re.fullmatch(r"Document\(([0-9a-f-]+)\)(/resource)?", path)
         if m:
             if m.group(2):
+                if m.group(1) in self.renderers:
+                    with self._render_lock:  # pdfium is not thread-safe, and the server has a thread a request
+                        data, ctype = self.renderers[m.group(1)]()
+                    return Response(200, data, {"Content-Type": ctype})
                 if m.group(1) not in self.files:
                     return Response(404, b"not found")
                 data, ctype = self.files[m.group(1)]

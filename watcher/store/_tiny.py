@@ -34,9 +34,10 @@ class _KeyedTable:
         self.table = db.table(name, cache_size=0)
         self.index: dict[str, int] = {}
         self.rows: dict[str, dict] = {}
-        for row in self.table.all():
-            self.index[row["key"]] = row.doc_id
-            self.rows[row["key"]] = dict(row)
+        # The rows as the storage holds them, not table.all()'s copies: 100,000 documents are kept once.
+        for doc_id, row in ((db.storage.read() or {}).get(name) or {}).items():
+            self.index[row["key"]] = int(doc_id)
+            self.rows[row["key"]] = row
         self.dirty: set[str] = set()
         self._next_id = max(self.index.values(), default=0) + 1
 
@@ -96,6 +97,9 @@ class TinyStore(Store):
         self.healths = _KeyedTable(self._state_db, "health")
         self.chat = _KeyedTable(self._state_db, "chat_rules")
         self.texts = TextFiles(self.dir / "texts")
+        # What a cycle asks for every time is indexed, so a cycle with nothing new does no work per document.
+        self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
+        self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
         self._aliases = {a: row["key"] for row in self.documents.values() for a in row["meta"].get("aliases", [])}
         self._log_path = self.dir / "outbox.log"
         self._in_flight: list[str] = []
@@ -144,6 +148,7 @@ class TinyStore(Store):
 
     def put_document(self, doc: StoredDocument) -> None:
         self.documents.put(doc.key, doc.to_dict())
+        (self._pending_texts.add if doc.text_pending else self._pending_texts.discard)(doc.key)
         for alias in doc.meta.aliases:
             self._aliases[alias] = doc.key
 
@@ -151,8 +156,8 @@ class TinyStore(Store):
         return self._aliases.get(alias)
 
     def pending_texts(self, source: str) -> list[StoredDocument]:
-        return [StoredDocument.from_dict(r) for r in self.documents.values()
-                if r.get("text_pending") and r["source"] == source]
+        rows = (self.documents.get(k) for k in sorted(self._pending_texts))
+        return [StoredDocument.from_dict(r) for r in rows if r and r["source"] == source]
 
     def count_documents(self, source: str | None = None) -> int:
         if source is None:
@@ -185,15 +190,16 @@ class TinyStore(Store):
         if self.outbox.get(alert.id) is not None:
             return False
         self.outbox.put(alert.id, {"alert": alert.to_dict(), "status": "pending", "how": "", "sent_at": ""})
+        self._pending_alerts.add(alert.id)
         return True
 
     def pending_alerts(self) -> list[Alert]:
-        rows = [r for r in self.outbox.values() if r["status"] == "pending"]
+        rows = [self.outbox.get(k) for k in self._pending_alerts]
         rows.sort(key=lambda r: (r["alert"].get("created", ""), r["key"]))
         return [Alert.from_dict(r["alert"]) for r in rows]
 
     def count_pending_alerts(self) -> int:
-        return sum(1 for r in self.outbox.values() if r["status"] == "pending")
+        return len(self._pending_alerts)
 
     def _append_log(self, line: str) -> None:
         self._log.write(line + "\n")
@@ -211,6 +217,7 @@ class TinyStore(Store):
         row = self.outbox.get(alert_id)
         if row is not None and row["status"] != "sent":
             self.outbox.put(alert_id, dict(row, status="sent", how=how, sent_at=when))
+            self._pending_alerts.discard(alert_id)
 
     def in_flight(self) -> list[str]:
         return list(self._in_flight)

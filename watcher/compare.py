@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+from .config import parse_since
 from .extract import ExtractError
 from .http import FetchError
 from .model import (DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, Record, StoredDocument, Version)
@@ -30,12 +31,9 @@ def _older_than(record: Record, moment: datetime | None) -> bool:
     if moment is None or not record.meta.datum:
         return False
     try:
-        when = datetime.fromisoformat(record.meta.datum.replace("Z", "+00:00"))
+        return parse_since(record.meta.datum) < moment
     except ValueError:
         return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when < moment
 
 
 async def apply(record: Record, store: Store, backlog_before: datetime | None = None) -> Change:
@@ -108,7 +106,6 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
 
     old_hash = current.hash if current else ""
     if old_hash == content_hash:
-        current.fingerprint, current.version, current.rank = record.fingerprint, record.version, record.rank
         stored.text_pending = False
         return _same_text(record, store, stored, meta_changed)
 
@@ -134,6 +131,8 @@ def _same_text(record, store, stored, meta_changed) -> Change:
         current.version = record.version
     if current and record.fingerprint:
         current.fingerprint = record.fingerprint
+    if current:
+        current.rank = max(current.rank, record.rank)
     _take(stored, record)
     store.put_document(stored)
     kind = METADATA if meta_changed else UNCHANGED

@@ -12,13 +12,13 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Callable
 
 from . import alert as alerts
 from . import compare
 from . import subscribers as subs
-from .config import Config
+from .config import Config, parse_since
 from .deliver import Deliverer
 from .diff import diff
 from .extract import Extractor
@@ -78,6 +78,7 @@ class Watcher:
         # Asked between pages: a stop request ends a long backfill at a page boundary, with the cursor
         # right behind what was done.
         self.should_stop = should_stop
+        self._progress_shown = False
 
     def reload(self, config: Config) -> None:
         """Take new rules (from sources.yaml or from chat); sources keep their state (a changed source list
@@ -116,7 +117,7 @@ class Watcher:
                     self._succeeded(source, health, started)
                     return report
                 log.info("%s: first run, backfilling since %s", source.name, since.date())
-            backlog_before = _parse(cursor.get("start"))
+            backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
             pages = 0
             async for page in source.poll(cursor):
                 for change in await self._apply_page(page.records, backlog_before):
@@ -247,16 +248,6 @@ class Watcher:
         self._progress_shown = True
 
     def _end_progress(self) -> None:
-        if getattr(self, "_progress_shown", False):
+        if self._progress_shown:
             sys.stderr.write("\n")
             self._progress_shown = False
-
-
-def _parse(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -97,14 +97,13 @@ class Deliverer:
             return await self._digest(store, subscriber, chat, pending)
         sent = 0
         for alert in pending:
-            outcome = await self._send(store, subscriber, chat, [alert], alerts.render_html(alert),
-                                       self._attachment(store, alert))
+            messages, attachment = alerts.render_html(alert), self._attachment(store, alert)
+            outcome = await self._send(store, subscriber, chat, [alert], messages, attachment)
+            if outcome == "migrated":  # once more, to the chat's new id
+                chat = subs.chat_of(subscriber, store)
+                outcome = await self._send(store, subscriber, chat, [alert], messages, attachment)
             if outcome == "stop":
                 break
-            if outcome == "migrated":
-                chat = subs.chat_of(subscriber, store)
-                outcome = await self._send(store, subscriber, chat, [alert], alerts.render_html(alert),
-                                           self._attachment(store, alert))
             sent += outcome == "sent"
         return sent
 

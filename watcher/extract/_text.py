@@ -27,8 +27,6 @@ _BROKEN = re.compile(r"(\w)-$")
 _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
 _SUSPENDED = re.compile(r"^(?:en|of|tot|en/of)\s+\w")  # "burger- en politieke rechten"
 _BARE_NUMBER = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])$")  # a list or footnote number whose text wrapped
-# pdfium marks a hyphen it found at a line end with U+FFFE and joins the lines itself.
-_PDFIUM_HYPHEN = re.compile(r"(\w)\ufffe\s*(\w?)")
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.
 _TERMINAL = re.compile(r"(?:[.?!:;][\"'”’»)\]]*\d{0,2}|↩\ufe0e?\ufe0f?)$")  # a footnote marker may follow: "testte?1"
 _QUESTION_END = re.compile(r"\?[\"'”’»)\]]*\d{0,2}$")
@@ -62,7 +60,6 @@ _LEAD = re.compile(r"^(?:[•*\-–]\s+|#{1,6}\s+)")
 
 def clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACES)
-    text = _PDFIUM_HYPHEN.sub(lambda m: m.group(1) + ("" if m.group(2).islower() else "-") + m.group(2), text)
     return _WS.sub(" ", text).strip()
 
 
@@ -277,7 +274,7 @@ def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def document(lines: list[str], metadata: dict | None = None, kinds: dict[int, str] | None = None) -> Document:
+def document(lines: list[str], metadata: dict | None = None) -> Document:
     """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
     paragraphs separated by blank lines (DOCX, HTML, XML)."""
     cleaned = [clean(l) for l in lines]

@@ -24,6 +24,7 @@ from typing import AsyncIterator
 
 from ..compare import BACKLOG_MARGIN
 from ..extract import ExtractError, _xmlsafe
+from ..extract._facts import askers
 from ..http import FetchError
 from ..model import Actor, Document, Meta, Record
 from ._base import Page, Source
@@ -35,9 +36,6 @@ DEFAULT_QUERY = ('c.product-area==officielepublicaties AND (w.publicatienaam=="K
                  'w.publicatienaam=="Kamervragen zonder antwoord" OR w.publicatienaam=="Handelingen")')
 PAGE_SIZE = 1000  # the service's maximum
 REVISION = re.compile(r"^(?P<base>.+)-(?P<letter>[nhv])(?P<number>\d+)$")
-# "Vragen van het lid Van Hattem (PVV)", "de leden Ceder (ChristenUnie) en Van der Staaij (SGP)"
-NAME_PARTY = re.compile(r"((?:[A-Z][\w'’.-]*|van|der|de|den|het|ter|ten|te|op|in|'t)"
-                        r"(?:\s+(?:[A-Z][\w'’.-]*|van|der|de|den|het|ter|ten|te|op|in|'t))*)\s+\(([^()]{2,25})\)")
 TEXT_PREFERENCE = ("xml", "html", "pdf")
 
 
@@ -100,16 +98,14 @@ def parse_response(data: bytes) -> tuple[list, int | None, int | None]:
 
 
 def _party_of(names: list[str], title: str) -> dict[str, str]:
-    """Parties stated in a title, by the surname they follow ("Van Hattem (PVV)")."""
-    found = {}
-    for name, party in NAME_PARTY.findall(title or ""):
-        found[name.split()[-1].lower()] = party.strip()
+    """Parties the title states for its askers ("Vragen van het lid Van Hattem (PVV)"), by surname: the
+    metadata names people without their party."""
+    stated = {a["name"].split()[-1].lower(): a["party"] for a in askers(title or "") if a["party"]}
     out = {}
     for person in names:
-        words = re.findall(r"[\w'’-]+", person)
-        for word in reversed(words):
-            if word.lower() in found:
-                out[person] = found[word.lower()]
+        for word in reversed(re.findall(r"[\w'’-]+", person)):
+            if word.lower() in stated:
+                out[person] = stated[word.lower()]
                 break
     return out
 

@@ -57,11 +57,6 @@ def stamp_key(text: str | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + "." + (fraction or "").ljust(7, "0")[:7] + "Z"
 
 
-def _literal(key: str) -> str:
-    """An OData DateTimeOffset literal from a stamp_key."""
-    return key
-
-
 def _text(value) -> str:
     return "" if value is None else str(value)
 
@@ -81,7 +76,7 @@ class TweedeKamer(Source):
                 "start": (since - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     def _filter(self, stamp: str) -> str:
-        clause = f"ApiGewijzigdOp ge {_literal(stamp)}"
+        clause = f"ApiGewijzigdOp ge {stamp}"  # a stamp_key is a valid OData DateTimeOffset literal
         soorten = self.config.options.get("soorten")
         if soorten:
             kinds = " or ".join("Soort eq '{}'".format(s.replace("'", "''")) for s in soorten)

@@ -62,5 +62,5 @@ def test_the_quick_start_run_works_offline_on_a_fresh_state(tmp_path, watcher_cl
     config.write_text((ROOT / "sources.yaml").read_text())
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
-    assert (tmp_path / "state" / "state.json").exists()
+    assert (tmp_path / "state" / "watcher.db").exists()
     assert "starting from now" in err

@@ -1,11 +1,26 @@
-"""The TinyDB store: writes become durable together at flush, a foreign state is refused, never misread."""
+"""Both stores (SQLite, the default, and TinyDB): writes become durable together at flush, a sent mark at once,
+a foreign or newer state is refused and never misread."""
 
+import functools
 import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from watcher import store as stores
 from watcher.model import Alert, Block, Document, Meta, StoredDocument, Version
-from watcher.store import SCHEMA_VERSION, StoreError, open_store
+from watcher.store import SCHEMA_VERSION, StoreError
+
+
+@pytest.fixture(params=["sqlite", "tinydb"])
+def kind(request):
+    return request.param
+
+
+@pytest.fixture
+def open_store(kind):
+    return functools.partial(stores.open_store, kind=kind)
 
 
 def doc(key="2022D27850", h="abc"):
@@ -13,7 +28,7 @@ def doc(key="2022D27850", h="abc"):
                           versions=[Version("3", h, "v3:100", "2026-11-23T00:00:00+00:00")])
 
 
-def test_nothing_is_durable_before_flush_and_everything_after(tmp_path):
+def test_nothing_is_durable_before_flush_and_everything_after(tmp_path, open_store):
     store = open_store(tmp_path)
     store.put_document(doc())
     store.set_cursor("tk", {"stamp": "x"})
@@ -31,7 +46,7 @@ def test_nothing_is_durable_before_flush_and_everything_after(tmp_path):
     assert third.find_alias("tk-id:2022D27850") == "2022D27850"
 
 
-def test_an_alert_is_enqueued_once_per_id(tmp_path):
+def test_an_alert_is_enqueued_once_per_id(tmp_path, open_store):
     store = open_store(tmp_path)
     alert = Alert(id="a|k|new", subscriber="a", document="k", kind="new", title="t")
     assert store.enqueue(alert) is True
@@ -39,7 +54,7 @@ def test_an_alert_is_enqueued_once_per_id(tmp_path):
     assert [a.id for a in store.pending_alerts()] == ["a|k|new"]
 
 
-def test_a_sent_mark_is_durable_at_once_without_flush(tmp_path):
+def test_a_sent_mark_is_durable_at_once_without_flush(tmp_path, open_store):
     store = open_store(tmp_path)
     store.enqueue(Alert(id="a|k|new", subscriber="a", document="k", kind="new", title="t"))
     store.flush()
@@ -49,7 +64,7 @@ def test_a_sent_mark_is_durable_at_once_without_flush(tmp_path):
     assert open_store(tmp_path).pending_alerts() == []
 
 
-def test_a_send_started_but_not_confirmed_is_known_and_still_pending(tmp_path):
+def test_a_send_started_but_not_confirmed_is_known_and_still_pending(tmp_path, open_store):
     store = open_store(tmp_path)
     store.enqueue(Alert(id="a|k|new", subscriber="a", document="k", kind="new", title="t"))
     store.flush()
@@ -60,7 +75,7 @@ def test_a_send_started_but_not_confirmed_is_known_and_still_pending(tmp_path):
     assert [a.id for a in again.pending_alerts()] == ["a|k|new"]
 
 
-def test_texts_are_stored_once_by_content(tmp_path):
+def test_texts_are_stored_once_by_content(tmp_path, open_store):
     store = open_store(tmp_path)
     d = Document(blocks=[Block("Vraag 1", kind="question", label="Vraag 1")])
     h1, h2 = store.put_text(d), store.put_text(Document(blocks=[Block("Vraag 1", kind="question", label="Vraag 1")]))
@@ -70,27 +85,80 @@ def test_texts_are_stored_once_by_content(tmp_path):
     assert open_store(tmp_path).text(h1) == d
 
 
-def test_the_tinydb_file_holds_metadata_only(tmp_path):
+def test_the_state_holds_metadata_and_texts_are_files_beside_it(tmp_path, open_store, kind):
     store = open_store(tmp_path)
     h = store.put_text(Document(blocks=[Block("Het antwoord op vraag 7 luidt: nee.")]))
     store.put_document(doc(h=h))
     store.flush()
-    assert "antwoord op vraag 7" not in (tmp_path / "documents.json").read_text()
-    assert h in (tmp_path / "documents.json").read_text()
+    store.close()
+    state = (tmp_path / ("watcher.db" if kind == "sqlite" else "documents.json")).read_bytes()
+    assert b"antwoord op vraag 7" not in state
+    assert h.encode() in state
 
 
-def test_a_state_from_a_newer_schema_is_refused(tmp_path):
+def test_a_store_of_the_other_kind_is_named_not_overwritten(tmp_path):
+    stores.open_store(tmp_path, kind="tinydb").close()
+    with pytest.raises(StoreError, match="holds a tinydb store.*set `store: tinydb`"):
+        stores.open_store(tmp_path, kind="sqlite")
+    assert not (tmp_path / "watcher.db").exists()
+
+
+def test_sent_alerts_are_pruned_after_the_retention_and_pending_ones_never(tmp_path, open_store, monkeypatch):
+    store = open_store(tmp_path)
+    for n in range(3):
+        store.enqueue(Alert(id=f"a|k{n}|new", subscriber="a", document=f"k{n}", kind="new", title="t"))
+    store.mark_sent("a|k0|new", "telegram")
+    store.mark_sent("a|k1|new", "telegram")
+    store.flush()
+    store.close()
+    later = datetime.now(timezone.utc) + stores._sqlite.OUTBOX_KEEP + timedelta(days=1)
+    monkeypatch.setattr(stores._sqlite, "datetime", _Frozen(later))
+    monkeypatch.setattr(stores._tiny, "datetime", _Frozen(later))
+    store = open_store(tmp_path)
+    store.flush()
+    store.close()
+    store = open_store(tmp_path)
+    assert [a.id for a in store.pending_alerts()] == ["a|k2|new"]
+    assert store.enqueue(Alert(id="a|k0|new", subscriber="a", document="k0", kind="new", title="t")) is True  # gone
+
+
+class _Frozen:
+    """A stand-in for the datetime class whose now() is a fixed moment."""
+
+    def __init__(self, moment):
+        self.moment = moment
+
+    def now(self, tz=None):
+        return self.moment
+
+
+def _set_schema(tmp_path, kind, version):
+    if kind == "sqlite":
+        with sqlite3.connect(tmp_path / "watcher.db") as db:
+            db.execute(f"PRAGMA user_version = {version}")
+    else:
+        state = json.loads((tmp_path / "state.json").read_text())
+        state["meta"]["1"]["value"] = version
+        (tmp_path / "state.json").write_text(json.dumps(state))
+
+
+def _damage(tmp_path, kind):
+    if kind == "sqlite":
+        (tmp_path / "watcher.db").write_bytes(b"SQLite format 3\x00" + b"\x17" * 200)
+    else:
+        (tmp_path / "state.json").write_text('{"meta": {"1": ')
+
+
+def test_a_state_from_a_newer_schema_is_refused(tmp_path, open_store, kind):
     open_store(tmp_path).close()
-    state = json.loads((tmp_path / "state.json").read_text())
-    state["meta"]["1"]["value"] = SCHEMA_VERSION + 1
-    (tmp_path / "state.json").write_text(json.dumps(state))
+    _set_schema(tmp_path, kind, SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match="newer watcher"):
         open_store(tmp_path)
 
 
-def test_a_damaged_file_gets_a_message_that_says_what_to_do(tmp_path):
+def test_a_damaged_file_gets_a_message_that_says_what_to_do(tmp_path, open_store, kind):
     open_store(tmp_path).close()
-    (tmp_path / "state.json").write_text('{"meta": {"1": ')
+    _damage(tmp_path, kind)
     with pytest.raises(StoreError, match="restore it from a backup"):
         open_store(tmp_path)
 
@@ -98,8 +166,8 @@ def test_a_damaged_file_gets_a_message_that_says_what_to_do(tmp_path):
 def test_a_refused_state_stops_run_with_exit_1(tmp_path, write_config, watcher_cli):
     config = write_config()
     state = tmp_path / "state"
-    open_store(state).close()
-    (state / "state.json").write_text('{"meta": {"1": {"key": "schema", "value": 99}}}')
+    stores.open_store(state).close()
+    _set_schema(state, "sqlite", 99)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 1 and "newer watcher" in err
-    assert json.loads((state / "state.json").read_text())["meta"]["1"]["value"] == 99  # untouched
+    assert sqlite3.connect(state / "watcher.db").execute("PRAGMA user_version").fetchone()[0] == 99  # untouched

@@ -10,6 +10,7 @@ import yaml
 from tests.fakes.tk import (FILES, answer_with_askers_on_the_zaak, edit_docx, motion_2025D06779, page_rows)
 from watcher.config import SourceConfig
 from watcher.sources.tweedekamer import TweedeKamer, stamp_key
+from watcher.store import open_store
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STAMPS = yaml.safe_load((Path(__file__).parent / "cases" / "tk_timestamps.yaml").read_text())
@@ -161,12 +162,12 @@ def test_a_version_rise_with_a_changed_file_is_a_revision_and_both_texts_are_kep
     assert attachment["method"] == "sendDocument" and attachment["caption"].startswith(row["DocumentNummer"])
     page = attachment["document"].decode()
     assert "<del>[−groothandelsvergunning]</del> <ins>[+vergunning als groothandel]</ins>" in page
-    stored = json.loads((tmp_path / "state" / "documents.json").read_text())["documents"]
-    [doc] = [d for d in stored.values() if d["key"] == row["DocumentNummer"]]
-    assert [v["version"] for v in doc["versions"]] == ["1", "2"]
-    assert len({v["hash"] for v in doc["versions"]}) == 2
-    for v in doc["versions"]:
-        assert (tmp_path / "state" / "texts" / v["hash"][:2] / f"{v['hash']}.json.gz").exists()
+    with open_store(tmp_path / "state", readonly=True) as store:
+        doc = store.document(row["DocumentNummer"])
+    assert [v.version for v in doc.versions] == ["1", "2"]
+    assert len({v.hash for v in doc.versions}) == 2
+    for v in doc.versions:
+        assert (tmp_path / "state" / "texts" / v.hash[:2] / f"{v.hash}.json.gz").exists()
 
 
 def test_a_version_rise_with_the_same_text_is_not_a_revision(tk, write_config, watcher_cli):
@@ -260,15 +261,20 @@ def test_a_file_shorter_than_its_content_length_is_retried(tk, write_config, wat
     assert headlines(out) == [f"[text] nieuw: {row['Soort']} {row['DocumentNummer']}"]
 
 
+def stored_cursor(state):
+    with open_store(state, readonly=True) as store:
+        return store.cursor("tk")
+
+
 def test_a_page_that_is_not_json_fails_the_source_and_keeps_the_cursor(tk, write_config, watcher_cli, tmp_path):
     config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
     watcher_cli("-c", config, "run", "--once")
-    cursor = json.loads((tmp_path / "state" / "state.json").read_text())["cursors"]
+    cursor = stored_cursor(tmp_path / "state")
     row = tk.add(page_rows()[0])
     tk.not_json = True
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 1 and "not JSON" in err
-    assert json.loads((tmp_path / "state" / "state.json").read_text())["cursors"] == cursor
+    assert stored_cursor(tmp_path / "state") == cursor
     tk.not_json = False
     assert row["DocumentNummer"] in watcher_cli("-c", config, "run", "--once")[1]
 

@@ -7,6 +7,7 @@ ones from sources.yaml; a YAML rule cannot be removed from chat, and the bot say
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from datetime import datetime, timezone
@@ -36,9 +37,12 @@ COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers"}
 
 
 class WatchBot:
-    def __init__(self, config: Config, store: Store, token: str, rules_changed: Callable[[], None]):
+    def __init__(self, config: Config, store: Store, token: str, rules_changed: Callable[[], None],
+                 page_lock: asyncio.Lock | None = None):
+        """`page_lock`: the poller's (Watcher.page_lock): a command's flush waits until no page is half applied."""
         self.config, self.store, self.token = config, store, token
         self.rules_changed = rules_changed
+        self.page_lock = page_lock or asyncio.Lock()
         self.app = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -81,8 +85,9 @@ class WatchBot:
         message = update.effective_message
         if message is None or not message.text:
             return
-        chat_id = self._home(update.effective_chat.id)
-        reply = self.answer(chat_id, message.text)
+        async with self.page_lock:
+            chat_id = self._home(update.effective_chat.id)
+            reply = self.answer(chat_id, message.text)
         if reply:
             await message.reply_text(reply, parse_mode="HTML", disable_web_page_preview=True)
 

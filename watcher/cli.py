@@ -148,7 +148,7 @@ def _run(config, once: bool) -> int:
         print(f"watcher: {e}", file=sys.stderr)
         return 1
     try:
-        store = open_store(config.state_dir)
+        store = open_store(config.state_dir, kind=config.store)
     except StoreError as e:
         lock.release()
         print(f"watcher: {e}", file=sys.stderr)
@@ -186,7 +186,8 @@ async def _loop(config, store, once: bool) -> int:
 
         from .bot import WatchBot
 
-        bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config))
+        bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
+                       page_lock=watcher.page_lock)
         try:
             await bot.start()
         except InvalidToken:

@@ -83,6 +83,7 @@ class Config:
     path: Path
     state_dir: Path
     poll_interval: float = 300.0
+    store: str = "sqlite"
     telegram: TelegramSettings = TelegramSettings()
     http: HTTPSettings = HTTPSettings()
     sources: tuple[SourceConfig, ...] = ()
@@ -207,13 +208,14 @@ def _kind(value) -> str:
         type(value), type(value).__name__)
 
 
-TOP_KEYS = {"state_dir", "poll_interval", "telegram", "http", "sources", "subscribers"}
+TOP_KEYS = {"state_dir", "store", "poll_interval", "telegram", "http", "sources", "subscribers"}
 TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after"}
 SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest"}
 DIGESTS = ("instant", "hourly", "daily")
+STORES = ("sqlite", "tinydb")
 
 
 def config_path(arg: str | None) -> Path:
@@ -237,6 +239,9 @@ def parse(text: str, path: Path) -> Config:
 
     state_dir = _state_dir(check, path, top.get("state_dir"))
     poll_interval = check.convert(("poll_interval",), top.get("poll_interval"), parse_duration, 300.0)
+    store = check.text(("store",), top.get("store"), "sqlite")
+    if store not in STORES:
+        check.problem(("store",), f"expected one of {', '.join(STORES)}")
     telegram = _telegram(check, top.get("telegram"))
     http = _http(check, top.get("http"))
     sources = _sources(check, top.get("sources"))
@@ -244,7 +249,7 @@ def parse(text: str, path: Path) -> Config:
 
     if check.problems:
         raise ConfigError(sorted(check.problems, key=lambda p: p.line))
-    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, telegram=telegram,
+    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, store=store, telegram=telegram,
                   http=http, sources=tuple(sources), subscribers=tuple(subscribers))
 
 

@@ -79,6 +79,10 @@ class Watcher:
         # right behind what was done.
         self.should_stop = should_stop
         self._progress_shown = False
+        # Held while a page is half applied (documents stored, their alerts not yet queued). Whoever else
+        # flushes the store in this process (the bot, answering a command) takes it first, or a crash
+        # after that flush would lose the half page's alerts.
+        self.page_lock = asyncio.Lock()
 
     def reload(self, config: Config) -> None:
         """Take new rules (from sources.yaml or from chat); sources keep their state (a changed source list
@@ -120,15 +124,16 @@ class Watcher:
             backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
             pages = 0
             async for page in source.poll(cursor):
-                for change in await self._apply_page(page.records, backlog_before):
-                    report.records += 1
-                    report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
-                    report.alerts += self._alert(change)
-                self.store.set_cursor(source.name, page.cursor)
-                pages += 1
+                async with self.page_lock:
+                    for change in await self._apply_page(page.records, backlog_before):
+                        report.records += 1
+                        report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+                        report.alerts += self._alert(change)
+                    self.store.set_cursor(source.name, page.cursor)
+                    pages += 1
+                    if pages % FLUSH_EVERY_PAGES == 0:
+                        self.store.flush()
                 self._show_progress(source.name, report.records, page.total)
-                if pages % FLUSH_EVERY_PAGES == 0:
-                    self.store.flush()
                 if self.should_stop():
                     log.info("%s: stopping after %d records; the next run goes on from here", source.name,
                              report.records)
@@ -183,9 +188,10 @@ class Watcher:
             record = await source.refetch(stored)
             if record is None:
                 continue
-            change = await compare.apply(record, self.store, backlog_before)
-            report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
-            report.alerts += self._alert(change)
+            async with self.page_lock:
+                change = await compare.apply(record, self.store, backlog_before)
+                report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+                report.alerts += self._alert(change)
 
     # ------------------------------------------------------------------ alerts
     def _alert(self, change: Change) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from .config import Config
-from .store import StoreError, open_store
+from .store import StoreError, found_kind, open_store
 
 
 def _age(moment: datetime, now: datetime) -> str:
@@ -18,11 +18,11 @@ def _age(moment: datetime, now: datetime) -> str:
 
 def status(config: Config, out, now: datetime | None = None) -> int:
     now = now or datetime.now(timezone.utc)
-    if not (config.state_dir / "state.json").exists():
+    if found_kind(config.state_dir) is None:
         out.write(f"no state in {config.state_dir} yet: run `watcher run --once` first\n")
         return 1
     try:
-        store = open_store(config.state_dir, readonly=True)
+        store = open_store(config.state_dir, readonly=True, kind=config.store)
     except StoreError as e:
         out.write(f"watcher: {e}\n")
         return 1

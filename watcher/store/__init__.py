@@ -1,17 +1,40 @@
 """The state store: documents seen, their versions, a cursor per source, the alert outbox,
 source health and subscribers added through the bot.
 
-The pipeline talks only to `Store`; TinyDB sits behind it (`TinyStore`), so a server database can
-be added later without touching the pipeline.
+The pipeline talks only to `Store`. SQLite sits behind it by default (`SqliteStore`); TinyDB
+(`TinyStore`) is kept for small installs that want plain JSON files, and for state directories it made.
 """
+
+from pathlib import Path
 
 from ._base import SCHEMA_VERSION, Store, StoreError
 from ._lock import StateLock, StateLocked
+from ._sqlite import FILENAME as SQLITE_FILE
+from ._sqlite import SqliteStore
 from ._tiny import TinyStore
 
-
-def open_store(state_dir, readonly: bool = False) -> Store:
-    return TinyStore(state_dir, readonly=readonly)
+KINDS = {"sqlite": SqliteStore, "tinydb": TinyStore}
 
 
-__all__ = ["SCHEMA_VERSION", "StateLock", "StateLocked", "Store", "StoreError", "TinyStore", "open_store"]
+def found_kind(state_dir) -> str | None:
+    """Which store a state directory already holds, if any."""
+    folder = Path(state_dir)
+    if (folder / SQLITE_FILE).exists():
+        return "sqlite"
+    if (folder / "state.json").exists() or (folder / "documents.json").exists():
+        return "tinydb"
+    return None
+
+
+def open_store(state_dir, readonly: bool = False, kind: str = "sqlite") -> Store:
+    """The store in `state_dir`. `kind` is used for a new state directory; one that holds a store keeps its
+    kind (moving between them would need a migration, and there is no state to migrate yet)."""
+    found = found_kind(state_dir)
+    if found is not None and found != kind:
+        raise StoreError(f"{state_dir} holds a {found} store but the config asks for `store: {kind}`: set "
+                         f"`store: {found}`, or point state_dir at an empty folder")
+    return KINDS[kind](state_dir, readonly=readonly)
+
+
+__all__ = ["KINDS", "SCHEMA_VERSION", "SqliteStore", "StateLock", "StateLocked", "Store", "StoreError", "TinyStore",
+           "found_kind", "open_store"]

@@ -1,4 +1,4 @@
-"""The TinyDB store.
+"""The TinyDB store: for small installs and for state directories made before SQLite became the default.
 
 Two TinyDB files, each written atomically once per flush:
 - documents.json: documents (metadata and version list) and the alert outbox;
@@ -9,12 +9,14 @@ outbox. A cycle with nothing new rewrites only the small state.json.
 
 Deliveries are made durable at once in outbox.log (one fsync'd line each), then folded into
 documents.json at the next flush.
+
+TinyDB holds the whole file in memory and rewrites it at every flush: fine for thousands of documents,
+not for a year of them (README, Performance). The SQLite store (_sqlite.py) has the same contract.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from tinydb.table import Document as Row
 from ..model import Alert, Document, StoredDocument
 from ._atomic import BufferedJSONStorage
 from ._base import SCHEMA_VERSION, Store, StoreError
+from ._outboxlog import OutboxLog
+from ._sqlite import OUTBOX_KEEP
 from ._texts import TextFiles
 
 
@@ -48,6 +52,14 @@ class _KeyedTable:
         row = dict(row, key=key)
         self.rows[key] = row
         self.dirty.add(key)
+
+    def delete(self, keys: list[str]) -> None:
+        ids = [self.index.pop(k) for k in keys if k in self.index]
+        for key in keys:
+            self.rows.pop(key, None)
+            self.dirty.discard(key)
+        if ids:
+            self.table.remove(doc_ids=ids)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -101,10 +113,13 @@ class TinyStore(Store):
         self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
         self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
         self._aliases = {a: row["key"] for row in self.documents.values() for a in row["meta"].get("aliases", [])}
-        self._log_path = self.dir / "outbox.log"
-        self._in_flight: list[str] = []
-        self._replay_outbox_log()
-        self._log = None if readonly else open(self._log_path, "a", encoding="utf-8")
+        self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
+        sent, started = self._log.replay()
+        for alert_id, how in sent:
+            self._set_sent(alert_id, how, _now())
+        self._in_flight = [a for a in started if (r := self.outbox.get(a)) and r["status"] == "pending"]
+        if not readonly:
+            self._prune_outbox()
 
     def _open_storage(self, name: str) -> BufferedJSONStorage:
         storage = BufferedJSONStorage(self.dir / name)
@@ -201,16 +216,11 @@ class TinyStore(Store):
     def count_pending_alerts(self) -> int:
         return len(self._pending_alerts)
 
-    def _append_log(self, line: str) -> None:
-        self._log.write(line + "\n")
-        self._log.flush()
-        os.fsync(self._log.fileno())
-
     def mark_sending(self, alert_id: str) -> None:
-        self._append_log(json.dumps(["sending", alert_id]))
+        self._log.sending(alert_id)
 
     def mark_sent(self, alert_id: str, how: str) -> None:
-        self._append_log(json.dumps(["sent", alert_id, how]))
+        self._log.sent(alert_id, how)
         self._set_sent(alert_id, how, _now())
 
     def _set_sent(self, alert_id: str, how: str, when: str) -> None:
@@ -222,22 +232,11 @@ class TinyStore(Store):
     def in_flight(self) -> list[str]:
         return list(self._in_flight)
 
-    def _replay_outbox_log(self) -> None:
-        if not self._log_path.exists():
-            return
-        started: dict[str, bool] = {}
-        with open(self._log_path, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line torn by a crash: its send was never confirmed
-                if entry[0] == "sending":
-                    started[entry[1]] = True
-                elif entry[0] == "sent":
-                    started.pop(entry[1], None)
-                    self._set_sent(entry[1], entry[2], _now())
-        self._in_flight = [a for a in started if (r := self.outbox.get(a)) and r["status"] == "pending"]
+    def _prune_outbox(self) -> None:
+        """Sent alerts older than OUTBOX_KEEP go, once per opening: the file is read whole then anyway."""
+        cutoff = (datetime.now(timezone.utc) - OUTBOX_KEEP).isoformat(timespec="seconds")
+        old = [k for k, r in self.outbox.rows.items() if r["status"] == "sent" and r["sent_at"] < cutoff]
+        self.outbox.delete(old)
 
     # ------------------------------------------------------------ chat rules
     def chat_rules(self) -> dict:
@@ -259,15 +258,11 @@ class TinyStore(Store):
         for table in (self.meta, self.cursors, self.healths, self.chat):
             table.write()
         self._state_storage.flush()
-        # Everything outbox.log said is now in documents.json.
-        self._log.truncate(0)
-        self._log.seek(0)
-        os.fsync(self._log.fileno())
+        self._log.clear()  # everything it said is now in documents.json
         self._in_flight = []
 
     def close(self) -> None:
-        if self._log is not None and not self._log.closed:
-            self._log.close()
+        self._log.close()
 
 
 def _now() -> str:

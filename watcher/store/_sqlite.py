@@ -1,0 +1,237 @@
+"""The SQLite store (the default): one file, `watcher.db`, one row per document.
+
+Why not TinyDB for this: TinyDB holds its whole file in memory and rewrites it whole on every write.
+At 100,000 documents that is 800 MB of memory and seconds per `run --once` just to load (README,
+Performance). Here a cycle reads and writes only the rows it touches.
+
+Everything a cycle writes is one transaction, committed at `flush()`: documents, alerts and cursors
+become durable together, so a crash can never leave a cursor past a document, or a document without
+the alerts it owed. Deliveries are the exception: they go to outbox.log at once (see _outboxlog.py)
+and are folded in here at the next flush.
+
+Texts stay outside, content-addressed gzip files (_texts.py), as with TinyDB.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..model import Alert, Document, StoredDocument
+from ._base import SCHEMA_VERSION, Store, StoreError
+from ._outboxlog import OutboxLog
+from ._texts import TextFiles
+
+FILENAME = "watcher.db"
+# Sent alerts are kept this long (for `status` and for a look at what went out), then deleted at a flush.
+# Nothing depends on an old sent row: a document's `alerted` list is what keeps it from being told twice.
+OUTBOX_KEEP = timedelta(days=30)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    text_pending INTEGER NOT NULL DEFAULT 0,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents (source);
+CREATE INDEX IF NOT EXISTS documents_text_pending ON documents (source, key) WHERE text_pending;
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    created TEXT NOT NULL,
+    status TEXT NOT NULL,
+    how TEXT NOT NULL DEFAULT '',
+    sent_at TEXT NOT NULL DEFAULT '',
+    alert TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (sent_at) WHERE status = 'sent';
+CREATE TABLE IF NOT EXISTS state (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+"""
+
+
+class SqliteStore(Store):
+    def __init__(self, state_dir, readonly: bool = False):
+        """`readonly`: for `watcher status` beside a running watcher: reads, never writes, takes no lock."""
+        self.dir = Path(state_dir)
+        self.readonly = readonly
+        self.path = self.dir / FILENAME
+        try:
+            self.db = self._connect()
+            self._check_schema()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"{self.path} is not a readable SQLite database ({e}). watcher commits it atomically, so it was "
+                "changed by something else: restore it from a backup, or move the state directory away to "
+                "start afresh") from None
+        self.texts = TextFiles(self.dir / "texts")
+        self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
+        sent, started = self._log.replay()
+        for alert_id, how in sent:
+            self._set_sent(alert_id, how, _now())
+        self._in_flight = [a for a in started if self._status(a) == "pending"]
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            if not self.path.exists():
+                return _empty()
+            return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path)
+        # WAL: `watcher status` reads beside a writer. FULL: a commit is on disk when it returns, because
+        # outbox.log is emptied right after it.
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        return db
+
+    def _check_schema(self) -> None:
+        found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if found == SCHEMA_VERSION:
+            return
+        if found == 0:
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if tables:
+                raise StoreError(f"{self.path} holds tables but no schema version: it is not a watcher state "
+                                 "database, or it is damaged; point state_dir elsewhere")
+            if self.readonly:
+                # A writer is creating it this very moment: as far as a reader knows, nothing is stored yet.
+                self.db.close()
+                self.db = _empty()
+                return
+            # One transaction, so a reader sees either no tables or all of them with their version.
+            self.db.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            return
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"{self.dir} was written by a newer watcher (state schema {found}, this one "
+                             f"knows {SCHEMA_VERSION}): upgrade watcher, or point state_dir elsewhere")
+        raise StoreError(f"{self.dir} has state schema {found}, which this watcher cannot migrate to "
+                         f"{SCHEMA_VERSION}; point state_dir elsewhere to start afresh")
+
+    # ------------------------------------------------------------ documents
+    def document(self, key: str) -> StoredDocument | None:
+        row = self.db.execute("SELECT data FROM documents WHERE key = ?", (key,)).fetchone()
+        return StoredDocument.from_dict(json.loads(row[0])) if row else None
+
+    def put_document(self, doc: StoredDocument) -> None:
+        self.db.execute("INSERT OR REPLACE INTO documents (key, source, text_pending, data) VALUES (?, ?, ?, ?)",
+                        (doc.key, doc.source, int(doc.text_pending),
+                         json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"))))
+        self.db.executemany("INSERT OR REPLACE INTO aliases (alias, key) VALUES (?, ?)",
+                            ((alias, doc.key) for alias in doc.meta.aliases))
+
+    def find_alias(self, alias: str) -> str | None:
+        row = self.db.execute("SELECT key FROM aliases WHERE alias = ?", (alias,)).fetchone()
+        return row[0] if row else None
+
+    def pending_texts(self, source: str) -> list[StoredDocument]:
+        rows = self.db.execute("SELECT data FROM documents WHERE source = ? AND text_pending ORDER BY key",
+                               (source,))
+        return [StoredDocument.from_dict(json.loads(data)) for data, in rows]
+
+    def count_documents(self, source: str | None = None) -> int:
+        if source is None:
+            return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
+
+    def put_text(self, doc: Document) -> str:
+        return self.texts.put(doc)
+
+    def text(self, content_hash: str) -> Document | None:
+        return self.texts.get(content_hash) if content_hash else None
+
+    # ------------------------------------------------------------ cursors, health, chat rules
+    def _get(self, kind: str, key: str):
+        row = self.db.execute("SELECT value FROM state WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _set(self, kind: str, key: str, value) -> None:
+        self.db.execute("INSERT OR REPLACE INTO state (kind, key, value) VALUES (?, ?, ?)",
+                        (kind, key, json.dumps(value, ensure_ascii=False)))
+
+    def cursor(self, source: str) -> dict | None:
+        return self._get("cursor", source)
+
+    def set_cursor(self, source: str, cursor: dict) -> None:
+        self._set("cursor", source, cursor)
+
+    def health(self, source: str) -> dict:
+        return self._get("health", source) or {}
+
+    def set_health(self, source: str, health: dict) -> None:
+        self._set("health", source, health)
+
+    def chat_rules(self) -> dict:
+        return {key: json.loads(value) for key, value in self.db.execute(
+            "SELECT key, value FROM state WHERE kind = 'chat' ORDER BY key")}
+
+    def set_chat_rules(self, rules: dict) -> None:
+        for key, value in rules.items():
+            self._set("chat", key, value)
+
+    # ------------------------------------------------------------ outbox
+    def enqueue(self, alert: Alert) -> bool:
+        added = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (id, created, status, alert) VALUES (?, ?, 'pending', ?)",
+            (alert.id, alert.created or "", json.dumps(alert.to_dict(), ensure_ascii=False)))
+        return added.rowcount == 1
+
+    def pending_alerts(self) -> list[Alert]:
+        rows = self.db.execute("SELECT alert FROM outbox WHERE status = 'pending' ORDER BY created, id")
+        return [Alert.from_dict(json.loads(data)) for data, in rows]
+
+    def count_pending_alerts(self) -> int:
+        return self.db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+    def _status(self, alert_id: str) -> str | None:
+        row = self.db.execute("SELECT status FROM outbox WHERE id = ?", (alert_id,)).fetchone()
+        return row[0] if row else None
+
+    def mark_sending(self, alert_id: str) -> None:
+        self._log.sending(alert_id)
+
+    def mark_sent(self, alert_id: str, how: str) -> None:
+        self._log.sent(alert_id, how)
+        self._set_sent(alert_id, how, _now())
+
+    def _set_sent(self, alert_id: str, how: str, when: str) -> None:
+        self.db.execute("UPDATE outbox SET status = 'sent', how = ?, sent_at = ? WHERE id = ? AND status = 'pending'",
+                        (how, when, alert_id))
+
+    def in_flight(self) -> list[str]:
+        return list(self._in_flight)
+
+    # ------------------------------------------------------------ durability
+    def flush(self) -> None:
+        if self.readonly:
+            raise StoreError("this store was opened read-only")
+        # Old sent alerts go in the same transaction; the index makes it cost what it deletes, not the outbox.
+        cutoff = (datetime.now(timezone.utc) - OUTBOX_KEEP).isoformat(timespec="seconds")
+        self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", (cutoff,))
+        # Texts first, then the rows that point at them (documents, alerts, cursors: one commit).
+        self.texts.sync()
+        self.db.commit()
+        self._log.clear()
+        self._in_flight = []
+
+    def close(self) -> None:
+        self._log.close()
+        self.db.close()  # uncommitted work is rolled back: as if the process had died here
+
+
+def _empty() -> sqlite3.Connection:
+    """A database in memory with the schema and nothing in it: what a reader sees before the first write."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(SCHEMA)
+    return db
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -2,19 +2,26 @@
 Kamer serving generated documents (PDFs of 1 to 20 pages made from the seeds' paragraphs, metadata like
 the recorded rows).
 
-Prints: backfill documents/s through fetch, extract, store, diff, match and outbox; the cost of a cycle with
+Prints: backfill documents/s through fetch, extract, store, diff, match and outbox, and where the time went
+(CPU seconds of the watcher, of its extraction workers and of the fake server); the cost of a cycle with
 nothing new with 1,000 and with 100,000 documents in the store, and their ratio (goal < 1.5); peak RSS of
-the backfill and of a cycle over 100,000 documents (goal < 300 MB); bytes on disk per stored version.
+the backfill and of a cycle over 100,000 documents (goal < 300 MB), for the watcher process and for it
+with its workers; bytes on disk per stored version.
 
-    python bench/bench_pipeline.py [DOCUMENTS]          (default 10,000; 2,000 for a quick look)
+    python bench/bench_pipeline.py [DOCUMENTS] [--store tinydb] [--profile]
+
+DOCUMENTS defaults to 10,000 (2,000 for a quick look). --profile runs the backfill under cProfile and prints
+the watcher process's top functions (extraction itself runs in the workers and shows there as waiting).
 """
 
+import argparse
 import os
+import pstats
 import random
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -48,10 +55,11 @@ def document_rows(tk: FakeTK, count: int, folder: Path) -> None:
         tk.renderers[row["Id"]] = (lambda p=path: (p.read_bytes(), "application/pdf"))
 
 
-def config_for(tmp: Path, tk: FakeTK) -> Path:
+def config_for(tmp: Path, tk: FakeTK, store: str) -> Path:
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = tmp / "sources.yaml"
     path.write_text(f"""state_dir: {tmp / 'state'}
+store: {store}
 sources:
   - {{name: tk, kind: tweedekamer, url: "{tk.url}", since: "{since}"}}
 subscribers:
@@ -61,23 +69,79 @@ subscribers:
     return path
 
 
-def run_once(config: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one `watcher run --once`."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run([sys.executable, "-m", "watcher", "-c", str(config), "run", "--once"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"watcher failed:\n{result.stderr[-2000:]}")
-    return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+class Run:
+    """One `watcher run --once` in its own process: wall seconds, CPU seconds, peak RSS (KiB) of the watcher
+    process, and the peak of the sum of it and its extraction workers (sampled every 50 ms from /proc)."""
+
+    def __init__(self, config: Path, profile: Path | None = None):
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env.pop("TELEGRAM_BOT_TOKEN", None)
+        prefix = [sys.executable] + (["-m", "cProfile", "-o", str(profile)] if profile else [])
+        started = time.perf_counter()
+        proc = subprocess.Popen(prefix + ["-m", "watcher", "-c", str(config), "run", "--once"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.tree_rss = 0
+        sampling = threading.Event()
+        sampler = threading.Thread(target=self._sample, args=(proc.pid, sampling))
+        sampler.start()
+        stderr = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        sampling.set()
+        sampler.join()
+        self.wall = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"watcher failed:\n{stderr[-2000:]}")
+        self.rss = usage.ru_maxrss  # the largest of the process and the children it waited for
+        self.cpu = usage.ru_utime + usage.ru_stime  # the watcher process (and any child it reaped)
+        self.workers_cpu = sum(t for p, t in self._cpu.items() if p != proc.pid)
+
+    def _sample(self, pid: int, done: threading.Event) -> None:
+        self._cpu: dict[int, float] = {}  # CPU seconds last seen per process of the tree
+        while not done.wait(0.05):
+            tree = _tree(pid)
+            self.tree_rss = max(self.tree_rss, sum(_rss(p) for p in tree))
+            for p in tree:
+                self._cpu[p] = max(self._cpu.get(p, 0.0), _cpu(p))
 
 
-def fill_store(state: Path, count: int) -> None:
+def _tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], []))
+    return found
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def fill_store(state: Path, count: int, kind: str) -> None:
     """A store holding `count` documents as a long-running watcher would have them."""
-    store = open_store(state)
+    store = open_store(state, kind=kind)
     text = store.put_text(Document([Block("Een tekst.")]))
     for n in range(count):
         meta = Meta(soort="Motie", titel=f"Titel {n}", onderwerp="Motie van het lid Ceder over iets " * 3,
@@ -102,7 +166,7 @@ def in_process_cycle(config_path: Path) -> float:
     from watcher.notify import Console
 
     config = load(config_path)
-    store = open_store(config.state_dir)
+    store = open_store(config.state_dir, kind=config.store)
 
     async def cycles() -> list[float]:
         http = HTTP(config.http)
@@ -124,7 +188,18 @@ def in_process_cycle(config_path: Path) -> float:
         store.close()
 
 
-def main(count: int = 10_000) -> None:
+def steady(tmp: Path, config: Path, count: int, kind: str) -> tuple[Path, Run]:
+    """A config whose store holds `count` documents, and a `run --once` over it with nothing new."""
+    folder = tmp / f"steady{count}"
+    folder.mkdir()
+    fill_store(folder / "state", count, kind)
+    path = folder / "sources.yaml"
+    path.write_text(config.read_text().replace(str(tmp / "state"), str(folder / "state")))
+    Run(path)  # the first run on this store notes the source's cursor
+    return path, Run(path)
+
+
+def main(count: int, kind: str, profile: bool) -> None:
     tmp = Path(tempfile.mkdtemp())
     tk = FakeTK()
     tk.server.start()
@@ -132,32 +207,41 @@ def main(count: int = 10_000) -> None:
     (tmp / "pdf").mkdir()
     document_rows(tk, count, tmp / "pdf")
     pages = sum(1 + n % 20 for n in range(count))
-    print(f"{count:,} documents ({pages:,} PDF pages) generated in {time.perf_counter() - started:.0f} s")
-    config = config_for(tmp, tk)
-    backfill, rss = run_once(config)  # `since` is an hour ago: the first run takes in every document
-    print(f"backfill: {count / backfill:.1f} documents/s ({backfill:.1f} s); a year (~50,000) would take "
-          f"{50_000 / (count / backfill) / 60:.1f} min (goal < 15); peak RSS {rss / 1024:.0f} MB (goal < 300)")
+    print(f"{count:,} documents ({pages:,} PDF pages) generated in {time.perf_counter() - started:.0f} s; store: {kind}")
+    config = config_for(tmp, tk, kind)
+    before = os.times()
+    backfill = Run(config, profile=tmp / "backfill.prof" if profile else None)  # `since` is an hour ago: takes in every document
+    after = os.times()
+    rate = count / backfill.wall
+    print(f"backfill: {rate:.1f} documents/s ({backfill.wall:.1f} s); a year (~50,000) would take "
+          f"{50_000 / rate / 60:.1f} min (goal < 15)")
+    print(f"  CPU: watcher process {backfill.cpu:.0f} s, extraction workers {backfill.workers_cpu:.0f} s, "
+          f"fake server {after.user + after.system - before.user - before.system:.0f} s, "
+          f"of {(os.cpu_count() or 1) * backfill.wall:.0f} core-seconds")
+    print(f"  peak RSS: watcher {backfill.rss / 1024:.0f} MB, with its workers {backfill.tree_rss / 1024:.0f} MB (goal < 300)")
     state = tmp / "state"
     disk = sum(f.stat().st_size for f in state.rglob("*") if f.is_file())
     print(f"state on disk: {disk / 1e6:.1f} MB for {count:,} versions = {disk / count / 1024:.1f} KiB a version")
-    tk.server.requests.clear()
-    quiet_small, _ = run_once(config)
+    if profile:
+        print("where the watcher process spends its time (cProfile, top 12 by own time):")
+        pstats.Stats(str(tmp / "backfill.prof"), stream=sys.stdout).sort_stats("tottime").print_stats(12)
 
-    big = tmp / "big"
-    big.mkdir()
-    fill_store(big / "state", 100_000)
-    big_config = big / "sources.yaml"
-    big_config.write_text(config.read_text().replace(str(tmp / "state"), str(big / "state")))
-    run_once(big_config)  # baseline run: the store's source cursor
-    quiet_big, rss_big = run_once(big_config)
-    print(f"`run --once` with nothing new (start, load, cycle): {quiet_small:.2f} s with {count:,} documents, "
-          f"{quiet_big:.2f} s with 100,000; ratio {quiet_big / quiet_small:.2f} (goal < 1.5); "
-          f"peak RSS with 100,000: {rss_big / 1024:.0f} MB")
-    small_cycle, big_cycle = in_process_cycle(config), in_process_cycle(big_config)
-    print(f"one cycle with nothing new inside a running watcher: {small_cycle * 1000:.0f} ms with {count:,} documents, "
-          f"{big_cycle * 1000:.0f} ms with 100,000; ratio {big_cycle / small_cycle:.2f}")
+    small_config, small = steady(tmp, config, 1_000, kind)
+    big_config, big = steady(tmp, config, 100_000, kind)
+    print(f"`run --once` with nothing new (start, open, cycle): {small.wall:.2f} s with 1,000 documents, "
+          f"{big.wall:.2f} s with 100,000; ratio {big.wall / small.wall:.2f} (goal < 1.5)")
+    print(f"  peak RSS with 100,000: watcher {big.rss / 1024:.0f} MB, with its workers {big.tree_rss / 1024:.0f} MB "
+          f"(goal < 300); with 1,000: {small.rss / 1024:.0f} MB")
+    small_cycle, big_cycle = in_process_cycle(small_config), in_process_cycle(big_config)
+    print(f"one cycle with nothing new inside a running watcher: {small_cycle * 1000:.0f} ms with 1,000 documents, "
+          f"{big_cycle * 1000:.0f} ms with 100,000; ratio {big_cycle / small_cycle:.2f} (goal < 1.5)")
     tk.server.stop()
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:2]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("documents", nargs="?", type=int, default=10_000)
+    parser.add_argument("--store", choices=("sqlite", "tinydb"), default="sqlite")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    main(args.documents, args.store, args.profile)

@@ -1,5 +1,7 @@
-"""Shared bits of the bench scripts: the repository on sys.path, a timer that takes the median."""
+"""Shared bits of the bench scripts: the repository on sys.path, a timer that takes the median, generated PDFs."""
 
+import functools
+import random
 import statistics
 import sys
 import time
@@ -24,3 +26,19 @@ def median_ms(fn, repeat: int = 15) -> float:
         fn()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+@functools.cache
+def _paragraphs() -> list[str]:
+    from watcher.extract import extract
+
+    return [b.text for path in sorted(SEEDS.glob("*.txt")) for b in extract(path.read_bytes()).blocks
+            if len(b.text) > 80]
+
+
+def generated_pdf(n: int, pages: int, title: str) -> bytes:
+    """A PDF of about `pages` pages: `title`, then paragraphs of the seed documents, chosen by `n`."""
+    from tests.pdfgen import render
+
+    rng = random.Random(n)
+    return render([f"Document {n}: {title}"] + [rng.choice(_paragraphs()) for _ in range(pages * 6)])

@@ -17,7 +17,6 @@ the watcher process's top functions (extraction itself runs in the workers and s
 import argparse
 import os
 import pstats
-import random
 import subprocess
 import sys
 import tempfile
@@ -26,17 +25,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from _common import ROOT, SEEDS
+from _common import ROOT, generated_pdf
 
 from tests.fakes.tk import FakeTK, page_rows
-from tests.pdfgen import render
-from watcher.extract import extract
 from watcher.model import Block, Document, Meta, StoredDocument, Version
 from watcher.store import open_store
-
-PARAGRAPHS = [b.text for path in sorted(SEEDS.glob("*.txt")) for b in extract(path.read_bytes()).blocks
-              if len(b.text) > 80]
-
 
 def document_rows(tk: FakeTK, count: int, folder: Path) -> None:
     """Rows and their PDFs, rendered once into `folder`, so serving them costs the fake server nothing."""
@@ -44,12 +37,8 @@ def document_rows(tk: FakeTK, count: int, folder: Path) -> None:
     for n in range(count):
         row = dict(rows[n % len(rows)], Id=f"00000000-0000-4000-8000-{n:012d}", DocumentNummer=f"2026D{n:05d}",
                    ContentType="application/pdf")
-        rng = random.Random(n)
-        pages = 1 + n % 20
-        paragraphs = [f"Document {n}: {row['Onderwerp'] or row['Titel'] or ''}"] + \
-                     [rng.choice(PARAGRAPHS) for _ in range(pages * 6)]
         path = folder / f"{n}.pdf"
-        path.write_bytes(render(paragraphs))
+        path.write_bytes(generated_pdf(n, 1 + n % 20, row["Onderwerp"] or row["Titel"] or ""))
         row = tk.add(row, data=b"", content_type="application/pdf")
         row["ContentLength"] = path.stat().st_size
         tk.renderers[row["Id"]] = (lambda p=path: (p.read_bytes(), "application/pdf"))
@@ -188,14 +177,14 @@ def in_process_cycle(config_path: Path) -> float:
         store.close()
 
 
-def steady(tmp: Path, config: Path, count: int, kind: str) -> tuple[Path, Run]:
-    """A config whose store holds `count` documents, and a `run --once` over it with nothing new."""
+def steady(tmp: Path, tk: FakeTK, count: int, kind: str) -> tuple[Path, Run]:
+    """A config whose store holds `count` documents, and a `run --once` over it with nothing new. Its API
+    (`tk`) has nothing new either, so what is left is the cost of the store."""
     folder = tmp / f"steady{count}"
     folder.mkdir()
     fill_store(folder / "state", count, kind)
-    path = folder / "sources.yaml"
-    path.write_text(config.read_text().replace(str(tmp / "state"), str(folder / "state")))
-    Run(path)  # the first run on this store notes the source's cursor
+    path = config_for(folder, tk, kind)
+    Run(path)  # the first run notes the source's cursor
     return path, Run(path)
 
 
@@ -226,8 +215,10 @@ def main(count: int, kind: str, profile: bool) -> None:
         print("where the watcher process spends its time (cProfile, top 12 by own time):")
         pstats.Stats(str(tmp / "backfill.prof"), stream=sys.stdout).sort_stats("tottime").print_stats(12)
 
-    small_config, small = steady(tmp, config, 1_000, kind)
-    big_config, big = steady(tmp, config, 100_000, kind)
+    quiet = FakeTK()
+    quiet.server.start()
+    small_config, small = steady(tmp, quiet, 1_000, kind)
+    big_config, big = steady(tmp, quiet, 100_000, kind)
     print(f"`run --once` with nothing new (start, open, cycle): {small.wall:.2f} s with 1,000 documents, "
           f"{big.wall:.2f} s with 100,000; ratio {big.wall / small.wall:.2f} (goal < 1.5)")
     print(f"  peak RSS with 100,000: watcher {big.rss / 1024:.0f} MB, with its workers {big.tree_rss / 1024:.0f} MB "
@@ -236,6 +227,7 @@ def main(count: int, kind: str, profile: bool) -> None:
     print(f"one cycle with nothing new inside a running watcher: {small_cycle * 1000:.0f} ms with 1,000 documents, "
           f"{big_cycle * 1000:.0f} ms with 100,000; ratio {big_cycle / small_cycle:.2f} (goal < 1.5)")
     tk.server.stop()
+    quiet.server.stop()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -77,3 +78,23 @@ def watcher_cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+@pytest.fixture
+def spawn():
+    """Start `watcher ARGS` in a process of its own (stdout and stderr piped). Whatever still runs when the
+    test ends, passed or failed, is killed: a failed test must not leave a watcher polling behind it."""
+    started = []
+
+    def start(*args, env=None):
+        proc = subprocess.Popen([sys.executable, "-m", "watcher", *(str(a) for a in args)], cwd=ROOT,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -1,13 +1,9 @@
 """The bot: subscribers manage their own watchlists in chat; the allow list; admins hear of sources in trouble."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +12,6 @@ from watcher.bot import REFUSAL, WatchBot
 from watcher.config import load
 from watcher.store import open_store
 from watcher.subscribers import effective
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -118,12 +112,10 @@ def test_admins_hear_once_of_a_source_that_keeps_failing_or_goes_silent(bot_for,
     store.close()
 
 
-def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config):
+def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config, spawn):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
                           telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="42:BOT")
-    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn("-c", config, "run", env={"TELEGRAM_BOT_TOKEN": "42:BOT"})
     try:
         telegram.send_update(31, "/start")
         telegram.send_update(31, "/watch begrotingsstaten")

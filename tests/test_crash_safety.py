@@ -4,8 +4,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -17,15 +15,8 @@ import pytest
 from tests.fakes.tk import page_rows
 from watcher.store import open_store
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = 20
 TRIALS = {"sqlite": 21, "tinydb": 9}  # TinyDB is the older path, kept for small installs: fewer trials
-
-
-def start_watcher(config, env_extra=None):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
-    return subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run", "--once"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def in_flight(state: Path) -> set[str]:
@@ -54,7 +45,7 @@ def first_cycle_done(state: Path) -> bool:
 
 @pytest.mark.parametrize("store", ["sqlite", "tinydb"])
 def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_send(
-        tk, telegram, tmp_path, write_config, store):
+        tk, telegram, tmp_path, write_config, store, spawn):
     tk.page_size = 7
     rows = [r for r in page_rows() if r["Soort"] in ("Motie", "Brief regering") and r["ContentType"]][:DOCS]
     for row in rows:
@@ -74,18 +65,18 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
         outputs = []
         if duration is None:  # the first trial measures how long a whole cycle takes
             started = time.monotonic()
-            proc = start_watcher(config, env)
+            proc = spawn("-c", config, "run", "--once", env=env)
             outputs.append(proc.communicate(timeout=120)[0])
             duration = time.monotonic() - started
             killed_at, ambiguous = None, set()
         else:
-            proc = start_watcher(config, env)
+            proc = spawn("-c", config, "run", "--once", env=env)
             killed_at = rng.uniform(0.05, duration * 1.1)
             time.sleep(killed_at)
             proc.send_signal(signal.SIGKILL)
             outputs.append(proc.communicate(timeout=60)[0])
             ambiguous = in_flight(state)
-            proc = start_watcher(config, env)
+            proc = spawn("-c", config, "run", "--once", env=env)
             out, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, f"trial {trial} (killed at {killed_at:.2f}s): the next run failed:\n{err}"
             outputs.append(out)
@@ -106,16 +97,16 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
     print(f"one whole cycle took {duration:.2f}s")
 
 
-def test_a_second_run_on_the_same_state_exits_1_and_names_the_holder(tk, write_config):
+def test_a_second_run_on_the_same_state_exits_1_and_names_the_holder(tk, write_config, spawn):
     tk.add(page_rows()[0])
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}])
     tk.delay = 1.5
-    first = start_watcher(config)
+    first = spawn("-c", config, "run", "--once")
     deadline = time.monotonic() + 30
     while not tk.server.requests and time.monotonic() < deadline:
         time.sleep(0.02)  # the first has the lock once it talks to the API
-    second = start_watcher(config)
+    second = spawn("-c", config, "run", "--once")
     out2, err2 = second.communicate(timeout=60)
     out1, err1 = first.communicate(timeout=60)
     assert second.returncode == 1
@@ -123,15 +114,13 @@ def test_a_second_run_on_the_same_state_exits_1_and_names_the_holder(tk, write_c
     assert first.returncode == 0, err1
 
 
-def test_sigterm_finishes_the_cycle_in_flight_saves_and_exits_0(tk, write_config):
+def test_sigterm_finishes_the_cycle_in_flight_saves_and_exits_0(tk, write_config, spawn):
     rows = [tk.add(r) for r in page_rows()[:3]]
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}],
                           [{"name": "all", "keywords": ["Kamer"]}])
     tk.delay = 0.5
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn("-c", config, "run")
     deadline = time.monotonic() + 30
     while not tk.server.requests and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -144,11 +133,9 @@ def test_sigterm_finishes_the_cycle_in_flight_saves_and_exits_0(tk, write_config
         assert row["DocumentNummer"] in out
 
 
-def test_a_running_watcher_keeps_its_last_good_rules_when_the_file_breaks(tk, write_config):
+def test_a_running_watcher_keeps_its_last_good_rules_when_the_file_breaks(tk, write_config, spawn):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "all", "keywords": ["Kamer"]}])
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn("-c", config, "run")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not first_cycle_done(config.parent / "state"):
         time.sleep(0.05)  # the first cycle is done: the loop has read the file
@@ -171,16 +158,14 @@ def test_a_running_watcher_keeps_its_last_good_rules_when_the_file_breaks(tk, wr
     assert f"[all] nieuw: {row['Soort']} {row['DocumentNummer']}" in out  # the old rule still matched
 
 
-def test_a_bot_command_answered_mid_page_does_not_make_a_half_applied_page_durable(tk, telegram, write_config):
+def test_a_bot_command_answered_mid_page_does_not_make_a_half_applied_page_durable(tk, telegram, write_config, spawn):
     """A command's reply waits for its rule to be on disk. Were that flush to land while a page is half
     applied (one document stored, its alert not yet queued), a crash would then lose the alert: the next
     run finds the document already stored, unchanged."""
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "all", "keywords": ["Kamer"]}],
                           telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")
     env = {"TELEGRAM_BOT_TOKEN": "42:BOT"}
-    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn("-c", config, "run", env=env)
     release = threading.Event()
     try:
         deadline = time.monotonic() + 30
@@ -201,7 +186,7 @@ def test_a_bot_command_answered_mid_page_does_not_make_a_half_applied_page_durab
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
         release.set()
-    again = start_watcher(config)
+    again = spawn("-c", config, "run", "--once")
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     for row in (quick, slow):

@@ -60,7 +60,10 @@ subscribers:
 
 class Run:
     """One `watcher run --once` in its own process: wall seconds, CPU seconds, peak RSS (KiB) of the watcher
-    process, and the peak of the sum of it and its extraction workers (sampled every 50 ms from /proc)."""
+    process, and the peak of the sum of it and its extraction workers (sampled every 50 ms from /proc).
+
+    The watcher's peak is its own high-water mark (VmHWM), not getrusage's ru_maxrss: a child started with
+    vfork inherits the parent's peak in ru_maxrss, which would report this script's size."""
 
     def __init__(self, config: Path, profile: Path | None = None):
         env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -81,17 +84,20 @@ class Run:
         self.wall = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(f"watcher failed:\n{stderr[-2000:]}")
-        self.rss = usage.ru_maxrss  # the largest of the process and the children it waited for
+        self.rss = self._hwm.get(proc.pid, 0)
         self.cpu = usage.ru_utime + usage.ru_stime  # the watcher process (and any child it reaped)
         self.workers_cpu = sum(t for p, t in self._cpu.items() if p != proc.pid)
 
     def _sample(self, pid: int, done: threading.Event) -> None:
         self._cpu: dict[int, float] = {}  # CPU seconds last seen per process of the tree
+        self._hwm: dict[int, int] = {}  # peak RSS (KiB) last seen per process
         while not done.wait(0.05):
             tree = _tree(pid)
-            self.tree_rss = max(self.tree_rss, sum(_rss(p) for p in tree))
+            memory = {p: _memory(p) for p in tree}
+            self.tree_rss = max(self.tree_rss, sum(rss for rss, _ in memory.values()))
             for p in tree:
                 self._cpu[p] = max(self._cpu.get(p, 0.0), _cpu(p))
+                self._hwm[p] = max(self._hwm.get(p, 0), memory[p][1])
 
 
 def _tree(pid: int) -> list[int]:
@@ -118,14 +124,16 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _rss(pid: int) -> int:
+def _memory(pid: int) -> tuple[int, int]:
+    """RSS now and the process's peak RSS so far, in KiB."""
+    found = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                found[line[:5]] = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return found.get("VmRSS", 0), found.get("VmHWM", 0)
 
 
 def fill_store(state: Path, count: int, kind: str) -> None:

@@ -171,3 +171,19 @@ def test_a_refused_state_stops_run_with_exit_1(tmp_path, write_config, watcher_c
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 1 and "newer watcher" in err
     assert sqlite3.connect(state / "watcher.db").execute("PRAGMA user_version").fetchone()[0] == 99  # untouched
+
+
+def test_a_reader_beside_a_running_writer_sees_the_last_flush_and_cannot_write(tmp_path, open_store):
+    assert open_store(tmp_path / "none", readonly=True).count_documents() == 0  # nothing made yet, nothing made
+    assert not (tmp_path / "none").exists()
+    writer = open_store(tmp_path)
+    writer.put_document(doc("2022D00001"))
+    writer.flush()
+    writer.put_document(doc("2022D00002"))  # not flushed: a cycle in progress
+    reader = open_store(tmp_path, readonly=True)
+    assert reader.document("2022D00001") is not None and reader.document("2022D00002") is None
+    with pytest.raises(StoreError, match="read-only"):
+        reader.flush()
+    reader.close()
+    writer.flush()
+    writer.close()

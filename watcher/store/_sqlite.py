@@ -229,7 +229,7 @@ class SqliteStore(Store):
 def _empty() -> sqlite3.Connection:
     """A database in memory with the schema and nothing in it: what a reader sees before the first write."""
     db = sqlite3.connect(":memory:")
-    db.executescript(SCHEMA)
+    db.executescript(f"{SCHEMA} PRAGMA user_version = {SCHEMA_VERSION};")
     return db
 
 

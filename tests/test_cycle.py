@@ -1,6 +1,9 @@
 """A whole poll cycle through `watcher run --once` against a loopback Tweede Kamer."""
 
+import pytest
+
 from tests.fakes.tk import page_rows, zaak_document
+from watcher.cli import pause
 
 
 def tk_source(tk, **extra):
@@ -45,3 +48,9 @@ def test_a_source_that_fails_keeps_its_cursor_and_catches_up(tk, write_config, w
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0
     assert out.count(f"nieuw: Motie {row['DocumentNummer']}\n") == 1
+
+
+@pytest.mark.parametrize("cycle, wait", [(0.0, 30.0), (4.0, 26.0), (30.0, 0.0), (95.0, 0.0)])
+def test_cycles_start_every_poll_interval_whatever_each_one_took(cycle, wait):
+    """A cycle that took 4 s is followed 26 s later, not 30: a change waits at most one interval for its poll."""
+    assert pause(started=1000.0, now=1000.0 + cycle, interval=30.0) == wait

@@ -200,13 +200,14 @@ async def _loop(config, store, once: bool) -> int:
     mtime = _mtime(config.path)
     try:
         while True:
+            started = loop.time()
             report = await watcher.cycle()
             if bot is not None:
                 await bot.report_health()
             if once or stop.is_set():
                 return 0 if report.ok else 1
             try:
-                await asyncio.wait_for(stop.wait(), timeout=config.poll_interval)
+                await asyncio.wait_for(stop.wait(), timeout=pause(started, loop.time(), config.poll_interval))
             except asyncio.TimeoutError:
                 pass
             if stop.is_set():
@@ -223,6 +224,13 @@ async def _loop(config, store, once: bool) -> int:
         await http.aclose()
         await deliverer.close()
         watcher.extractor.close()
+
+
+def pause(started: float, now: float, interval: float) -> float:
+    """Seconds until the next cycle: cycles start every `interval`, so a long cycle does not push every
+    later poll back (a change waits at most one interval plus a cycle's work). A cycle longer than the
+    interval is followed at once."""
+    return max(0.0, started + interval - now)
 
 
 def _reload(config, watcher):

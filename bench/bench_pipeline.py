@@ -185,15 +185,17 @@ def in_process_cycle(config_path: Path) -> float:
         store.close()
 
 
-def steady(tmp: Path, tk: FakeTK, count: int, kind: str) -> tuple[Path, Run]:
-    """A config whose store holds `count` documents, and a `run --once` over it with nothing new. Its API
-    (`tk`) has nothing new either, so what is left is the cost of the store."""
+def steady(tmp: Path, tk: FakeTK, count: int, kind: str) -> tuple[Path, Run, int]:
+    """A config whose store holds `count` documents, a `run --once` over it with nothing new, and the requests
+    that run made. Its API (`tk`) has nothing new either, so what is left is the cost of the store."""
     folder = tmp / f"steady{count}"
     folder.mkdir()
     fill_store(folder / "state", count, kind)
     path = config_for(folder, tk, kind)
     Run(path)  # the first run notes the source's cursor
-    return path, Run(path)
+    tk.server.requests.clear()
+    run = Run(path)
+    return path, run, len(tk.server.requests)
 
 
 def main(count: int, kind: str, profile: bool) -> None:
@@ -225,8 +227,9 @@ def main(count: int, kind: str, profile: bool) -> None:
 
     quiet = FakeTK()
     quiet.server.start()
-    small_config, small = steady(tmp, quiet, 1_000, kind)
-    big_config, big = steady(tmp, quiet, 100_000, kind)
+    small_config, small, _ = steady(tmp, quiet, 1_000, kind)
+    big_config, big, asked = steady(tmp, quiet, 100_000, kind)
+    print(f"requests made by that `run --once` with 100,000 stored: {asked} (one source)")
     print(f"`run --once` with nothing new (start, open, cycle): {small.wall:.2f} s with 1,000 documents, "
           f"{big.wall:.2f} s with 100,000; ratio {big.wall / small.wall:.2f} (goal < 1.5)")
     print(f"  peak RSS with 100,000: watcher {big.rss / 1024:.0f} MB, with its workers {big.tree_rss / 1024:.0f} MB "

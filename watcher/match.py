@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,7 +71,8 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()  # most words: the same result, twenty times faster
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    # A space out of NFKD (a few ligatures hold one) would split one word in two.
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace())
 
 
 # A document repeats its words: each is folded once per process.
@@ -77,33 +80,31 @@ _fold_word = functools.lru_cache(maxsize=1 << 16)(fold)
 
 
 class FoldedText:
-    """A text's folded tokens as one string " t1 t2 t3 ", with where each token stands in the original.
-
-    Every document is folded; few have a hit. So the positions, needed only to cut a snippet, are worked
-    out when first asked for."""
+    """A text's folded tokens as one string " t1 t2 t3 ", and the way back to where a token stands in the
+    original. Every document is folded, few have a hit: the way back is worked out only when asked."""
 
     def __init__(self, text: str):
         self.text = text
         self.tokens = [_fold_word(w) for w in _WORD.findall(text)]
         self.joined = " " + " ".join(self.tokens) + " "
+        self._spans: list[tuple[int, int]] = []
+        self._words = _WORD.finditer(text)
 
     @functools.cached_property
-    def spans(self) -> list[tuple[int, int]]:
-        """Where each token stands in the original text."""
-        return [m.span() for m in _WORD.finditer(self.text)]
-
-    @functools.cached_property
-    def starts(self) -> list[int]:
-        """Where each token starts in `joined`."""
-        starts, position = [], 1
-        for token in self.tokens:
-            starts.append(position)
-            position += len(token) + 1
-        return starts
+    def _starts(self) -> list[int]:
+        """Where each token starts in `joined` (built in C: map, accumulate)."""
+        return list(itertools.accumulate(map(operator.add, map(len, self.tokens), itertools.repeat(1)), initial=1))
 
     def token_at(self, offset: int) -> int:
         """The index of the token that holds `offset` of `joined`."""
-        return max(0, bisect.bisect_right(self.starts, offset) - 1)
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)
+
+    def span(self, index: int) -> tuple[int, int]:
+        """Where token `index` stands in the original text. Read as far as asked (a first hit is usually
+        early), and remembered."""
+        while len(self._spans) <= index:
+            self._spans.append(next(self._words).span())
+        return self._spans[index]
 
 
 # ------------------------------------------------------------------ rules
@@ -308,7 +309,7 @@ def _find(folded: FoldedText, token: str) -> int | None:
 
 
 def _snippet(folded: FoldedText, span: tuple[int, int]) -> tuple[str, str]:
-    start, end = folded.spans[span[0]][0], folded.spans[span[1]][1]
+    start, end = folded.span(span[0])[0], folded.span(span[1])[1]
     highlight = folded.text[start:end]
     room = max(0, SNIPPET - len(highlight) - 2) // 2
     left, right = max(0, start - room), min(len(folded.text), end + room)

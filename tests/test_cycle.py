@@ -1,5 +1,7 @@
 """A whole poll cycle through `watcher run --once` against a loopback Tweede Kamer."""
 
+import asyncio
+
 import pytest
 
 from tests.fakes.tk import page_rows, zaak_document
@@ -54,3 +56,32 @@ def test_a_source_that_fails_keeps_its_cursor_and_catches_up(tk, write_config, w
 def test_cycles_start_every_poll_interval_whatever_each_one_took(cycle, wait):
     """A cycle that took 4 s is followed 26 s later, not 30: a change waits at most one interval for its poll."""
     assert pause(started=1000.0, now=1000.0 + cycle, interval=30.0) == wait
+
+
+@pytest.mark.parametrize("store", ["sqlite", "tinydb"])
+def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
+        tk, write_config, watcher_cli, monkeypatch, store):
+    """One document of a page fails in a way nobody foresaw (a bug, data no parser expected) after another
+    was already stored: the store goes back to its last flush, so the next run takes in the whole page,
+    rather than finding the first document stored without its alert."""
+    from watcher import compare
+
+    config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}], store=store)
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    good, bad = [tk.add(r) for r in page_rows() if r["Soort"] == "Motie"][:2]
+    real_apply = compare.apply
+
+    async def apply_with_a_bug(record, store, backlog_before=None):
+        if record.key == bad["DocumentNummer"]:
+            await asyncio.sleep(0.3)  # the good one is stored meanwhile
+            raise AttributeError("'NoneType' object has no attribute 'strip'")
+        return await real_apply(record, store, backlog_before)
+
+    monkeypatch.setattr(compare, "apply", apply_with_a_bug)
+    with pytest.raises(AttributeError):
+        watcher_cli("-c", config, "run", "--once")  # a bug ends the run, as it should; the state stays sound
+    monkeypatch.setattr(compare, "apply", real_apply)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    for row in (good, bad):
+        assert out.count(f"nieuw: Motie {row['DocumentNummer']}\n") == 1, out

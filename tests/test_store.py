@@ -187,3 +187,26 @@ def test_a_reader_beside_a_running_writer_sees_the_last_flush_and_cannot_write(t
     reader.close()
     writer.flush()
     writer.close()
+
+
+def test_rollback_forgets_every_write_since_the_flush_but_not_a_confirmed_send(tmp_path, open_store):
+    store = open_store(tmp_path)
+    store.put_document(doc("2022D00001"))
+    store.set_cursor("tk", {"stamp": "1"})
+    store.enqueue(Alert(id="a|k|new", subscriber="a", document="k", kind="new", title="t"))
+    store.flush()
+    changed = store.document("2022D00001")
+    changed.versions.append(Version("4", "def", "v4:1", "2026-11-23T01:00:00+00:00"))
+    store.put_document(changed)
+    store.put_document(doc("2022D00002"))
+    store.set_cursor("tk", {"stamp": "2"})
+    store.enqueue(Alert(id="a|k2|new", subscriber="a", document="k2", kind="new", title="t"))
+    store.mark_sent("a|k|new", "telegram")  # delivered meanwhile: that stays true
+    store.rollback()
+    assert [v.version for v in store.document("2022D00001").versions] == ["3"]
+    assert store.document("2022D00002") is None and store.find_alias("tk-id:2022D00002") is None
+    assert store.cursor("tk") == {"stamp": "1"}
+    assert store.pending_alerts() == []
+    store.flush()
+    store.close()
+    assert open_store(tmp_path).pending_alerts() == []

@@ -8,6 +8,7 @@ the documents that caused them) before any is sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -124,7 +125,7 @@ class Watcher:
             backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
             pages = 0
             async for page in source.poll(cursor):
-                async with self.page_lock:
+                async with self.page_lock, self._whole_or_nothing():
                     for change in await self._apply_page(page.records, backlog_before):
                         report.records += 1
                         report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
@@ -173,8 +174,26 @@ class Watcher:
                 async with slots:
                     changes[i] = await compare.apply(records[i], self.store, backlog_before)
 
-        await asyncio.gather(*(one_document(ix) for ix in groups.values()))
+        try:
+            # A TaskGroup, not gather: when one document fails, the others are stopped before the page is
+            # rolled back, not left writing to the store behind it.
+            async with asyncio.TaskGroup() as group:
+                for indexes in groups.values():
+                    group.create_task(one_document(indexes))
+        except ExceptionGroup as e:
+            raise e.exceptions[0] from None
         return changes
+
+    @contextlib.asynccontextmanager
+    async def _whole_or_nothing(self):
+        """A page (or a retried document) is applied whole or not at all: on any failure half-way the store
+        goes back to its last flush, cursor included, so the next cycle reads it all again and no document
+        is kept without the alerts it owed."""
+        try:
+            yield
+        except Exception:
+            self.store.rollback()
+            raise
 
     def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport | None = None):
         health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",
@@ -188,7 +207,7 @@ class Watcher:
             record = await source.refetch(stored)
             if record is None:
                 continue
-            async with self.page_lock:
+            async with self.page_lock, self._whole_or_nothing():
                 change = await compare.apply(record, self.store, backlog_before)
                 report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
                 report.alerts += self._alert(change)

@@ -99,6 +99,11 @@ class Store(abc.ABC):
     def flush(self) -> None: ...
 
     @abc.abstractmethod
+    def rollback(self) -> None:
+        """Forget every write since the last flush: a page that failed half-way (documents stored, their
+        alerts not yet queued) must never be committed. Sends confirmed meanwhile stay marked sent."""
+
+    @abc.abstractmethod
     def close(self) -> None: ...
 
     def __enter__(self):

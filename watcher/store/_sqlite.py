@@ -74,10 +74,15 @@ class SqliteStore(Store):
                 "start afresh") from None
         self.texts = TextFiles(self.dir / "texts")
         self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
+        started = self._apply_log()
+        self._in_flight = [a for a in started if self._status(a) == "pending"]
+
+    def _apply_log(self) -> list[str]:
+        """Fold in the sends outbox.log confirmed since the last flush; returns those started, unconfirmed."""
         sent, started = self._log.replay()
         for alert_id, how in sent:
             self._set_sent(alert_id, how, _now())
-        self._in_flight = [a for a in started if self._status(a) == "pending"]
+        return started
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -220,6 +225,10 @@ class SqliteStore(Store):
         self.db.commit()
         self._log.clear()
         self._in_flight = []
+
+    def rollback(self) -> None:
+        self.db.rollback()
+        self._apply_log()
 
     def close(self) -> None:
         self._log.close()

@@ -16,6 +16,7 @@ not for a year of them (README, Performance). The SQLite store (_sqlite.py) has 
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,23 +104,30 @@ class TinyStore(Store):
         self._state_db = TinyDB(storage=lambda: self._state_storage)
         self.meta = _KeyedTable(self._state_db, "meta")
         self._check_schema()
+        self.texts = TextFiles(self.dir / "texts")
+        self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
+        started = self._load()
+        self._in_flight = [a for a in started if (r := self.outbox.get(a)) and r["status"] == "pending"]
+        if not readonly:
+            self._prune_outbox()
+
+    def _load(self) -> list[str]:
+        """The tables as last flushed (rows change in the storage only at flush), their indexes, and the sends
+        outbox.log confirmed since. Returns the sends started and never confirmed."""
+        self.meta = _KeyedTable(self._state_db, "meta")
         self.documents = _KeyedTable(self._docs_db, "documents")
         self.outbox = _KeyedTable(self._docs_db, "outbox")
         self.cursors = _KeyedTable(self._state_db, "cursors")
         self.healths = _KeyedTable(self._state_db, "health")
         self.chat = _KeyedTable(self._state_db, "chat_rules")
-        self.texts = TextFiles(self.dir / "texts")
         # What a cycle asks for every time is indexed, so a cycle with nothing new does no work per document.
         self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
         self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
         self._aliases = {a: row["key"] for row in self.documents.values() for a in row["meta"].get("aliases", [])}
-        self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
         sent, started = self._log.replay()
         for alert_id, how in sent:
             self._set_sent(alert_id, how, _now())
-        self._in_flight = [a for a in started if (r := self.outbox.get(a)) and r["status"] == "pending"]
-        if not readonly:
-            self._prune_outbox()
+        return started
 
     def _open_storage(self, name: str) -> BufferedJSONStorage:
         storage = BufferedJSONStorage(self.dir / name)
@@ -159,7 +167,8 @@ class TinyStore(Store):
     # ------------------------------------------------------------ documents
     def document(self, key: str) -> StoredDocument | None:
         row = self.documents.get(key)
-        return StoredDocument.from_dict(row) if row else None
+        # A copy: the pipeline changes what it gets, and the row must stay as flushed until put back.
+        return StoredDocument.from_dict(copy.deepcopy(row)) if row else None
 
     def put_document(self, doc: StoredDocument) -> None:
         self.documents.put(doc.key, doc.to_dict())
@@ -172,7 +181,7 @@ class TinyStore(Store):
 
     def pending_texts(self, source: str) -> list[StoredDocument]:
         rows = (self.documents.get(k) for k in sorted(self._pending_texts))
-        return [StoredDocument.from_dict(r) for r in rows if r and r["source"] == source]
+        return [StoredDocument.from_dict(copy.deepcopy(r)) for r in rows if r and r["source"] == source]
 
     def count_documents(self, source: str | None = None) -> int:
         if source is None:
@@ -260,6 +269,9 @@ class TinyStore(Store):
         self._state_storage.flush()
         self._log.clear()  # everything it said is now in documents.json
         self._in_flight = []
+
+    def rollback(self) -> None:
+        self._load()
 
     def close(self) -> None:
         self._log.close()

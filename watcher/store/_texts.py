@@ -1,6 +1,6 @@
-"""Document texts, outside TinyDB: one gzip'd JSON file per distinct normalised text, named by its hash.
+"""Document texts, outside the database: one gzip'd JSON file per distinct normalised text, named by its hash.
 
-Content addressing makes a re-sent, unchanged document cost nothing, and keeps the TinyDB file to
+Content addressing makes a re-sent, unchanged document cost nothing, and keeps the database to
 metadata only.
 """
 

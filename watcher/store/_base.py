@@ -11,6 +11,16 @@ class StoreError(Exception):
     """The state cannot be used as it is (another schema, unreadable files). The message says what to do."""
 
 
+def refuse_schema(found: int, where) -> None:
+    """Say what to do about a state of another schema version than this watcher's; never misread it."""
+    if found > SCHEMA_VERSION:
+        raise StoreError(f"{where} was written by a newer watcher (state schema {found}, this one "
+                         f"knows {SCHEMA_VERSION}): upgrade watcher, or point state_dir elsewhere")
+    # Older schemas get a migration step here when there is one; until then there is nothing older.
+    raise StoreError(f"{where} has state schema {found}, which this watcher cannot migrate to "
+                     f"{SCHEMA_VERSION}; point state_dir elsewhere to start afresh")
+
+
 class Store(abc.ABC):
     """What the pipeline needs from persistent state.
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..model import Alert, Document, StoredDocument
-from ._base import SCHEMA_VERSION, Store, StoreError
+from ._base import SCHEMA_VERSION, Store, StoreError, refuse_schema
 from ._outboxlog import OutboxLog
 from ._texts import TextFiles
 
@@ -114,11 +114,7 @@ class SqliteStore(Store):
             # One transaction, so a reader sees either no tables or all of them with their version.
             self.db.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             return
-        if found > SCHEMA_VERSION:
-            raise StoreError(f"{self.dir} was written by a newer watcher (state schema {found}, this one "
-                             f"knows {SCHEMA_VERSION}): upgrade watcher, or point state_dir elsewhere")
-        raise StoreError(f"{self.dir} has state schema {found}, which this watcher cannot migrate to "
-                         f"{SCHEMA_VERSION}; point state_dir elsewhere to start afresh")
+        refuse_schema(found, self.dir)
 
     # ------------------------------------------------------------ documents
     def document(self, key: str) -> StoredDocument | None:

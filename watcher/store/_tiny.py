@@ -26,7 +26,7 @@ from tinydb.table import Document as Row
 
 from ..model import Alert, Document, StoredDocument
 from ._atomic import BufferedJSONStorage
-from ._base import SCHEMA_VERSION, Store, StoreError
+from ._base import SCHEMA_VERSION, Store, StoreError, refuse_schema
 from ._outboxlog import OutboxLog
 from ._sqlite import OUTBOX_KEEP
 from ._texts import TextFiles
@@ -157,12 +157,7 @@ class TinyStore(Store):
         found = row["value"]
         if found == SCHEMA_VERSION:
             return
-        if found > SCHEMA_VERSION:
-            raise StoreError(f"{self.dir} was written by a newer watcher (state schema {found}, this one "
-                             f"knows {SCHEMA_VERSION}): upgrade watcher, or point state_dir elsewhere")
-        # Older schemas get a migration step here when there is one; until then there is nothing older.
-        raise StoreError(f"{self.dir} has state schema {found}, which this watcher cannot migrate to "
-                         f"{SCHEMA_VERSION}; point state_dir elsewhere to start afresh")
+        refuse_schema(found, self.dir)
 
     # ------------------------------------------------------------ documents
     def document(self, key: str) -> StoredDocument | None:

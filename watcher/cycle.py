@@ -125,7 +125,7 @@ class Watcher:
             backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
             pages = 0
             async for page in source.poll(cursor):
-                async with self.page_lock, self._whole_or_nothing():
+                async with self._applying():
                     for change in await self._apply_page(page.records, backlog_before):
                         report.records += 1
                         report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
@@ -185,15 +185,16 @@ class Watcher:
         return changes
 
     @contextlib.asynccontextmanager
-    async def _whole_or_nothing(self):
-        """A page (or a retried document) is applied whole or not at all: on any failure half-way the store
-        goes back to its last flush, cursor included, so the next cycle reads it all again and no document
-        is kept without the alerts it owed."""
-        try:
-            yield
-        except Exception:
-            self.store.rollback()
-            raise
+    async def _applying(self):
+        """Apply a page (or a retried document) whole or not at all. Under `page_lock`, so no flush from
+        elsewhere lands half-way; on any failure half-way the store goes back to its last flush, cursor
+        included, so the next cycle reads it all again and no document is kept without the alerts it owed."""
+        async with self.page_lock:
+            try:
+                yield
+            except Exception:
+                self.store.rollback()
+                raise
 
     def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport | None = None):
         health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",
@@ -207,7 +208,7 @@ class Watcher:
             record = await source.refetch(stored)
             if record is None:
                 continue
-            async with self.page_lock, self._whole_or_nothing():
+            async with self._applying():
                 change = await compare.apply(record, self.store, backlog_before)
                 report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
                 report.alerts += self._alert(change)

@@ -9,25 +9,20 @@ become durable together, so a crash can never leave a cursor past a document, or
 the alerts it owed. Deliveries are the exception: they go to outbox.log at once (see _outboxlog.py)
 and are folded in here at the next flush.
 
-Texts stay outside, content-addressed gzip files (_texts.py), as with TinyDB.
+Texts stay outside, content-addressed gzip files, as with TinyDB (_local.py).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..model import Alert, Document, StoredDocument
-from ._base import SCHEMA_VERSION, Store, StoreError, refuse_schema
-from ._outboxlog import OutboxLog
-from ._texts import TextFiles
+from ..model import Alert, StoredDocument
+from ._base import SCHEMA_VERSION, StoreError, refuse_schema
+from ._local import LocalStore, outbox_cutoff
 
 FILENAME = "watcher.db"
-# Sent alerts are kept this long (for `status` and for a look at what went out), then deleted at a flush.
-# Nothing depends on an old sent row: a document's `alerted` list is what keeps it from being told twice.
-OUTBOX_KEEP = timedelta(days=30)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -58,7 +53,7 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
-class SqliteStore(Store):
+class SqliteStore(LocalStore):
     def __init__(self, state_dir, readonly: bool = False):
         """`readonly`: for `watcher status` beside a running watcher: reads, never writes, takes no lock."""
         self.dir = Path(state_dir)
@@ -72,17 +67,7 @@ class SqliteStore(Store):
                 f"{self.path} is not a readable SQLite database ({e}). watcher commits it atomically, so it was "
                 "changed by something else: restore it from a backup, or move the state directory away to "
                 "start afresh") from None
-        self.texts = TextFiles(self.dir / "texts")
-        self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
-        started = self._apply_log()
-        self._in_flight = [a for a in started if self._status(a) == "pending"]
-
-    def _apply_log(self) -> list[str]:
-        """Fold in the sends outbox.log confirmed since the last flush; returns those started, unconfirmed."""
-        sent, started = self._log.replay()
-        for alert_id, how in sent:
-            self._set_sent(alert_id, how, _now())
-        return started
+        self._open_files(self.dir, readonly)
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
@@ -142,12 +127,6 @@ class SqliteStore(Store):
             return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
         return self.db.execute("SELECT count(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
 
-    def put_text(self, doc: Document) -> str:
-        return self.texts.put(doc)
-
-    def text(self, content_hash: str) -> Document | None:
-        return self.texts.get(content_hash) if content_hash else None
-
     # ------------------------------------------------------------ cursors, health, chat rules
     def _get(self, kind: str, key: str):
         row = self.db.execute("SELECT value FROM state WHERE kind = ? AND key = ?", (kind, key)).fetchone()
@@ -191,43 +170,31 @@ class SqliteStore(Store):
     def count_pending_alerts(self) -> int:
         return self.db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
 
-    def _status(self, alert_id: str) -> str | None:
+    def _is_pending(self, alert_id: str) -> bool:
         row = self.db.execute("SELECT status FROM outbox WHERE id = ?", (alert_id,)).fetchone()
-        return row[0] if row else None
-
-    def mark_sending(self, alert_id: str) -> None:
-        self._log.sending(alert_id)
-
-    def mark_sent(self, alert_id: str, how: str) -> None:
-        self._log.sent(alert_id, how)
-        self._set_sent(alert_id, how, _now())
+        return row is not None and row[0] == "pending"
 
     def _set_sent(self, alert_id: str, how: str, when: str) -> None:
         self.db.execute("UPDATE outbox SET status = 'sent', how = ?, sent_at = ? WHERE id = ? AND status = 'pending'",
                         (how, when, alert_id))
-
-    def in_flight(self) -> list[str]:
-        return list(self._in_flight)
 
     # ------------------------------------------------------------ durability
     def flush(self) -> None:
         if self.readonly:
             raise StoreError("this store was opened read-only")
         # Old sent alerts go in the same transaction; the index makes it cost what it deletes, not the outbox.
-        cutoff = (datetime.now(timezone.utc) - OUTBOX_KEEP).isoformat(timespec="seconds")
-        self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", (cutoff,))
+        self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", (outbox_cutoff(),))
         # Texts first, then the rows that point at them (documents, alerts, cursors: one commit).
         self.texts.sync()
         self.db.commit()
-        self._log.clear()
-        self._in_flight = []
+        self._log_folded()
 
     def rollback(self) -> None:
         self.db.rollback()
-        self._apply_log()
+        self._fold_log()
 
     def close(self) -> None:
-        self._log.close()
+        super().close()
         self.db.close()  # uncommitted work is rolled back: as if the process had died here
 
 
@@ -236,7 +203,3 @@ def _empty() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     db.executescript(f"{SCHEMA} PRAGMA user_version = {SCHEMA_VERSION};")
     return db
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 from tinydb import TinyDB
 from tinydb.table import Document as Row
 
-from ..model import Alert, Document, StoredDocument
+from ..model import Alert, StoredDocument
 from ._atomic import BufferedJSONStorage
-from ._base import SCHEMA_VERSION, Store, StoreError, refuse_schema
-from ._outboxlog import OutboxLog
-from ._sqlite import OUTBOX_KEEP
-from ._texts import TextFiles
+from ._base import SCHEMA_VERSION, StoreError, refuse_schema
+from ._local import LocalStore, outbox_cutoff
 
 
 class _KeyedTable:
@@ -91,7 +88,7 @@ class _KeyedTable:
         self.dirty.clear()
 
 
-class TinyStore(Store):
+class TinyStore(LocalStore):
     def __init__(self, state_dir, readonly: bool = False):
         """`readonly`: for `watcher status` beside a running watcher: reads, never writes, takes no lock."""
         self.dir = Path(state_dir)
@@ -104,16 +101,13 @@ class TinyStore(Store):
         self._state_db = TinyDB(storage=lambda: self._state_storage)
         self.meta = _KeyedTable(self._state_db, "meta")
         self._check_schema()
-        self.texts = TextFiles(self.dir / "texts")
-        self._log = OutboxLog(self.dir / "outbox.log", readonly=readonly)
-        started = self._load()
-        self._in_flight = [a for a in started if (r := self.outbox.get(a)) and r["status"] == "pending"]
+        self._load()
+        self._open_files(self.dir, readonly)
         if not readonly:
             self._prune_outbox()
 
-    def _load(self) -> list[str]:
-        """The tables as last flushed (rows change in the storage only at flush), their indexes, and the sends
-        outbox.log confirmed since. Returns the sends started and never confirmed."""
+    def _load(self) -> None:
+        """The tables as last flushed (rows change in the storage only at flush), and their indexes."""
         self.meta = _KeyedTable(self._state_db, "meta")
         self.documents = _KeyedTable(self._docs_db, "documents")
         self.outbox = _KeyedTable(self._docs_db, "outbox")
@@ -124,10 +118,6 @@ class TinyStore(Store):
         self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
         self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
         self._aliases = {a: row["key"] for row in self.documents.values() for a in row["meta"].get("aliases", [])}
-        sent, started = self._log.replay()
-        for alert_id, how in sent:
-            self._set_sent(alert_id, how, _now())
-        return started
 
     def _open_storage(self, name: str) -> BufferedJSONStorage:
         storage = BufferedJSONStorage(self.dir / name)
@@ -183,12 +173,6 @@ class TinyStore(Store):
             return len(self.documents)
         return sum(1 for r in self.documents.values() if r["source"] == source)
 
-    def put_text(self, doc: Document) -> str:
-        return self.texts.put(doc)
-
-    def text(self, content_hash: str) -> Document | None:
-        return self.texts.get(content_hash) if content_hash else None
-
     # ------------------------------------------------------------ cursors, health
     def cursor(self, source: str) -> dict | None:
         row = self.cursors.get(source)
@@ -220,12 +204,8 @@ class TinyStore(Store):
     def count_pending_alerts(self) -> int:
         return len(self._pending_alerts)
 
-    def mark_sending(self, alert_id: str) -> None:
-        self._log.sending(alert_id)
-
-    def mark_sent(self, alert_id: str, how: str) -> None:
-        self._log.sent(alert_id, how)
-        self._set_sent(alert_id, how, _now())
+    def _is_pending(self, alert_id: str) -> bool:
+        return alert_id in self._pending_alerts
 
     def _set_sent(self, alert_id: str, how: str, when: str) -> None:
         row = self.outbox.get(alert_id)
@@ -233,12 +213,9 @@ class TinyStore(Store):
             self.outbox.put(alert_id, dict(row, status="sent", how=how, sent_at=when))
             self._pending_alerts.discard(alert_id)
 
-    def in_flight(self) -> list[str]:
-        return list(self._in_flight)
-
     def _prune_outbox(self) -> None:
-        """Sent alerts older than OUTBOX_KEEP go, once per opening: the file is read whole then anyway."""
-        cutoff = (datetime.now(timezone.utc) - OUTBOX_KEEP).isoformat(timespec="seconds")
+        """Old sent alerts go once per opening: the file is read whole then anyway."""
+        cutoff = outbox_cutoff()
         old = [k for k, r in self.outbox.rows.items() if r["status"] == "sent" and r["sent_at"] < cutoff]
         self.outbox.delete(old)
 
@@ -262,15 +239,8 @@ class TinyStore(Store):
         for table in (self.meta, self.cursors, self.healths, self.chat):
             table.write()
         self._state_storage.flush()
-        self._log.clear()  # everything it said is now in documents.json
-        self._in_flight = []
+        self._log_folded()  # everything outbox.log said is now in documents.json
 
     def rollback(self) -> None:
         self._load()
-
-    def close(self) -> None:
-        self._log.close()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._fold_log()

@@ -1,0 +1,79 @@
+"""What both stores keep beside their database, the same way: each text as a content-addressed file
+(_texts.py), each delivery as a line in outbox.log (_outboxlog.py), and how long a sent alert is kept.
+
+A store says how a sent mark lands in its own tables (`_set_sent`) and whether an alert is still
+pending (`_is_pending`); the rest is here once.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..model import Document
+from ._base import Store
+from ._outboxlog import OutboxLog
+from ._texts import TextFiles
+
+# Sent alerts are kept this long (for a look at what went out), then deleted. Nothing depends on an old
+# sent row: a document's `alerted` list is what keeps it from being told twice.
+OUTBOX_KEEP = timedelta(days=30)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def outbox_cutoff() -> str:
+    """Sent alerts sent before this moment are deleted."""
+    return (datetime.now(timezone.utc) - OUTBOX_KEEP).isoformat(timespec="seconds")
+
+
+class LocalStore(Store):
+    def _open_files(self, folder: Path, readonly: bool) -> None:
+        """Texts and outbox.log; called once the tables can be read, since the log is folded into them."""
+        self.texts = TextFiles(folder / "texts")
+        self._log = OutboxLog(folder / "outbox.log", readonly=readonly)
+        self._in_flight = [a for a in self._fold_log() if self._is_pending(a)]
+
+    def _fold_log(self) -> list[str]:
+        """Mark sent what outbox.log confirmed since the last flush; returns the sends started and never
+        confirmed, in the order they started."""
+        sent, started = self._log.replay()
+        for alert_id, how in sent:
+            self._set_sent(alert_id, how, now())
+        return started
+
+    def _log_folded(self) -> None:
+        """Called once a flush made durable everything outbox.log said."""
+        self._log.clear()
+        self._in_flight = []
+
+    @abc.abstractmethod
+    def _set_sent(self, alert_id: str, how: str, when: str) -> None:
+        """Mark a pending alert sent in the tables (not yet durable: outbox.log is what makes it so)."""
+
+    @abc.abstractmethod
+    def _is_pending(self, alert_id: str) -> bool: ...
+
+    # texts
+    def put_text(self, doc: Document) -> str:
+        return self.texts.put(doc)
+
+    def text(self, content_hash: str) -> Document | None:
+        return self.texts.get(content_hash) if content_hash else None
+
+    # deliveries
+    def mark_sending(self, alert_id: str) -> None:
+        self._log.sending(alert_id)
+
+    def mark_sent(self, alert_id: str, how: str) -> None:
+        self._log.sent(alert_id, how)
+        self._set_sent(alert_id, how, now())
+
+    def in_flight(self) -> list[str]:
+        return list(self._in_flight)
+
+    def close(self) -> None:
+        self._log.close()

@@ -21,7 +21,8 @@ def bot_for(write_config, telegram):
 
     def make(allow="open", subscribers=(), admins=()):
         config = load(write_config(subscribers=list(subscribers),
-                                   telegram={"api_url": telegram.url, "allow": allow, "admins": list(admins)}))
+                                   telegram={"api_url": telegram.url, "allow": allow, "admins": list(admins)}),
+                      need_sources=False)
         store = open_store(config.state_dir)
         changed = []
         bot = WatchBot(config, store, "1:T", rules_changed=lambda: changed.append(1))

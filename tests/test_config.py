@@ -8,12 +8,16 @@ import yaml
 from watcher.config import ConfigError, load, parse_duration
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "config_errors.yaml").read_text())
+A_SOURCE = "sources:\n  - {name: tk, kind: tweedekamer}\n"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_check_names_line_and_key_of_each_problem(case, tmp_path, watcher_cli):
     path = tmp_path / "sources.yaml"
-    path.write_text(case["yaml"])
+    text = case["yaml"]
+    if not case.get("without_sources") and not text.startswith("sources:") and "\nsources:" not in text:
+        text += A_SOURCE  # at the end, so the lines the case names stay where they are
+    path.write_text(text)
     code, out, err = watcher_cli("-c", path, "check")
     assert code == 2
     lines = err.splitlines()
@@ -36,20 +40,20 @@ def test_a_good_file_loads_with_defaults(tmp_path):
 
 def test_environment_overrides_state_dir(tmp_path, monkeypatch):
     path = tmp_path / "sources.yaml"
-    path.write_text("state_dir: here\n")
+    path.write_text("state_dir: here\n" + A_SOURCE)
     monkeypatch.setenv("WATCHER_STATE", str(tmp_path / "elsewhere"))
     assert load(path).state_dir == tmp_path / "elsewhere"
 
 
 def test_config_path_comes_from_the_environment_when_not_given(tmp_path, monkeypatch, watcher_cli):
     path = tmp_path / "mine.yaml"
-    path.write_text("subscribers: []\n")
+    path.write_text(A_SOURCE + "subscribers: []\n")
     monkeypatch.setenv("WATCHER_CONFIG", str(path))
     code, out, _ = watcher_cli("check")
     assert code == 0 and out.startswith(str(path))
 
 
-@pytest.mark.parametrize("text,seconds", [("90s", 90), ("5m", 300), ("1h", 3600), ("2d", 172800), (30, 30)])
+@pytest.mark.parametrize("text,seconds", [("90s", 90), ("5m", 300), ("1h", 3600), ("2d", 172800), ("0.5s", 0.5)])
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -61,7 +65,7 @@ def test_missing_file_says_what_to_do(tmp_path, watcher_cli):
 
 def test_config_error_lists_all_problems_at_once(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text("poll_interval: never\nbogus: 1\n")
+    path.write_text("poll_interval: never\nbogus: 1\n" + A_SOURCE)
     with pytest.raises(ConfigError) as e:
         load(path)
     assert [p.line for p in e.value.problems] == [1, 2]

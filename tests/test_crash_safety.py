@@ -97,7 +97,7 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
     print(f"one whole cycle took {duration:.2f}s")
 
 
-def test_a_second_run_on_the_same_state_exits_1_and_names_the_holder(tk, write_config, spawn):
+def test_a_second_run_on_the_same_state_exits_3_and_names_the_holder(tk, write_config, spawn):
     tk.add(page_rows()[0])
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}])
@@ -109,7 +109,7 @@ def test_a_second_run_on_the_same_state_exits_1_and_names_the_holder(tk, write_c
     second = spawn("-c", config, "run", "--once")
     out2, err2 = second.communicate(timeout=60)
     out1, err1 = first.communicate(timeout=60)
-    assert second.returncode == 1
+    assert second.returncode == 3
     assert f"in use by process {first.pid}" in err2
     assert first.returncode == 0, err1
 

@@ -20,7 +20,19 @@ def test_first_run_records_a_baseline_and_alerts_nothing(tk, write_config, watch
     assert code == 0
     assert out == ""
     assert "first run, starting from now" in err
-    assert not any(r.path.endswith("/Document") for r in tk.server.requests)
+    # It asked the API once for its newest stamp (so a wrong URL fails now), and downloaded nothing.
+    asked = [r for r in tk.server.requests if r.path.endswith("/Document")]
+    assert asked and asked[0].query.get("$top") == "1" and asked[0].query.get("$orderby") == "ApiGewijzigdOp desc"
+    assert not any(r.path.endswith("/resource") for r in tk.server.requests)
+
+
+def test_a_first_run_that_cannot_reach_the_api_fails_and_records_no_baseline(tk, write_config, watcher_cli):
+    config = write_config([tk_source(tk)], [{"name": "all", "keywords": ["motie"]}])
+    tk.server.stop()  # nothing listens there now
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 1 and "cycle failed" in err and "Traceback" not in err
+    code, out, err = watcher_cli("-c", config, "status")
+    assert code != 0 and "never" in out.lower() + err.lower(), out + err
 
 
 def test_documents_after_the_baseline_are_alerted_once(tk, write_config, watcher_cli):
@@ -59,8 +71,12 @@ def test_cycles_start_every_poll_interval_whatever_each_one_took(cycle, wait):
 
 
 @pytest.mark.parametrize("store", ["sqlite", "tinydb"])
+@pytest.mark.parametrize("error, exit_code", [
+    (AttributeError("'NoneType' object has no attribute 'strip'"), 70),  # a bug: the run ends
+    (ValueError("a date no parser expected"), 1),  # data the source cannot read: that source fails this cycle
+])
 def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
-        tk, write_config, watcher_cli, monkeypatch, store):
+        tk, write_config, watcher_cli, monkeypatch, store, error, exit_code):
     """One document of a page fails in a way nobody foresaw (a bug, data no parser expected) after another
     was already stored: the store goes back to its last flush, so the next run takes in the whole page,
     rather than finding the first document stored without its alert."""
@@ -70,16 +86,20 @@ def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     good, bad = [tk.add(r) for r in page_rows() if r["Soort"] == "Motie"][:2]
     real_apply = compare.apply
+    good_stored = asyncio.Event()
 
     async def apply_with_a_bug(record, store, backlog_before=None):
         if record.key == bad["DocumentNummer"]:
-            await asyncio.sleep(0.3)  # the good one is stored meanwhile
-            raise AttributeError("'NoneType' object has no attribute 'strip'")
-        return await real_apply(record, store, backlog_before)
+            await good_stored.wait()  # fail only once the good one is in the store
+            raise error
+        change = await real_apply(record, store, backlog_before)
+        if record.key == good["DocumentNummer"]:
+            good_stored.set()
+        return change
 
     monkeypatch.setattr(compare, "apply", apply_with_a_bug)
-    with pytest.raises(AttributeError):
-        watcher_cli("-c", config, "run", "--once")  # a bug ends the run, as it should; the state stays sound
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert good_stored.is_set() and code == exit_code, err
     monkeypatch.setattr(compare, "apply", real_apply)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err

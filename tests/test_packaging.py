@@ -56,11 +56,17 @@ def test_the_bundled_config_is_valid(watcher_cli):
     assert "OK" in out
 
 
-def test_the_quick_start_run_works_offline_on_a_fresh_state(tmp_path, watcher_cli):
-    """The first run of the bundled config only notes where each source starts: no network needed."""
+def test_the_bundled_config_first_run_asks_each_source_and_records_a_baseline(tmp_path, tk, koop, watcher_cli):
+    """The first run of the bundled config reaches every source once (so a wrong URL fails now, not every
+    later cycle) and then alerts nothing. Here its URLs point at the loopback fakes."""
+    text = (ROOT / "sources.yaml").read_text()
+    text = text.replace("https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/", tk.url)
+    text = text.replace("https://repository.overheid.nl/sru", koop.url)
     config = tmp_path / "sources.yaml"
-    config.write_text((ROOT / "sources.yaml").read_text())
+    config.write_text(text)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
-    assert (tmp_path / "state" / "watcher.db").exists()
-    assert "starting from now" in err
+    assert (tmp_path / "state" / "watcher.db").exists() and out == ""
+    assert err.count("starting from now") == 2
+    assert tk.server.requests and koop.server.requests
+    assert watcher_cli("-c", config, "status")[0] == 0

@@ -39,6 +39,6 @@ def test_status_of_a_failing_source_shows_the_error(tk, write_config, watcher_cl
 
 
 def test_status_before_any_run_says_what_to_do(write_config, watcher_cli):
-    config = write_config()
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9"}])
     code, out, err = watcher_cli("-c", config, "status")
     assert code == 1 and "watcher run --once" in out

@@ -162,13 +162,13 @@ def test_a_damaged_file_gets_a_message_that_says_what_to_do(tmp_path, open_store
         open_store(tmp_path)
 
 
-def test_a_refused_state_stops_run_with_exit_1(tmp_path, write_config, watcher_cli):
-    config = write_config()
+def test_a_refused_state_stops_run_with_exit_3(tmp_path, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9"}])
     state = tmp_path / "state"
     stores.open_store(state).close()
     _set_schema(state, "sqlite", 99)
     code, out, err = watcher_cli("-c", config, "run", "--once")
-    assert code == 1 and "newer watcher" in err
+    assert code == 3 and "newer watcher" in err
     assert sqlite3.connect(state / "watcher.db").execute("PRAGMA user_version").fetchone()[0] == 99  # untouched
 
 

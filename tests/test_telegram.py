@@ -142,7 +142,7 @@ def test_the_limiter_keeps_groups_to_twenty_a_minute():
 def test_a_digest_groups_alerts_in_one_message_per_period(tmp_path, write_config, telegram, monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
     config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"], "digest": "hourly"}],
-                               telegram={"api_url": telegram.url}))
+                               telegram={"api_url": telegram.url}), need_sources=False)
     store = open_store(config.state_dir)
     now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
 

@@ -10,7 +10,7 @@ import signal
 import sys
 from datetime import datetime, timezone
 
-from . import __version__
+from . import __version__, exitcodes
 from .config import ConfigError, config_path, load
 
 log = logging.getLogger("watcher")
@@ -35,7 +35,8 @@ examples:
   watcher match answer.pdf          which subscribers would be alerted, and why (a dry run)
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
-"""
+
+""" + exitcodes.HELP
 
 
 def _common(top: bool) -> argparse.ArgumentParser:
@@ -99,23 +100,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return 2
+        return exitcodes.CONFIG
     _setup_logging(args.verbose)
+    try:
+        return _command(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        # Everything foreseen ends in a message and an exit code of its own; what reaches here is a bug.
+        log.exception("watcher: unexpected error; this is a bug in watcher, please report it with the "
+                      "traceback above")
+        return exitcodes.BUG
+
+
+def _command(args) -> int:
     if args.command in ("extract", "diff"):  # work on files: no config needed
         from . import files
         return files.extract_command(args) if args.command == "extract" else files.diff_command(args)
     path = config_path(args.config)
     try:
-        config = load(path)
+        config = load(path, need_sources=args.command != "match", probe_state=args.command == "check")
     except FileNotFoundError:
         print(f"watcher: no config at {path}: pass -c PATH, set WATCHER_CONFIG, or run where sources.yaml is",
               file=sys.stderr)
-        return 2
+        return exitcodes.CONFIG
     except ConfigError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)
         print(f"watcher: {len(e.problems)} problem(s) in {path}; nothing was run", file=sys.stderr)
-        return 2
+        return exitcodes.CONFIG
+    except OSError as e:
+        print(f"watcher: cannot read {path}: {e.strerror or e}", file=sys.stderr)
+        return exitcodes.CONFIG
     _hide_secret(config.telegram.token())
     if args.command == "check":
         return _check(config)
@@ -124,11 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return status(config, sys.stdout)
     if args.command == "run":
         return _run(config, once=args.once)
-    if args.command == "match":
-        from . import files
-        return files.match_command(args, config)
-    parser.error(f"unknown command {args.command}")
-    return 2
+    from . import files  # match
+    return files.match_command(args, config)
 
 
 def _check(config) -> int:
@@ -140,27 +153,53 @@ def _check(config) -> int:
 
 
 def _run(config, once: bool) -> int:
-    from .store import StateLock, StateLocked, StoreError, open_store
+    import sqlite3
+
+    from .store import StateLock, StateLocked, StateUnusable, StoreError, open_store
 
     try:
         lock = StateLock(config.state_dir).acquire()
-    except StateLocked as e:
+    except (StateLocked, StateUnusable) as e:
         print(f"watcher: {e}", file=sys.stderr)
-        return 1
+        return exitcodes.STATE
     try:
         store = open_store(config.state_dir, kind=config.store)
     except StoreError as e:
         lock.release()
         print(f"watcher: {e}", file=sys.stderr)
-        return 1
+        return exitcodes.STATE
     try:
-        return asyncio.run(_loop(config, store, once))
+        return asyncio.run(_loop(config, store, once, lock))
+    except (StoreError, StateUnusable) as e:
+        print(f"watcher: {e}", file=sys.stderr)
+        return exitcodes.STATE
+    except (OSError, sqlite3.Error) as e:
+        # The store's own writes are all that can fail this way this far up (the sources' I/O ends in
+        # FetchError, the extraction's in ExtractError): a full disk, a read-only remount, a folder gone.
+        print(f"watcher: the state in {config.state_dir} cannot be written: {_why(e)}", file=sys.stderr)
+        return exitcodes.STATE
     finally:
-        store.close()
+        try:
+            store.close()
+        except (OSError, sqlite3.Error):
+            pass  # what was not committed is rolled back, as after a crash
         lock.release()
 
 
-async def _loop(config, store, once: bool) -> int:
+def _why(error) -> str:
+    import errno
+
+    text = getattr(error, "strerror", None) or str(error)
+    code = getattr(error, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text:
+        return (f"{text}: free some space and run again; nothing is lost, the state is as of its last commit "
+                "and the next run goes on from there")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text:
+        return f"{text}: make the state directory writable for this user, or point state_dir elsewhere"
+    return text
+
+
+async def _loop(config, store, once: bool, lock) -> int:
     from .cycle import Watcher
     from .deliver import Deliverer
     from .http import HTTP
@@ -193,7 +232,7 @@ async def _loop(config, store, once: bool) -> int:
         except InvalidToken:
             print(f"watcher: Telegram refused the token in ${config.telegram.token_env}: check it with @BotFather",
                   file=sys.stderr)
-            return 1
+            return exitcodes.CONFIG
         except (TelegramError, OSError) as e:
             log.error("the bot could not start (%s); alerts are still sent, commands wait", e)
             bot = None
@@ -201,17 +240,19 @@ async def _loop(config, store, once: bool) -> int:
     try:
         while True:
             started = loop.time()
+            lock.verify()
             report = await watcher.cycle()
             if bot is not None:
                 await bot.report_health()
             if once or stop.is_set():
-                return 0 if report.ok else 1
+                return exitcodes.OK if report.ok else exitcodes.SOURCE_FAILED
             try:
-                await asyncio.wait_for(stop.wait(), timeout=pause(started, loop.time(), config.poll_interval))
+                wait = 0.0 if report.more else pause(started, loop.time(), config.poll_interval)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
             except asyncio.TimeoutError:
                 pass
             if stop.is_set():
-                return 0
+                return exitcodes.OK
             if _mtime(config.path) != mtime:
                 mtime = _mtime(config.path)
                 config = _reload(config, watcher)
@@ -220,7 +261,6 @@ async def _loop(config, store, once: bool) -> int:
     finally:
         if bot is not None:
             await bot.stop()
-        store.flush()
         await http.aclose()
         await deliverer.close()
         watcher.extractor.close()

@@ -21,6 +21,8 @@ log = logging.getLogger("watcher.compare")
 # A document never seen before, dated this long before a source's start, is old news re-sent by
 # upstream, not something new to tell anyone about.
 BACKLOG_MARGIN = timedelta(days=30)
+# A file that failed this often (in as many cycles) is given up on until it changes.
+PARK_AFTER = 3
 
 
 def _now() -> str:
@@ -79,25 +81,34 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
     if (current and record.fingerprint and current.fingerprint == record.fingerprint
             and not stored.text_pending):
         return _same_text(record, store, stored, meta_changed)
+    if stored is not None and stored.failure.get("parked") and stored.failure.get("fingerprint") == record.fingerprint:
+        return _same_text(record, store, stored, meta_changed)  # given up on: not fetched until the file changes
 
+    failure = None
     try:
         doc = await record.fetch() if record.fetch else None
     except (FetchError, ExtractError) as e:
-        doc = None
-        log.warning("%s %s: text not available (%s); retried next cycle", record.source, record.key, e)
+        doc, failure = None, e
     if doc is None:
         first = stored is None
         stored = stored or _fresh(record)
         _take(stored, record)
-        stored.text_pending = True
+        parked = _count_failure(stored, record, failure) if failure is not None else ""
+        stored.text_pending = not parked
+        if failure is not None and not parked:
+            log.warning("%s %s: text not available (%s); retried next cycle", record.source, record.key, failure)
         if not stored.versions:
             stored.versions.append(Version(record.version, "", record.fingerprint, _now(), record.rank))
         store.put_document(stored)
         # A new document is reported on its metadata; its text follows when it can be had.
         return Change(NEW if first else (METADATA if meta_changed else UNCHANGED), record, stored,
-                      newly_matchable=not first)
+                      newly_matchable=not first, parked=parked)
 
     content_hash = store.put_text(doc)
+    # Its text was never had: it was pending, or given up on until this new file came.
+    was_pending = stored is not None and (stored.text_pending or bool(stored.failure.get("parked")))
+    if stored is not None:
+        stored.failure = {}
     if stored is None:
         stored = _fresh(record)
         stored.versions.append(Version(record.version, content_hash, record.fingerprint, _now(), record.rank))
@@ -109,7 +120,6 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
         stored.text_pending = False
         return _same_text(record, store, stored, meta_changed)
 
-    was_pending = stored.text_pending
     old_version = current.version if current else ""
     _take(stored, record)
     stored.text_pending = False
@@ -123,6 +133,18 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
         return Change(NEW, record, stored, new=doc)
     return Change(REVISED, record, stored, old=store.text(old_hash) if old_hash else None, new=doc,
                   old_version=old_version)
+
+
+def _count_failure(stored: StoredDocument, record: Record, error: Exception) -> str:
+    """Count one more failure of this file; returns why, if it is given up on now: after PARK_AFTER failures
+    of the same file, or at once where asking again cannot help (over the size limit, a refused redirect)."""
+    same_file = stored.failure.get("fingerprint") == record.fingerprint
+    count = (stored.failure.get("count", 0) if same_file else 0) + 1
+    stored.failure = {"fingerprint": record.fingerprint, "count": count, "error": str(error)[:500]}
+    if getattr(error, "permanent", False) or count >= PARK_AFTER:
+        stored.failure["parked"] = True
+        return str(error) if getattr(error, "permanent", False) else f"{count} failures, the last: {error}"
+    return ""
 
 
 def _same_text(record, store, stored, meta_changed) -> Change:

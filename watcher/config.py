@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import yamlfile
 from .yamlfile import Problem, dotted
 
 DEFAULT_CONFIG = "sources.yaml"
+MAX_CONFIG_BYTES = 5 * 1024 * 1024  # a watchlist of thousands of rules is well under 1 MB
 DEFAULT_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -31,9 +33,10 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class HTTPSettings:
-    timeout: float = 30.0
+    timeout: float = 30.0  # the whole of one request: connect, headers and every byte of the body
     retries: int = 3
     backoff: float = 2.0  # seconds before the first retry; doubles each time
+    redirect_hosts: tuple[str, ...] = ()  # other sites a redirect may lead to (known mirrors)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class SourceConfig:
     url: str
     since: str = "now"  # "now" or an ISO date/time
     stale_after: float = 24 * 3600.0
+    deadline: float = 600.0  # the most one cycle of this source may take
     options: dict = field(default_factory=dict)  # keys of the source's kind, already checked
 
     def since_datetime(self) -> datetime | None:
@@ -93,30 +97,39 @@ class Config:
 # ---------------------------------------------------------------- values
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION = 366 * 86400.0
 
 
 def parse_duration(value) -> float:
-    """'90s', '5m', '1h', '2d' or a bare number of seconds."""
-    if isinstance(value, bool):
+    """'90s', '5m', '1h', '2d'. A bare number is refused: `poll_interval: 5` could mean seconds or minutes,
+    and guessing wrong polls a public API 60 times too often."""
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
         raise ValueError("expected a duration like 90s, 5m or 1h")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ValueError(f"{value!r} is not a duration: write 90s, 5m, 1h or 2d")
-        seconds = float(m.group(1)) * _UNIT[m.group(2)]
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a duration: write 90s, 5m, 1h or 2d")
+    if m.group(2) is None:
+        number = m.group(1)
+        raise ValueError(f"{number} has no unit: write {number}s, {number}m or {number}h")
+    seconds = float(m.group(1)) * _UNIT[m.group(2)]
     if seconds <= 0:
         raise ValueError("a duration must be more than zero")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{value!r} is more than a year: is that what you meant?")
     return seconds
+
+
+_DATE_SHAPE = re.compile(r"^\d{4}-\d\d?-\d\d?([T ].*)?$")
 
 
 def parse_since(value: str) -> datetime:
     text = str(value).strip()
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    except ValueError as e:
+        if _DATE_SHAPE.match(text):
+            raise ValueError(f"{value!r} is not a real date ({e}): write it as 2024-01-31") from None
         raise ValueError(f"{value!r} is neither 'now' nor an ISO date like 2024-01-01") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
@@ -211,8 +224,8 @@ def _kind(value) -> str:
 TOP_KEYS = {"state_dir", "store", "poll_interval", "telegram", "http", "sources", "subscribers"}
 TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
-HTTP_KEYS = {"timeout", "retries", "backoff"}
-SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after"}
+HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
+SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline"}
 SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest"}
 DIGESTS = ("instant", "hourly", "daily")
 STORES = ("sqlite", "tinydb")
@@ -222,19 +235,67 @@ def config_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("WATCHER_CONFIG") or DEFAULT_CONFIG)
 
 
-def load(path: str | os.PathLike) -> Config:
-    """Read and check a sources.yaml. Raises ConfigError listing every problem, or OSError."""
+def load(path: str | os.PathLike, need_sources: bool = True, probe_state: bool = False) -> Config:
+    """Read and check a sources.yaml. Raises ConfigError listing every problem, FileNotFoundError, or
+    another OSError (which the caller reports as it is).
+
+    `need_sources`: a file without sources is an error (for every command but `match`, which needs only
+    watchlists). `probe_state`: also make sure state_dir can be created and written (`watcher check`)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    return parse(text, path)
+    return parse(read_text(path), path, need_sources=need_sources, probe_state=probe_state)
 
 
-def parse(text: str, path: Path) -> Config:
+def _file_problem(path: Path, message: str) -> ConfigError:
+    return ConfigError([Problem(str(path), 0, "", message)])
+
+
+def read_text(path: Path) -> str:
+    """The text of a config file, refusing what is not one before reading it: a directory, a FIFO or
+    device (reading one would hang or never end), a symlink out of its folder (the error messages quote
+    lines, and must never quote those of a file elsewhere, /etc/shadow say), a file over
+    MAX_CONFIG_BYTES, bytes that are not UTF-8."""
+    info = os.lstat(path)  # FileNotFoundError goes to the caller, who says what to do
+    if stat.S_ISLNK(info.st_mode):
+        target = path.resolve()
+        if not target.is_relative_to(path.absolute().parent.resolve()):
+            raise _file_problem(path, f"is a symlink to {target}, outside its own folder: refused, so that no "
+                                      "line of another file is ever echoed; pass that file with -c instead")
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; what we opened is then checked, not the name.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _file_problem(path, f"is a directory: pass the config file itself, e.g. -c {path / DEFAULT_CONFIG}")
+        if not stat.S_ISREG(info.st_mode):
+            raise _file_problem(path, "is not a regular file (a FIFO, socket or device): pass a YAML file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise _file_problem(path, f"is {info.st_size / 2**20:.1f} MB, over the {MAX_CONFIG_BYTES // 2**20} MB "
+                                      "a config file may be: is it the right file?")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:  # grew while we looked
+        raise _file_problem(path, f"is over the {MAX_CONFIG_BYTES // 2**20} MB a config file may be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ConfigError([Problem(str(path), line, "(encoding)",
+                                   f"byte {data[e.start]:#04x} at column {column} is not UTF-8: save the file "
+                                   "as UTF-8")]) from None
+
+
+def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = False) -> Config:
     try:
         located = yamlfile.load(text, str(path))
     except yamlfile.YAMLSyntaxError as e:
         raise ConfigError([e.problem]) from None
     check = _Checker(located)
+    if located.data is None:
+        raise ConfigError([Problem(str(path), 0, "", "is empty: it needs at least one source under `sources:` "
+                                                   "(README, Configuration)")])
     top = check.mapping((), located.data, TOP_KEYS)
 
     state_dir = _state_dir(check, path, top.get("state_dir"))
@@ -245,7 +306,13 @@ def parse(text: str, path: Path) -> Config:
     telegram = _telegram(check, top.get("telegram"))
     http = _http(check, top.get("http"))
     sources = _sources(check, top.get("sources"))
+    if need_sources and not sources and not any(p.key.startswith("sources") for p in check.problems):
+        check.problem(("sources",), "no sources to poll: add one (README, Configuration), e.g. "
+                                    "`- {name: tweedekamer, kind: tweedekamer}`")
     subscribers = _subscribers(check, top.get("subscribers"))
+    if probe_state and (problem := state_dir_problem(state_dir)):
+        where = " (from $WATCHER_STATE)" if os.environ.get("WATCHER_STATE") else ""
+        check.problem(("state_dir",), problem + where)
 
     if check.problems:
         raise ConfigError(sorted(check.problems, key=lambda p: p.line))
@@ -262,6 +329,38 @@ def _state_dir(check: _Checker, path: Path, value) -> Path:
     raw = check.text(("state_dir",), value, "state")
     state = Path(raw)
     return state if state.is_absolute() else path.parent / state
+
+
+def state_dir_problem(folder: Path) -> str | None:
+    """Why `folder` cannot hold a state, or None: it is created (and what was created removed again) and a
+    file is written and synced in it, as the first run will."""
+    created = []
+    try:
+        missing = folder.absolute()
+        while not missing.exists():
+            created.append(missing)
+            missing = missing.parent
+        if not missing.is_dir():
+            return f"{missing} is not a directory"
+        for new in reversed(created):
+            new.mkdir()
+        probe = folder / f".watcher-check-{os.getpid()}"
+        try:
+            with open(probe, "wb") as f:
+                f.write(b"ok")
+                f.flush()
+                os.fsync(f.fileno())
+        finally:
+            probe.unlink(missing_ok=True)
+    except OSError as e:
+        return f"{folder} cannot be used for the state: {e.strerror or e}"
+    finally:
+        for new in created:
+            try:
+                new.rmdir()
+            except OSError:
+                pass
+    return None
 
 
 def _telegram(check: _Checker, value) -> TelegramSettings:
@@ -304,10 +403,16 @@ def _http(check: _Checker, value) -> HTTPSettings:
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         check.problem(path + ("retries",), "expected a whole number, 0 or more")
         retries = 3
+    hosts = check.texts(path + ("redirect_hosts",), raw.get("redirect_hosts"))
+    for i, host in enumerate(hosts):
+        if not re.fullmatch(r"[A-Za-z0-9.-]+", host):
+            check.problem(path + ("redirect_hosts", i), f"expected a host name like zoek.officielebekendmakingen.nl, "
+                                                        f"got {host!r}")
     return HTTPSettings(
         timeout=check.convert(path + ("timeout",), raw.get("timeout"), parse_duration, 30.0),
         retries=retries,
         backoff=check.convert(path + ("backoff",), raw.get("backoff"), parse_duration, 2.0),
+        redirect_hosts=tuple(h.lower() for h in hosts),
     )
 
 
@@ -335,13 +440,14 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
         if since != "now":
             check.convert(path + ("since",), since, parse_since, None)
         stale_after = check.convert(path + ("stale_after",), raw.get("stale_after"), parse_duration, 86400.0)
+        deadline = check.convert(path + ("deadline",), raw.get("deadline"), parse_duration, 600.0)
         options = {}
         if kind_cls:
             for key, parse_option in kind_cls.options.items():
                 if key in raw:
                     options[key] = check.convert(path + (key,), raw[key], parse_option, None)
         out.append(SourceConfig(name=name, kind=kind or "", url=url or "", since=since,
-                                stale_after=stale_after, options=options))
+                                stale_after=stale_after, deadline=deadline, options=options))
     return out
 
 

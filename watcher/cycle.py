@@ -32,6 +32,9 @@ from .store import Store
 log = logging.getLogger("watcher")
 
 FLUSH_EVERY_PAGES = 20  # a long backfill is made durable as it goes, not only at its end
+FLUSH_EVERY_SECONDS = 60.0  # ... and a slow one too: a deadline that cuts a page short loses no more than this
+SOFT_DEADLINE = 0.8  # share of a source's deadline after which it starts no new page
+PARKED_KEPT = 100  # documents given up on, listed in a source's health for `watcher status` and the admins
 CONCURRENT_RECORDS = 4  # documents fetched and extracted at once: enough to keep 2 cores and the network busy
 
 
@@ -44,6 +47,9 @@ class SourceReport:
     changes: dict = field(default_factory=dict)
     alerts: int = 0
     baseline: bool = False
+    more: bool = False  # stopped at its deadline with more to read: the next cycle should follow at once
+    keys: set = field(default_factory=set)  # documents read this cycle (not retried again in it)
+    parked: list = field(default_factory=list)  # (key, why) of documents whose file was given up on now
 
 
 @dataclass
@@ -55,6 +61,10 @@ class CycleReport:
     @property
     def ok(self) -> bool:
         return all(s.ok for s in self.sources)
+
+    @property
+    def more(self) -> bool:
+        return any(s.more for s in self.sources)
 
 
 def utcnow() -> datetime:
@@ -109,53 +119,91 @@ class Watcher:
         health = self.store.health(source.name)
         started = self.clock()
         health["last_attempt"] = started.isoformat(timespec="seconds")
-        cursor = self.store.cursor(source.name)
+        deadline = asyncio.timeout(source.config.deadline)
         try:
-            if cursor is None:
-                since = source.config.since_datetime()
-                cursor = source.start(since or started)
-                if since is None:
-                    # A new install starts now and alerts nothing from the backlog.
-                    self.store.set_cursor(source.name, cursor)
-                    report.baseline = True
-                    log.info("%s: first run, starting from now (%s)", source.name, cursor)
-                    self._succeeded(source, health, started)
-                    return report
-                log.info("%s: first run, backfilling since %s", source.name, since.date())
-            backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
-            pages = 0
-            async for page in source.poll(cursor):
-                async with self._applying():
-                    for change in await self._apply_page(page.records, backlog_before):
-                        report.records += 1
-                        report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
-                        report.alerts += self._alert(change)
-                    self.store.set_cursor(source.name, page.cursor)
-                    pages += 1
-                    if pages % FLUSH_EVERY_PAGES == 0:
-                        self.store.flush()
-                self._show_progress(source.name, report.records, page.total)
-                if self.should_stop():
-                    log.info("%s: stopping after %d records; the next run goes on from here", source.name,
-                             report.records)
-                    break
-            await self._retry_texts(source, report, backlog_before)
+            async with deadline:
+                await self._poll_pages(source, report, started)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # not ours: whoever set that timeout handles it
+            self._failed(source, report, health, f"not done within its deadline of {source.config.deadline:g}s "
+                                                 "(an upstream too slow or stuck); the next cycle goes on from the "
+                                                 "last page done")
+            return report
         except (FetchError, ValueError, KeyError, TypeError) as e:
             # ValueError/KeyError/TypeError: a page that is not what the API promised. The cursor stays
             # after the last page that was processed whole.
-            report.ok, report.error = False, f"{type(e).__name__}: {e}" if not isinstance(e, FetchError) else str(e)
-            health["last_error"] = report.error
-            health["failures"] = health.get("failures", 0) + 1
-            self.store.set_health(source.name, health)
-            log.error("%s: cycle failed, will retry next cycle: %s", source.name, report.error)
+            self._failed(source, report, health, str(e) if isinstance(e, FetchError) else f"{type(e).__name__}: {e}")
             return report
         finally:
             self._end_progress()
         self._succeeded(source, health, started, report)
         summary = ", ".join(f"{n} {k}" for k, n in sorted(report.changes.items()) if k != UNCHANGED)
-        log.info("%s: %d records%s, %d alerts", source.name, report.records,
-                 f" ({summary})" if summary else "", report.alerts)
+        if report.baseline:
+            log.info("%s: first run: %d documents already there are known, not news; alerts start with what "
+                     "changes from now on", source.name, report.records)
+        else:
+            log.info("%s: %d records%s, %d alerts", source.name, report.records,
+                     f" ({summary})" if summary else "", report.alerts)
         return report
+
+    async def _poll_pages(self, source: Source, report: SourceReport, started: datetime) -> None:
+        cursor = self.store.cursor(source.name)
+        if cursor is None:
+            since = source.config.since_datetime()
+            if since is None:
+                # A new install starts now and alerts nothing from the backlog; but it asks upstream first,
+                # so that a wrong URL fails this run rather than every later one.
+                report.baseline = True
+                cursor = await source.baseline(started)
+                log.info("%s: first run, starting from now (%s)", source.name,
+                         cursor.get("stamp") or cursor.get("day") or cursor.get("start"))
+            else:
+                cursor = source.start(since)
+                log.info("%s: first run, backfilling since %s", source.name, since.date())
+        backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
+        loop = asyncio.get_running_loop()
+        # No new page once most of the deadline is gone: stopping at a page boundary keeps all work done.
+        soft_deadline = loop.time() + source.config.deadline * SOFT_DEADLINE
+        pages, last_flush = 0, loop.time()
+        async for page in source.poll(cursor):
+            async with self._applying():
+                if report.baseline:
+                    for record in page.records:
+                        record.backlog = True  # there before us: known, not news
+                for change in await self._apply_page(page.records, backlog_before):
+                    report.records += 1
+                    report.keys.add(change.record.key)
+                    report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+                    report.alerts += self._alert(change)
+                    if change.parked:
+                        report.parked.append((change.stored.key, change.parked))
+                self.store.set_cursor(source.name, page.cursor)
+                pages += 1
+                if pages % FLUSH_EVERY_PAGES == 0 or loop.time() - last_flush > FLUSH_EVERY_SECONDS:
+                    self.store.flush()
+                    last_flush = loop.time()
+            self._show_progress(source.name, report.records, page.total)
+            if self.should_stop() or loop.time() > soft_deadline:
+                report.more = not self.should_stop()
+                log.info("%s: stopping after %d records; the next %s goes on from here", source.name,
+                         report.records, "cycle (at once)" if report.more else "run")
+                break
+        if not pages:
+            self.store.set_cursor(source.name, cursor)
+        if not report.baseline:
+            await self._retry_texts(source, report, backlog_before)
+
+    def _failed(self, source: Source, report: SourceReport, health: dict, error: str) -> None:
+        report.ok, report.error = False, error
+        if report.baseline:
+            # A first run that did not get through records nothing: the next run is a first run again, and
+            # `watcher status` stays not ok until one succeeds.
+            self.store.rollback()
+        health["last_error"] = report.error
+        health["failures"] = health.get("failures", 0) + 1
+        self.store.set_health(source.name, health)
+        log.error("%s: cycle failed, will retry next cycle: %s", source.name, report.error)
 
     async def _apply_page(self, records: list, backlog_before) -> list[Change]:
         """Compare a page's records with the store, downloading and extracting several at once (the
@@ -192,19 +240,29 @@ class Watcher:
         async with self.page_lock:
             try:
                 yield
-            except Exception:
+            except BaseException:  # a deadline's cancellation too
                 self.store.rollback()
                 raise
 
-    def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport | None = None):
+    def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport):
         health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",
                       told_failing=False)
-        if report and any(k != UNCHANGED for k in report.changes):
+        if report.baseline or any(k != UNCHANGED for k in report.changes):
             health.update(last_change=started.isoformat(timespec="seconds"), told_silent=False)
+        if report.parked:
+            # Told to the admins once each (bot.report_health); the newest few are kept.
+            parked = [p for p in health.get("parked", []) if p["key"] not in {k for k, _ in report.parked}]
+            parked += [{"key": key, "error": why[:300], "told": False} for key, why in report.parked]
+            health["parked"] = parked[-PARKED_KEPT:]
+            for key, why in report.parked:
+                log.warning("%s %s: its file cannot be read (%s); given up until the file changes, alerted on "
+                            "its metadata alone", source.name, key, why)
         self.store.set_health(source.name, health)
 
     async def _retry_texts(self, source: Source, report: SourceReport, backlog_before) -> None:
         for stored in self.store.pending_texts(source.name):
+            if stored.key in report.keys:
+                continue  # tried in this very cycle: once a cycle is enough
             record = await source.refetch(stored)
             if record is None:
                 continue
@@ -212,6 +270,8 @@ class Watcher:
                 change = await compare.apply(record, self.store, backlog_before)
                 report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
                 report.alerts += self._alert(change)
+                if change.parked:
+                    report.parked.append((change.stored.key, change.parked))
 
     # ------------------------------------------------------------------ alerts
     def _alert(self, change: Change) -> int:

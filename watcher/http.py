@@ -1,11 +1,25 @@
-"""HTTP to upstream services: timeouts, a User-Agent that names us, few requests in flight, and retries
-with backoff on timeouts, connection errors, 429 and 5xx. Anything else is the caller's to judge."""
+"""HTTP to upstream services: a User-Agent that names us, few requests in flight, retries with backoff on
+timeouts, connection errors, 429 and 5xx, and bounds on what one answer may cost. Anything else is the
+caller's to judge.
+
+Bounds, because an upstream may be broken or hostile:
+- time: `timeout` is the whole request (waiting for the connection, the headers and every byte of the
+  body), not each read: a server that drips a byte every second would never trip a read timeout;
+- bytes: a body is read as it streams in and reading stops at the caller's cap, whatever Content-Length
+  says (an answer that announces more is refused before its body is read at all); compressed bodies
+  count as they unpack, so a gzip bomb stops at the cap too;
+- place: redirects are followed only within the origin asked (or to `http.redirect_hosts`), so a source
+  never silently fetches from somewhere else.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
+import re
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -16,16 +30,37 @@ log = logging.getLogger("watcher.http")
 
 USER_AGENT = f"watcher/{__version__} (Dutch parliament and gazette monitor; python-httpx)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
+REDIRECT_STATUS = {301, 302, 303, 307, 308}
 MAX_IN_FLIGHT = 4
 MAX_RETRY_AFTER = 300.0
+MAX_REDIRECTS = 5
+LISTING_LIMIT = 64 * 1024 * 1024  # a page of 250 expanded rows is ~2 MB, of 1000 SRU records ~5 MB
+ERROR_BODY_LIMIT = 64 * 1024  # of an error answer, enough for the server's own message
 
 
 class FetchError(Exception):
-    """Upstream did not give a usable answer after the retries."""
+    """Upstream did not give a usable answer after the retries.
 
-    def __init__(self, message: str, status: int | None = None):
+    `permanent`: asking again for the same thing will not help (the file is over the cap, a redirect
+    was refused), so whoever keeps a count of failures may give up at once."""
+
+    def __init__(self, message: str, status: int | None = None, permanent: bool = False):
         super().__init__(message)
         self.status = status
+        self.permanent = permanent
+
+
+class TooLarge(FetchError):
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+class _Retry(Exception):
+    """One attempt failed in a way worth another (a timeout, a dropped connection, 429, 5xx)."""
+
+    def __init__(self, problem: str, status: int | None = None, wait: float | None = None):
+        super().__init__(problem)
+        self.status, self.wait = status, wait
 
 
 class HTTP:
@@ -34,41 +69,119 @@ class HTTP:
         self.settings = settings
         self._sleep = sleep
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        # httpx's own timeout is per phase (connect, each read); the deadline over the whole request is ours.
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.timeout), headers={"User-Agent": USER_AGENT},
-            follow_redirects=True, transport=transport)
+            follow_redirects=False, transport=transport)
 
     async def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
-                  ok: tuple[int, ...] = (200,)) -> httpx.Response:
-        """GET with retries. Returns a response whose status is in `ok`; raises FetchError otherwise."""
+                  ok: tuple[int, ...] = (200,), max_bytes: int = LISTING_LIMIT) -> httpx.Response:
+        """GET with retries. Returns a response whose status is in `ok`, its body read whole (at most
+        `max_bytes`); raises FetchError otherwise."""
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
-            problem, wait = None, None
             try:
-                async with self._slots:
-                    response = await self.client.get(url, params=params, headers=headers)
-            except httpx.TransportError as e:  # timeouts, refused connections, resets
-                problem = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-                status = None
-            else:
-                status = response.status_code
-                if status in ok:
-                    return response
-                if status not in RETRY_STATUS:
-                    raise FetchError(f"HTTP {status} from {_short(response.url)}", status)
-                problem = f"HTTP {status}"
-                wait = _retry_after(response)
+                async with self._slots:  # the deadline starts once the request may go out
+                    async with asyncio.timeout(self.settings.timeout):
+                        return await self._follow(url, params, headers, ok, max_bytes)
+            except TimeoutError:
+                problem, status, wait = f"no whole answer within {self.settings.timeout:g}s", None, None
+            except _Retry as e:
+                problem, status, wait = str(e), e.status, e.wait
             if attempt == attempts:
                 raise FetchError(f"{problem} from {_short(url)} after {attempts} attempts", status)
             delay = wait if wait is not None else self.settings.backoff * 2 ** (attempt - 1)
             delay = min(delay, MAX_RETRY_AFTER) * (1 + random.random() * 0.1)
-            log.info("%s from %s; retry %d of %d in %.1fs", problem, _short(url), attempt,
-                     attempts - 1, delay)
+            log.info("%s from %s; retry %d of %d in %.1fs", problem, _short(url), attempt, attempts - 1, delay)
             await self._sleep(delay)
         raise AssertionError("unreachable")
 
+    async def _follow(self, url, params, headers, ok, max_bytes) -> httpx.Response:
+        request = self.client.build_request("GET", url, params=params, headers=headers)
+        origin = request.url
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = await self.client.send(request, stream=True)
+            except httpx.TransportError as e:  # refused connections, resets, httpx's own phase timeouts
+                raise _Retry(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__) from None
+            try:
+                status = response.status_code
+                if status in REDIRECT_STATUS and status not in ok and response.headers.get("Location"):
+                    target = httpx.URL(urljoin(str(request.url), response.headers["Location"]))
+                    self._check_redirect(origin, target)
+                    request = self.client.build_request("GET", target, headers=headers)
+                    continue
+                if status in ok:
+                    body = await _read(response, max_bytes, request.url)
+                    return httpx.Response(status, headers=response.headers, content=body, request=request)
+                said = _server_message(await _read(response, ERROR_BODY_LIMIT, request.url, cut=True),
+                                       response.headers.get("content-type", ""))
+                problem = f"HTTP {status}" + (f" ({said})" if said else "")
+                if status in RETRY_STATUS:
+                    raise _Retry(problem, status, _retry_after(response))
+                raise FetchError(f"{problem} from {_short(request.url)}", status)
+            finally:
+                await response.aclose()
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects from {_short(origin)}", permanent=True)
+
+    def _check_redirect(self, origin: httpx.URL, target: httpx.URL) -> None:
+        same_host = target.host == origin.host and (target.scheme == origin.scheme or target.scheme == "https")
+        if same_host or target.host in self.settings.redirect_hosts:
+            return
+        raise FetchError(f"{_short(origin)} redirects to another site, {target.scheme}://{target.host}: refused "
+                         f"(if that is a known mirror, list {target.host} under http.redirect_hosts)", permanent=True)
+
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+async def _read(response: httpx.Response, limit: int, url, cut: bool = False) -> bytes:
+    """The body, at most `limit` bytes as it unpacks; past that, TooLarge (or, with `cut`, what came)."""
+    declared = response.headers.get("Content-Length", "")
+    if not cut and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"{_short(url)} announces {int(declared):,} bytes, over the {limit:,}-byte limit: not read")
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            if cut:
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                break
+            raise TooLarge(f"{_short(url)} sent more than the {limit:,}-byte limit: reading stopped there")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _server_message(body: bytes, content_type: str) -> str:
+    """The server's own words in an error answer: OData's error.message, an SRU diagnostic, or the text of a
+    page. What an operator needs to fix a query ("The query specified in the URI is not valid")."""
+    text = body.decode("utf-8", "replace").strip()
+    if not text:
+        return ""
+    message = ""
+    if "json" in content_type or text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            error = data.get("error") or data.get("odata.error") or data
+            if isinstance(error, dict):
+                message = error.get("message") or error.get("description") or ""
+                if isinstance(message, dict):  # OData v3: {"message": {"lang": .., "value": ..}}
+                    message = message.get("value", "")
+                inner = error.get("innererror")
+                if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+                    message = f"{message}: {inner['message']}" if message else inner["message"]
+    if not message and ("xml" in content_type or text.startswith("<")):
+        found = re.search(r"<(?:\w+:)?message[^>]*>(.*?)</(?:\w+:)?message>", text, re.S)
+        if found:
+            message = found.group(1)
+    if not message:
+        message = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
+        message = re.sub(r"<[^>]+>", " ", message)
+    message = " ".join(str(message).split())
+    return message if len(message) <= 300 else message[:297] + "..."
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -119,6 +119,9 @@ class StoredDocument:
     deleted: bool = False
     text_pending: bool = False  # the file could not be fetched: retried next cycle
     alerted: list[str] = field(default_factory=list)  # subscribers told about it (for deletions)
+    # The last failures to get its file: {"fingerprint", "count", "error", "parked"}. Parked: given up on
+    # until the file changes (a file that cannot be read is not fetched again every cycle for ever).
+    failure: dict = field(default_factory=dict)
 
     @property
     def current(self) -> Version | None:
@@ -134,7 +137,7 @@ class StoredDocument:
         return cls(key=data["key"], source=data["source"], meta=Meta.from_dict(data.get("meta", {})),
                    versions=[Version(**v) for v in data.get("versions", [])], stamp=data.get("stamp", ""),
                    deleted=data.get("deleted", False), text_pending=data.get("text_pending", False),
-                   alerted=list(data.get("alerted", [])))
+                   alerted=list(data.get("alerted", [])), failure=dict(data.get("failure") or {}))
 
 
 NEW, REVISED, METADATA, UNCHANGED, DELETED = "new", "revised", "metadata", "unchanged", "deleted"
@@ -149,6 +152,7 @@ class Change:
     new: Document | None = None
     old_version: str = ""
     newly_matchable: bool = False  # metadata-only, but may make a subscriber match for the first time
+    parked: str = ""  # why its file was given up on in this very change, if it was
 
 
 @dataclass

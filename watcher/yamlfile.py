@@ -22,6 +22,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:  # about the file as a whole: what it is, not a line in it
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}: {self.key}: {self.message}"
 
 
@@ -56,16 +58,51 @@ class YAMLSyntaxError(Exception):
         self.problem = problem
 
 
+class _NoAliases(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases where it meets them, before anything is expanded.
+
+    An alias is a reference, and a few nested ones stand for billions of values (a 700-byte "alias bomb"
+    kept `watcher check` busy past a minute at 1.4 GB). sources.yaml has no need of them: a value written
+    out twice is clearer to the next person who edits the file.
+    """
+
+    file = ""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            raise YAMLSyntaxError(Problem(
+                self.file, event.start_mark.line + 1, "(syntax)",
+                f"YAML anchors and aliases ({sign}{event.anchor}) are not accepted here: write the value out"))
+        return super().compose_node(parent, index)
+
+
 def load(text: str, file: str) -> Located:
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _NoAliases(text)
+        loader.file = file
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
         raise YAMLSyntaxError(Problem(file, line, "(syntax)", f"{e.problem or e}")) from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, e.position) + 1
+        raise YAMLSyntaxError(Problem(file, line, "(syntax)",
+                                      f"character {e.character:#06x} is not allowed in a YAML file")) from None
+    except RecursionError:
+        raise YAMLSyntaxError(Problem(file, 1, "(syntax)", "nested too deeply to be a config file")) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     located = Located(file, None, {(): 1})
     if node is not None:
-        located.data = _convert(node, (), located)
+        try:
+            located.data = _convert(node, (), located)
+        except RecursionError:
+            raise YAMLSyntaxError(Problem(file, 1, "(syntax)", "nested too deeply to be a config file")) from None
     return located
 
 
@@ -77,7 +114,7 @@ def _convert(node: yaml.Node, path: Path, located: Located):
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YAMLSyntaxError(Problem(located.file, line, dotted(path), "a key must be plain text"))
-            key = str(_scalar(key_node))
+            key = str(_scalar(key_node, located.file))
             if key in out:
                 raise YAMLSyntaxError(Problem(located.file, line, dotted(path + (key,)), "key appears twice"))
             located.lines[path + (key,)] = line
@@ -85,15 +122,21 @@ def _convert(node: yaml.Node, path: Path, located: Located):
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, path + (i,), located) for i, item in enumerate(node.value)]
-    return _scalar(node)
+    return _scalar(node, located.file)
 
 
-def _scalar(node: yaml.ScalarNode):
+def _scalar(node: yaml.ScalarNode, file: str = ""):
     # Resolve the scalar as SafeLoader would, but keep dates as ISO text: "since: 2024-01-01"
     # means a day, and the rest of the code takes text.
     loader = yaml.SafeLoader("")
     try:
         value = loader.construct_object(node, deep=True)
+    except ValueError:
+        # Looks like a date but is none (2024-13-45): the text goes on, and the key that wants a date
+        # says what is wrong with it.
+        return node.value
+    except yaml.constructor.ConstructorError as e:
+        raise YAMLSyntaxError(Problem(file, node.start_mark.line + 1, "(syntax)", str(e.problem))) from None
     finally:
         loader.dispose()
     if hasattr(value, "isoformat"):

@@ -173,13 +173,16 @@ class FakeTK:
             rows = [r for r in rows if r.get("Soort") in kinds or (
                 "Verwijderd eq true" in flt and r.get("Verwijderd"))]
         if q.get("$orderby", "").startswith("ApiGewijzigdOp"):
-            rows.sort(key=lambda r: (_order(r.get("ApiGewijzigdOp")), r["Id"]))
+            rows.sort(key=lambda r: (_order(r.get("ApiGewijzigdOp")), r["Id"]),
+                      reverse=q["$orderby"].split(",")[0].endswith(" desc"))
         skip = int(q.get("$skip", 0))
-        page = rows[skip: skip + self.page_size]
+        top = int(q["$top"]) if "$top" in q else None
+        page = rows[skip: skip + min(self.page_size, top or self.page_size)]
         body = {"@odata.context": f"{self.url}$metadata#Document", "value": page}
         if q.get("$count") == "true":
             body["@odata.count"] = len(rows)
-        if skip + self.page_size < len(rows):
+        # With $top the real API sends no nextLink, even when more rows match (ODP issue #70).
+        if top is None and skip + self.page_size < len(rows):
             nxt = {k: v for k, v in q.items() if k != "$count"}
             nxt["$skip"] = skip + self.page_size
             body["@odata.nextLink"] = f"{self.url}Document?{urlencode(nxt)}"

@@ -7,7 +7,11 @@ normalised blocks, so every format is cleaned the same way.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
 
 from ..model import Document
 from ._detect import detect
@@ -17,6 +21,7 @@ MAX_BYTES = 50 * 1024 * 1024
 TIMEOUT = 60.0  # seconds one document may take
 MEMORY = 2 * 1024**3  # address space of a worker
 WORKERS = 2
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def extract(data: bytes, content_type: str = "", name: str = "") -> Document:
@@ -54,10 +59,23 @@ def _extract_in_worker(data: bytes, content_type: str, name: str, memory: int) -
         raise ExtractError(f"extraction needed more than {memory // 2**20} MiB and was stopped") from None
 
 
-def _limit_memory(limit: int) -> None:
+def _worker_setup(limit: int) -> None:
+    """In each worker, before its first file: the memory limit, and death with its parent.
+
+    A worker busy in C code (a parser on a hostile file) never reads its task queue again, so it would
+    not notice that the watcher is gone: a SIGKILLed watcher left one spinning. PR_SET_PDEATHSIG has the
+    kernel kill it when its parent (the forkserver, which itself exits with the watcher) dies."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # not Linux: the queue's end of file stops an idle worker, as before
+    if os.getppid() != parent:  # the parent died before the prctl took hold
+        os._exit(1)
 
 
 class Extractor:
@@ -75,18 +93,36 @@ class Extractor:
     def _get_pool(self):
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            self._pool = context.Pool(self.workers, initializer=_limit_memory, initargs=(self.memory,),
+            self._pool = context.Pool(self.workers, initializer=_worker_setup, initargs=(self.memory,),
                                       maxtasksperchild=500)
         return self._pool
 
     async def __call__(self, data: bytes, content_type: str = "", name: str = "") -> Document:
         if len(data) > MAX_BYTES:  # refused before it is copied to a worker
             raise ExtractError(f"file of {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit")
-        pool = self._get_pool()
-        pending = pool.apply_async(_extract_in_worker, (data, content_type, name, self.memory))
         try:
-            return await asyncio.to_thread(pending.get, self.timeout)
-        except multiprocessing.TimeoutError:
+            pool = self._get_pool()
+        except OSError as e:  # no processes to be had (EAGAIN, ENOMEM): this document waits
+            raise ExtractError(f"no extraction worker could be started: {e}") from None
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def settle(value, failed: bool) -> None:  # in the pool's result thread
+            def set_it():
+                if not done.done():
+                    done.set_exception(value) if failed else done.set_result(value)
+            try:
+                loop.call_soon_threadsafe(set_it)
+            except RuntimeError:
+                pass  # the loop is gone (the run ended): nobody waits for this any more
+
+        # A future, not a thread blocked on the result: a caller that is cancelled (a source past its
+        # deadline) leaves nothing behind waiting.
+        pool.apply_async(_extract_in_worker, (data, content_type, name, self.memory),
+                         callback=lambda result: settle(result, False), error_callback=lambda e: settle(e, True))
+        try:
+            return await asyncio.wait_for(done, self.timeout)
+        except TimeoutError:
             self.close()  # the only way to stop a worker that is stuck (or that died mid-task)
             raise ExtractError(f"extraction took longer than {self.timeout:g}s and was stopped") from None
 

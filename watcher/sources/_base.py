@@ -32,6 +32,12 @@ class Source:
         """The cursor of an empty state that starts at `since`."""
         raise NotImplementedError
 
+    async def baseline(self, now: datetime) -> dict:
+        """Where a new install (`since: now`) starts. The cycle then polls from there once, taking what it
+        finds as known rather than news, so the first run has reached upstream (a wrong URL or query fails
+        it) and the next one alerts only on what changed since."""
+        return self.start(now)
+
     def poll(self, cursor: dict) -> AsyncIterator[Page]:
         """Records changed since `cursor`, oldest first, a page at a time."""
         raise NotImplementedError

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from ..extract import ExtractError
+from ..extract import MAX_BYTES, ExtractError
 from ..extract.html import extract_html
 from ..http import FetchError
 from ..model import Document, Meta, Record
@@ -107,7 +107,7 @@ class Feed(Source):
         async def fetch() -> Document:
             if link:
                 try:
-                    response = await self.http.get(link)
+                    response = await self.http.get(link, max_bytes=MAX_BYTES)
                     return await self.extractor(response.content, response.headers.get("content-type", ""), link)
                 except (FetchError, ExtractError) as e:
                     if not summary:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 
 from ..compare import BACKLOG_MARGIN
-from ..extract import ExtractError, _xmlsafe
+from ..extract import MAX_BYTES, ExtractError, _xmlsafe
 from ..extract._facts import askers
 from ..http import FetchError
 from ..model import Actor, Document, Meta, Record
@@ -206,7 +206,7 @@ class OfficieleBekendmakingen(Source):
                 if not url:
                     continue
                 try:
-                    response = await self.http.get(url)
+                    response = await self.http.get(url, max_bytes=MAX_BYTES)
                     return await self.extractor(response.content, response.headers.get("content-type", ""), url)
                 except (FetchError, ExtractError) as e:
                     problems.append(f"{manifestation}: {e}")

@@ -20,8 +20,8 @@ from typing import AsyncIterator
 
 from ..compare import BACKLOG_MARGIN
 from ..config import parse_duration
-from ..extract import ExtractError
-from ..http import FetchError
+from ..extract import MAX_BYTES, ExtractError
+from ..http import FetchError, TooLarge
 from ..model import Actor, Document, Meta, Record, StoredDocument
 from ._base import Page, Source
 
@@ -90,15 +90,31 @@ class TweedeKamer(Source):
             body = response.json()
         except ValueError:
             raise FetchError(f"not JSON from {url} (content-type {response.headers.get('content-type')!r})") from None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            # An OData error with status 200 (a proxy, or a service that does so): its message says what is wrong.
+            raise FetchError(f"the API answered with an error: {body['error'].get('message') or body['error']}")
         if not isinstance(body, dict) or not isinstance(body.get("value"), list):
             raise FetchError(f"no 'value' list in the answer from {url}")
         return body
+
+    async def baseline(self, now: datetime) -> dict:
+        """A new install starts after the newest change the API shows: one small request, which also proves
+        the URL right before a baseline is recorded. Upstream's own stamp, not our clock: a clock that runs
+        ahead of the API's would skip what changed in between."""
+        body = await self._page(self.base + "Document", {"$orderby": "ApiGewijzigdOp desc", "$top": "1"})
+        newest = stamp_key(body["value"][0].get("ApiGewijzigdOp")) if body["value"] else ""
+        stamp = newest or stamp_key(now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        # Everything at or before that stamp was there before us: the overlap window never reads it as news.
+        return {"stamp": stamp, "floor": stamp,
+                "start": (now.astimezone(timezone.utc) - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     async def poll(self, cursor: dict) -> AsyncIterator[Page]:
         overlap = timedelta(seconds=self.config.options.get("overlap") or OVERLAP.total_seconds())
         stamp = cursor.get("stamp", "")
         start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - overlap
         floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        known_up_to = cursor.get("floor", "")  # the baseline: what was there before the first run
+        floor = max(floor, known_up_to) if known_up_to else floor
         seen_at_floor: set[str] = set()
         url, params = self.base + "Document", None
         query = floor
@@ -119,10 +135,12 @@ class TweedeKamer(Source):
                 if ident in seen_at_floor:
                     continue  # read again at the page boundary
                 seen_at_floor.add(ident)
+                last = max(last, row_stamp)
+                if known_up_to and row_stamp <= known_up_to:
+                    continue
                 record = self.record(row)
                 if record is not None:
                     records.append(record)
-                last = max(last, row_stamp)
             new_cursor = {**cursor, "stamp": max(stamp, last)}
             yield Page(records, new_cursor, total)
             cursor = new_cursor
@@ -195,7 +213,9 @@ class TweedeKamer(Source):
         return fetch
 
     async def _download(self, url: str, content_type, length) -> Document:
-        response = await self.http.get(url)
+        if isinstance(length, int) and length > MAX_BYTES:
+            raise TooLarge(f"{url}: the API says {length:,} bytes, over the {MAX_BYTES:,}-byte limit: not downloaded")
+        response = await self.http.get(url, max_bytes=MAX_BYTES)
         data = response.content
         if isinstance(length, int) and length > 0 and len(data) != length:
             raise FetchError(f"{url}: got {len(data):,} bytes, ContentLength says {length:,} (cut off?)")

@@ -8,7 +8,7 @@ The pipeline talks only to `Store`. SQLite sits behind it by default (`SqliteSto
 from pathlib import Path
 
 from ._base import SCHEMA_VERSION, Store, StoreError
-from ._lock import StateLock, StateLocked
+from ._lock import StateLock, StateLocked, StateUnusable
 from ._sqlite import FILENAME as SQLITE_FILE
 from ._sqlite import SqliteStore
 from ._tiny import TinyStore
@@ -36,5 +36,5 @@ def open_store(state_dir, readonly: bool = False, kind: str = "sqlite") -> Store
     return KINDS[kind](state_dir, readonly=readonly)
 
 
-__all__ = ["KINDS", "SCHEMA_VERSION", "SqliteStore", "StateLock", "StateLocked", "Store", "StoreError", "TinyStore",
+__all__ = ["KINDS", "SCHEMA_VERSION", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "TinyStore",
            "found_kind", "open_store"]

@@ -8,11 +8,12 @@ pending (`_is_pending`); the rest is here once.
 from __future__ import annotations
 
 import abc
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..model import Document
-from ._base import Store
+from ._base import Store, StoreError
 from ._outboxlog import OutboxLog
 from ._texts import TextFiles
 
@@ -30,17 +31,35 @@ def outbox_cutoff() -> str:
     return (datetime.now(timezone.utc) - OUTBOX_KEEP).isoformat(timespec="seconds")
 
 
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """Device and inode: the same path may come to name another file (a folder replaced or remounted)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 class LocalStore(Store):
     def _open_files(self, folder: Path, readonly: bool) -> None:
         """Texts and outbox.log; called once the tables can be read, since the log is folded into them."""
         self.texts = TextFiles(folder / "texts")
         self._log = OutboxLog(folder / "outbox.log", readonly=readonly)
+        self._folder_id = file_identity(folder)
         self._in_flight = [a for a in self._fold_log() if self._is_pending(a)]
+
+    def _verify_place(self) -> None:
+        """Before a flush: the state directory is still the one opened. Were it removed or replaced, a commit
+        would land in a file no one reads again, and a new watcher on the new folder would send it all again."""
+        if file_identity(self.dir) != self._folder_id:
+            raise StoreError(f"the state directory {self.dir} was removed, replaced or remounted while watcher "
+                             "ran: stopping (restore it, then start watcher again)")
 
     def _fold_log(self) -> list[str]:
         """Mark sent what outbox.log confirmed since the last flush; returns the sends started and never
         confirmed, in the order they started."""
         sent, started = self._log.replay()
+        self.unfolded_sends = len(sent)
         for alert_id, how in sent:
             self._set_sent(alert_id, how, now())
         return started
@@ -49,6 +68,7 @@ class LocalStore(Store):
         """Called once a flush made durable everything outbox.log said."""
         self._log.clear()
         self._in_flight = []
+        self.unfolded_sends = 0
 
     @abc.abstractmethod
     def _set_sent(self, alert_id: str, how: str, when: str) -> None:

@@ -15,12 +15,13 @@ Texts stay outside, content-addressed gzip files, as with TinyDB (_local.py).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 from ..model import Alert, StoredDocument
 from ._base import SCHEMA_VERSION, StoreError, refuse_schema
-from ._local import LocalStore, outbox_cutoff
+from ._local import LocalStore, file_identity, outbox_cutoff
 
 FILENAME = "watcher.db"
 
@@ -59,21 +60,37 @@ class SqliteStore(LocalStore):
         self.dir = Path(state_dir)
         self.readonly = readonly
         self.path = self.dir / FILENAME
+        self._unfolded: set[str] = set()  # read-only: sends outbox.log confirmed that the tables do not show yet
         try:
             self.db = self._connect()
             self._check_schema()
         except sqlite3.DatabaseError as e:
-            raise StoreError(
-                f"{self.path} is not a readable SQLite database ({e}). watcher commits it atomically, so it was "
-                "changed by something else: restore it from a backup, or move the state directory away to "
-                "start afresh") from None
-        self._open_files(self.dir, readonly)
+            raise StoreError(_open_problem(self.path, e)) from None
+        except OSError as e:
+            raise StoreError(f"cannot use the state directory {self.dir}: {e.strerror or e}") from None
+        try:
+            self._open_files(self.dir, readonly)
+        except OSError as e:
+            self.db.close()
+            raise StoreError(f"cannot use {self.dir / 'outbox.log'}: {e.strerror or e} (the state directory must "
+                             "be writable by this user)") from None
+        self._file_id = None if readonly else file_identity(self.path)
 
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
             if not self.path.exists():
                 return _empty()
-            return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+                db.execute("PRAGMA user_version").fetchone()
+                return db
+            except sqlite3.OperationalError:
+                # A read-only folder (a read-only mount, another user's state): WAL mode needs its -shm file,
+                # which SQLite cannot make here. With no -wal file there is nothing beyond the main file to
+                # read, so it can be read as it is.
+                if Path(f"{self.path}-wal").exists():
+                    raise
+                return sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
         self.dir.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path)
         # WAL: `watcher status` reads beside a writer. FULL: a commit is on disk when it returns, because
@@ -164,17 +181,26 @@ class SqliteStore(LocalStore):
         return added.rowcount == 1
 
     def pending_alerts(self) -> list[Alert]:
-        rows = self.db.execute("SELECT alert FROM outbox WHERE status = 'pending' ORDER BY created, id")
-        return [Alert.from_dict(json.loads(data)) for data, in rows]
+        rows = self.db.execute("SELECT id, alert FROM outbox WHERE status = 'pending' ORDER BY created, id")
+        return [Alert.from_dict(json.loads(data)) for alert_id, data in rows if alert_id not in self._unfolded]
 
     def count_pending_alerts(self) -> int:
-        return self.db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+        pending = self.db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+        return pending - len(self._unfolded)
 
     def _is_pending(self, alert_id: str) -> bool:
+        if alert_id in self._unfolded:
+            return False
         row = self.db.execute("SELECT status FROM outbox WHERE id = ?", (alert_id,)).fetchone()
         return row is not None and row[0] == "pending"
 
     def _set_sent(self, alert_id: str, how: str, when: str) -> None:
+        if self.readonly:
+            # A reader never writes (`watcher status` right after a crash, or on a read-only mount): what
+            # outbox.log confirmed is kept in memory, and the writer folds it in at its next flush.
+            if self._is_pending(alert_id):
+                self._unfolded.add(alert_id)
+            return
         self.db.execute("UPDATE outbox SET status = 'sent', how = ?, sent_at = ? WHERE id = ? AND status = 'pending'",
                         (how, when, alert_id))
 
@@ -184,6 +210,10 @@ class SqliteStore(LocalStore):
             raise StoreError("this store was opened read-only")
         # Old sent alerts go in the same transaction; the index makes it cost what it deletes, not the outbox.
         self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", (outbox_cutoff(),))
+        self._verify_place()
+        if file_identity(self.path) != self._file_id:
+            raise StoreError(f"{self.path} was removed or replaced while watcher ran: stopping, so that nothing "
+                             "is written where no one will read it (restore it, then start watcher again)")
         # Texts first, then the rows that point at them (documents, alerts, cursors: one commit).
         self.texts.sync()
         self.db.commit()
@@ -196,6 +226,19 @@ class SqliteStore(LocalStore):
     def close(self) -> None:
         super().close()
         self.db.close()  # uncommitted work is rolled back: as if the process had died here
+
+
+def _open_problem(path: Path, error: sqlite3.DatabaseError) -> str:
+    """What to say when the database cannot be opened: damage only when SQLite says the file is damaged."""
+    if getattr(error, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return (f"{path} is not a readable SQLite database ({error}). watcher commits it atomically, so it was "
+                "changed by something else: restore it from a backup, or move the state directory away to "
+                "start afresh")
+    if Path(f"{path}-wal").exists() and not os.access(path.parent, os.W_OK):
+        return (f"{path} cannot be read here ({error}): its latest commits are in {path.name}-wal, which SQLite "
+                "reads only where it may write beside it; run this where the state directory is writable")
+    return (f"{path} cannot be opened: {error} (the state directory must be readable, and for a running "
+            "watcher writable, by this user, with space left)")
 
 
 def _empty() -> sqlite3.Connection:

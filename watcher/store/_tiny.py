@@ -93,6 +93,13 @@ class TinyStore(LocalStore):
         """`readonly`: for `watcher status` beside a running watcher: reads, never writes, takes no lock."""
         self.dir = Path(state_dir)
         self.readonly = readonly
+        try:
+            self._open(readonly)
+        except OSError as e:
+            raise StoreError(f"cannot use the state directory {self.dir}: {e.strerror or e} (it must be readable, "
+                             "and for a running watcher writable, by this user, with space left)") from None
+
+    def _open(self, readonly: bool) -> None:
         if not readonly:
             self.dir.mkdir(parents=True, exist_ok=True)
         self._docs_storage = self._open_storage("documents.json")
@@ -231,6 +238,7 @@ class TinyStore(LocalStore):
     def flush(self) -> None:
         if self.readonly:
             raise StoreError("this store was opened read-only")
+        self._verify_place()
         # Texts first, then the documents that point at them, then the cursors that point past them.
         self.texts.sync()
         for table in (self.documents, self.outbox):

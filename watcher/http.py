@@ -19,7 +19,7 @@ import json
 import logging
 import random
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 

@@ -1,5 +1,6 @@
 """sources.yaml: every problem reported with file, line and key; good files load into plain objects."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,64 @@ def test_config_error_lists_all_problems_at_once(tmp_path):
     with pytest.raises(ConfigError) as e:
         load(path)
     assert [p.line for p in e.value.problems] == [1, 2]
+
+
+# Files that are not a config file at all: each must be refused before it is read (a FIFO would hang,
+# a huge file balloon, a symlink's target be echoed), with exit 2 and the file named.
+def _not_utf8(folder):
+    path = folder / "sources.yaml"
+    path.write_bytes(A_SOURCE.encode() + b"subscribers:\n  - {name: caf\xe9, keywords: [x]}\n")
+    return path, "sources.yaml:4: (encoding): byte 0xe9 at column 15 is not UTF-8"
+
+
+def _directory(folder):
+    (folder / "conf").mkdir()
+    return folder / "conf", "is a directory: pass the config file itself"
+
+
+def _fifo(folder):
+    os.mkfifo(folder / "sources.yaml")
+    return folder / "sources.yaml", "is not a regular file (a FIFO, socket or device)"
+
+
+SECRET = "root:$6$do-not-echo-this-line"
+
+
+def _symlink_out_of_its_folder(folder):
+    (folder / "elsewhere").mkdir()
+    (folder / "elsewhere" / "shadow").write_text(f"{SECRET}\nsources: [\n")
+    (folder / "conf").mkdir()
+    (folder / "conf" / "sources.yaml").symlink_to(folder / "elsewhere" / "shadow")
+    return folder / "conf" / "sources.yaml", "outside its own folder: refused"
+
+
+def _over_five_megabytes(folder):
+    path = folder / "sources.yaml"
+    path.write_text(A_SOURCE + "# " + "x" * (5 * 2**20) + "\n")
+    return path, "over the 5 MB a config file may be"
+
+
+def _deeply_nested(folder):
+    path = folder / "sources.yaml"
+    path.write_text(A_SOURCE + "x: " + "[" * 20000 + "]" * 20000 + "\n")
+    return path, "nested too deeply to be a config file"
+
+
+def _state_dir_under_a_file(folder):
+    (folder / "plain").write_text("not a folder")
+    path = folder / "sources.yaml"
+    path.write_text(f"state_dir: {folder / 'plain' / 'state'}\n" + A_SOURCE)
+    return path, "state_dir: "
+
+
+FILE_CASES = [_not_utf8, _directory, _fifo, _symlink_out_of_its_folder, _over_five_megabytes, _deeply_nested,
+              _state_dir_under_a_file]
+
+
+@pytest.mark.parametrize("make", FILE_CASES, ids=[f.__name__.strip("_") for f in FILE_CASES])
+def test_a_file_that_is_no_config_is_refused_before_it_is_read(make, tmp_path, watcher_cli):
+    path, expected = make(tmp_path)
+    code, out, err = watcher_cli("-c", path, "check")
+    assert code == 2, err
+    assert expected in err and str(path) in err, err
+    assert "Traceback" not in err and SECRET not in err + out

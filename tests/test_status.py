@@ -1,9 +1,15 @@
 """`watcher status`: per-source health, and exit 1 when a source is stale (for HEALTHCHECK and cron)."""
 
+import json
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from watcher.config import load
 from watcher.status import status
+from watcher.store import open_store
 from tests.fakes.tk import page_rows
 
 
@@ -42,3 +48,57 @@ def test_status_before_any_run_says_what_to_do(write_config, watcher_cli):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9"}])
     code, out, err = watcher_cli("-c", config, "status")
     assert code == 1 and "watcher run --once" in out
+
+
+def _state_with_a_send_not_yet_folded(tk, write_config, watcher_cli, tmp_path, monkeypatch, store="sqlite"):
+    """What a crash leaves between Telegram accepting a send and the next flush: a `sent` line in
+    outbox.log that the tables do not show yet."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "desk", "telegram": 501, "keywords": ["Kamer"]}],
+                          telegram={"api_url": "http://127.0.0.1:9"}, store=store)
+    watcher_cli("-c", config, "run", "--once")
+    for row in page_rows()[:2]:
+        tk.add(row)
+    watcher_cli("-c", config, "run", "--once")  # Telegram unreachable: both alerts stay waiting
+    state = tmp_path / "state"
+    with open_store(state, readonly=True, kind=store) as reader:
+        first = reader.pending_alerts()[0].id
+    with open(state / "outbox.log", "a") as log:
+        log.write(json.dumps(["sending", first]) + "\n" + json.dumps(["sent", first, "telegram"]) + "\n")
+    return config, state
+
+
+def _snapshot(folder):
+    # SQLite's -shm is the readers' shared index, not state: any reader of a WAL database touches it.
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith("-shm")}
+
+
+@pytest.mark.parametrize("store", ["sqlite", "tinydb"])
+def test_status_right_after_a_crash_counts_unfolded_sends_and_writes_nothing(store, tk, write_config, watcher_cli,
+                                                                              tmp_path, monkeypatch):
+    config, state = _state_with_a_send_not_yet_folded(tk, write_config, watcher_cli, tmp_path, monkeypatch, store)
+    before = _snapshot(state)
+    code, out, err = watcher_cli("-c", config, "status")
+    assert code == 0, out + err
+    assert "alerts waiting: 1" in out
+    assert "1 sends not yet folded" in out
+    assert _snapshot(state) == before
+
+
+def test_status_on_a_read_only_mount_reads_the_state_and_claims_no_damage(tk, write_config, watcher_cli, tmp_path,
+                                                                          monkeypatch):
+    config, state = _state_with_a_send_not_yet_folded(tk, write_config, watcher_cli, tmp_path, monkeypatch)
+    # A read-only bind mount of the state in a mount namespace of its own (root needs one: file modes do not
+    # stop root). Where namespaces are not allowed, this cannot be tried.
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind -o ro {state} {state}"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a read-only mount here: {probe.stderr.decode().strip()}")
+    script = (f"mount --bind -o ro {state} {state} && touch {state}/x 2>/dev/null && exit 99; "
+              f"exec {sys.executable} -m watcher -c {config} status")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "alerts waiting: 1" in done.stdout and "1 sends not yet folded" in done.stdout
+    assert "Traceback" not in done.stderr and "damaged" not in done.stdout + done.stderr

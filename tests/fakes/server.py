@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +25,9 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict = field(default_factory=dict)
+    # A body made as it is sent, one chunk at a time (a huge file, a server that drips): sent chunked, or
+    # raw after whatever Content-Length `headers` claims. Each chunk may sleep before it is made.
+    stream: Iterable[bytes] | None = None
 
 
 class LoopbackServer:
@@ -48,9 +52,29 @@ class LoopbackServer:
                 self.send_response(response.status)
                 for name, value in response.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(response.body)))
+                if response.stream is None:
+                    self.send_header("Content-Length", str(len(response.body)))
+                    self.end_headers()
+                    self.wfile.write(response.body)
+                    return
+                self._stream(response)
+
+            def _stream(self, response):
+                chunked = "Content-Length" not in response.headers
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                self.wfile.write(response.body)
+                try:
+                    for chunk in response.stream:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                        self.wfile.flush()
+                        with outer._count_lock:
+                            outer.bytes_sent += len(chunk)
+                    if chunked:
+                        self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what a capped download does
+                self.close_connection = True
 
             do_GET = do_POST = _serve
 
@@ -58,6 +82,8 @@ class LoopbackServer:
                 pass
 
         self.requests: list[Request] = []
+        self.bytes_sent = 0  # of streamed bodies, as far as the socket took them
+        self._count_lock = threading.Lock()
         class Server(ThreadingHTTPServer):
             request_queue_size = 256  # many clients connect at once; the default backlog of 5 drops them
 

@@ -71,6 +71,8 @@ class FakeTK:
         self.failures: list[tuple[str, int]] = []  # (path prefix, status), used once each, in order
         self.not_json = False
         self.delay = 0.0  # seconds before each answer: a slow upstream
+        # request -> Response, or None to answer as usual: a hostile upstream (a huge file, a dripping page)
+        self.intercept = None
         # Stamps follow the real clock, so `since: now` in a test starts where the fake does.
         self._clock = datetime.now(timezone.utc).replace(microsecond=0)
         self.server = LoopbackServer(self.handle)
@@ -131,6 +133,8 @@ class FakeTK:
         if self.delay:
             time.sleep(self.delay)
         path = request.path[len(ROOT):] if request.path.startswith(ROOT) else request.path
+        if self.intercept and (answer := self.intercept(path, request)) is not None:
+            return answer
         for i, (prefix, status) in enumerate(self.failures):
             if path.startswith(prefix):
                 del self.failures[i]

@@ -7,9 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.fakes.tk import page_rows
+from tests.fakes.tk import FILES, page_rows
+from watcher import admins
 from watcher.bot import REFUSAL, WatchBot
 from watcher.config import load
+from watcher.notify import Telegram
+from watcher.ratelimit import RateLimiter
 from watcher.store import open_store
 from watcher.subscribers import effective
 
@@ -92,25 +95,27 @@ def test_pause_resume_and_stop(bot_for):
     assert len(effective(bot.config, bot.store)) == 1
 
 
-def test_admins_hear_once_of_a_source_that_keeps_failing_or_goes_silent(bot_for, telegram, write_config):
-    async def run(bot):
-        await bot.start()
-        try:
-            await bot.report_health(now)
-            await bot.report_health(now)
-        finally:
-            await bot.stop()
-
+def test_admins_hear_once_of_a_source_that_keeps_failing_or_goes_silent(telegram, write_config):
     config = load(write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9/", "stale_after": "1h"}],
                                telegram={"api_url": telegram.url, "admins": [11]}))
     store = open_store(config.state_dir)
     now = datetime.now(timezone.utc)
     store.set_health("tk", {"failures": 3, "last_error": "HTTP 503", "last_success": (now - timedelta(hours=2)).isoformat()})
-    asyncio.run(run(WatchBot(config, store, "1:T", rules_changed=lambda: None)))
+    sender = Telegram("1:T", telegram.url)
+
+    async def run():
+        try:
+            for _ in range(2):
+                await admins.tell(config, store, sender, RateLimiter(1000, 0, 1000), asyncio.Lock(), now)
+        finally:
+            await sender.close()
+
+    asyncio.run(run())
     [text] = telegram.texts(11)  # told once, though asked twice
     assert "Bron <b>tk</b> faalt al 3 cycli: HTTP 503" in text and "Bron <b>tk</b> meldt niets nieuws sinds" in text
-    assert store.health("tk")["told_failing"] is True
     store.close()
+    with open_store(config.state_dir, readonly=True) as again:  # marked told on disk, before it was sent
+        assert again.health("tk")["told_failing"] is True
 
 
 def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config, spawn):
@@ -134,3 +139,34 @@ def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, teleg
     assert texts[0].startswith("Welkom.") and texts[1] == "U volgt nu <b>begrotingsstaten</b>."
     assert any(t.startswith("<b>nieuw</b>") and row["DocumentNummer"] in t for t in texts), texts
     assert "42:BOT" not in err
+
+
+def test_a_file_that_fails_three_times_is_parked_alerted_on_its_metadata_and_told_to_admins_once(
+        tk, telegram, write_config, watcher_cli, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "desk", "telegram": 21, "keywords": ["Defensie"]}],  # in its title
+                          telegram={"api_url": telegram.url, "admins": [11]})
+    watcher_cli("-c", config, "run", "--once")
+    row = tk.add(page_rows()[0], data=b"%PDF-1.7\n" + b"\x00broken" * 500)
+
+    def file_requests():
+        return sum(r.path.endswith(f"Document({row['Id']})/resource") for r in tk.server.requests)
+
+    for attempt in (1, 2, 3):
+        watcher_cli("-c", config, "run", "--once")
+        assert file_requests() == attempt
+        assert telegram.texts(11) == [] or attempt == 3
+    [alert] = telegram.texts(21)  # on what the row says, at once, and once
+    assert row["DocumentNummer"] in alert
+    [notice] = telegram.texts(11)
+    assert "het bestand van" in notice and "lukt steeds niet" in notice, notice
+    for _ in range(2):
+        watcher_cli("-c", config, "run", "--once")
+    assert file_requests() == 3  # not retried while the file is the same
+    assert len(telegram.texts(11)) == 1 and len(telegram.texts(21)) == 1
+    code, out, err = watcher_cli("-c", config, "status")
+    assert "parked:" in out and code == 0
+    tk.revise(row["Id"], FILES["application/pdf"].read_bytes())  # a new file: tried again
+    watcher_cli("-c", config, "run", "--once")
+    assert file_requests() == 4

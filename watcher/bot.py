@@ -1,4 +1,4 @@
-"""The Telegram bot: subscribers manage their own watchlists, admins hear about sources in trouble.
+"""The Telegram bot: subscribers manage their own watchlists (what admins hear: admins.py).
 
 It runs in the same process as the poller (one process, one store), with python-telegram-bot's
 Application polling for updates. Rules made in chat are stored in the state store and listed beside the
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from datetime import datetime, timezone
 from typing import Callable
 
 from . import subscribers as subs
@@ -31,7 +30,6 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)"""
 
 REFUSAL = "Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen."
-FAILING_CYCLES = 3  # an admin hears of a source after this many failed cycles in a row
 
 COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers"}
 
@@ -161,28 +159,3 @@ class WatchBot:
         self.store.flush()  # a command is answered only once what it changed is on disk
         self.rules_changed()
 
-    # ------------------------------------------------------------------ admins
-    async def report_health(self, now: datetime | None = None) -> None:
-        """Tell the admins about a source that keeps failing or has gone silent, once per episode."""
-        if not self.config.telegram.admins or self.app is None:
-            return
-        now = now or datetime.now(timezone.utc)
-        for source in self.config.sources:
-            health = self.store.health(source.name)
-            news = []
-            if health.get("failures", 0) >= FAILING_CYCLES and not health.get("told_failing"):
-                news.append(f"⚠️ Bron <b>{html.escape(source.name)}</b> faalt al {health['failures']} cycli: "
-                            f"{html.escape(health.get('last_error', ''))}")
-                health["told_failing"] = True
-            quiet_since = health.get("last_change") or health.get("last_success")
-            if quiet_since and (now - datetime.fromisoformat(quiet_since)).total_seconds() > source.stale_after \
-                    and not health.get("told_silent"):
-                news.append(f"🔇 Bron <b>{html.escape(source.name)}</b> meldt niets nieuws sinds {quiet_since}.")
-                health["told_silent"] = True
-            if news:
-                self.store.set_health(source.name, health)
-                for admin in self.config.telegram.admins:
-                    try:
-                        await self.app.bot.send_message(admin, "\n".join(news), parse_mode="HTML")
-                    except Exception as e:  # best effort: the log has it too
-                        log.warning("could not tell admin %s: %s", admin, e)

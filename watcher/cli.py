@@ -200,6 +200,7 @@ def _why(error) -> str:
 
 
 async def _loop(config, store, once: bool, lock) -> int:
+    from . import admins
     from .cycle import Watcher
     from .deliver import Deliverer
     from .http import HTTP
@@ -242,8 +243,7 @@ async def _loop(config, store, once: bool, lock) -> int:
             started = loop.time()
             lock.verify()
             report = await watcher.cycle()
-            if bot is not None:
-                await bot.report_health()
+            await admins.tell(config, store, telegram, limiter, watcher.page_lock)
             if once or stop.is_set():
                 return exitcodes.OK if report.ok else exitcodes.SOURCE_FAILED
             try:

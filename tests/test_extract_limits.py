@@ -2,10 +2,14 @@
 
 import asyncio
 import io
+import os
+import signal
+import time
 import zipfile
 
 import pytest
 
+from tests.fakes.tk import page_rows
 from tests.pdfgen import render
 from watcher.extract import MAX_BYTES, ExtractError, Extractor, extract
 
@@ -70,3 +74,59 @@ def test_the_worker_pool_recovers_after_a_stop():
         assert [b.label for b in doc.blocks if b.kind != "heading"] == ["Vraag 1", "Antwoord 1"]
     finally:
         extractor.close()
+
+
+def _descendants(pid: int) -> dict[int, float]:
+    """pid -> CPU seconds of every living process below `pid`, read from /proc."""
+    parents, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if fields[0] != "Z":
+                parents[int(entry)] = int(fields[1])
+                cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in found:
+                found[child] = cpu[child]
+                frontier.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _until(condition, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_worker_busy_on_a_hostile_file_dies_with_a_sigkilled_watcher(tk, write_config, spawn):
+    # Nested lists without end: the parser works on it for minutes, in C, never reading its task queue
+    # (the time limit of 60 s would stop it; the watcher is killed well before).
+    tk.add(page_rows()[0], data=b"<html><body>" + b"<ul><li>x" * 200_000, content_type="text/html")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2020-01-01"}], [])
+    watcher = spawn("-c", config, "run", "--once")
+    busy = _until(lambda: [p for p, seconds in _descendants(watcher.pid).items() if seconds > 1.0])
+    assert busy, "no extraction worker got busy"
+    watcher.kill()
+    watcher.wait()
+    try:
+        assert _until(lambda: not any(_alive(p) for p in busy), 20), "the worker outlived the watcher"
+    finally:
+        for p in busy:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)

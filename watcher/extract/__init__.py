@@ -66,8 +66,19 @@ def _worker_setup(limit: int) -> None:
     not notice that the watcher is gone: a SIGKILLed watcher left one spinning. PR_SET_PDEATHSIG has the
     kernel kill it when its parent (the forkserver, which itself exits with the watcher) dies."""
     import resource
+    from multiprocessing import forkserver
 
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # The forkserver hands each child its "alive" pipe, and exits only once no process holds that pipe
+    # open: a busy worker holding it would keep the forkserver alive, so PDEATHSIG would never fire and
+    # both would outlive the watcher. A worker starts no processes of its own and needs none of it.
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        try:
+            os.close(alive)
+        except OSError:
+            pass
+        forkserver._forkserver._forkserver_alive_fd = None
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

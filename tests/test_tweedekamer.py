@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fakes.server import Response
 from tests.fakes.tk import (FILES, answer_with_askers_on_the_zaak, edit_docx, motion_2025D06779, page_rows)
 from watcher.config import SourceConfig
 from watcher.sources.tweedekamer import TweedeKamer, stamp_key
@@ -277,6 +278,27 @@ def test_a_page_that_is_not_json_fails_the_source_and_keeps_the_cursor(tk, write
     assert stored_cursor(tmp_path / "state") == cursor
     tk.not_json = False
     assert row["DocumentNummer"] in watcher_cli("-c", config, "run", "--once")[1]
+
+
+INVALID_QUERY = {"error": {"code": "", "message": "The query specified in the URI is not valid. The property "
+                                                "'Bogus' cannot be used in the $filter query option."}}
+
+
+@pytest.mark.parametrize("status", [400, 200], ids=["as-400", "as-200"])
+def test_an_odata_error_says_the_servers_own_words_and_keeps_the_cursor(status, tk, write_config, watcher_cli,
+                                                                       tmp_path):
+    config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
+    watcher_cli("-c", config, "run", "--once")
+    cursor = stored_cursor(tmp_path / "state")
+    tk.add(page_rows()[0])
+    tk.intercept = lambda path, request: (Response(status, json.dumps(INVALID_QUERY).encode(),
+                                                   {"Content-Type": "application/json"})
+                                          if path == "Document" else None)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 1
+    assert "The query specified in the URI is not valid. The property 'Bogus'" in err
+    assert "no 'value' list" not in err
+    assert stored_cursor(tmp_path / "state") == cursor
 
 
 def test_an_outage_then_recovery_loses_nothing_and_repeats_nothing(tk, telegram, write_config, watcher_cli,

@@ -125,14 +125,23 @@ class HTTP:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {_short(origin)}", permanent=True)
 
     def _check_redirect(self, origin: httpx.URL, target: httpx.URL) -> None:
-        same_host = target.host == origin.host and (target.scheme == origin.scheme or target.scheme == "https")
-        if same_host or target.host in self.settings.redirect_hosts:
+        # The same origin (scheme, host and port: another port is another server), or the same host moved
+        # to https on its standard port, or a mirror the operator listed.
+        same_origin = _origin(target) == _origin(origin)
+        upgrade = (target.host == origin.host and (origin.scheme, target.scheme) == ("http", "https")
+                   and _origin(target)[2] == 443)
+        if same_origin or upgrade or target.host in self.settings.redirect_hosts:
             return
-        raise FetchError(f"{_short(origin)} redirects to another site, {target.scheme}://{target.host}: refused "
+        where = f"{target.scheme}://{target.host}" + (f":{target.port}" if target.port else "")
+        raise FetchError(f"{_short(origin)} redirects to another site, {where}: refused "
                          f"(if that is a known mirror, list {target.host} under http.redirect_hosts)", permanent=True)
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _origin(url: httpx.URL) -> tuple:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
 
 
 async def _read(response: httpx.Response, limit: int, url, cut: bool = False) -> bytes:

@@ -176,7 +176,8 @@ def _run(config, once: bool) -> int:
     except (OSError, sqlite3.Error) as e:
         # The store's own writes are all that can fail this way this far up (the sources' I/O ends in
         # FetchError, the extraction's in ExtractError): a full disk, a read-only remount, a folder gone.
-        print(f"watcher: the state in {config.state_dir} cannot be written: {_why(e)}", file=sys.stderr)
+        print(f"watcher: the state in {config.state_dir} cannot be written: {_why(e, config.state_dir)}",
+              file=sys.stderr)
         return exitcodes.STATE
     finally:
         try:
@@ -186,14 +187,20 @@ def _run(config, once: bool) -> int:
         lock.release()
 
 
-def _why(error) -> str:
+def _why(error, folder) -> str:
     import errno
 
     text = getattr(error, "strerror", None) or str(error)
     code = getattr(error, "errno", None)
+    resumes = "nothing is lost, the state is as of its last commit and the next run goes on from there"
     if code == errno.ENOSPC or "disk is full" in text:
-        return (f"{text}: free some space and run again; nothing is lost, the state is as of its last commit "
-                "and the next run goes on from there")
+        return f"{text}: free some space and run again; {resumes}"
+    if code == errno.EFBIG:
+        return f"{text}: a file size limit (ulimit -f) stops the state from growing: raise it; {resumes}"
+    if getattr(error, "sqlite_errorname", "").startswith("SQLITE_IOERR"):
+        # SQLite does not pass on the errno: a full disk, a file size limit or a failing disk all read so.
+        return (f"{text} ({error.sqlite_errorname}): is the disk full (df -h {folder}) or the file size "
+                f"limited (ulimit -f)? {resumes}")
     if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text:
         return f"{text}: make the state directory writable for this user, or point state_dir elsewhere"
     return text

@@ -3,6 +3,8 @@
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from tests.fakes.tk import page_rows
 from watcher import alert as alerts
 from watcher.config import load
@@ -164,3 +166,54 @@ def test_a_digest_groups_alerts_in_one_message_per_period(tmp_path, write_config
     now[0] += timedelta(minutes=31)
     assert asyncio.run(cycle()) == (1, 0)
     assert len(telegram.texts(9)) == 2
+
+
+@pytest.mark.parametrize("size,parts", [(4096, 1), (4097, 2)])
+def test_a_message_of_4096_characters_is_one_part_and_of_4097_two(size, parts):
+    lines = ["a" * 2000, "b" * (size - 2001)]
+    messages = alerts.pack(lines)
+    assert len(messages) == parts and all(len(m) <= alerts.MESSAGE_LIMIT for m in messages)
+    assert "".join(messages).count("a") == 2000 and "".join(messages).count("b") == size - 2001
+
+
+def long_alert(i=0):
+    return make_alert(i, kind="revised", changes=[f"Antwoord {n}: «oud» → «nieuw» " + "tekst " * 40
+                                                  for n in range(60)])
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite", "tinydb"])
+@pytest.mark.parametrize("trouble", ["network error, next cycle", "crash, next start", "429, same cycle"])
+def test_a_long_alert_cut_short_at_part_k_resumes_from_part_k(trouble, store_kind, tmp_path, write_config, telegram):
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}, store=store_kind), need_sources=False)
+    parts = alerts.render_html(long_alert())
+    assert len(parts) >= 4
+    store = open_store(config.state_dir, kind=store_kind)
+    store.enqueue(long_alert())
+    store.flush()
+    sleeps = []
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    async def cycle(store):
+        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0), sleep=sleep)
+        try:
+            return await deliverer.deliver(store)
+        finally:
+            await deliverer.close()
+
+    if trouble.startswith("429"):
+        telegram.fail(429, "Too Many Requests: retry after 7", after=2, retry_after=7)
+        assert asyncio.run(cycle(store)) == (1, 0)
+        assert sleeps == [7]  # waited as long as Telegram said, then went on from part 3
+    else:
+        telegram.fail(500, "Internal Server Error", after=2)
+        assert asyncio.run(cycle(store)) == (0, 1)
+        assert len(telegram.texts(9)) == 2
+        if trouble.startswith("crash"):
+            store.close()  # without a flush: only outbox.log knows the two parts went out
+            store = open_store(config.state_dir, kind=store_kind)
+        assert asyncio.run(cycle(store)) == (1, 0)
+    assert telegram.texts(9) == parts  # each part once, in order
+    store.close()

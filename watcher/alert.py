@@ -125,6 +125,9 @@ def html_lines(alert: Alert) -> list[str]:
 
 def pack(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Lines -> messages of at most `limit` characters, split between lines, parts numbered."""
+    whole = "\n".join(lines)
+    if len(whole) <= limit:  # one message: no room kept for a number it does not need
+        return [whole] if whole else []
     room = limit - len("\n(99/99)")
     messages, current = [], ""
     for line in lines:

@@ -45,8 +45,9 @@ def _now() -> datetime:
 
 class Deliverer:
     def __init__(self, config: Config, console: Console | None = None, telegram=None,
-                 limiter: RateLimiter | None = None, clock=_now):
+                 limiter: RateLimiter | None = None, clock=_now, sleep=asyncio.sleep):
         self.config = config
+        self._sleep = sleep  # how a 429's wait is waited (tests pass their own)
         self.console = console or Console()
         self.telegram = telegram
         self.limiter = limiter or RateLimiter()
@@ -140,10 +141,20 @@ class Deliverer:
 
         for alert in batch:
             store.mark_sending(alert.id)
+        # One alert in several parts resumes after the parts already accepted (before a 429, a dropped
+        # connection or a crash), never from its first; a digest is sent whole.
+        single = batch[0] if len(batch) == 1 else None
+        done = [single.parts_sent if single else 0]
+
+        def accepted(number: int) -> None:
+            done[0] = number
+            store.mark_part(single.id, number)
+
         retries = 0
         while True:
             try:
-                await self.telegram.send(chat, messages, attachment, self.limiter)
+                await self.telegram.send(chat, messages, attachment, self.limiter, start=done[0],
+                                         accepted=accepted if single else None)
                 break
             except RetryAfter as e:
                 retries += 1
@@ -153,7 +164,7 @@ class Deliverer:
                                 chat, MAX_RETRY_AFTER)
                     return "stop"
                 log.info("chat %s: Telegram asks to wait %ss", chat, wait)
-                await asyncio.sleep(float(wait))
+                await self._sleep(float(wait))
             except Forbidden as e:
                 log.warning("subscriber %s blocked the bot (%s): deactivated, watchlist kept", subscriber.name, e)
                 state = subs.state(store, subscriber.telegram)

@@ -181,6 +181,9 @@ class Alert:
     links: dict[str, str] = field(default_factory=dict)
     source: str = ""
     created: str = ""
+    # Messages of this alert Telegram already accepted: a send cut short resumes after them, so a long
+    # alert is never repeated from its first part.
+    parts_sent: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -38,16 +38,20 @@ class Telegram:
             await self.bot.initialize()  # calls getMe: a wrong token fails here, once
             self._ready = True
 
-    async def send(self, chat_id: int, messages: list[str], attachment, limiter, html: bool = True) -> None:
-        """Every part of one alert, then its attachment. Each part waits for the rate limiter."""
+    async def send(self, chat_id: int, messages: list[str], attachment, limiter, html: bool = True,
+                   start: int = 0, accepted=None) -> None:
+        """The parts of one alert from part `start` on, then its attachment. Each part waits for the rate
+        limiter; `accepted(n)` is called once the first n parts are in."""
         from telegram import InputFile
         from telegram.constants import ParseMode
 
         await self.start()
-        for text in messages:
+        for number, text in enumerate(messages[start:], start + 1):
             async with limiter.slot(chat_id):
                 await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
                                             disable_web_page_preview=True)
+            if accepted is not None and number < len(messages) + (attachment is not None):
+                accepted(number)  # the last one needs no note: the whole send is confirmed next
         if attachment is not None:
             filename, data, caption = attachment
             async with limiter.slot(chat_id):

@@ -5,6 +5,7 @@ python-telegram-bot talks to it through `base_url`, exactly as to api.telegram.o
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -32,6 +33,16 @@ def _fields(request: Request) -> dict:
     return {k: v[-1] for k, v in parse_qs(request.body.decode()).items()}
 
 
+MESSAGE_LIMIT = 4096  # characters of a message as shown, after its HTML entities are parsed
+
+
+def _visible_length(fields: dict) -> int:
+    text = fields.get("text", "")
+    if fields.get("parse_mode") == "HTML":
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return len(text)
+
+
 class FakeTelegram:
     def __init__(self):
         self.messages: list[dict] = []  # accepted sendMessage/sendDocument calls, in order
@@ -48,8 +59,10 @@ class FakeTelegram:
         self.server = LoopbackServer(self.handle)
         self.url = self.server.url
 
-    def fail(self, code: int, description: str = "", **parameters) -> None:
-        self.errors.append({"code": code, "description": description or f"error {code}", **parameters})
+    def fail(self, code: int, description: str = "", after: int = 0, **parameters) -> None:
+        """The next send (or the one after `after` more accepted sends) gets this error."""
+        self.errors.append({"code": code, "description": description or f"error {code}", "after": after,
+                            **parameters})
 
     def texts(self, chat_id=None) -> list[str]:
         return [m.get("text") or m.get("caption") or "" for m in self.messages
@@ -71,13 +84,18 @@ class FakeTelegram:
             self.calls.append((method, fields))
             if method == "getMe":
                 return self._ok({"id": 4242, "is_bot": True, "first_name": "watcher", "username": "watcher_bot"})
-            if self.errors and method.startswith("send"):
+            if self.errors and method.startswith("send") and self.errors[0]["after"] > 0:
+                self.errors[0]["after"] -= 1
+            elif self.errors and method.startswith("send"):
                 error = self.errors.pop(0)
                 body = {"ok": False, "error_code": error["code"], "description": error["description"]}
-                params = {k: v for k, v in error.items() if k not in ("code", "description")}
+                params = {k: v for k, v in error.items() if k not in ("code", "description", "after")}
                 if params:
                     body["parameters"] = params
                 return Response(error["code"], json.dumps(body).encode(), {"Content-Type": "application/json"})
+            if method == "sendMessage" and _visible_length(fields) > MESSAGE_LIMIT:
+                body = {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+                return Response(400, json.dumps(body).encode(), {"Content-Type": "application/json"})
             if method in ("sendMessage", "sendDocument"):
                 if self.enforce and (limit := self._over_limit(str(fields.get("chat_id")))):
                     self.too_many += 1

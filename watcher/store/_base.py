@@ -88,6 +88,11 @@ class Store(abc.ABC):
         """Note, durably, that a send is about to start (so a crash mid-send is known as such)."""
 
     @abc.abstractmethod
+    def mark_part(self, alert_id: str, done: int) -> None:
+        """Durably note that the first `done` messages of a long alert were accepted (its send resumes
+        after them, in this process or the next)."""
+
+    @abc.abstractmethod
     def mark_sent(self, alert_id: str, how: str) -> None:
         """Durably mark an alert delivered. Called only after the channel accepted it."""
 

@@ -58,10 +58,12 @@ class LocalStore(Store):
     def _fold_log(self) -> list[str]:
         """Mark sent what outbox.log confirmed since the last flush; returns the sends started and never
         confirmed, in the order they started."""
-        sent, started = self._log.replay()
+        sent, started, parts = self._log.replay()
         self.unfolded_sends = len(sent)
         for alert_id, how in sent:
             self._set_sent(alert_id, how, now())
+        for alert_id, done in parts.items():
+            self._set_parts(alert_id, done)
         return started
 
     def _log_folded(self) -> None:
@@ -73,6 +75,10 @@ class LocalStore(Store):
     @abc.abstractmethod
     def _set_sent(self, alert_id: str, how: str, when: str) -> None:
         """Mark a pending alert sent in the tables (not yet durable: outbox.log is what makes it so)."""
+
+    @abc.abstractmethod
+    def _set_parts(self, alert_id: str, done: int) -> None:
+        """Note in the tables that `done` parts of a pending alert were accepted (durable: outbox.log)."""
 
     @abc.abstractmethod
     def _is_pending(self, alert_id: str) -> bool: ...
@@ -87,6 +93,10 @@ class LocalStore(Store):
     # deliveries
     def mark_sending(self, alert_id: str) -> None:
         self._log.sending(alert_id)
+
+    def mark_part(self, alert_id: str, done: int) -> None:
+        self._log.part(alert_id, done)
+        self._set_parts(alert_id, done)
 
     def mark_sent(self, alert_id: str, how: str) -> None:
         self._log.sent(alert_id, how)

@@ -1,4 +1,4 @@
-"""outbox.log: one fsync'd line per send started and per send confirmed.
+"""outbox.log: one fsync'd line per send started, per part of a long alert accepted, and per send confirmed.
 
 A delivery must be durable the moment Telegram accepts it, but committing the store then would also
 commit a half-applied page (a document stored, its alerts not yet queued). So sends are logged here,
@@ -17,13 +17,15 @@ class OutboxLog:
         self.path = Path(path)
         self._file = None if readonly else open(self.path, "a", encoding="utf-8")
 
-    def replay(self) -> tuple[list[tuple[str, str]], list[str]]:
-        """What the log says since the last flush: (alert id, how) per confirmed send, and the ids of sends
-        started and never confirmed (a crash mid-send), in the order they started."""
+    def replay(self) -> tuple[list[tuple[str, str]], list[str], dict[str, int]]:
+        """What the log says since the last flush: (alert id, how) per confirmed send, the ids of sends
+        started and never confirmed (a crash mid-send) in the order they started, and how many parts of
+        each unconfirmed alert were accepted."""
         sent: list[tuple[str, str]] = []
         started: dict[str, bool] = {}
+        parts: dict[str, int] = {}
         if not self.path.exists():
-            return sent, []
+            return sent, [], parts
         with open(self.path, encoding="utf-8") as f:
             for line in f:
                 try:
@@ -32,10 +34,13 @@ class OutboxLog:
                     continue  # a line torn by a crash: its send was never confirmed
                 if entry[0] == "sending":
                     started[entry[1]] = True
+                elif entry[0] == "part":
+                    parts[entry[1]] = max(parts.get(entry[1], 0), int(entry[2]))
                 elif entry[0] == "sent":
                     started.pop(entry[1], None)
+                    parts.pop(entry[1], None)
                     sent.append((entry[1], entry[2]))
-        return sent, list(started)
+        return sent, list(started), parts
 
     def _append(self, entry: list) -> None:
         self._file.write(json.dumps(entry) + "\n")
@@ -44,6 +49,9 @@ class OutboxLog:
 
     def sending(self, alert_id: str) -> None:
         self._append(["sending", alert_id])
+
+    def part(self, alert_id: str, done: int) -> None:
+        self._append(["part", alert_id, done])
 
     def sent(self, alert_id: str, how: str) -> None:
         self._append(["sent", alert_id, how])

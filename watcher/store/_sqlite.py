@@ -204,6 +204,12 @@ class SqliteStore(LocalStore):
         self.db.execute("UPDATE outbox SET status = 'sent', how = ?, sent_at = ? WHERE id = ? AND status = 'pending'",
                         (how, when, alert_id))
 
+    def _set_parts(self, alert_id: str, done: int) -> None:
+        if self.readonly:
+            return  # a reader never sends
+        self.db.execute("UPDATE outbox SET alert = json_set(alert, '$.parts_sent', ?) WHERE id = ? AND status = 'pending'",
+                        (done, alert_id))
+
     # ------------------------------------------------------------ durability
     def flush(self) -> None:
         if self.readonly:

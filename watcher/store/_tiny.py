@@ -220,6 +220,11 @@ class TinyStore(LocalStore):
             self.outbox.put(alert_id, dict(row, status="sent", how=how, sent_at=when))
             self._pending_alerts.discard(alert_id)
 
+    def _set_parts(self, alert_id: str, done: int) -> None:
+        row = self.outbox.get(alert_id)
+        if row is not None and row["status"] == "pending":
+            self.outbox.put(alert_id, dict(row, alert=dict(row["alert"], parts_sent=done)))
+
     def _prune_outbox(self) -> None:
         """Old sent alerts go once per opening: the file is read whole then anyway."""
         cutoff = outbox_cutoff()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.tk import FILES, page_rows
 from watcher import admins
-from watcher.bot import REFUSAL, WatchBot
+from watcher.bot import REFUSAL, WatchBot, reply_parts
 from watcher.config import load
 from watcher.notify import Telegram
 from watcher.ratelimit import RateLimiter
@@ -45,8 +45,8 @@ def test_watch_member_dossier_list_and_unwatch(bot_for):
     assert bot.answer(5, "/watch Oeigoer*") == "U volgt <b>Oeigoer*</b> al."
     assert bot.answer(5, "/member Van der Staaij") == "U volgt nu <b>Van der Staaij</b>."
     assert bot.answer(5, "/dossier 35207") == "U volgt nu <b>35207</b>."
-    assert bot.answer(5, "/list") == ("<b>Onderwerpen</b>: Oeigoer*\n<b>Kamerleden</b>: Van der Staaij\n"
-                                      "<b>Dossiers</b>: 35207\n\nStatus: actief")
+    assert bot.answer(5, "/list") == ("<b>Onderwerpen</b> (1)\n• Oeigoer*\n<b>Kamerleden</b> (1)\n• Van der Staaij\n"
+                                      "<b>Dossiers</b> (1)\n• 35207\n\nStatus: actief")
     [subscriber] = effective(bot.config, bot.store)
     assert (subscriber.name, subscriber.telegram, subscriber.keywords) == ("chat 5", 5, ("Oeigoer*",))
     assert bot.answer(5, "/unwatch Oeigoer*") == "U volgt <b>Oeigoer*</b> niet meer."
@@ -66,9 +66,52 @@ def test_a_yaml_rule_cannot_be_removed_from_chat_and_is_listed_as_such(bot_for):
     bot = bot_for(allow=[], subscribers=[{"name": "desk", "telegram": 7, "keywords": ["Xinjiang"]}])
     bot.answer(7, "/watch Tibet")
     assert bot.answer(7, "/unwatch Xinjiang").startswith("Die regel staat in sources.yaml")
-    assert bot.answer(7, "/list").startswith("<b>Onderwerpen</b>: Xinjiang <i>(sources.yaml)</i>, Tibet")
+    assert bot.answer(7, "/list").startswith("<b>Onderwerpen</b> (2)\n• Xinjiang <i>(sources.yaml)</i>\n• Tibet\n")
     [desk] = effective(bot.config, bot.store)
     assert desk.keywords == ("Xinjiang", "Tibet")
+
+
+def test_limits_per_chat_are_refused_with_a_reason_and_change_nothing(bot_for):
+    bot = bot_for()
+    long = "x" * 100_000
+    assert bot.answer(5, f"/watch {long}") == "Dat gaat niet: een regel mag hoogstens 100 tekens lang zijn (deze heeft er 100000)"
+    assert bot.answer(5, "/watch een twee drie vier vijf zes zeven acht negen").startswith(
+        "Dat gaat niet: een regel mag hoogstens 8 woorden hebben")
+    for i in range(200):
+        assert bot.answer(5, f"/watch onderwerp{i}").startswith("U volgt nu")
+    assert bot.answer(5, "/watch eentje-te-veel").startswith("U volgt al 200 regels, het maximum")
+    [chat] = effective(bot.config, bot.store)
+    assert len(chat.keywords) == 200 and "eentje-te-veel" not in chat.keywords
+
+
+@pytest.mark.parametrize("typed,kept", [
+    ("/watch Xin\u200bjiang", "Xinjiang"),  # zero-width space
+    ("/watch \u202eXinjiang", "Xinjiang"),  # right-to-left override
+    ("/watch Xinjiang\x00", "Xinjiang"),  # NUL
+    ("/watch sociaal\x07  krediet", "sociaal krediet"),  # a control character; spaces collapsed
+])
+def test_invisible_characters_are_stripped_from_a_rule(bot_for, typed, kept):
+    bot = bot_for()
+    assert bot.answer(5, typed) == f"U volgt nu <b>{kept}</b>."
+    [chat] = effective(bot.config, bot.store)
+    assert chat.keywords == (kept,)
+
+
+def test_only_invisible_characters_are_no_rule(bot_for):
+    bot = bot_for()
+    assert bot.answer(5, "/watch \u200b\u200f") == "Gebruik: /watch &lt;woord&gt;"
+
+
+def test_a_long_list_is_cut_with_how_many_more_and_every_reply_fits_telegram(bot_for):
+    keywords = [f"onderwerp-{i}-" + "x" * 80 for i in range(400)]
+    bot = bot_for(subscribers=[{"name": "desk", "telegram": 7, "keywords": keywords}])
+    reply = bot.answer(7, "/list")
+    assert "… en 250 meer" in reply
+    parts = reply_parts(reply)
+    assert 1 < len(parts) <= 3 and all(len(p) <= 4096 for p in parts)
+    assert parts[-1].rstrip().endswith("Status: actief") or "regels meer" in parts[-1]
+    assert all(len(p) <= 4096 for p in reply_parts("\n".join(["regel " * 100] * 1000)))
+    assert "regels meer" in reply_parts("\n".join(["regel " * 100] * 1000))[-1]
 
 
 def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for):
@@ -78,6 +121,19 @@ def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for):
     assert bot.answer(99, "/help") is None
     assert effective(bot.config, bot.store) == []
     assert bot.answer(1, "/help").startswith("Ik meld")
+
+
+def test_strangers_leave_no_state_and_their_memory_is_bounded_and_expires(bot_for):
+    bot = bot_for(allow=[1])
+    now = [0.0]
+    bot._clock = lambda: now[0]
+    for chat in range(100, 1100 + 1):  # one more than is remembered
+        assert bot.answer(chat, "/start") == REFUSAL
+    assert bot.store.chat_rules() == {}  # nothing stored, nothing flushed
+    assert bot.answer(1100, "/start") is None  # remembered: refused once only
+    assert bot.answer(100, "/start") == REFUSAL  # the oldest was let go to make room
+    now[0] += 25 * 3600
+    assert bot.answer(1100, "/start") == REFUSAL  # a day later, one more polite word
 
 
 def test_pause_resume_and_stop(bot_for):

@@ -10,9 +10,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import time
+import unicodedata
+from collections import OrderedDict
 from typing import Callable
 
 from . import subscribers as subs
+from .alert import pack
 from .config import Config
 from .match import rule_problem
 from .store import Store
@@ -32,16 +36,31 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 REFUSAL = "Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen."
 
 COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers"}
+RULE_KINDS = ("keywords", "members", "dossiers", "parties", "exclude")
+
+# Per chat, so that no chat can grow the state, the matcher or a reply without bound.
+MAX_RULES = 200
+MAX_RULE_CHARS = 100
+MAX_RULE_WORDS = 8
+SHOWN_RULE_CHARS = 100  # of a rule echoed or listed (a YAML rule has no limit of its own)
+MAX_LISTED = 150  # rules in /list before "… en N meer"
+MAX_REPLY_PARTS = 3  # messages one reply may take; the rest is cut with "… en N meer"
+# Strangers are refused once, then ignored; remembered in memory only (no state for a chat that is not
+# allowed), for a day, and at most this many.
+MAX_STRANGERS = 1000
+REFUSAL_MEMORY = 24 * 3600.0
 
 
 class WatchBot:
     def __init__(self, config: Config, store: Store, token: str, rules_changed: Callable[[], None],
-                 page_lock: asyncio.Lock | None = None):
+                 page_lock: asyncio.Lock | None = None, clock=time.monotonic):
         """`page_lock`: the poller's (Watcher.page_lock): a command's flush waits until no page is half applied."""
         self.config, self.store, self.token = config, store, token
         self.rules_changed = rules_changed
         self.page_lock = page_lock or asyncio.Lock()
         self.app = None
+        self._clock = clock
+        self._refused: OrderedDict[int, float] = OrderedDict()  # stranger's chat id -> when refused
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -86,20 +105,17 @@ class WatchBot:
         async with self.page_lock:
             chat_id = self._home(update.effective_chat.id)
             reply = self.answer(chat_id, message.text)
-        if reply:
-            await message.reply_text(reply, parse_mode="HTML", disable_web_page_preview=True)
+        for part in reply_parts(reply or ""):
+            await message.reply_text(part, parse_mode="HTML", disable_web_page_preview=True)
 
     def answer(self, chat_id: int, text: str) -> str | None:
         """What the bot says to `text` from `chat_id`, after updating the chat's state. None: silence."""
-        state = subs.state(self.store, chat_id)
         if not self.allowed(chat_id):
-            if state.get("refused"):
-                return None  # one polite refusal, and nothing else
-            self._save(chat_id, {**state, "refused": True})
-            return REFUSAL
+            return self._refuse(chat_id)
+        state = subs.state(self.store, chat_id)
         word, _, argument = text.strip().partition(" ")
         command = word.lstrip("/").split("@")[0].lower() if word.startswith("/") else ""
-        argument = argument.strip()
+        argument = clean(argument)
         if command in ("start", "help", ""):
             if command == "start":
                 self._save(chat_id, {**state, "started": True, "stopped": False, "blocked": False, "paused": False})
@@ -109,24 +125,27 @@ class WatchBot:
             kind = COMMAND_RULE[command]
             if not argument:
                 return f"Gebruik: /{command} &lt;{'woord' if command == 'watch' else 'naam' if command == 'member' else 'nummer'}&gt;"
-            problem = rule_problem(kind, argument)
+            problem = size_problem(argument) or rule_problem(kind, argument)
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
             rules = list(state.get(kind, []))
             if argument in rules or argument in self._yaml_rules(chat_id, kind):
-                return f"U volgt <b>{html.escape(argument, quote=False)}</b> al."
+                return f"U volgt <b>{shown(argument)}</b> al."
+            if sum(len(state.get(k, [])) for k in RULE_KINDS) >= MAX_RULES:
+                return (f"U volgt al {MAX_RULES} regels, het maximum voor één gesprek: haal er eerst een weg "
+                        "met /unwatch.")
             self._save(chat_id, {**state, "started": True, kind: rules + [argument]})
-            return f"U volgt nu <b>{html.escape(argument, quote=False)}</b>."
+            return f"U volgt nu <b>{shown(argument)}</b>."
         if command == "unwatch":
             for kind in ("keywords", "members", "dossiers"):
                 rules = list(state.get(kind, []))
                 if argument in rules:
                     rules.remove(argument)
                     self._save(chat_id, {**state, kind: rules})
-                    return f"U volgt <b>{html.escape(argument, quote=False)}</b> niet meer."
+                    return f"U volgt <b>{shown(argument)}</b> niet meer."
             if any(argument in self._yaml_rules(chat_id, k) for k in ("keywords", "members", "dossiers")):
                 return ("Die regel staat in sources.yaml en kan alleen daar weg: vraag het de beheerder.")
-            return f"<b>{html.escape(argument, quote=False)}</b> staat niet in uw lijst."
+            return f"<b>{shown(argument)}</b> staat niet in uw lijst."
         if command == "list":
             return self._list(chat_id, state)
         if command in ("pause", "resume", "stop"):
@@ -143,19 +162,71 @@ class WatchBot:
         return getattr(subscriber, kind) if subscriber else ()
 
     def _list(self, chat_id: int, state: dict) -> str:
+        """One rule a line under its kind; past MAX_LISTED rules, how many more."""
         names = {"keywords": "Onderwerpen", "members": "Kamerleden", "dossiers": "Dossiers",
                  "parties": "Partijen", "exclude": "Uitgezonderd"}
-        lines = []
+        lines, listed, hidden = [], 0, 0
         for kind, title in names.items():
-            yaml_rules = [f"{html.escape(r, quote=False)} <i>(sources.yaml)</i>" for r in self._yaml_rules(chat_id, kind)]
-            chat_rules = [html.escape(r, quote=False) for r in state.get(kind, [])]
-            if yaml_rules or chat_rules:
-                lines.append(f"<b>{title}</b>: " + ", ".join(yaml_rules + chat_rules))
+            rules = [f"{shown(r)} <i>(sources.yaml)</i>" for r in self._yaml_rules(chat_id, kind)]
+            rules += [shown(r) for r in state.get(kind, [])]
+            if not rules:
+                continue
+            room = max(0, MAX_LISTED - listed)
+            lines.append(f"<b>{title}</b> ({len(rules)})")
+            lines += [f"• {r}" for r in rules[:room]]
+            listed += min(room, len(rules))
+            hidden += max(0, len(rules) - room)
+        if hidden:
+            lines.append(f"… en {hidden} meer")
         status = "gepauzeerd" if state.get("paused") else "gestopt" if state.get("stopped") else "actief"
         return ("\n".join(lines) or "U volgt nog niets: /watch Xinjiang") + f"\n\nStatus: {status}"
+
+    def _refuse(self, chat_id: int) -> str | None:
+        now = self._clock()
+        while self._refused and now - next(iter(self._refused.values())) > REFUSAL_MEMORY:
+            self._refused.popitem(last=False)  # oldest first: they expire in the order they came
+        if chat_id in self._refused:
+            return None  # one polite refusal, and nothing else
+        if len(self._refused) >= MAX_STRANGERS:
+            self._refused.popitem(last=False)
+        self._refused[chat_id] = now
+        return REFUSAL
 
     def _save(self, chat_id: int, value: dict) -> None:
         subs.save(self.store, chat_id, value)
         self.store.flush()  # a command is answered only once what it changed is on disk
         self.rules_changed()
 
+
+def clean(argument: str) -> str:
+    """A command's argument without control, format (zero-width, bidi override) or other invisible
+    characters, which would make a rule look like another or reorder a reply; spaces collapsed."""
+    kept = "".join(" " if ch.isspace() else ch for ch in argument
+                   if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())
+
+
+def size_problem(rule: str) -> str | None:
+    if len(rule) > MAX_RULE_CHARS:
+        return f"een regel mag hoogstens {MAX_RULE_CHARS} tekens lang zijn (deze heeft er {len(rule)})"
+    if len(rule.split()) > MAX_RULE_WORDS:
+        return f"een regel mag hoogstens {MAX_RULE_WORDS} woorden hebben"
+    return None
+
+
+def shown(rule: str) -> str:
+    """A rule as echoed in a reply: escaped, and cut (a YAML rule has no length limit)."""
+    if len(rule) > SHOWN_RULE_CHARS:
+        rule = rule[:SHOWN_RULE_CHARS] + "…"
+    return html.escape(rule, quote=False)
+
+
+def reply_parts(reply: str) -> list[str]:
+    """A reply as Telegram messages: split between lines into numbered parts, at most MAX_REPLY_PARTS;
+    what does not fit is cut with how many lines were left out."""
+    parts = pack(reply.split("\n"))
+    lines, kept = reply.split("\n"), reply.count("\n") + 1
+    while len(parts) > MAX_REPLY_PARTS and kept > 0:
+        kept -= max(1, kept // 10)
+        parts = pack(lines[:kept] + [f"… en {len(lines) - kept} regels meer"])
+    return parts

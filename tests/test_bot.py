@@ -56,7 +56,7 @@ def test_watch_member_dossier_list_and_unwatch(bot_for):
 def test_bad_rules_are_refused_with_the_reason(bot_for):
     bot = bot_for()
     bot.answer(5, "/start")
-    assert bot.answer(5, "/watch *").startswith("Dat gaat niet: '*' would match every document")
+    assert bot.answer(5, "/watch *").startswith("Dat gaat niet: '*' zou elk stuk treffen")
     assert bot.answer(5, "/dossier China").startswith("Dat gaat niet:")
     assert bot.answer(5, "/watch").startswith("Gebruik: /watch")
     assert bot.answer(5, "/frobnicate").startswith("Dat commando ken ik niet")

@@ -125,7 +125,7 @@ class WatchBot:
             kind = COMMAND_RULE[command]
             if not argument:
                 return f"Gebruik: /{command} &lt;{'woord' if command == 'watch' else 'naam' if command == 'member' else 'nummer'}&gt;"
-            problem = size_problem(argument) or rule_problem(kind, argument)
+            problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
             rules = list(state.get(kind, []))

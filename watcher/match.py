@@ -110,20 +110,25 @@ class FoldedText:
 # ------------------------------------------------------------------ rules
 
 
-def keyword_problem(rule: str) -> str | None:
+def keyword_problem(rule: str, dutch: bool = False) -> str | None:
+    """What is wrong with a keyword, in English for sources.yaml or in Dutch for a subscriber."""
     text = rule.strip()
     if not text:
-        return "an empty keyword matches nothing: remove it"
+        return "een leeg woord treft niets" if dutch else "an empty keyword matches nothing: remove it"
     if text.count('"') % 2:
-        return f"unbalanced quote in {rule!r}: write \"two words\" with a quote on each side"
+        return (f"de aanhalingstekens in {rule!r} zijn niet gesloten: schrijf \"twee woorden\"" if dutch else
+                f"unbalanced quote in {rule!r}: write \"two words\" with a quote on each side")
     bare = text.strip('"').strip()
     if not bare or not bare.replace("*", "").strip():
-        return f"{rule!r} would match every document: give at least one letter"
+        return (f"{rule!r} zou elk stuk treffen: geef minstens één letter" if dutch else
+                f"{rule!r} would match every document: give at least one letter")
     for word in bare.split():
         if "*" in word.strip("*"):
-            return f"'*' may stand only at the start or end of a word, not inside {word!r}"
+            return (f"'*' mag alleen aan het begin of eind van een woord staan, niet in {word!r}" if dutch else
+                    f"'*' may stand only at the start or end of a word, not inside {word!r}")
         if not _WORD.search(word):
-            return f"{word!r} has no letters or digits to match"
+            return (f"{word!r} heeft geen letters of cijfers" if dutch else
+                    f"{word!r} has no letters or digits to match")
     return None
 
 
@@ -151,20 +156,25 @@ def dossier_key(value: str) -> str:
     return re.sub(r"\s+", "", str(value)).upper()
 
 
-def rule_problem(kind: str, rule: str) -> str | None:
-    """What is wrong with one rule from sources.yaml or a bot command, or None."""
+def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
+    """What is wrong with one rule from sources.yaml (English, for the operator) or a bot command
+    (`dutch`, for the subscriber), or None."""
     if kind in ("keywords", "exclude"):
-        return keyword_problem(rule)
+        return keyword_problem(rule, dutch)
     if kind == "members":
-        return None if member_tokens(rule) else "a member needs a name, e.g. Van der Staaij"
+        if member_tokens(rule):
+            return None
+        return "een Kamerlid heeft een naam nodig, bijvoorbeeld Van der Staaij" if dutch else \
+            "a member needs a name, e.g. Van der Staaij"
     if kind == "parties":
         if party_key(rule) is None:
             known = ", ".join(sorted({n.upper() if len(n) <= 5 else n for n in PARTIES}))
-            return f"unknown party {rule!r}; known: {known}"
+            return f"onbekende partij {rule!r}; bekend: {known}" if dutch else f"unknown party {rule!r}; known: {known}"
         return None
     if kind == "dossiers":
         if not _DOSSIER.match(dossier_key(rule)):
-            return f"{rule!r} is neither a dossier number (35207, 36800-X) nor a zaak number (2022Z11285)"
+            return (f"{rule!r} is geen dossiernummer (35207, 36800-X) en geen zaaknummer (2022Z11285)" if dutch else
+                    f"{rule!r} is neither a dossier number (35207, 36800-X) nor a zaak number (2022Z11285)")
         return None
     return f"unknown rule kind {kind}"
 

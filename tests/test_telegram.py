@@ -217,3 +217,15 @@ def test_a_long_alert_cut_short_at_part_k_resumes_from_part_k(trouble, store_kin
         assert asyncio.run(cycle(store)) == (1, 0)
     assert telegram.texts(9) == parts  # each part once, in order
     store.close()
+
+
+def test_the_token_is_hidden_from_every_log_line_that_would_carry_it(tk, telegram, write_config, monkeypatch,
+                                                                     watcher_cli):
+    # With -v every request is logged with its URL, and a Telegram URL holds the token in its path.
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    publish(tk, 1)
+    code, out, err = watcher_cli("-c", config, "run", "--once", "-v")
+    assert code == 0, err
+    assert "/bot<token>/sendMessage" in err  # the line was logged ...
+    assert "123:SECRET" not in err + out  # ... without the token

@@ -308,6 +308,11 @@ class _Redact(logging.Filter):
         message = record.getMessage()
         if self.secret in message:
             record.msg, record.args = message.replace(self.secret, "<token>"), ()
+        if record.exc_info and not record.exc_text:
+            # A traceback quotes URLs too (python-telegram-bot's carry the token in their path).
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, "<token>")
         return True
 
 

@@ -78,3 +78,22 @@ def test_a_state_that_cannot_grow_ends_the_run_with_one_line_and_exit_3(tk, writ
     assert again.returncode == 0, again.stderr[-3000:]
     with open_store(tmp_path / "state", readonly=True) as store:
         assert store.count_documents("tk") == 120
+
+
+def test_a_read_only_state_ends_the_run_with_one_line_and_exit_3(tk, write_config, tmp_path):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}])
+    first = subprocess.run([sys.executable, "-m", "watcher", "-c", str(config), "run", "--once"],
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    tk.add(page_rows()[0])
+    state = tmp_path / "state"
+    # A read-only bind mount in a mount namespace of its own: file modes do not stop root.
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind -o ro {state} {state}"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a read-only mount here: {probe.stderr.decode().strip()}")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind -o ro {state} {state} && exec "
+                           f"{sys.executable} -m watcher -c {config} run --once"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("watcher:")]
+    assert len(errors) == 1 and str(state) in errors[0] and "Traceback" not in done.stderr, done.stderr

@@ -131,6 +131,19 @@ def test_a_mass_resend_with_unchanged_files_alerts_nobody_and_downloads_nothing(
     assert f"{len(rows)} records" in err
 
 
+def test_after_a_first_run_on_an_empty_listing_an_api_clock_behind_ours_loses_nothing(tk, write_config, watcher_cli):
+    # Nothing matches yet (a soorten filter, a new install's quiet hour): the baseline has no upstream stamp
+    # and takes our clock. A document the API then stamps a few seconds before that moment (its clock
+    # behind ours) is still new.
+    config = write_config([source(tk)], [{"name": "all", "keywords": ["begrotingsstaten"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    behind = (datetime.now(timezone.utc) - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+    row = tk.add(page_rows()[0], stamp=behind)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert row["DocumentNummer"] in out
+
+
 def test_old_documents_never_seen_and_resent_are_not_news(tk, write_config, watcher_cli):
     config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
     watcher_cli("-c", config, "run", "--once")  # starts now

@@ -104,8 +104,10 @@ class TweedeKamer(Source):
         body = await self._page(self.base + "Document", {"$orderby": "ApiGewijzigdOp desc", "$top": "1"})
         newest = stamp_key(body["value"][0].get("ApiGewijzigdOp")) if body["value"] else ""
         stamp = newest or stamp_key(now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        # Everything at or before that stamp was there before us: the overlap window never reads it as news.
-        return {"stamp": stamp, "floor": stamp,
+        # Everything at or before the newest stamp was there before us: the overlap window never reads it
+        # as news. With nothing there (a `soorten` filter that matches nothing yet) nothing is old, and the
+        # overlap also covers a clock of ours that runs ahead of the API's.
+        return {"stamp": stamp, "floor": newest,
                 "start": (now.astimezone(timezone.utc) - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     async def poll(self, cursor: dict) -> AsyncIterator[Page]:

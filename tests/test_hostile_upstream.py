@@ -5,6 +5,7 @@ one source for its deadline and no longer, while the other sources are polled an
 import asyncio
 import itertools
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -73,19 +74,23 @@ def test_an_answer_that_announces_more_than_the_cap_is_refused_unread():
 
 
 def _run_in_a_process(config, timeout=120):
-    """`watcher run --once` in a child of its own; returns (exit code, stderr, peak RSS in bytes of it and its
-    extraction workers)."""
-    import subprocess
+    """`watcher run --once` in a child of its own; returns (exit code, stderr, peak RSS in bytes of that
+    child and of the children it reaped), measured by wait4 on it alone."""
     proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run", "--once"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))
+    reader.start()
+    stopper = threading.Timer(timeout, proc.kill)  # a hang fails the test instead of holding it
+    stopper.start()
     try:
-        _, err = proc.communicate(timeout=timeout)
+        _, status, usage = os.wait4(proc.pid, 0)
     finally:
-        proc.kill()
-    # ru_maxrss of RUSAGE_CHILDREN is the largest of every child reaped so far (KiB on Linux): none of the
-    # others in this test process comes near 300 MB.
-    import resource
-    return proc.returncode, err, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        stopper.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join()
+    proc.stderr.close()
+    return proc.returncode, err[0], usage.ru_maxrss * 1024  # KiB on Linux
 
 
 def test_a_300_mb_file_behind_a_small_content_length_is_read_once_up_to_the_cap(tk, write_config):

@@ -32,7 +32,8 @@ def document(spec: dict):
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_who_and_why(case):
     doc, meta = document(case["doc"])
-    hits = Matcher([subscriber(s) for s in case["subscribers"]]).match(doc.text, meta, doc.metadata.get("askers"))
+    hits = Matcher([subscriber(s) for s in case["subscribers"]]).match(doc.text, meta, doc.metadata.get("askers"),
+                                                                          stated=doc.metadata)
     assert {h.subscriber: h.reasons for h in hits} == case["expect"]
     for h in hits:
         assert 0 < len(h.snippet) <= SNIPPET

@@ -106,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         return _command(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `watcher extract answer.pdf | head`: the reader had enough; Python's own flush at exit would
+        # raise again, so stdout goes to /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return exitcodes.OK
     except Exception:
         # Everything foreseen ends in a message and an exit code of its own; what reaches here is a bug.
         log.exception("watcher: unexpected error; this is a bug in watcher, please report it with the "

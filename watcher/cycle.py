@@ -293,7 +293,8 @@ class Watcher:
                 summary = result.summary()
                 changed = result.changed_text()
             askers = (new.metadata.get("askers") if new else None) or []
-            hits = self.matcher.match(text, stored.meta, askers, changed=changed)
+            hits = self.matcher.match(text, stored.meta, askers, changed=changed,
+                                      stated=new.metadata if new else None)
             if change.kind == METADATA:
                 # Metadata alone alerts only who it makes match for the first time (a member added
                 # as medeindiener).

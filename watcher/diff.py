@@ -89,6 +89,7 @@ def _label(doc: Document | None, index: int | None) -> str:
 
 
 def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -> DiffResult:
+    old, new = (old.body if old else None), (new.body if new else None)  # letterhead is never a change
     a, a_owner = _words(old)
     b, b_owner = _words(new)
     if a == b:
@@ -182,6 +183,7 @@ def _by_block(old: Document | None, new: Document | None) -> DiffResult:
 def render_html(result: DiffResult, new: Document | None, title: str = "") -> str:
     """A self-contained page: the new text with deletions and insertions marked inline. The marks are
     text as well as colour ([−…] and [+…]), so they read on paper and for the colour-blind."""
+    new = new.body if new else None  # the blocks `result` was made from
     e = lambda s: html.escape(s, quote=False)  # noqa: E731
     parts = [
         "<!doctype html>", '<html lang="nl"><head><meta charset="utf-8">',

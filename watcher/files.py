@@ -9,7 +9,7 @@ from pathlib import Path
 from .diff import diff, render_html
 from .extract import ExtractError, extract
 from .match import Matcher
-from .model import Document, Meta
+from .model import LETTERHEAD, Document, Meta
 
 
 def _load(path: str) -> Document:
@@ -37,6 +37,7 @@ def extract_command(args) -> int:
     print()
     for block in doc.blocks:
         prefix = f"[{block.label}] " if block.label and block.kind != "heading" else ""
+        prefix = "[briefhoofd] " if block.kind == LETTERHEAD else prefix
         print(f"{prefix}{block.text}" if block.kind != "heading" else f"## {block.text}")
         print()
     return 0
@@ -77,7 +78,8 @@ def match_command(args, config) -> int:
             status = 2
             continue
         facts = doc.metadata
-        meta = Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])])
+        meta = Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])],
+                    dossiers=list(facts.get("dossiers", [])))
         hits = matcher.match(doc.text, meta, facts.get("askers", []))
         if args.json:
             for h in hits:

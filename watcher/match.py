@@ -61,6 +61,14 @@ PARTIES = {
     "lpf": ["lijst pim fortuyn"],
 }
 _PARTY_KEYS = {alias: name for name, aliases in PARTIES.items() for alias in [name, *aliases]}
+# How each party spells itself, for facts read from a text ("GL-PvdA" in a subject line is GroenLinks-PvdA).
+PARTY_NAMES = {
+    "christenunie": "ChristenUnie", "groenlinks-pvda": "GroenLinks-PvdA", "groenlinks": "GroenLinks",
+    "pvda": "PvdA", "sgp": "SGP", "cda": "CDA", "vvd": "VVD", "d66": "D66", "pvv": "PVV", "sp": "SP",
+    "pvdd": "PvdD", "denk": "DENK", "ja21": "JA21", "fvd": "FvD", "bbb": "BBB", "nsc": "NSC", "volt": "Volt",
+    "50plus": "50PLUS", "bij1": "BIJ1", "bvnl": "BVNL", "groep van haga": "Groep Van Haga",
+    "lid omtzigt": "Lid Omtzigt", "lpf": "LPF",
+}
 
 _WORD = re.compile(r"\w+")
 _DOSSIER = re.compile(r"^(\d{3,6}(-[A-Z0-9]+)?|\d{4}Z\d{5})$")
@@ -237,8 +245,10 @@ class Matcher:
         return found
 
     def match(self, text: str, meta: Meta, askers: list[dict] | None = None,
-              changed: str | None = None) -> list[Hit]:
-        """Every subscriber the document concerns. `changed` is the changed text of a revision."""
+              changed: str | None = None, stated: dict | None = None) -> list[Hit]:
+        """Every subscriber the document concerns. `changed` is the changed text of a revision; `stated`:
+        what the text says of itself (its facts), whose zaak and dossier numbers count where the source
+        gives none (a feed item, a KOOP record without them)."""
         body = FoldedText("\n".join(x for x in (meta.titel, meta.onderwerp, text) if x))
         hits: dict[int, Hit] = {}
         first_span: dict[int, tuple[int, int]] = {}
@@ -272,6 +282,8 @@ class Matcher:
             for index, rule in self.parties.get(key, []):
                 hit(index).reasons.append(f"party {rule}")
         numbers = {dossier_key(d) for d in meta.dossiers} | {dossier_key(z.get("nummer", "")) for z in meta.zaken}
+        if not numbers and stated:
+            numbers = {dossier_key(n) for n in [*stated.get("dossiers", []), *stated.get("zaken", [])]}
         numbers |= {n.split("-")[0] for n in numbers}  # 36800-X is in 36800
         for number in numbers:
             for index, rule in self.dossiers.get(number, []):

@@ -44,10 +44,13 @@ class Meta:
         return asdict(self)
 
 
+LETTERHEAD = "letterhead"  # a block kind that is matched but not diffed: see Document.body
+
+
 @dataclass
 class Block:
     text: str
-    kind: str = "paragraph"  # heading, paragraph, question, answer, footnote
+    kind: str = "paragraph"  # heading, paragraph, question, answer, footnote, letterhead
     label: str = ""  # "Vraag 3", "Antwoord 2 en 3", "17"
 
 
@@ -60,11 +63,20 @@ class Document:
 
     @property
     def text(self) -> str:
+        """Everything, letterhead included: what matching reads."""
         return "\n\n".join(b.text for b in self.blocks)
+
+    @property
+    def body(self) -> "Document":
+        """Without its letterhead (the sidebar, running headers): what is diffed and what a version's
+        identity is made of. A new phone number in the sidebar is not a revision."""
+        if not any(b.kind == LETTERHEAD for b in self.blocks):
+            return self
+        return Document(blocks=[b for b in self.blocks if b.kind != LETTERHEAD], metadata=self.metadata)
 
     def content_hash(self) -> str:
         # Words only: line breaks, paragraph splits and spacing are layout, not content.
-        return text_hash(" ".join(self.text.split()))
+        return text_hash(" ".join(self.body.text.split()))
 
     @classmethod
     def from_dict(cls, data: dict) -> "Document":

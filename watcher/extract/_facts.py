@@ -17,21 +17,93 @@ _ZAAK = re.compile(r"\b(\d{4}Z\d{5})\b")
 HEAD = 20  # blocks before the body (or before the first question): where a document states who and when
 
 # "Vragen van de leden Ceder (ChristenUnie) en Van der Staaij (SGP) aan ...", "MOTIE VAN HET LID PODT C.S.",
-# "Antwoord op vragen de leden ...", "Indiener Martijn van Helvert (CDA)".
+# "Antwoord op vragen de leden ...", "Indiener Martijn van Helvert (CDA)", "Kamervragen van het lid Eerdmans
+# (JA21)", and the sloppy forms letters contain ("van het het lid", "van lid").
 _ASKERS = re.compile(
     # "de motie van de leden X" points at another document; this one's askers come without an article.
-    r"(?<!\bde )(?<!\bhet )(?<!\bdie )(?<!\bdeze )"
-    r"(?:(?:vragen|motie|amendement)\s+(?:van\s+)?(?:het\s+lid|de\s+leden)|\bindieners?:?)\s+(?P<names>.+)", re.I)
+    # ("de vragen van de leden X" in an answer letter are the very questions it answers.)
+    r"(?:(?:vragen|(?<!\bde )(?<!\bhet )(?<!\bdie )(?<!\bdeze )(?:motie|amendement))\s+(?:van\s+)?(?:(?:het\s+)*lid|(?:de\s+)*leden)|\bindieners?:?)\s+(?P<names>.+)",
+    re.I)
 _ASKERS_END = re.compile(
     r"\s+(?:aan\s+(?:de|het)|over|inzake|betreffende|ter\s+vervanging|mede\s+ingediend|c\.s\.|voorgesteld)\b"
     r"|\s*\((?:ingezonden|ontvangen)|(?<=\))\s+(?!en\b)|[.;:?]\s|[.;:?]$|\n", re.I)
-_NAME_PARTY = re.compile(r"^(?P<name>.+?)(?:\s*\((?P<party>[^()]{1,30})\))?$")
+_NAME_PARTY = re.compile(r"^(?P<name>.+?)(?:\s*\((?P<party>[^()]{1,40})\))?$")
+# "(beiden SP)", "(beide SP)", "(allen PVV)": one party for the names before it.
+_SHARED = re.compile(r"^(?:beiden?|allen|allebei)\s+", re.I)
 _MINISTER = [
     re.compile(r"Antwoord van (?:de )?(?P<who>(?:Minister|Staatssecretaris)[^()]{0,60}?\([^)]+\))", re.I),
     re.compile(r"Beantwoord door (?P<who>[^()]+?)\s*\(", re.I),
     re.compile(r"Antwoorden? van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?) op vragen"),
     re.compile(r"^De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
 ]
+
+
+# The signature of an answer letter: "De Minister van Justitie en Veiligheid," and, a paragraph on, the name;
+# "Mede namens de minister van …," may stand above it.
+_SIGNED_TITLE = re.compile(r"^(?:Mede namens (?P<for>de .+?),\s*)?De (?P<title>(?:minister|staatssecretaris) (?:van|voor) "
+                           r"[^,.;:]{3,80}?)\s*,?$", re.I)
+_SIGNED_NAME = re.compile(r"^(?:[A-Z][a-z]?\.\s?){1,5}(?:[^\W\d_]|['’ -]){2,60}$")
+_ON_BEHALF = re.compile(r"^Mede namens (?P<for>de .+?),?$", re.I)
+# "Antwoorden van de minister van Justitie en Veiligheid (mede namens de minister van …) op (de) (Kamer)vragen".
+_ANSWERS_OF = re.compile(r"Antwoorden? van de (?P<title>(?:minister|staatssecretaris) (?:van|voor) [^,.;:()]{3,80}?)"
+                         r"(?:,?\s+mede namens (?P<for>de (?:minister|staatssecretaris) (?:van|voor) [^,.;:()]{3,80}?))?"
+                         r"\s+op\s+(?:de\s+)?(?:kamer)?vragen", re.I)
+# Dossiers a text states: "Kamerstuk 35 207, nr. 32", "Kamerstukken II 2019/20, 35 207, nr. 32", and the head of a
+# Kamerstuk, "32 735 / 35 207 / Nr. 286" or "35 207 Nr. 34".
+_KAMERSTUK = re.compile(r"Kamerstuk(?:ken)?(?:\s+[IV]+)?(?:\s+\d{4}\s*[/–-]\s*\d{2,4})?,?\s+"
+                        r"(?P<nr>\d{2}\s?\d{3}(?:-[A-Z0-9]+)?),\s+nr\.?\s*\d+")
+_STUK_HEAD = re.compile(r"^(?P<nrs>\d{2}\s?\d{3}(?:-[A-Z0-9]+)?(?:\s*/\s*\d{2}\s?\d{3}(?:-[A-Z0-9]+)?)*)\s*/?\s*Nr\.\s*\d+$", re.I)
+_DOSSIER_NR = re.compile(r"\d{2}\s?\d{3}(?:-[A-Z0-9]+)?")
+# Where a letter states its own date: "Datum 24 maart 2024", "Den Haag, 3 april 2009", or a date on its own.
+_DATED = re.compile(r"^(?:Datum:?\s+|(?:Den Haag|'s-Gravenhage|’s-Gravenhage),?\s+)(?P<date>.+)$|^(?P<bare>\d{1,2} \w+ \d{4})$",
+                    re.I)
+
+
+def _minister(blocks) -> str:
+    """Who answers, from the signature (title and name may be two paragraphs) or from "Antwoorden van de
+    minister van … op vragen", with "mede namens …"."""
+    title = name = on_behalf = ""
+    texts = [b.text for b in blocks if b.kind != "letterhead"]
+    for i, text in enumerate(texts):
+        m = _SIGNED_TITLE.match(text)
+        if m and i + 1 < len(texts) and _SIGNED_NAME.match(texts[i + 1]):
+            title, name = m.group("title"), texts[i + 1]
+            on_behalf = m.group("for") or ""
+            if not on_behalf and i and (b := _ON_BEHALF.match(texts[i - 1])):
+                on_behalf = b.group("for")
+            break
+    for text in texts[:HEAD * 2]:
+        if (m := _ANSWERS_OF.search(text)):
+            title = title or m.group("title")
+            on_behalf = m.group("for") or on_behalf  # the formal line spells it best
+            break
+    if not title:
+        return ""
+    who = " ".join(title.split())
+    who = who[0].upper() + who[1:]
+    if name:
+        who += f" ({' '.join(name.split())})"
+    if on_behalf:
+        who += f", mede namens {' '.join(on_behalf.split())}"
+    return who
+
+
+def _dossiers(texts) -> list[str]:
+    found = []
+    for text in texts:
+        for m in _KAMERSTUK.finditer(text):
+            found.append(m.group("nr"))
+        if (m := _STUK_HEAD.match(text)):
+            found += _DOSSIER_NR.findall(m.group("nrs"))
+    return list(dict.fromkeys(re.sub(r"\s+", "", n) for n in found))
+
+
+def stated_date(texts) -> str:
+    """The date a document gives itself: a "Datum" line, "Den Haag, 3 april 2009", a date on its own."""
+    for text in texts:
+        if (m := _DATED.match(text.strip())) and (date := iso_date(m.group("date") or m.group("bare"))):
+            return date
+    return ""
 
 
 def iso_date(text: str) -> str:
@@ -59,44 +131,71 @@ def askers(text: str) -> list[dict]:
     end = _ASKERS_END.search(names)
     names = names[: end.start()] if end else names
     people = []
-    for part in re.split(r",\s*|\s+en\s+|\s+EN\s+", names):
+    for part in re.split(r",\s*(?:en\s+)?|\s+en\s+|\s+EN\s+", names):
         part = part.strip()
         if not part:
             continue
         np = _NAME_PARTY.match(part)
         name = _title(np.group("name").strip())
-        if not re.match(r"^[A-Z]", name) or len(name.split()) > 6 or re.search(r"\d", part):
-            continue  # not a name: the sentence went on
-        people.append({"name": name, "party": (np.group("party") or "").strip()})
+        if not re.match(r"^[A-Z]", name) or len(name.split()) > 6 or re.search(r"\d", name):
+            continue  # not a name: the sentence went on (a party may have digits: JA21, 50PLUS)
+        party = _SHARED.sub("", (np.group("party") or "").strip())
+        people.append({"name": name, "party": canonical_party(party)})
+    # "Mutluer, Lahlah (GroenLinks-PvdA)", "de leden Lahlah en Chakor (GroenLinks-PvdA)": a name without a
+    # party shares the party of the next name that has one.
+    following = ""
+    for person in reversed(people):
+        if person["party"]:
+            following = person["party"]
+        else:
+            person["party"] = following
     return people
 
 
+def canonical_party(party: str) -> str:
+    """The known spelling of a party ("GL-PvdA" -> "GroenLinks-PvdA"); an unknown one as written."""
+    from ..match import PARTY_NAMES, party_key
+
+    key = party_key(party) if party else None
+    return PARTY_NAMES.get(key, party) if key else party
+
+
 def facts(blocks) -> dict:
-    first_label = next((i for i, b in enumerate(blocks) if b.label), len(blocks))
+    # The letterhead is read on its own (it may be long: a sidebar of twenty lines).
+    body = [b for b in blocks if b.kind != "letterhead"]
+    first_label = next((i for i, b in enumerate(body) if b.label), len(body))
     # What a document says of itself stands near its start: a few KB of each block are enough, and keep
     # a document of one enormous paragraph cheap.
-    head = [b.text[:2000] for b in blocks[:min(HEAD, first_label)] if b.kind != "footnote"]
+    head = [b.text[:2000] for b in body[:min(HEAD, first_label)] if b.kind != "footnote"]
     everything = " ".join(b.text[:2000] for b in blocks[:200])
+    side = " ".join(b.text for b in blocks if b.kind == "letterhead")
     out: dict = {}
     m = _DOCUMENT.search(" ".join(head)) or _DOCUMENT.search(everything)
     if m:
         out["nummer"] = m.group(1)
-    zaken = list(dict.fromkeys(_ZAAK.findall(" ".join(head))))
+    zaken = list(dict.fromkeys(_ZAAK.findall(side + " " + " ".join(head))))
     if zaken:
         out["zaken"] = zaken
-    for text in head:
-        if (date := iso_date(text)):
-            out["datum"] = date
-            break
+    letterhead = [b.text for b in blocks if b.kind == "letterhead"]
+    date = stated_date(letterhead + head)
+    if not date:
+        date = next((d for text in head if (d := iso_date(text))), "")
+    if date:
+        out["datum"] = date
+    dossiers = _dossiers(letterhead + head + [b.text[:2000] for b in blocks[:200] if b.kind != "footnote"])
+    if dossiers:
+        out["dossiers"] = dossiers
     found = [people for text in head if (people := askers(text))]
     if found:
         # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties.
         out["askers"] = next((p for p in found if any(a["party"] for a in p)), found[0])
-    for text in head + [b.text[:2000] for b in blocks[HEAD:HEAD * 2]] + [b.text[-2000:] for b in blocks[-6:]]:
+    for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
         for pattern in _MINISTER:
             if (m := pattern.search(text)):
                 out["minister"] = " ".join(m.group("who").split())
                 break
         if "minister" in out:
             break
+    if "minister" not in out and (who := _minister(blocks)):
+        out["minister"] = who
     return out

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from ..model import Block, Document
+from ..model import LETTERHEAD, Block, Document
 from ._facts import facts
 
 # Characters that render as nothing or as a plain space.
@@ -43,9 +43,11 @@ RUNNING = [
 REPEATS_AS_RUNNING = 3
 RUNNING_MAX_LENGTH = 60
 
-# "Vraag 3", "Antwoord 2 en 3", "Antwoord", "Vraag 1." with markdown or bullets around them.
-LABEL = re.compile(r"^(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+(?P<nr>\d+(?:\s*(?:,|en|t/m|-)\s*\d+)*))?\s*[.:]?$",
-                   re.I)
+# "Vraag 3", "Antwoord 2 en 3", "Antwoord", "Vraag 1." with markdown or bullets around them, and the
+# ministries' "Antwoord op vraag 3 en 8", "Antwoord op vragen 7, 8, en 9", "Antwoorden op de vragen 4 t/m 6".
+LABEL = re.compile(r"^(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+op\s+(?:de\s+)?(?:vraag|vragen))?"
+                   r"(?:\s+(?P<nr>\d+[a-z]?(?:\s*(?:,|en|t/m|tot en met|-|&)\s*(?:en\s+)?\d+[a-z]?)*))?\s*[.:]?$", re.I)
+_LABEL_NUMBERS = re.compile(r"(\d+)[a-z]?(?:\s*(?:t/m|tot en met|-)\s*(\d+))?")
 # "17 Hoe beoordeelt u ..." in a numbered list of questions.
 NUMBERED_QUESTION = re.compile(r"^(?P<nr>\d{1,3})\s+(?P<rest>[A-Z«“‘\"(].*)$")
 # "1. https://...↩︎" (markdown), "[1] ...", "<sup>1</sup> ...", "1 https://..." at the foot of a page.
@@ -76,9 +78,20 @@ def _bare(line: str) -> str:
     return text.strip()
 
 
-def drop_running(lines: list[str]) -> list[str]:
+def label_numbers(label: str) -> set[int]:
+    """The question numbers a label answers: "Antwoord 4, 5, 6 en 7" -> {4, 5, 6, 7}, "Antwoord 2 t/m 4"
+    -> {2, 3, 4}."""
+    numbers: set[int] = set()
+    for first, last in _LABEL_NUMBERS.findall(label or ""):
+        a, b = int(first), int(last or first)
+        numbers.update(range(a, b + 1) if 0 <= b - a <= 50 else (a, b))
+    return numbers
+
+
+def drop_running(lines: list[str], dropped: list[str] | None = None) -> list[str]:
     """Blank out running headers and footers: lines of a known shape anywhere, and short lines standing
-    alone (blank lines around them) that repeat on three or more pages."""
+    alone (blank lines around them) that repeat on three or more pages. What words they hold go to
+    `dropped` once each (a letterhead's "Directie Azië en Oceanië" still counts for matching)."""
     def alone(i: int) -> bool:
         return (i == 0 or not lines[i - 1]) and (i == len(lines) - 1 or not lines[i + 1])
 
@@ -90,6 +103,8 @@ def drop_running(lines: list[str]) -> list[str]:
                 len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
                 and not LABEL.match(bare) and not _TERMINAL.search(bare) and not bare.isdigit())):
             out.append("")  # keeps the paragraph break the running line stood in
+            if dropped is not None and re.search(r"[^\W\d_]{2}", bare) and bare not in dropped:
+                dropped.append(bare)
             continue
         out.append(line)
     return out
@@ -206,7 +221,12 @@ def paragraphs(lines: list[str]) -> list[str]:
 
 
 def _label_number(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
+    """"7, 8, en 9" and "7,8 en 9" -> "7, 8 en 9"; ranges ("4 t/m 6") as written."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    numbers = re.findall(r"\d+[a-z]?", text)
+    if len(numbers) < 2 or re.search(r"t/m|tot en met|-", text):
+        return text
+    return ", ".join(numbers[:-1]) + " en " + numbers[-1]
 
 
 def label(paras: list[str]) -> list[Block]:
@@ -253,6 +273,35 @@ def label(paras: list[str]) -> list[Block]:
     return blocks
 
 
+# Ministries' letters mark footnotes "1)" ("…? 1) 2)", "(nos.nl)”1)?") and print them, "1) Aanhangsel …",
+# after the last answer.
+_PAREN_MARK = re.compile(r"(?<=[^\w(\s]|\s)(?<!^)(\d{1,2})\)(?=[\s?.,;:]|$)")
+_PAREN_NOTE = re.compile(r"^(\d{1,2})\)\s+(\S.*)$")
+
+
+def paren_footnotes(blocks: list[Block]) -> list[Block]:
+    """Trailing "1) …" paragraphs that the text refers to by a "1)" marker become footnotes, and their
+    markers " [1]" as every other format's are."""
+    referenced = {m.group(1) for b in blocks if b.kind != "footnote" for m in _PAREN_MARK.finditer(b.text)
+                  if m.start() > 0}
+    i = len(blocks)
+    while i and (m := _PAREN_NOTE.match(blocks[i - 1].text)) and m.group(1) in referenced \
+            and blocks[i - 1].kind in ("answer", "paragraph", "question"):
+        i -= 1
+    notes = blocks[i:]
+    if not notes:
+        return blocks
+    numbers = set()
+    for block in notes:
+        m = _PAREN_NOTE.match(block.text)
+        block.kind, block.label, block.text = "footnote", f"Voetnoot {m.group(1)}", m.group(2)
+        numbers.add(m.group(1))
+    for block in blocks[:i]:
+        block.text = _PAREN_MARK.sub(lambda m: f"[{m.group(1)}]" if m.group(1) in numbers else m.group(0),
+                                     block.text)
+    return blocks
+
+
 _AFTER_MARK = re.compile(r"(?<=[»”’?!])(\d{1,3})(?=\s|$)")
 _AFTER_WORD = re.compile(r"(?<=[^\W\d_]|[.,;:)])(\d{1,3})(?=[\s,.;:)]|$)")
 
@@ -274,22 +323,26 @@ def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def document(lines: list[str], metadata: dict | None = None) -> Document:
+def document(lines: list[str], metadata: dict | None = None, letterhead=()) -> Document:
     """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
-    paragraphs separated by blank lines (DOCX, HTML, XML)."""
+    paragraphs separated by blank lines (DOCX, HTML, XML). `letterhead`: paragraphs the format knows to
+    be letterhead (a DOCX template's sidebar); with the running lines dropped from the text they become
+    blocks of kind "letterhead", first, which are matched but never diffed."""
     cleaned = [clean(l) for l in lines]
-    paras = paragraphs(drop_running(cleaned))
-    blocks = separate_footnote_markers(label(paras))
+    dropped: list[str] = []
+    paras = paragraphs(drop_running(cleaned, dropped))
+    side = list(dict.fromkeys(t for t in (clean(t) for t in list(letterhead) + dropped) if t))
+    blocks = [Block(text=t, kind=LETTERHEAD) for t in side] + separate_footnote_markers(paren_footnotes(label(paras)))
     meta = dict(metadata or {})
     meta.update({k: v for k, v in facts(blocks).items() if v and k not in meta})
     return Document(blocks=blocks, metadata=meta)
 
 
-def from_paragraphs(paras: list[str], metadata: dict | None = None) -> Document:
+def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=()) -> Document:
     lines: list[str] = []
     for para in paras:
         lines += [" ".join(para.split()), ""]
-    return document(lines, metadata)
+    return document(lines, metadata, letterhead)
 
 
 def from_text(text: str, metadata: dict | None = None) -> Document:

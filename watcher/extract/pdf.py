@@ -43,7 +43,9 @@ def page_texts(data: bytes) -> list[str]:
         pdf.close()
 
 
-def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+def drop_running_lines(pages: list[list[str]], dropped: list[str] | None = None) -> list[list[str]]:
+    """Blank the lines at the top and foot of the pages that most pages share (by shape: page numbers
+    differ). One copy of each goes to `dropped`: a letterhead's words still count for matching."""
     if len(pages) < 3:
         return pages
     counts: Counter[str] = Counter()
@@ -56,6 +58,9 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
         keep = list(lines)
         for idx in list(range(min(EDGE_LINES, len(keep)))) + list(range(max(0, len(keep) - EDGE_LINES), len(keep))):
             if _shape(keep[idx]) in running:
+                text = _text.clean(keep[idx])
+                if dropped is not None and re.search(r"[^\W\d_]{2}", text) and text not in dropped:
+                    dropped.append(text)
                 keep[idx] = ""
         out.append(keep)
     return out
@@ -67,6 +72,7 @@ def extract_pdf(data: bytes) -> Document:
     pages = [p.replace("\ufffe", "-\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")
              for p in page_texts(data)]
     lines: list[str] = []
-    for page in drop_running_lines(pages):
+    dropped: list[str] = []
+    for page in drop_running_lines(pages, dropped):
         lines += page + [""]  # a page break reads as a blank line: the text may go on after it
-    return _text.document(lines, {"pages": len(pages)})
+    return _text.document(lines, {"pages": len(pages)}, letterhead=dropped)

@@ -1,0 +1,50 @@
+"""Real files as the ministries, the Kamer and KOOP serve them: the facts and the structure extraction must
+read from each (the cases are in tests/cases/real_documents.yaml)."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from watcher.extract import extract
+from watcher.extract._text import label_numbers
+
+REAL = Path(__file__).parent / "fixtures" / "realdocs"
+CASES = yaml.safe_load((Path(__file__).parent / "cases" / "real_documents.yaml").read_text())
+
+
+def _person(asker: dict) -> str:
+    return f"{asker['name']} ({asker['party']})" if asker.get("party") else asker["name"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_a_real_document_reads_as_the_letter_says(case):
+    doc = extract((REAL / case["file"]).read_bytes(), name=case["file"])
+    meta = doc.metadata
+    if "askers" in case:
+        assert [_person(a) for a in meta.get("askers", [])] == case["askers"]
+    for key in ("zaken", "dossiers", "datum", "minister"):
+        if key in case:
+            assert meta.get(key) == case[key], key
+    labels = {b.label for b in doc.blocks}
+    questions = {n for b in doc.blocks if b.label.startswith("Vraag ") for n in label_numbers(b.label)}
+    if "questions" in case:
+        assert questions == set(range(1, case["questions"] + 1))
+        answered = {n for b in doc.blocks if b.label.startswith("Antwoord ") for n in label_numbers(b.label)}
+        assert questions <= answered, f"no answer to {sorted(questions - answered)}"
+    for label in case.get("answer_labels", []) + case.get("footnotes", []):
+        assert label in labels, (label, sorted(labels))
+    for label in case.get("footnotes", []):
+        assert any(b.label == label and b.kind == "footnote" for b in doc.blocks), label
+    side = [b.text for b in doc.blocks if b.kind == "letterhead"]
+    for text in case.get("letterhead", []):
+        assert any(text in t for t in side), (text, side)
+        assert text not in doc.body.text, text  # never diffed
+    for a, b in case.get("apart", []):
+        assert not any(a in block.text and b in block.text for block in doc.blocks), (a, b)
+    for text in case.get("contains", []):
+        assert text in doc.text, text
+    for text in case.get("absent", []):
+        assert text not in doc.text, text
+    for speaker in case.get("speakers", []):
+        assert speaker in labels, (speaker, sorted(labels)[:20])

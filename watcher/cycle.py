@@ -293,6 +293,7 @@ class Watcher:
                 summary = result.summary()
                 changed = result.changed_text()
             askers = (new.metadata.get("askers") if new else None) or []
+            askers = askers + ((new.metadata.get("sprekers") if new else None) or [])  # who spoke, in a debate
             hits = self.matcher.match(text, stored.meta, askers, changed=changed,
                                       stated=new.metadata if new else None)
             if change.kind == METADATA:

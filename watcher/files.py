@@ -29,7 +29,7 @@ def extract_command(args) -> int:
                          ensure_ascii=False))
         return 0
     for key, value in doc.metadata.items():
-        if key == "askers":
+        if key in ("askers", "sprekers"):
             value = ", ".join(f"{a['name']} ({a['party']})" if a["party"] else a["name"] for a in value)
         elif isinstance(value, list):
             value = ", ".join(map(str, value))
@@ -80,7 +80,7 @@ def match_command(args, config) -> int:
         facts = doc.metadata
         meta = Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])],
                     dossiers=list(facts.get("dossiers", [])))
-        hits = matcher.match(doc.text, meta, facts.get("askers", []))
+        hits = matcher.match(doc.text, meta, facts.get("askers", []) + facts.get("sprekers", []), stated=facts)
         if args.json:
             for h in hits:
                 print(json.dumps({"file": path, "subscriber": h.subscriber, "reasons": h.reasons,

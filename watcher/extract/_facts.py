@@ -198,4 +198,21 @@ def facts(blocks) -> dict:
             break
     if "minister" not in out and (who := _minister(blocks)):
         out["minister"] = who
+    speakers = _speakers(blocks)
+    if speakers:
+        out["sprekers"] = speakers
     return out
+
+
+_SPEAKER_NAME = re.compile(r"^(?:De heer|Mevrouw|(?:De )?[Mm]inister|(?:De )?[Ss]taatssecretaris)\s+"
+                           r"(?P<name>[^()]+?)(?:\s*\((?P<party>[^()]{1,40})\))?$")
+
+
+def _speakers(blocks) -> list[dict]:
+    """Who spoke in a debate (Handelingen), once each: a member rule finds a member who spoke."""
+    found: dict[str, dict] = {}
+    for b in blocks:
+        if b.kind == "heading" and b.label == b.text and (m := _SPEAKER_NAME.match(b.text)):
+            name = m.group("name").strip()
+            found.setdefault(name, {"name": name, "party": canonical_party((m.group("party") or "").strip())})
+    return list(found.values())

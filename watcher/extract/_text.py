@@ -47,6 +47,9 @@ RUNNING_MAX_LENGTH = 60
 # ministries' "Antwoord op vraag 3 en 8", "Antwoord op vragen 7, 8, en 9", "Antwoorden op de vragen 4 t/m 6".
 LABEL = re.compile(r"^(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+op\s+(?:de\s+)?(?:vraag|vragen))?"
                    r"(?:\s+(?P<nr>\d+[a-z]?(?:\s*(?:,|en|t/m|tot en met|-|&)\s*(?:en\s+)?\d+[a-z]?)*))?\s*[.:]?$", re.I)
+# "Mevrouw Ellemeet (GroenLinks):", "De heer Hijink (SP):", "De voorzitter:", "Minister De Jonge:" in Handelingen.
+SPEAKER = re.compile(r"^(?P<who>(?:De heer|Mevrouw|De voorzitter|Voorzitter|(?:De )?[Mm]inister|(?:De )?[Ss]taatssecretaris)"
+                     r"(?: [^:]{1,100})?):$")
 _LABEL_NUMBERS = re.compile(r"(\d+)[a-z]?(?:\s*(?:t/m|tot en met|-)\s*(\d+))?")
 # "17 Hoe beoordeelt u ..." in a numbered list of questions.
 NUMBERED_QUESTION = re.compile(r"^(?P<nr>\d{1,3})\s+(?P<rest>[A-Z«“‘\"(].*)$")
@@ -101,7 +104,8 @@ def drop_running(lines: list[str], dropped: list[str] | None = None) -> list[str
         bare = _bare(line) if len(line) <= 2 * RUNNING_MAX_LENGTH else ""  # a long line is never a header
         if bare and (any(p.match(bare) for p in RUNNING) or (
                 len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
-                and not LABEL.match(bare) and not _TERMINAL.search(bare) and not bare.isdigit())):
+                and not LABEL.match(bare) and not SPEAKER.match(bare) and not _TERMINAL.search(bare)
+                and not bare.isdigit())):
             out.append("")  # keeps the paragraph break the running line stood in
             if dropped is not None and re.search(r"[^\W\d_]{2}", bare) and bare not in dropped:
                 dropped.append(bare)
@@ -111,7 +115,8 @@ def drop_running(lines: list[str], dropped: list[str] | None = None) -> list[str
 
 
 def _starts_block(line: str) -> bool:
-    return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE_START.match(line))
+    return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE_START.match(line)
+                or SPEAKER.match(line))
 
 
 def _is_note(text: str) -> bool:
@@ -119,7 +124,7 @@ def _is_note(text: str) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    return len(text) <= 60 and bool(LABEL.match(_bare(text)))
+    return (len(text) <= 60 and bool(LABEL.match(_bare(text)))) or bool(SPEAKER.match(text))
 
 
 def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> bool:
@@ -179,11 +184,12 @@ class _Paragraph:
         return "".join(self.parts)
 
 
-def paragraphs(lines: list[str]) -> list[str]:
+def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
     """Lines -> paragraphs, each on one line (so reflowing the source changes nothing).
 
     Footnotes are gathered at the end, in the order they appear: a PDF prints them at the foot of
-    each page, so where they fall in the text depends on the pagination, which is layout."""
+    each page, so where they fall in the text depends on the pagination, which is layout.
+    `structured`: the lines are paragraphs a format marks as such (XML's <al>), never joined."""
     paras: list[_Paragraph] = []
     notes: list[str] = []
     current, last_line, blank = _Paragraph(), "", False
@@ -207,7 +213,7 @@ def paragraphs(lines: list[str]) -> list[str]:
             finish(current)
             current = paras.pop()
             current.add(line)
-        elif current and _goes_on(current, last_line, line, blank):
+        elif current and not structured and _goes_on(current, last_line, line, blank):
             current.add(line)
         else:
             finish(current)
@@ -239,6 +245,11 @@ def label(paras: list[str]) -> list[Block]:
     fresh_question = False
     for para in paras:
         bare = _bare(para)
+        speaker = SPEAKER.match(para)
+        if speaker:
+            current, kind, fresh_question = speaker.group("who"), "speech", False
+            blocks.append(Block(text=current, kind="heading", label=current))
+            continue
         m = LABEL.match(bare)
         if m:
             word = m.group("kind").capitalize()
@@ -323,14 +334,15 @@ def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def document(lines: list[str], metadata: dict | None = None, letterhead=()) -> Document:
+def document(lines: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False) -> Document:
     """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
     paragraphs separated by blank lines (DOCX, HTML, XML). `letterhead`: paragraphs the format knows to
     be letterhead (a DOCX template's sidebar); with the running lines dropped from the text they become
     blocks of kind "letterhead", first, which are matched but never diffed."""
     cleaned = [clean(l) for l in lines]
     dropped: list[str] = []
-    paras = paragraphs(drop_running(cleaned, dropped))
+    # A structured format has no page furniture to drop: a short line that repeats ("Motie") is text.
+    paras = paragraphs(cleaned if structured else drop_running(cleaned, dropped), structured)
     side = list(dict.fromkeys(t for t in (clean(t) for t in list(letterhead) + dropped) if t))
     blocks = [Block(text=t, kind=LETTERHEAD) for t in side] + separate_footnote_markers(paren_footnotes(label(paras)))
     meta = dict(metadata or {})
@@ -338,11 +350,11 @@ def document(lines: list[str], metadata: dict | None = None, letterhead=()) -> D
     return Document(blocks=blocks, metadata=meta)
 
 
-def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=()) -> Document:
+def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False) -> Document:
     lines: list[str] = []
     for para in paras:
         lines += [" ".join(para.split()), ""]
-    return document(lines, metadata, letterhead)
+    return document(lines, metadata, letterhead, structured)
 
 
 def from_text(text: str, metadata: dict | None = None) -> Document:

@@ -3,9 +3,15 @@
 Kamervragen carry their structure: <vraag><nr>Vraag 1</nr><al>…</al></vraag>, <antwoord>…</antwoord>,
 footnotes as <noot><noot.nr>1</noot.nr><noot.al>…</noot.al></noot> inside the text. The numbers become
 labels, a footnote becomes a " [1]" marker in the text and a block of its own at the end.
+
+Handelingen carry their speakers: <spreekbeurt><spreker>…</spreker><tekst>…</tekst></spreekbeurt>. Each
+speaker ("Mevrouw Ellemeet (GroenLinks)", "Minister De Jonge") labels the speech that follows, so the
+text says who speaks. Each <al> is a paragraph of its own (a motie's "constaterende dat …" stays apart).
 """
 
 from __future__ import annotations
+
+import re
 
 from ..model import Document
 from . import _text, _xmlsafe
@@ -14,10 +20,36 @@ PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel"}
 HEADINGS = {"titel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
 SKIP = {"metadata", "meta", "kamerstukkop", "kamervraagkop"}
 LABELLED = {"vraag": "Vraag", "antwoord": "Antwoord"}
+CONTAINED = {"al", "al-groep", "motie", "spreker", "lijst", "tussenkop"}  # what makes a <tekst> a container
+
+
+def repair_double_utf8(data: bytes) -> bytes:
+    """A file whose UTF-8 was read as Windows-1252 and written as UTF-8 again ("cliÃ«nten"), repaired
+    when the whole file decodes back: a file that is only partly so is left as it is."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    if not re.search("[ÂÃ][\u0080-\u00bf\u2018-\u203a\u20ac\u0152-\u0178]", text):
+        return data
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8").encode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return data
+
+
+def _speaker(node) -> str:
+    """<spreker> as it reads: "Mevrouw Ellemeet (GroenLinks)", "De voorzitter", "Minister De Jonge"."""
+    # Its parts are elements (voorvoegsels, naam, politiek): KOOP writes them with no space between.
+    text = " ".join(t.strip() for t in node.itertext() if t.strip())
+    text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text))
+    return re.sub(r"\s*:\s*$", "", text).strip()
 
 
 def extract_xml(data: bytes) -> Document:
-    root = _xmlsafe.parse(data)
+    root = _xmlsafe.parse(repair_double_utf8(data))
     paras: list[str] = []
     notes: list[str] = []
 
@@ -39,6 +71,11 @@ def extract_xml(data: bytes) -> Document:
         name = _xmlsafe.local(node.tag)
         if name in SKIP:
             return
+        if name == "spreker":
+            who = _speaker(node)
+            if who:
+                paras.append(f"{who}:")  # a speaker line, as the printed Handelingen have it
+            return
         if name in LABELLED:
             nr = next((" ".join("".join(n.itertext()).split()) for n in node if _xmlsafe.local(n.tag) == "nr"), "")
             if nr:
@@ -46,6 +83,10 @@ def extract_xml(data: bytes) -> Document:
             for child in node:
                 if _xmlsafe.local(child.tag) != "nr":
                     walk(child)
+            return
+        if name in PARAGRAPHS and any(_xmlsafe.local(c.tag) in CONTAINED for c in node.iterdescendants()):
+            for child in node:  # a <tekst> of Handelingen holds paragraphs, moties, speakers: each their own
+                walk(child)
             return
         if name in PARAGRAPHS or name in HEADINGS:
             text = " ".join(text_of(node).split())
@@ -59,4 +100,4 @@ def extract_xml(data: bytes) -> Document:
     if not paras:
         text = " ".join("".join(root.itertext()).split())
         paras = [text] if text else []
-    return _text.from_paragraphs(paras + notes)
+    return _text.from_paragraphs(paras + notes, structured=True)

@@ -13,6 +13,7 @@ from watcher.diff import diff
 from watcher.extract import extract
 from watcher.match import Matcher
 from watcher.model import Meta
+from tests.pdfgen import render
 from watcher.extract._text import label_numbers
 
 REAL = Path(__file__).parent / "fixtures" / "realdocs"
@@ -77,3 +78,24 @@ def test_a_member_who_spoke_in_a_debate_is_found_by_a_member_rule():
     matcher = Matcher([Subscriber(name="zorg", members=("Hijink",)), Subscriber(name="other", members=("Omtzigt",))])
     hits = matcher.match(doc.text, Meta(), doc.metadata.get("askers", []) + doc.metadata["sprekers"])
     assert [(h.subscriber, h.reasons) for h in hits] == [("zorg", ["member Hijink (Hijink)"])]
+
+
+COMPOUNDS = ("Bedrijven volgen de OESO-Richtlijnen en de IMVO-convenanten; het overleg is van 10.00-11.00 uur "
+             "in de EU-landen, met de Noord-Hollandse en Zuid-Hollandse gemeenten en de ggz-cliënten.")
+
+
+@pytest.mark.parametrize("width", [38, 41, 47, 53, 61, 70, 95])
+def test_a_real_letter_rendered_as_pdf_at_any_width_reads_as_the_docx(width):
+    # The same letter as a PDF: whatever the line width, no word changes (a real hyphen at a line end is
+    # kept, "OESO-" + "Richtlijnen"), no heading is lost or moved, the labels are the letter's.
+    letter = extract((REAL / "kv-answer-2.docx").read_bytes(), name="a.docx").body
+    paragraphs = [b.text for b in letter.blocks if b.kind != "footnote"] + [COMPOUNDS]
+    # Our PDF writer has the standard fonts only (Latin-1): "Yeşilgöz" is written as "Yesilgöz" in both.
+    paragraphs = [p.replace("ş", "s") for p in paragraphs]
+    source = extract("\n\n".join(paragraphs).encode(), name="a.txt")
+    rendered = extract(render(paragraphs, width=width, lines_per_page=40, hyphenate=True))
+    assert diff(source, rendered).changes == []
+    assert COMPOUNDS in rendered.text
+    headings = [(b.label, b.text) for b in source.blocks if b.kind == "heading"]
+    assert [(b.label, b.text) for b in rendered.blocks if b.kind == "heading"] == headings
+    assert ("Antwoord 4, 5, 6 en 7", "Antwoord op vragen 4, 5, 6 en 7") in headings

@@ -22,8 +22,9 @@ HEAD = 20  # blocks before the body (or before the first question): where a docu
 _ASKERS = re.compile(
     # "de motie van de leden X" points at another document; this one's askers come without an article.
     # ("de vragen van de leden X" in an answer letter are the very questions it answers.)
-    r"(?:(?:vragen|(?<!\bde )(?<!\bhet )(?<!\bdie )(?<!\bdeze )(?:motie|amendement))\s+(?:van\s+)?(?:(?:het\s+)*lid|(?:de\s+)*leden)|\bindieners?:?)\s+(?P<names>.+)",
+    r"(?:(?:vragen|(?<!\bde )(?<!\bhet )(?<!\bdie )(?<!\bdeze )(?:motie|amendement))\s+(?:van\s+)?(?:(?:het\s+)*lid|(?:de\s+)*leden)|\bindieners?:?)\s+",
     re.I)
+NAMES_AT_MOST = 400  # characters after "vragen van de leden" in which the names stand
 _ASKERS_END = re.compile(
     r"\s+(?:aan\s+(?:de|het)|over|inzake|betreffende|ter\s+vervanging|mede\s+ingediend|c\.s\.|voorgesteld)\b"
     r"|\s*\((?:ingezonden|ontvangen)|(?<=\))\s+(?!en\b)|[.;:?]\s|[.;:?]$|\n", re.I)
@@ -34,7 +35,8 @@ _MINISTER = [
     re.compile(r"Antwoord van (?:de )?(?P<who>(?:Minister|Staatssecretaris)[^()]{0,60}?\([^)]+\))", re.I),
     re.compile(r"Beantwoord door (?P<who>[^()]+?)\s*\(", re.I),
     re.compile(r"Antwoorden? van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?) op vragen"),
-    re.compile(r"^De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
+    # The signature, also where a PDF ran it into the paragraph before it ("… deze motie. De Minister voor …").
+    re.compile(r"(?:^|(?<=[.!?] ))De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
 ]
 
 
@@ -124,10 +126,15 @@ def _title(name: str) -> str:
 
 
 def askers(text: str) -> list[dict]:
-    m = _ASKERS.search(text)
-    if not m:
-        return []
-    names = m.group("names")
+    """Who asked, as the text names them. A text may name them twice, with their parties the second time
+    ("Vragen van de leden Ceder en Van der Staaij … Antwoord op vragen van de leden Ceder (ChristenUnie)
+    en Van der Staaij (SGP)"), in one block where a PDF ran the two together: the one with parties wins."""
+    found = [people for m in _ASKERS.finditer(text) if (people := _named(m))]
+    return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
+
+
+def _named(m) -> list[dict]:
+    names = m.string[m.end(): m.end() + NAMES_AT_MOST]
     end = _ASKERS_END.search(names)
     names = names[: end.start()] if end else names
     people = []

@@ -45,7 +45,8 @@ RUNNING_MAX_LENGTH = 60
 
 # "Vraag 3", "Antwoord 2 en 3", "Antwoord", "Vraag 1." with markdown or bullets around them, and the
 # ministries' "Antwoord op vraag 3 en 8", "Antwoord op vragen 7, 8, en 9", "Antwoorden op de vragen 4 t/m 6".
-LABEL = re.compile(r"^(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+op\s+(?:de\s+)?(?:vraag|vragen))?"
+# A label starts with a capital ("VRAAG 3" too): "vragen" alone is the last word of a wrapped line.
+LABEL = re.compile(r"^(?=(?-i:[VA]))(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+op\s+(?:de\s+)?(?:vraag|vragen))?"
                    r"(?:\s+(?P<nr>\d+[a-z]?(?:\s*(?:,|en|t/m|tot en met|-|&)\s*(?:en\s+)?\d+[a-z]?)*))?\s*[.:]?$", re.I)
 # "Mevrouw Ellemeet (GroenLinks):", "De heer Hijink (SP):", "De voorzitter:", "Minister De Jonge:" in Handelingen.
 SPEAKER = re.compile(r"^(?P<who>(?:De heer|Mevrouw|De voorzitter|Voorzitter|(?:De )?[Mm]inister|(?:De )?[Ss]taatssecretaris)"
@@ -121,6 +122,13 @@ def _starts_block(line: str) -> bool:
 
 def _is_note(text: str) -> bool:
     return bool(FOOTNOTE_START.match(text) and FOOTNOTE.match(text))
+
+
+def is_label_line(line: str) -> bool:
+    """A heading of the text itself ("Vraag 3", "Antwoord op vraag 5", a speaker): never a running line,
+    however often its shape repeats at the top of a page."""
+    bare = _bare(clean(line))
+    return bool(LABEL.match(bare) or SPEAKER.match(bare))
 
 
 def _is_label(text: str) -> bool:

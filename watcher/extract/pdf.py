@@ -53,13 +53,15 @@ def drop_running_lines(pages: list[list[str]], dropped: list[str] | None = None)
         edges = {_shape(l) for l in lines[:EDGE_LINES] + lines[-EDGE_LINES:] if l.strip()}
         counts.update(edges)
     running = {shape for shape, n in counts.items() if n >= max(2, len(pages) // 2)}
+    seen: set[str] = set()
     out = []
     for lines in pages:
         keep = list(lines)
         for idx in list(range(min(EDGE_LINES, len(keep)))) + list(range(max(0, len(keep) - EDGE_LINES), len(keep))):
-            if _shape(keep[idx]) in running:
+            if _shape(keep[idx]) in running and not _text.is_label_line(keep[idx]):
                 text = _text.clean(keep[idx])
-                if dropped is not None and re.search(r"[^\W\d_]{2}", text) and text not in dropped:
+                if dropped is not None and re.search(r"[^\W\d_]{2}", text) and _shape(text) not in seen:
+                    seen.add(_shape(text))  # once: "… nr. 34 1" and "… nr. 34 2" are one running line
                     dropped.append(text)
                 keep[idx] = ""
         out.append(keep)

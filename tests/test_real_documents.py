@@ -39,7 +39,7 @@ def test_a_real_document_reads_as_the_letter_says(case):
         assert questions == set(range(1, case["questions"] + 1))
         answered = {n for b in doc.blocks if b.label.startswith("Antwoord ") for n in label_numbers(b.label)}
         assert questions <= answered, f"no answer to {sorted(questions - answered)}"
-    for label in case.get("answer_labels", []) + case.get("footnotes", []):
+    for label in case.get("answer_labels", []) + case.get("footnotes", []) + case.get("labels", []):
         assert label in labels, (label, sorted(labels))
     for label in case.get("footnotes", []):
         assert any(b.label == label and b.kind == "footnote" for b in doc.blocks), label

@@ -51,6 +51,10 @@ LABEL = re.compile(r"^(?=(?-i:[VA]))(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?
 # "Mevrouw Ellemeet (GroenLinks):", "De heer Hijink (SP):", "De voorzitter:", "Minister De Jonge:" in Handelingen.
 SPEAKER = re.compile(r"^(?P<who>(?:De heer|Mevrouw|De voorzitter|Voorzitter|(?:De )?[Mm]inister|(?:De )?[Ss]taatssecretaris)"
                      r"(?: [^:]{1,100})?):$")
+# The fields of a commissie's besluitenlijst, each a block of its own; "3. Agendapunt:" labels what follows.
+FIELD = re.compile(r"^(?:\d{1,3}\.\s+)?(?:Agendapunt|Zaak|Besluit|Noot|Volgcommissie\(s\)|Voortouwcommissie|"
+                   r"Document):\s")
+AGENDAPUNT = re.compile(r"^(?P<nr>\d{1,3})\.\s+Agendapunt:\s")
 _LABEL_NUMBERS = re.compile(r"(\d+)[a-z]?(?:\s*(?:t/m|tot en met|-)\s*(\d+))?")
 # "17 Hoe beoordeelt u ..." in a numbered list of questions.
 NUMBERED_QUESTION = re.compile(r"^(?P<nr>\d{1,3})\s+(?P<rest>[A-Z«“‘\"(].*)$")
@@ -117,7 +121,7 @@ def drop_running(lines: list[str], dropped: list[str] | None = None) -> list[str
 
 def _starts_block(line: str) -> bool:
     return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE_START.match(line)
-                or SPEAKER.match(line))
+                or SPEAKER.match(line) or FIELD.match(line))
 
 
 def _is_note(text: str) -> bool:
@@ -253,6 +257,8 @@ def label(paras: list[str]) -> list[Block]:
     fresh_question = False
     for para in paras:
         bare = _bare(para)
+        if (item := AGENDAPUNT.match(para)):
+            current, kind, fresh_question = f"Agendapunt {item.group('nr')}", "paragraph", False
         speaker = SPEAKER.match(para)
         if speaker:
             current, kind, fresh_question = speaker.group("who"), "speech", False

@@ -307,6 +307,8 @@ _PAREN_NOTE = re.compile(r"^(\d{1,2})\)\s+(\S.*)$")
 def paren_footnotes(blocks: list[Block]) -> list[Block]:
     """Trailing "1) …" paragraphs that the text refers to by a "1)" marker become footnotes, and their
     markers " [1]" as every other format's are."""
+    if not blocks or not _PAREN_NOTE.match(blocks[-1].text):
+        return blocks  # most documents: nothing to look for
     referenced = {m.group(1) for b in blocks if b.kind != "footnote" for m in _PAREN_MARK.finditer(b.text)
                   if m.start() > 0}
     i = len(blocks)

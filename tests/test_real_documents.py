@@ -13,6 +13,7 @@ from watcher.diff import diff
 from watcher.extract import extract
 from watcher.match import Matcher
 from watcher.model import Meta
+from tests.fakes.tk import edit_docx
 from tests.pdfgen import render
 from watcher.extract._text import label_numbers
 
@@ -99,3 +100,17 @@ def test_a_real_letter_rendered_as_pdf_at_any_width_reads_as_the_docx(width):
     headings = [(b.label, b.text) for b in source.blocks if b.kind == "heading"]
     assert [(b.label, b.text) for b in rendered.blocks if b.kind == "heading"] == headings
     assert ("Antwoord 4, 5, 6 en 7", "Antwoord op vragen 4, 5, 6 en 7") in headings
+
+
+@pytest.mark.parametrize("old,new,revised", [
+    ("070 426 64 26", "070 426 99 99", False),  # a new phone number in the sidebar
+    ("Turfmarkt 147", "Turfmarkt 149", False),  # a move of the department
+    ("weerbarstig", "lastig", True),  # a word of the answer itself
+])
+def test_the_letterhead_is_never_a_revision_and_still_counts_for_matching(old, new, revised):
+    before = (REAL / "kv-answer-4.docx").read_bytes()
+    a, b = extract(before, name="a.docx"), extract(edit_docx(before, old, new), name="b.docx")
+    assert (a.content_hash() != b.content_hash()) is revised
+    assert bool(diff(a, b).changes) is revised
+    matcher = Matcher([Subscriber(name="adres", keywords=("Turfmarkt",))])
+    assert [h.subscriber for h in matcher.match(b.text, Meta())] == ["adres"]

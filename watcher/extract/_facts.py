@@ -139,7 +139,8 @@ def _named(m) -> list[dict]:
     names = names[: end.start()] if end else names
     people = []
     for part in re.split(r",\s*(?:en\s+)?|\s+en\s+|\s+EN\s+", names):
-        part = part.strip()
+        # "… en (de) (de) leden Kwint, Dijk": askers of another party named after the first.
+        part = re.sub(r"^(?:(?:de|het)\s+)*(?:leden|lid)\s+", "", part.strip(), flags=re.I)
         if not part:
             continue
         np = _NAME_PARTY.match(part)

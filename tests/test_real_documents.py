@@ -12,7 +12,7 @@ from watcher.config import Subscriber
 from watcher.diff import diff
 from watcher.extract import extract
 from watcher.match import Matcher
-from watcher.model import Meta
+from watcher.model import Block, Document, Meta
 from tests.fakes.tk import edit_docx
 from tests.pdfgen import render
 from watcher.extract._text import label_numbers
@@ -117,3 +117,16 @@ def test_the_letterhead_is_never_a_revision_and_still_counts_for_matching(old, n
     assert bool(diff(a, b).changes) is revised
     matcher = Matcher([Subscriber(name="adres", keywords=("Turfmarkt",))])
     assert [h.subscriber for h in matcher.match(b.text, Meta())] == ["adres"]
+
+
+def test_handelingen_as_a_pdf_read_as_their_koop_xml():
+    # The printed Handelingen put each speaker on a line of their own, "De heer Hijink (SP):".
+    xml = extract((REAL / "h-tk-20172018-70-3.xml").read_bytes(), name="h.xml")
+    # Our PDF writer has the standard fonts only: what Latin-1 lacks ("—") is left out of both.
+    texts = [b.text.encode("latin-1", "ignore").decode("latin-1") for b in xml.body.blocks]
+    paragraphs = [f"{t}:" if b.kind == "heading" and b.label == b.text else t for t, b in zip(texts, xml.body.blocks)]
+    pdf = extract(render(paragraphs, width=80, lines_per_page=40, header="Tweede Kamer", footer="{page}"))
+    assert diff(Document(blocks=[Block(text=t) for t in texts]), pdf).changes == []
+    assert [b.label for b in pdf.body.blocks if b.kind == "heading"] == \
+           [b.label for b in xml.body.blocks if b.kind == "heading"]
+    assert pdf.metadata["sprekers"] == xml.metadata["sprekers"]

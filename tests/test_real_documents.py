@@ -3,6 +3,7 @@ read from each (the cases are in tests/cases/real_documents.yaml)."""
 
 from pathlib import Path
 
+import html
 import re
 
 import pytest
@@ -130,3 +131,16 @@ def test_handelingen_as_a_pdf_read_as_their_koop_xml():
     assert [b.label for b in pdf.body.blocks if b.kind == "heading"] == \
            [b.label for b in xml.body.blocks if b.kind == "heading"]
     assert pdf.metadata["sprekers"] == xml.metadata["sprekers"]
+
+
+def test_a_real_letter_as_html_reads_as_the_docx():
+    # officielebekendmakingen.nl serves the same answer as an HTML page: headings and paragraphs.
+    letter = extract((REAL / "kv-answer-1.docx").read_bytes(), name="a.docx")
+    body = "".join(f"<h3>{html.escape(b.text)}</h3>" if b.kind == "heading" else f"<p>{html.escape(b.text)}</p>"
+                   for b in letter.body.blocks)
+    page = extract(f"<html><body><div id='broodtekst'>{body}</div></body></html>".encode(), "text/html")
+    assert diff(letter, page).changes == []
+    assert [b.label for b in page.blocks if b.kind == "heading"] == \
+           [b.label for b in letter.blocks if b.kind == "heading"]
+    for key in ("askers", "zaken", "minister"):
+        assert page.metadata.get(key) == letter.metadata.get(key), key

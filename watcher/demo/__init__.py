@@ -1,0 +1,1 @@
+"""`watcher demo`: the real pipeline, offline, against loopback upstreams of its own (see story.py)."""

@@ -24,6 +24,7 @@ Everything is set in sources.yaml: which sources to poll, and who follows what.
 
 EPILOG = """\
 examples:
+  watcher demo                      see it work: offline, no token, no config
   watcher check                     is sources.yaml right? (exit 2 names each problem's line)
   watcher run --once                one poll cycle, for cron
   watcher run                       poll every poll_interval until SIGTERM or Ctrl-C
@@ -58,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
                                      parents=[_common(top=True)])
     parser.add_argument("--version", action="version", version=f"watcher {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="see watcher work: offline, no token, no config",
+                          description="Run the real pipeline on a temporary state against loopback servers of "
+                                      "its own (a Tweede Kamer API, officielebekendmakingen.nl and Telegram, with "
+                                      "recorded data) and print what each subscriber of an example watchlist "
+                                      "receives: a first run, two new documents, a revision, a mass re-send and "
+                                      "the same document via KOOP. Needs no network.")
+    demo.add_argument("--keep", metavar="DIR", help="keep the state, sources.yaml and the HTML diffs in DIR")
 
     run = sub.add_parser("run", parents=[common], help="poll the sources and send alerts",
                          description="Poll every source, store what changed, match the watchlists and send "
@@ -119,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(args) -> int:
+    if args.command == "demo":
+        from pathlib import Path
+
+        from .demo import story
+        return story.run(sys.stdout, keep=Path(args.keep) if args.keep else None)
     if args.command in ("extract", "diff"):  # work on files: no config needed
         from . import files
         return files.extract_command(args) if args.command == "extract" else files.diff_command(args)

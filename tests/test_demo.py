@@ -1,0 +1,40 @@
+"""`watcher demo`: one command, offline, no token, no config, tells the whole story through the real pipeline."""
+
+import re
+import subprocess
+import sys
+
+
+def test_the_demo_tells_the_story_offline_and_keeps_what_it_made(tmp_path):
+    keep = tmp_path / "demo"
+    done = subprocess.run([sys.executable, "-m", "watcher", "demo", "--keep", str(keep)],
+                          capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"})
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    steps = re.split(r"\n━━ ", out)
+    assert len(steps) == 8, out  # the intro, six steps, and what to do next
+    first, new, revised, resent, koop, status = steps[1:7]
+    assert "niemand krijgt een melding" in first
+    # A keyword hit, and a member hit through the zaak (Ceder is not on the document itself).
+    assert "▸ aan asiel-desk:\n     nieuw: Motie (gewijzigd/nader) 2025D06779" in new
+    assert "▸ aan syrie-onderzoek:\n     nieuw: Antwoord schriftelijke vragen 2025D43150" in new
+    assert "sgp-volger" not in out.split("Volglijst", 1)[1].split("━━", 1)[1]  # followed, never alerted
+    # The revision, with its labelled change and the HTML diff kept on disk.
+    assert "gewijzigd, versie 2 → 3: Motie (gewijzigd/nader) 2025D06779" in revised
+    assert "«acht weken;» → «zes weken; en breid de schaderegeling uit" in revised
+    [page] = re.findall(r"\(bijlage: de wijzigingen als webpagina, (\S+)\)", revised)
+    assert page.startswith(str(keep)) and "<del>" in open(page, encoding="utf-8").read()
+    # A mass re-send, and the same document via KOOP: nobody hears of either.
+    assert resent.count("▸ aan") == 0 and "niemand krijgt een melding" in resent
+    assert koop.count("▸ aan") == 0 and "niemand krijgt een melding" in koop
+    assert "tweedekamer (tweedekamer): ok" in status and "alerts waiting: 0" in status
+    assert "TELEGRAM_BOT_TOKEN" in steps[7] and "watcher run" in steps[7]
+    assert (keep / "state").is_dir() and (keep / "sources.yaml").exists()
+
+
+def test_without_keep_the_demo_leaves_nothing_behind(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "watcher", "demo"], capture_output=True, text=True, timeout=120,
+                          env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -23,7 +23,7 @@ def test_items_already_there_are_known_and_new_items_are_alerted_with_their_page
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert headlines(out) == [f"[all] nieuw: Kamerstuk {link}"]
-    assert "keyword Curaçao" in out  # from the item's page, not the feed
+    assert "trefwoord Curaçao" in out  # from the item's page, not the feed
 
 
 def test_an_unchanged_feed_costs_one_304(feed, write_config, watcher_cli):

@@ -74,7 +74,7 @@ def test_records_arrive_with_indieners_ontvanger_and_links(koop, write_config, w
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert "nieuw: Kamervragen zonder antwoord kv-tk-2024Z99901" in out
-    assert "member Testmans (C.D. Testmans)" in out
+    assert "Kamerlid C.D. Testmans" in out
     assert "officielebekendmakingen.nl: https://zoek.officielebekendmakingen.nl/kv-tk-2024Z99901.html" in out
 
 
@@ -118,7 +118,7 @@ def test_an_n1_record_is_a_revision_of_its_base_diffed_against_it(koop, write_co
     koop.add(2, identifier="kst-99999-7-n1", modified=TODAY, content=edited)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
-    assert headlines(out) == ["[all] gewijzigd, versie 1 → n1: Kamerstuk kst-99999-7"]
+    assert headlines(out) == ["[all] gewijzigd, nieuwe versie (-n1): Kamerstuk kst-99999-7"]
     assert "«grondig» toegevoegd" in out
     # The base re-sent later is an older version: nothing to tell.
     koop.add(2, modified=TODAY, stamp="2099-01-01T00:00:00+01:00")
@@ -178,7 +178,7 @@ def test_indieners_missing_from_the_record_are_read_from_metadata_xml(koop, writ
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert headlines(out) == ["[sterk] nieuw: Kamervragen zonder antwoord kv-tk-2024Z99901"]
-    assert "member Sterk (Sterk W.R.C.)" in out
+    assert "Kamerlid Sterk W.R.C." in out
     assert sum(r.path.endswith("/metadata.xml") for r in koop.server.requests) == 1
     koop.add(0, modified=TODAY, without=("indiener", "ontvanger"))  # the same record read again
     watcher_cli("-c", config, "run", "--once")

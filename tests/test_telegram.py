@@ -229,3 +229,29 @@ def test_the_token_is_hidden_from_every_log_line_that_would_carry_it(tk, telegra
     assert code == 0, err
     assert "/bot<token>/sendMessage" in err  # the line was logged ...
     assert "123:SECRET" not in err + out  # ... without the token
+
+
+def test_an_alert_reads_in_dutch_with_the_subject_in_bold_and_one_line_of_reasons():
+    alert = make_alert(soort="Motie", title="Gewijzigde motie van het lid Podt c.s. over een betere schaderegeling",
+                       datum="2026-11-28", reasons=["keyword Oeigoer*", "member Ceder (D.G.M. Ceder)", "party SGP",
+                                                    "dossier 35207"],
+                       actors=[{"name": "D.G.M. Ceder", "party": "ChristenUnie", "role": "Medeindiener"}])
+    [message] = alerts.render_html(alert)
+    lines = message.split("\n")
+    assert lines[0] == "<b>nieuw</b>: Motie 2025D00000"
+    assert lines[1] == "<b>Gewijzigde motie van het lid Podt c.s. over een betere schaderegeling</b>"
+    assert lines[2] == "door D.G.M. Ceder (ChristenUnie) · 28 november 2026"
+    assert lines[3] == "<i>trefwoord Oeigoer* · Kamerlid D.G.M. Ceder, medeindiener · partij SGP · dossier 35207</i>"
+
+
+@pytest.mark.parametrize("old,new,says", [("2", "3", "gewijzigd, versie 2 → 3"), ("1", "n1", "gewijzigd, nieuwe versie (-n1)")])
+def test_a_revision_says_its_versions_as_people_read_them(old, new, says):
+    assert alerts.headline(make_alert(kind="revised", old_version=old, version=new)) == says
+
+
+def test_a_motie_is_headed_by_what_it_is_about_not_its_dossier():
+    from watcher.model import Meta
+    meta = Meta(soort="Motie (gewijzigd/nader)", titel="Vreemdelingenbeleid",
+                onderwerp="Gewijzigde motie van het lid Podt c.s. over een betere schaderegeling")
+    assert alerts.subject(meta) == meta.onderwerp
+    assert alerts.subject(Meta(soort="Brief regering", titel="Mensenrechten", onderwerp="Reactie op …")) == "Mensenrechten"

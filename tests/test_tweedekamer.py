@@ -72,10 +72,10 @@ def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, wr
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     [d66] = telegram.texts(55)
-    assert "door A. Podt (D66)" in d66 and "party D66" in d66
+    assert "door A. Podt (D66)" in d66 and "partij D66" in d66
     assert "zoek.officielebekendmakingen.nl/kst-19637-3384.html" in d66
     [westerwolde] = telegram.texts(56)
-    assert "<i>keyword Westerwolde</i>" in westerwolde and "gemeente <b>Westerwolde</b>" in westerwolde
+    assert "<i>trefwoord Westerwolde</i>" in westerwolde and "gemeente <b>Westerwolde</b>" in westerwolde
     assert [r.path for r in downloads(tk)] == [f"/OData/v4/2.0/DocumentPublicatie({publication['Id']})/Resource"]
 
 
@@ -201,7 +201,7 @@ def test_members_who_asked_are_found_on_the_zaak(tk, write_config, watcher_cli):
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert "[ceder] nieuw: Antwoord schriftelijke vragen 2025D43150" in out
-    assert "member Ceder (D.G.M. Ceder)" in out
+    assert "Kamerlid D.G.M. Ceder, medeindiener" in out
     assert "[cu] nieuw:" in out
     assert "[minister]" not in out  # the one who signs the answer did not ask
 

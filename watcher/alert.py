@@ -43,7 +43,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
     askers = (change.new.metadata.get("askers") if change.new else None) or []
     return Alert(
         id=alert_id(hit.subscriber, change), subscriber=hit.subscriber, document=change.stored.key,
-        kind=kind, title=meta.titel or meta.onderwerp or change.stored.key,
+        kind=kind, title=subject(meta) or change.stored.key,
         version=change.record.version, old_version=change.old_version, soort=meta.soort, datum=meta.datum[:10],
         actors=[{"name": a.name, "party": a.party, "role": a.role} for a in meta.actors
                 if a.role.lower() in ("indiener", "medeindiener")],
@@ -57,10 +57,27 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
     )
 
 
+# Kinds whose Titel is their dossier's ("Vreemdelingenbeleid"): what they are about is their Onderwerp.
+_ABOUT_IN_ONDERWERP = ("motie", "amendement")
+MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
+ROLES = {"indiener": "indiener", "medeindiener": "medeindiener"}
+
+
+def subject(meta) -> str:
+    """What the document is about, for the bold line: a motie's or amendement's Onderwerp ("Gewijzigde
+    motie van het lid Podt c.s. over …"), not its dossier title; otherwise its title."""
+    if meta.onderwerp and (meta.soort or "").lower().startswith(_ABOUT_IN_ONDERWERP):
+        return meta.onderwerp
+    return meta.titel or meta.onderwerp
+
+
 def headline(alert: Alert) -> str:
     what = KIND_WORDS.get(alert.kind, alert.kind)
     if alert.kind == REVISED and alert.old_version and alert.version and alert.old_version != alert.version:
-        what += f", versie {alert.old_version} → {alert.version}"
+        if alert.version.isdigit() and alert.old_version.isdigit():
+            what += f", versie {alert.old_version} → {alert.version}"
+        else:  # KOOP's "-n1", "-h2": a next version of the publication, not a number to count on
+            what += f", nieuwe versie (-{alert.version.lstrip('-')})"
     return what
 
 
@@ -69,9 +86,39 @@ def people(alert: Alert) -> str:
     return ", ".join(f"{a['name']} ({a['party']})" if a.get("party") else a["name"] for a in who)
 
 
+def dutch_date(iso: str) -> str:
+    """"2026-11-28" -> "28 november 2026", as people write it; anything else as it is."""
+    try:
+        moment = datetime.strptime(iso[:10], "%Y-%m-%d")
+    except ValueError:
+        return iso
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
 def _refs(alert: Alert) -> str:
     refs = [f"zaak {z}" for z in alert.zaken if z] + [f"dossier {d}" for d in alert.dossiers]
-    return ", ".join(([alert.datum] if alert.datum else []) + refs)
+    return ", ".join(([dutch_date(alert.datum)] if alert.datum else []) + refs)
+
+
+def why(alert: Alert) -> str:
+    """The reasons as a subscriber reads them, on one line: "trefwoord Oeigoer* · Kamerlid D.G.M. Ceder,
+    medeindiener · partij SGP". (The reasons themselves are kept as the matcher states them.)"""
+    roles = {a["name"]: ROLES.get((a.get("role") or "").lower(), "") for a in alert.actors}
+    out = []
+    for reason in alert.reasons:
+        kind, _, rest = reason.partition(" ")
+        if kind == "keyword":
+            out.append(f"trefwoord {rest}")
+        elif kind == "member":
+            rule, _, name = rest.partition(" (")
+            name = name.rstrip(")") or rule
+            role = roles.get(name, "")
+            out.append(f"Kamerlid {name}" + (f", {role}" if role else ""))
+        elif kind == "party":
+            out.append(f"partij {rest}")
+        else:
+            out.append(reason)  # "dossier 35207", and the notes already in Dutch
+    return " · ".join(out)
 
 
 def render_text(alert: Alert) -> str:
@@ -82,7 +129,7 @@ def render_text(alert: Alert) -> str:
         lines.append(f"  door: {people(alert)}")
     if _refs(alert):
         lines.append(f"  {_refs(alert)}")
-    lines.append(f"  waarom: {'; '.join(alert.reasons)}")
+    lines.append(f"  waarom: {why(alert)}")
     if alert.snippet:
         lines.append(f"  \u201c{alert.snippet}\u201d")
     for change in alert.changes:
@@ -108,12 +155,13 @@ def _bold_hit(snippet: str, highlight: str) -> str:
 
 def html_lines(alert: Alert) -> list[str]:
     """The alert as Telegram HTML, one self-contained line each (every tag closes on its line)."""
+    # Scannable in a list of thirty a day: what happened, what about, who and when, why, then the rest.
     lines = [f"<b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)}", f"<b>{_e(alert.title)}</b>"]
-    if people(alert):
-        lines.append(f"door {_e(people(alert))}")
-    if _refs(alert):
-        lines.append(_e(_refs(alert)))
-    lines += [f"<i>{_e(reason)}</i>" for reason in alert.reasons]
+    who_when = " · ".join(x for x in (f"door {people(alert)}" if people(alert) else "", _refs(alert)) if x)
+    if who_when:
+        lines.append(_e(who_when))
+    if alert.reasons:
+        lines.append(f"<i>{_e(why(alert))}</i>")
     if alert.snippet:
         lines.append(f"\u201c{_bold_hit(alert.snippet, alert.highlight)}\u201d")
     lines += [f"• {_e(change, 600)}" for change in alert.changes]
@@ -158,5 +206,5 @@ def render_digest(alerts: list[Alert], period: str) -> list[str]:
         title = _e(alert.title, 300)
         title = f'<a href="{html.escape(link, quote=True)}">{title}</a>' if link else title
         lines.append(f"• <b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)} — {title}"
-                     f" <i>({_e('; '.join(alert.reasons), 300)})</i>")
+                     f" <i>({_e(why(alert), 300)})</i>")
     return pack(lines)

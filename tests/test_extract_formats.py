@@ -47,3 +47,20 @@ def test_rtf_best_effort():
 def test_bad_input_is_a_clear_error(data, message):
     with pytest.raises(ExtractError, match=message):
         extract(data)
+
+
+def test_random_bytes_are_no_document(tmp_path, watcher_cli):
+    path = tmp_path / "noise.txt"
+    path.write_bytes(bytes(range(256)) * 8)
+    code, out, err = watcher_cli("extract", path)
+    assert code == 2 and out == ""
+    assert "not a format watcher reads" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["extract", "diff"])
+def test_the_commands_on_files_offer_no_config_and_say_their_exit_codes(command, capsys):
+    from watcher.cli import main
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split()).lower()
+    assert "--config" not in text and "exit 0" in text

@@ -52,6 +52,13 @@ def _common(top: bool) -> argparse.ArgumentParser:
     return common
 
 
+def _quiet() -> argparse.ArgumentParser:
+    """For the commands that work on files alone (extract, diff): no config to point at."""
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("-v", "--verbose", action="store_true", help="log more", default=argparse.SUPPRESS)
+    return quiet
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _common(top=False)
     parser = argparse.ArgumentParser(prog="watcher", description=DESCRIPTION, epilog=EPILOG,
@@ -81,13 +88,14 @@ def _parser() -> argparse.ArgumentParser:
                    description="Per source: the last successful cycle, the cursor, documents stored, and "
                                "alerts waiting. Exits 1 when a source has not succeeded for longer than its "
                                "stale_after (default 24h): use it as a HEALTHCHECK or a cron sanity check.")
-    extract = sub.add_parser("extract", parents=[common], help="show the clean text of a file as watcher sees it",
+    extract = sub.add_parser("extract", parents=[_quiet()], help="show the clean text of a file as watcher sees it",
                              description="Extract a PDF, DOCX, DOC, RTF, HTML, XML, text or Markdown file: its "
-                                         "clean text as labelled blocks ([Vraag 3], [Antwoord 3]) and what the "
-                                         "text says of itself (number, date, who asked, who answered).")
+                                         "clean text as labelled blocks ([Vraag 3], [Antwoord 3], [briefhoofd]) "
+                                         "and what the text says of itself (number, date, who asked, who answered, "
+                                         "who spoke). Exit 0, or 2 when the file cannot be read.")
     extract.add_argument("file", metavar="FILE")
     extract.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    diff = sub.add_parser("diff", parents=[common], help="compare two files as watcher would",
+    diff = sub.add_parser("diff", parents=[_quiet()], help="compare two files as watcher would",
                           description="Compare two versions of a document as watcher does: layout, hyphenation, "
                                       "page headers and whitespace are not changes. Prints each change with its "
                                       "label; exit 0 when nothing changed, 1 when something did, 2 on trouble "
@@ -97,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--html", metavar="OUT", help="also write a self-contained HTML page of the changes")
     match = sub.add_parser("match", parents=[common], help="which subscribers files would alert, and why",
                            description="A dry run of the watchlists in sources.yaml: for each file, the subscribers "
-                                       "it would alert, the rules that fired and a snippet around the first hit.")
+                                       "it would alert, the rules that fired and a snippet around the first hit. "
+                                       "Exit 0, 2 when sources.yaml is wrong or a file cannot be read.")
     match.add_argument("files", metavar="FILE", nargs="+")
     match.add_argument("--json", action="store_true",
                        help='one JSON object per line: {"file", "subscriber", "reasons", "snippet"}')

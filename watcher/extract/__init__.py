@@ -44,7 +44,7 @@ def extract(data: bytes, content_type: str = "", name: str = "") -> Document:
     elif fmt == "text":
         from .text import extract_text as run
     else:
-        raise ExtractError(f"cannot extract text from {content_type or name or 'this file'} ({fmt})")
+        raise ExtractError(f"not a format watcher reads ({fmt}; it reads PDF, DOCX, DOC, RTF, HTML, XML and text)")
     doc = run(data)
     doc.metadata.setdefault("format", fmt)
     return doc

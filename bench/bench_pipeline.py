@@ -50,7 +50,7 @@ def config_for(tmp: Path, tk: FakeTK, store: str) -> Path:
     path.write_text(f"""state_dir: {tmp / 'state'}
 store: {store}
 sources:
-  - {{name: tk, kind: tweedekamer, url: "{tk.url}", since: "{since}"}}
+  - {{name: tk, kind: tweedekamer, url: "{tk.url}", since: "{since}", backfill_alerts: true}}
 subscribers:
   - {{name: china, keywords: [Xinjiang, "Oeigoer*", "*surveillance*"], members: [Ceder]}}
   - {{name: moties, keywords: [motie]}}

@@ -57,7 +57,8 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
     duration = None
     for trial in range(TRIALS[store]):
         state = tmp_path / f"state{trial}"
-        config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}],
+        config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
+                            "backfill_alerts": True}],
                               [{"name": "chat", "telegram": 777, "keywords": ["Kamer"]},
                                {"name": "console", "keywords": ["Kamer"]}],
                               telegram={"api_url": telegram.url}, state_dir=str(state), store=store)
@@ -100,7 +101,8 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
 def test_a_second_run_on_the_same_state_exits_3_and_names_the_holder(tk, write_config, spawn):
     tk.add(page_rows()[0])
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}])
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
+                            "backfill_alerts": True}])
     tk.delay = 1.5
     first = spawn("-c", config, "run", "--once")
     deadline = time.monotonic() + 30
@@ -117,7 +119,8 @@ def test_a_second_run_on_the_same_state_exits_3_and_names_the_holder(tk, write_c
 def test_sigterm_finishes_the_cycle_in_flight_saves_and_exits_0(tk, write_config, spawn):
     rows = [tk.add(r) for r in page_rows()[:3]]
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}],
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
+                            "backfill_alerts": True}],
                           [{"name": "all", "keywords": ["Kamer"]}])
     tk.delay = 0.5
     proc = spawn("-c", config, "run")

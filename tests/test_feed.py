@@ -39,7 +39,7 @@ def test_an_unchanged_feed_costs_one_304(feed, write_config, watcher_cli):
 
 
 def test_an_item_whose_page_fails_is_read_from_the_feed_summary(feed, write_config, watcher_cli):
-    config = write_config([{"name": "rss", "kind": "feed", "url": feed.url, "since": "2020-01-01"}],
+    config = write_config([{"name": "rss", "kind": "feed", "url": feed.url, "since": "2020-01-01", "backfill_alerts": True}],
                           [{"name": "all", "keywords": ["exportkredietverzekering"]}])
     link = feed.add("/kst-3.html", "kst-3 : Tweede Kamer", "Brief over exportkredietverzekering", rfc822(1), status=500)
     code, out, err = watcher_cli("-c", config, "run", "--once")

@@ -17,6 +17,8 @@ TODAY = date.today().isoformat()
 
 
 def ob_source(koop, **extra):
+    if "since" in extra:
+        extra.setdefault("backfill_alerts", True)  # these tests read what a backfill finds through its alerts
     return {"name": "ob", "kind": "officielebekendmakingen", "url": koop.url, **extra}
 
 

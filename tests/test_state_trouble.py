@@ -65,8 +65,8 @@ def _run_limited(config, limit):
 def test_a_state_that_cannot_grow_ends_the_run_with_one_line_and_exit_3(tk, write_config, tmp_path):
     for row in page_rows()[:120]:
         tk.add(row, fresh=False)
-    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2020-01-01"}],
-                          [{"name": "desk", "keywords": ["Kamer"]}])
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2020-01-01",
+                            "backfill_alerts": True}], [{"name": "desk", "keywords": ["Kamer"]}])
     done = _run_limited(config, 256 * 1024)
     assert done.returncode == 3, done.stderr[-3000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("watcher:")]

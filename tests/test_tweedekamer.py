@@ -18,6 +18,8 @@ STAMPS = yaml.safe_load((Path(__file__).parent / "cases" / "tk_timestamps.yaml")
 
 
 def source(tk, **extra):
+    if "since" in extra:
+        extra.setdefault("backfill_alerts", True)  # these tests read what a backfill finds through its alerts
     return {"name": "tk", "kind": "tweedekamer", "url": tk.url, **extra}
 
 
@@ -387,3 +389,24 @@ def test_a_text_still_missing_after_the_overlap_is_fetched_by_its_id(tk, write_c
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert headlines(out) == ["[text] nieuw: Antwoord schriftelijke vragen 2025D43150"]
     assert any(r.path == f"/OData/v4/2.0/Document({row['Id']})" for r in tk.server.requests)
+
+
+@pytest.mark.parametrize("backfill_alerts,alerted", [(False, 0), (True, 3)])
+def test_a_backfill_from_since_is_stored_silently_unless_asked(backfill_alerts, alerted, tk, write_config, watcher_cli,
+                                                             tmp_path):
+    # A first install with `since: 2024-01-01` must not send a year of alerts; what it found is stored in
+    # full (texts too), and what changes after it is news.
+    for row in page_rows()[:3]:
+        tk.add(row)
+    config = write_config([source(tk, since="2020-01-01", backfill_alerts=backfill_alerts)],
+                          [{"name": "all", "keywords": ["Kamer"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert len(headlines(out)) == alerted
+    with open_store(tmp_path / "state", readonly=True) as store:
+        assert store.count_documents("tk") == 3
+        assert all(store.text(d.current.hash) for d in map(store.document, [r["DocumentNummer"] for r in
+                                                                               page_rows()[:3]]))
+    row = tk.add(page_rows()[3])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert [line.split()[-1] for line in headlines(out)] == [row["DocumentNummer"]]

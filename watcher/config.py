@@ -62,6 +62,9 @@ class SourceConfig:
     since: str = "now"  # "now" or an ISO date/time
     stale_after: float = 24 * 3600.0
     deadline: float = 600.0  # the most one cycle of this source may take
+    # A backfill from `since` stores what it finds without alerting it, unless asked: a first install with
+    # `since: 2024-01-01` must not send a year of alerts.
+    backfill_alerts: bool = False
     options: dict = field(default_factory=dict)  # keys of the source's kind, already checked
 
     def since_datetime(self) -> datetime | None:
@@ -225,7 +228,7 @@ TOP_KEYS = {"state_dir", "store", "poll_interval", "telegram", "http", "sources"
 TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
-SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline"}
+SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backfill_alerts"}
 SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest"}
 DIGESTS = ("instant", "hourly", "daily")
 STORES = ("sqlite", "tinydb")
@@ -441,13 +444,18 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
             check.convert(path + ("since",), since, parse_since, None)
         stale_after = check.convert(path + ("stale_after",), raw.get("stale_after"), parse_duration, 86400.0)
         deadline = check.convert(path + ("deadline",), raw.get("deadline"), parse_duration, 600.0)
+        backfill_alerts = raw.get("backfill_alerts", False)
+        if not isinstance(backfill_alerts, bool):
+            check.problem(path + ("backfill_alerts",), "expected true or false")
+            backfill_alerts = False
         options = {}
         if kind_cls:
             for key, parse_option in kind_cls.options.items():
                 if key in raw:
                     options[key] = check.convert(path + (key,), raw[key], parse_option, None)
         out.append(SourceConfig(name=name, kind=kind or "", url=url or "", since=since,
-                                stale_after=stale_after, deadline=deadline, options=options))
+                                stale_after=stale_after, deadline=deadline, backfill_alerts=backfill_alerts,
+                                options=options))
     return out
 
 

@@ -160,7 +160,11 @@ class Watcher:
                          cursor.get("stamp") or cursor.get("day") or cursor.get("start"))
             else:
                 cursor = source.start(since)
-                log.info("%s: first run, backfilling since %s", source.name, since.date())
+                if not source.config.backfill_alerts:
+                    cursor["quiet"] = True  # until the backfill has caught up: stored, not alerted
+                log.info("%s: first run, backfilling since %s%s", source.name, since.date(),
+                         "" if source.config.backfill_alerts else " (stored, not alerted: backfill_alerts is off)")
+        quiet = bool(cursor.get("quiet"))
         backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
         loop = asyncio.get_running_loop()
         # No new page once most of the deadline is gone: stopping at a page boundary keeps all work done.
@@ -168,9 +172,11 @@ class Watcher:
         pages, last_flush = 0, loop.time()
         async for page in source.poll(cursor):
             async with self._applying():
-                if report.baseline:
-                    for record in page.records:
+                for record in page.records:
+                    if report.baseline:
                         record.backlog = True  # there before us: known, not news
+                    elif quiet:
+                        record.quiet = True  # a silent backfill: stored in full (for `watcher preview`), not alerted
                 for change in await self._apply_page(page.records, backlog_before):
                     report.records += 1
                     report.keys.add(change.record.key)
@@ -178,7 +184,7 @@ class Watcher:
                     report.alerts += self._alert(change)
                     if change.parked:
                         report.parked.append((change.stored.key, change.parked))
-                self.store.set_cursor(source.name, page.cursor)
+                self.store.set_cursor(source.name, {**page.cursor, "quiet": True} if quiet else page.cursor)
                 pages += 1
                 if pages % FLUSH_EVERY_PAGES == 0 or loop.time() - last_flush > FLUSH_EVERY_SECONDS:
                     self.store.flush()
@@ -191,6 +197,13 @@ class Watcher:
                 break
         if not pages:
             self.store.set_cursor(source.name, cursor)
+        if quiet and not report.more and not self.should_stop():
+            # Caught up: from here on what changes is news.
+            done = dict(self.store.cursor(source.name) or cursor)
+            done.pop("quiet", None)
+            self.store.set_cursor(source.name, done)
+            log.info("%s: backfill done: %d records stored without alerts; `watcher preview` shows what they "
+                     "would have alerted", source.name, report.records)
         if not report.baseline:
             await self._retry_texts(source, report, backlog_before)
 
@@ -276,14 +289,14 @@ class Watcher:
     # ------------------------------------------------------------------ alerts
     def _alert(self, change: Change) -> int:
         """Match a change and put what it owes each subscriber in the outbox. Returns alerts added."""
-        if change.kind == UNCHANGED:
+        if change.kind == UNCHANGED or change.record.quiet:
             return 0
         stored = change.stored
         hits: list[Hit]
         summary: list[str] = []
         if change.kind == DELETED:
             # Only those who heard about the document hear that it is gone.
-            hits = [Hit(name, reasons=["you had an alert about this document"]) for name in stored.alerted]
+            hits = [Hit(name, reasons=["u kreeg eerder een melding over dit stuk"]) for name in stored.alerted]
         else:
             new = change.new
             text = new.text if new else ""

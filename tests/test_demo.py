@@ -38,3 +38,22 @@ def test_without_keep_the_demo_leaves_nothing_behind(tmp_path):
                           env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_preview_shows_what_the_watchlists_would_have_alerted_over_the_stored_history(tmp_path, watcher_cli):
+    keep = tmp_path / "demo"
+    assert subprocess.run([sys.executable, "-m", "watcher", "demo", "--keep", str(keep)], capture_output=True,
+                          timeout=120).returncode == 0
+    config = keep / "sources.yaml"
+    code, out, err = watcher_cli("-c", config, "preview")
+    assert code == 0, err
+    desk = out.split("\nasiel-desk: ", 1)[1].split("\n\n", 1)[0]
+    # The motie once, though stored from both the Kamer and KOOP.
+    assert desk.startswith("1 document would have alerted") and "2025D06779" in desk
+    assert "trefwoord schaderegeling · trefwoord Ter Apel" in desk
+    assert "syrie-onderzoek: 1 document would have alerted" in out and "Kamerlid D.G.M. Ceder, medeindiener" in out
+    assert "sgp-volger: 0 documents would have alerted" in out
+    code, out, err = watcher_cli("-c", config, "preview", "-s", "syrie-onderzoek", "--since", "30d")
+    assert code == 0 and "asiel-desk" not in out and "2025D43150" in out
+    code, out, err = watcher_cli("-c", config, "preview", "-s", "niemand")
+    assert code == 2 and "known: asiel-desk, syrie-onderzoek, sgp-volger" in out

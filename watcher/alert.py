@@ -103,9 +103,13 @@ def _refs(alert: Alert) -> str:
 def why(alert: Alert) -> str:
     """The reasons as a subscriber reads them, on one line: "trefwoord Oeigoer* · Kamerlid D.G.M. Ceder,
     medeindiener · partij SGP". (The reasons themselves are kept as the matcher states them.)"""
-    roles = {a["name"]: ROLES.get((a.get("role") or "").lower(), "") for a in alert.actors}
+    return reasons_in_dutch(alert.reasons, alert.actors)
+
+
+def reasons_in_dutch(reasons: list[str], actors: list[dict]) -> str:
+    roles = {a["name"]: ROLES.get((a.get("role") or "").lower(), "") for a in actors}
     out = []
-    for reason in alert.reasons:
+    for reason in reasons:
         kind, _, rest = reason.partition(" ")
         if kind == "keyword":
             out.append(f"trefwoord {rest}")

@@ -34,6 +34,7 @@ examples:
   watcher diff v2.pdf v3.pdf --html changes.html
                                     what changed, as an alert would say it (exit 1 when changed)
   watcher match answer.pdf          which subscribers would be alerted, and why (a dry run)
+  watcher preview --since 30d       what the watchlists would have alerted over the stored history
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
 
@@ -88,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
                    description="Per source: the last successful cycle, the cursor, documents stored, and "
                                "alerts waiting. Exits 1 when a source has not succeeded for longer than its "
                                "stale_after (default 24h): use it as a HEALTHCHECK or a cron sanity check.")
+    preview = sub.add_parser("preview", parents=[common], help="what the watchlists would have alerted, over the history",
+                             description="A dry run over the documents already in the store: for each subscriber "
+                                         "(or one, -s NAME), what its rules would have alerted and why, newest "
+                                         "first. Tune a watchlist before it goes live; backfill history with "
+                                         "`since:` first. Reads the store only, needs no network. Exit 0, 1 when "
+                                         "there is no state yet, 2 when sources.yaml or an option is wrong.")
+    preview.add_argument("-s", "--subscriber", metavar="NAME", help="only this subscriber")
+    preview.add_argument("--since", metavar="DURATION", help="only documents dated within it, e.g. 30d")
     extract = sub.add_parser("extract", parents=[_quiet()], help="show the clean text of a file as watcher sees it",
                              description="Extract a PDF, DOCX, DOC, RTF, HTML, XML, text or Markdown file: its "
                                          "clean text as labelled blocks ([Vraag 3], [Antwoord 3], [briefhoofd]) "
@@ -166,6 +175,17 @@ def _command(args) -> int:
     if args.command == "status":
         from .status import status
         return status(config, sys.stdout)
+    if args.command == "preview":
+        from datetime import timedelta
+
+        from .config import parse_duration
+        from .preview import preview
+        try:
+            window = timedelta(seconds=parse_duration(args.since)) if args.since else None
+        except ValueError as e:
+            print(f"watcher: --since {args.since}: {e}", file=sys.stderr)
+            return exitcodes.CONFIG
+        return preview(config, sys.stdout, subscriber=args.subscriber, since=window)
     if args.command == "run":
         return _run(config, once=args.once)
     from . import files  # match

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 
 from ..model import Alert, Document, StoredDocument
 
@@ -51,6 +52,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def pending_texts(self, source: str) -> list[StoredDocument]: ...
+
+    @abc.abstractmethod
+    def all_documents(self) -> Iterator[StoredDocument]:
+        """Every stored document, one at a time (for `watcher preview` over the history)."""
 
     @abc.abstractmethod
     def count_documents(self, source: str | None = None) -> int: ...

@@ -139,6 +139,10 @@ class SqliteStore(LocalStore):
                                (source,))
         return [StoredDocument.from_dict(json.loads(data)) for data, in rows]
 
+    def all_documents(self):
+        for (data,) in self.db.execute("SELECT data FROM documents ORDER BY key"):
+            yield StoredDocument.from_dict(json.loads(data))
+
     def count_documents(self, source: str | None = None) -> int:
         if source is None:
             return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]

@@ -175,6 +175,10 @@ class TinyStore(LocalStore):
         rows = (self.documents.get(k) for k in sorted(self._pending_texts))
         return [StoredDocument.from_dict(copy.deepcopy(r)) for r in rows if r and r["source"] == source]
 
+    def all_documents(self):
+        for key in sorted(self.documents.rows):
+            yield self.document(key)
+
     def count_documents(self, source: str | None = None) -> int:
         if source is None:
             return len(self.documents)

@@ -1,0 +1,82 @@
+"""`watcher preview`: what the watchlists in sources.yaml would have alerted, over the documents already in
+the store. A dry run against real history, to tune a watchlist before it goes live; no network, and the
+store is only read (safe beside a running watcher).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from . import subscribers as subs
+from .alert import dutch_date, reasons_in_dutch, subject
+from .config import Config, parse_since
+from .match import Matcher
+from .store import StoreError, found_kind, open_store
+
+SHOWN = 20  # documents listed per subscriber; the rest are counted
+
+
+@dataclass
+class Found:
+    key: str
+    datum: str
+    soort: str
+    title: str
+    why: str
+
+
+def preview(config: Config, out, subscriber: str | None = None, since: timedelta | None = None,
+            now: datetime | None = None) -> int:
+    if found_kind(config.state_dir) is None:
+        out.write(f"no state in {config.state_dir} yet: run `watcher run --once` (with `since:` to backfill "
+                  "history) first\n")
+        return 1
+    try:
+        store = open_store(config.state_dir, readonly=True, kind=config.store)
+    except StoreError as e:
+        out.write(f"watcher: {e}\n")
+        return 1
+    cutoff = (now or datetime.now(timezone.utc)) - since if since else None
+    with store:
+        chosen = [s for s in subs.effective(config, store) if subscriber in (None, s.name)]
+        if subscriber and not chosen:
+            names = ", ".join(s.name for s in subs.effective(config, store)) or "none"
+            out.write(f"watcher: no subscriber called {subscriber!r} (known: {names})\n")
+            return 2
+        matcher = Matcher(chosen)
+        found: dict[str, list[Found]] = {s.name: [] for s in chosen}
+        listed: dict[str, set[str]] = {s.name: set() for s in chosen}
+        documents = 0
+        for doc in store.all_documents():
+            if doc.deleted or (cutoff and not _since(doc.meta.datum, cutoff)):
+                continue
+            documents += 1
+            text = store.text(doc.current.hash) if doc.current and doc.current.hash else None
+            facts = text.metadata if text else {}
+            people = (facts.get("askers") or []) + (facts.get("sprekers") or [])
+            actors = [{"name": a.name, "party": a.party, "role": a.role} for a in doc.meta.actors]
+            # The same document from another source (a TK document and its KOOP publication) is one alert.
+            same = {doc.key} | {d.key for d in store.related(doc)}
+            for hit in matcher.match(text.text if text else "", doc.meta, people, stated=facts):
+                if same & listed[hit.subscriber]:
+                    continue
+                listed[hit.subscriber] |= same
+                found[hit.subscriber].append(Found(doc.key, doc.meta.datum[:10], doc.meta.soort,
+                                                   subject(doc.meta) or doc.key, reasons_in_dutch(hit.reasons, actors)))
+    window = f" of the last {since.days} days" if since else ""
+    out.write(f"{documents} stored documents{window}, matched against {len(chosen)} subscriber(s):\n")
+    for name, hits in found.items():
+        out.write(f"\n{name}: {len(hits)} document{'s' if len(hits) != 1 else ''} would have alerted\n")
+        for f in sorted(hits, key=lambda f: f.datum, reverse=True)[:SHOWN]:
+            out.write(f"  {f.key} · {dutch_date(f.datum)} · {f.soort}: {f.title[:120]}\n      {f.why}\n")
+        if len(hits) > SHOWN:
+            out.write(f"  … and {len(hits) - SHOWN} more\n")
+    return 0
+
+
+def _since(datum: str, cutoff: datetime) -> bool:
+    try:
+        return parse_since(datum) >= cutoff
+    except ValueError:
+        return True  # no date to judge by: shown

@@ -1,5 +1,6 @@
 """Diffs: layout noise compares equal; an edit shows exactly itself, under the right label."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -81,9 +82,30 @@ def test_the_html_page_is_self_contained_and_readable_without_colour():
     assert page.startswith("<!doctype html>")
     assert "2022D27850 &lt;versie 3&gt;" in page
     assert "<del>[−14]</del> <ins>[+15]</ins> juni namens <del>[−47]</del> <ins>[+48]</ins>" in page
-    assert "<li>Antwoord 3: …mensenrechtensituatie in China die Nederland op «14 juni namens 47» → «15 juni namens 48»" in page
+    assert ('<li><a href="#w' in page and
+            "Antwoord 3: …mensenrechtensituatie in China die Nederland op «14 juni namens 47» → «15 juni namens 48»" in page)
     assert "http" not in page.split("<body>")[0]  # no external stylesheet or script
     assert "<script" not in page and "<link" not in page
+
+
+def test_the_html_page_opens_on_a_phone_at_the_change_with_the_rest_folded():
+    old = extract(seed("003").encode())
+    new = extract(seed("003").replace("tussen 2014 en 2016", "tussen 2014 en 2017").encode())
+    page = render_html(diff(old, new), new, title="2020D26116: Mensenrechten in China",
+                       facts=["Schriftelijke vragen", "2020D26116", "versie 2 → 3", "17 juni 2020"])
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    head, body = page.split("<h2>De tekst</h2>")
+    assert '<p class="meta">Schriftelijke vragen · 2020D26116 · versie 2 → 3 · 17 juni 2020</p>' in head
+    # The list of changes comes first, each a link to the changed block below.
+    [target] = re.findall(r'<li><a href="#(w\d+)">', head)
+    assert f'id="{target}"' in body and "<ins>[+2017]</ins>" in body.split(f'id="{target}"', 1)[1].split("</p>")[0]
+    # A few blocks of context; the unchanged rest folded away, all of it still there.
+    shown = body.split("<details>")[0].count("<p") + sum(part.split("</details>")[1].count("<p")
+                                                        for part in body.split("<details>")[1:])
+    assert shown <= 1 + 2 * 1 + 2  # the change, its context, and a heading or two
+    assert body.count("<details><summary>") >= 1 and "ongewijzigde alinea" in body
+    assert body.count("<p") == sum(1 for b in new.body.blocks if b.text.split())  # nothing left out
+    assert "<h3>Antwoord" in body or "<h3>Vraag" in body  # labels as headings
 
 
 def test_watcher_diff_exit_codes(tmp_path, watcher_cli):

@@ -130,7 +130,8 @@ class Deliverer:
         if new is None:
             return None
         title = f"{alert.document} — {alerts.headline(alert)}"
-        page = render_html(diff(old, new), new, title=f"{alert.document}: {alert.title}")
+        facts = [f for f in (alert.soort, alert.document, alerts.headline(alert), alerts.dutch_date(alert.datum)) if f]
+        page = render_html(diff(old, new), new, title=alert.title or alert.document, facts=facts)
         caption = title[: alerts.CAPTION_LIMIT]
         return f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
 

@@ -1,0 +1,52 @@
+"""The README's examples run as written: every `watcher …` line of its fenced blocks that needs no network
+(not `run`, which polls the real services) against the README's own sources.yaml, in a folder holding the
+files the examples name."""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.tk import FILES
+from tests.pdfgen import render
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+COMMANDS = [re.sub(r"\s+#.*$", "", part).strip()
+            for kind, body in BLOCKS if kind in ("", "sh")
+            for line in body.splitlines() for part in line.split("&&") if part.strip().startswith("watcher ")]
+OFFLINE = [c for c in COMMANDS if not re.match(r"watcher( -c \S+)? run\b", c)]
+# What each example may answer: `diff` says 1 when the files differ, as diff(1) does.
+EXIT = {"diff": (0, 1)}
+
+
+def test_the_readme_has_examples_to_run():
+    assert any(c.startswith("watcher extract") for c in OFFLINE) and any(c.startswith("watcher diff") for c in OFFLINE)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    here = tmp_path_factory.mktemp("readme")
+    [config] = [body for kind, body in BLOCKS if kind == "yaml" and "subscribers:" in body]
+    (here / "sources.yaml").write_text(config)
+    answer = ["Vragen van de leden Ceder (ChristenUnie) en Van der Staaij (SGP) over Xinjiang.", "Vraag 1",
+              "Kent u het bericht?", "Antwoord 1", "Ja, de Oeigoeren in Xinjiang worden gevolgd."]
+    (here / "answer.pdf").write_bytes(render(answer))
+    (here / "v2.pdf").write_bytes(render(answer))
+    (here / "v3.pdf").write_bytes(render(answer[:-1] + ["Ja, de Oeigoeren in Xinjiang worden nauw gevolgd."]))
+    (here / "motie.pdf").write_bytes(FILES["application/pdf"].read_bytes())
+    return here
+
+
+@pytest.mark.parametrize("command", OFFLINE)
+def test_a_readme_example_runs_as_written(command, folder):
+    words = shlex.split(command)
+    words = [str(p) for w in words for p in (sorted(folder.glob(w)) if "*" in w else [w])]
+    done = subprocess.run([sys.executable, "-m", *words], cwd=folder, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert done.returncode in EXIT.get(words[1], (0,)), done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

@@ -24,6 +24,8 @@ def test_items_already_there_are_known_and_new_items_are_alerted_with_their_page
     assert code == 0, err
     assert headlines(out) == [f"[all] nieuw: Kamerstuk {link}"]
     assert "trefwoord Curaçao" in out  # from the item's page, not the feed
+    # The item's own title, not the search feed's "kst-2 : Tweede Kamer".
+    assert out.splitlines()[1] == "  Nieuwe brief"
 
 
 def test_an_unchanged_feed_costs_one_304(feed, write_config, watcher_cli):

@@ -45,6 +45,9 @@ def _plain(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html or "").split())
 
 
+_IDENTIFIER_AND_ORGANISATION = re.compile(r"^[a-z]+(?:-[\w.]+)+ : \S.*$")
+
+
 class Feed(Source):
     kind = "feed"
     default_url = ""
@@ -95,8 +98,13 @@ class Feed(Source):
             m = KOOP_PAGE.match(parts.path)
             if m:
                 aliases.append(m.group("id"))
+        title = _plain(entry.get("title", ""))
+        if _IDENTIFIER_AND_ORGANISATION.match(title) and summary:
+            # zoek.officielebekendmakingen.nl titles an item "kst-99999-7 : Tweede Kamer der Staten-Generaal";
+            # what the publication is called stands in its description.
+            title = summary
         meta = Meta(soort=(entry.get("tags") or [{}])[0].get("term", "") if entry.get("tags") else "",
-                    titel=_plain(entry.get("title", "")), onderwerp=summary,
+                    titel=title, onderwerp=summary,
                     datum=when.isoformat() if when else "", aliases=aliases,
                     links={urlsplit(link).hostname or "link": link} if link else {})
         stamp = _own(entry, "updated") or _own(entry, "published") or hashlib.sha256(

@@ -57,3 +57,22 @@ def test_preview_shows_what_the_watchlists_would_have_alerted_over_the_stored_hi
     assert code == 0 and "asiel-desk" not in out and "2025D43150" in out
     code, out, err = watcher_cli("-c", config, "preview", "-s", "niemand")
     assert code == 2 and "known: asiel-desk, syrie-onderzoek, sgp-volger" in out
+
+
+def test_the_demo_sends_its_story_to_a_real_chat_when_asked(telegram):
+    # `telegram` is a Bot API on loopback standing in for api.telegram.org.
+    done = subprocess.run([sys.executable, "-m", "watcher", "demo", "--telegram", "--chat", "777", "--api-url",
+                           telegram.url], capture_output=True, text=True, timeout=180,
+                          env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "42:REAL"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    texts = telegram.texts(777)
+    assert [t.split("\n")[0] for t in texts if not t.startswith("2025D")] == [
+        "<b>nieuw</b>: Motie (gewijzigd/nader) 2025D06779", "<b>nieuw</b>: Antwoord schriftelijke vragen 2025D43150",
+        "<b>gewijzigd, versie 2 → 3</b>: Motie (gewijzigd/nader) 2025D06779"]
+    assert [m["method"] for m in telegram.messages].count("sendDocument") == 1
+
+
+def test_the_demo_says_what_telegram_needs(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "watcher", "demo", "--telegram"], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2 and "TELEGRAM_BOT_TOKEN" in done.stderr and "--chat" in done.stderr

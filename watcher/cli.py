@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
                                       "receives: a first run, two new documents, a revision, a mass re-send and "
                                       "the same document via KOOP. Needs no network.")
     demo.add_argument("--keep", metavar="DIR", help="keep the state, sources.yaml and the HTML diffs in DIR")
+    demo.add_argument("--telegram", action="store_true",
+                      help="also send every message to a real chat (--chat), with the bot in $TELEGRAM_BOT_TOKEN: "
+                           "see Telegram's own rendering before going live")
+    demo.add_argument("--chat", metavar="ID", type=int, help="the chat --telegram sends to")
+    demo.add_argument("--api-url", metavar="URL", default="https://api.telegram.org",
+                      help="the Bot API server for --telegram (default: Telegram's own)")
 
     run = sub.add_parser("run", parents=[common], help="poll the sources and send alerts",
                          description="Poll every source, store what changed, match the watchlists and send "
@@ -150,7 +156,16 @@ def _command(args) -> int:
         from pathlib import Path
 
         from .demo import story
-        return story.run(sys.stdout, keep=Path(args.keep) if args.keep else None)
+        forward = None
+        if args.telegram:
+            token = os.environ.get("TELEGRAM_BOT_TOKEN")
+            if not token or args.chat is None:
+                print("watcher: demo --telegram needs the bot's token in TELEGRAM_BOT_TOKEN and --chat ID (your "
+                      "chat with the bot: send it /start, then look the id up, e.g. with @userinfobot)",
+                      file=sys.stderr)
+                return exitcodes.CONFIG
+            forward = (token, args.chat, args.api_url)
+        return story.run(sys.stdout, keep=Path(args.keep) if args.keep else None, forward_to=forward)
     if args.command in ("extract", "diff"):  # work on files: no config needed
         from . import files
         return files.extract_command(args) if args.command == "extract" else files.diff_command(args)

@@ -60,8 +60,10 @@ class Terminal:
 
 
 class Story:
-    def __init__(self, folder: Path, terminal: Terminal):
+    def __init__(self, folder: Path, terminal: Terminal, forward_to: tuple[str, int, str] | None = None):
+        """`forward_to`: (token, chat id, Bot API URL) of a real chat that gets every message too."""
         self.folder, self.t = folder, terminal
+        self.forward_to = forward_to
         self.tk = FakeTK({"application/pdf": DATA / "motie.pdf",
                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
                               DATA / "motie.docx"})
@@ -111,6 +113,8 @@ class Story:
         """What each subscriber received since the last look; returns how many messages."""
         new = self.telegram.messages[self.seen:]
         self.seen = len(self.telegram.messages)
+        if self.forward_to and new:
+            self._forward(new)
         names = {s["telegram"]: s["name"] for s in SUBSCRIBERS}
         if not new:
             self.t.say("   niemand krijgt een melding")
@@ -124,6 +128,30 @@ class Story:
             for line in self.t.message(message.get("text", "")).splitlines():
                 self.t.say(f"     {line}")
         return len(new)
+
+    def _forward(self, messages: list[dict]) -> None:
+        """The same messages to a real chat, through python-telegram-bot, as the deliverer sends them."""
+        import asyncio
+
+        from ..notify import Telegram
+        from ..ratelimit import RateLimiter
+
+        token, chat, api_url = self.forward_to
+
+        async def send():
+            bot = Telegram(token, api_url)
+            try:
+                for message in messages:
+                    if message["method"] == "sendDocument":
+                        document = message.get("document")
+                        data = document if isinstance(document, bytes) else str(document).encode()
+                        await bot.send(chat, [], ("wijzigingen.html", data, message.get("caption", "")), RateLimiter())
+                    else:
+                        await bot.send(chat, [message.get("text", "")], None, RateLimiter())
+            finally:
+                await bot.close()
+
+        asyncio.run(send())
 
     def _save_attachment(self, message) -> Path:
         self.diffs.mkdir(exist_ok=True)
@@ -166,13 +194,14 @@ class Story:
         self.koop.add(2, identifier="kst-19637-3384", modified=date.today().isoformat(), content=self.version_3)
 
 
-def run(out, keep: Path | None = None, color: bool | None = None) -> int:
+def run(out, keep: Path | None = None, color: bool | None = None,
+        forward_to: tuple[str, int, str] | None = None) -> int:
     color = out.isatty() if color is None and hasattr(out, "isatty") else bool(color)
     t = Terminal(out, color)
     folder = Path(tempfile.mkdtemp(prefix="watcher-demo-")) if keep is None else keep
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        with Story(folder, t) as story:
+        with Story(folder, t, forward_to) as story:
             return _tell(story, t, kept=keep is not None)
     finally:
         if keep is None:

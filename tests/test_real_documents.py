@@ -35,7 +35,7 @@ def test_a_real_document_reads_as_the_letter_says(case):
     meta = doc.metadata
     if "askers" in case:
         assert [_person(a) for a in meta.get("askers", [])] == case["askers"]
-    for key in ("zaken", "dossiers", "datum", "minister"):
+    for key in ("zaken", "dossiers", "datum", "minister", "ingezonden"):
         if key in case:
             assert meta.get(key) == case[key], key
     labels = {b.label for b in doc.blocks}

@@ -255,3 +255,12 @@ def test_a_motie_is_headed_by_what_it_is_about_not_its_dossier():
                 onderwerp="Gewijzigde motie van het lid Podt c.s. over een betere schaderegeling")
     assert alerts.subject(meta) == meta.onderwerp
     assert alerts.subject(Meta(soort="Brief regering", titel="Mensenrechten", onderwerp="Reactie op …")) == "Mensenrechten"
+
+
+def test_an_answer_says_after_how_many_days_it_came():
+    from watcher.model import Meta
+    meta = Meta(soort="Antwoord schriftelijke vragen", datum="2022-06-29T00:00:00+02:00")
+    assert alerts._days_to_answer(meta, {"ingezonden": "2022-06-07", "datum": "2022-06-29"}) == 22
+    assert alerts._days_to_answer(Meta(soort="Motie", datum="2022-06-29"), {"ingezonden": "2022-06-07"}) is None
+    [message] = alerts.render_html(make_alert(datum="2022-06-29", days_to_answer=22))
+    assert message.split("\n")[2] == "29 juni 2022, antwoord na 22 dagen"

@@ -41,6 +41,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
     if hit.in_change is False:
         reasons.append("(de treffer staat niet in het gewijzigde deel)")
     askers = (change.new.metadata.get("askers") if change.new else None) or []
+    facts = change.new.metadata if change.new else {}
     return Alert(
         id=alert_id(hit.subscriber, change), subscriber=hit.subscriber, document=change.stored.key,
         kind=kind, title=subject(meta) or change.stored.key,
@@ -53,6 +54,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
         old_hash=change.old.content_hash() if kind == REVISED and change.old else "",
         new_hash=change.new.content_hash() if kind == REVISED and change.new else "",
         links={**(links or {}), **meta.links}, source=change.record.source,
+        days_to_answer=_days_to_answer(meta, facts),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
@@ -69,6 +71,19 @@ def subject(meta) -> str:
     if meta.onderwerp and (meta.soort or "").lower().startswith(_ABOUT_IN_ONDERWERP):
         return meta.onderwerp
     return meta.titel or meta.onderwerp
+
+
+def _days_to_answer(meta, facts: dict) -> int | None:
+    """An answer's days since its questions were put, when the text says when ("ingezonden 7 juni 2022")."""
+    if "antwoord" not in (meta.soort or "").lower() or not facts.get("ingezonden"):
+        return None
+    try:
+        asked = datetime.strptime(facts["ingezonden"], "%Y-%m-%d")
+        answered = datetime.strptime((facts.get("datum") or meta.datum)[:10], "%Y-%m-%d")
+    except (ValueError, TypeError):
+        return None
+    days = (answered - asked).days
+    return days if 0 <= days <= 3650 else None
 
 
 def headline(alert: Alert) -> str:
@@ -97,7 +112,10 @@ def dutch_date(iso: str) -> str:
 
 def _refs(alert: Alert) -> str:
     refs = [f"zaak {z}" for z in alert.zaken if z] + [f"dossier {d}" for d in alert.dossiers]
-    return ", ".join(([dutch_date(alert.datum)] if alert.datum else []) + refs)
+    when = [dutch_date(alert.datum)] if alert.datum else []
+    if alert.days_to_answer is not None:
+        when.append(f"antwoord na {alert.days_to_answer} dag{'en' if alert.days_to_answer != 1 else ''}")
+    return ", ".join(when + refs)
 
 
 def why(alert: Alert) -> str:

@@ -194,6 +194,7 @@ class Alert:
     links: dict[str, str] = field(default_factory=dict)
     source: str = ""
     created: str = ""
+    days_to_answer: int | None = None  # an answer to written questions: days since they were put
     # Messages of this alert Telegram already accepted: a send cut short resumes after them, so a long
     # alert is never repeated from its first part.
     parts_sent: int = 0

@@ -61,6 +61,12 @@ _DATED = re.compile(r"^(?:Datum:?\s+|(?:Den Haag|'s-Gravenhage|’s-Gravenhage),
                     re.I)
 
 
+# When the questions were put: "(ingezonden 7 juni 2022)", "ingezonden op 20 juni 2019", "In antwoord op uw
+# brief van 5 juli 2024" (the Kamer's letter that sent them).
+_ASKED_ON = re.compile(r"(?:ingezonden(?: op)?|(?:In )?(?:het )?antwoord op uw brief van)\s+(?P<date>\d{1,2} \w+ \d{4})",
+                       re.I)
+
+
 def _minister(blocks) -> str:
     """Who answers, from the signature (title and name may be two paragraphs) or from "Antwoorden van de
     minister van … op vragen", with "mede namens …"."""
@@ -190,6 +196,9 @@ def facts(blocks) -> dict:
         date = next((d for text in head if (d := iso_date(text))), "")
     if date:
         out["datum"] = date
+    asked = next((d for text in head if (m := _ASKED_ON.search(text)) and (d := iso_date(m.group("date")))), "")
+    if asked:
+        out["ingezonden"] = asked
     dossiers = _dossiers(letterhead + head + [b.text[:2000] for b in blocks[:200] if b.kind != "footnote"])
     if dossiers:
         out["dossiers"] = dossiers

@@ -12,7 +12,7 @@ from . import subscribers as subs
 from .alert import dutch_date, reasons_in_dutch, subject
 from .config import Config, parse_since
 from .match import Matcher
-from .store import StoreError, found_kind, open_store
+from .store import open_reader
 
 SHOWN = 20  # documents listed per subscriber; the rest are counted
 
@@ -28,14 +28,8 @@ class Found:
 
 def preview(config: Config, out, subscriber: str | None = None, since: timedelta | None = None,
             now: datetime | None = None) -> int:
-    if found_kind(config.state_dir) is None:
-        out.write(f"no state in {config.state_dir} yet: run `watcher run --once` (with `since:` to backfill "
-                  "history) first\n")
-        return 1
-    try:
-        store = open_store(config.state_dir, readonly=True, kind=config.store)
-    except StoreError as e:
-        out.write(f"watcher: {e}\n")
+    store = open_reader(config, out, first="run `watcher run --once` (with `since:` to backfill history) first")
+    if store is None:
         return 1
     cutoff = (now or datetime.now(timezone.utc)) - since if since else None
     with store:

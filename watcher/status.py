@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from .config import Config
-from .store import StoreError, found_kind, open_store
+from .store import open_reader
 
 
 def _age(moment: datetime, now: datetime) -> str:
@@ -18,13 +18,8 @@ def _age(moment: datetime, now: datetime) -> str:
 
 def status(config: Config, out, now: datetime | None = None) -> int:
     now = now or datetime.now(timezone.utc)
-    if found_kind(config.state_dir) is None:
-        out.write(f"no state in {config.state_dir} yet: run `watcher run --once` first\n")
-        return 1
-    try:
-        store = open_store(config.state_dir, readonly=True, kind=config.store)
-    except StoreError as e:
-        out.write(f"watcher: {e}\n")
+    store = open_reader(config, out)
+    if store is None:
         return 1
     stale = []
     with store:

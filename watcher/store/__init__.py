@@ -36,5 +36,18 @@ def open_store(state_dir, readonly: bool = False, kind: str = "sqlite") -> Store
     return KINDS[kind](state_dir, readonly=readonly)
 
 
+def open_reader(config, out, first: str = "run `watcher run --once` first") -> Store | None:
+    """The state opened to read beside a running watcher (`status`, `preview`), or None after saying on
+    `out` why it cannot be: there is none yet (and what to do: `first`), or it cannot be read."""
+    if found_kind(config.state_dir) is None:
+        out.write(f"no state in {config.state_dir} yet: {first}\n")
+        return None
+    try:
+        return open_store(config.state_dir, readonly=True, kind=config.store)
+    except StoreError as e:
+        out.write(f"watcher: {e}\n")
+        return None
+
+
 __all__ = ["KINDS", "SCHEMA_VERSION", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "TinyStore",
-           "found_kind", "open_store"]
+           "found_kind", "open_reader", "open_store"]

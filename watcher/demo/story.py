@@ -33,6 +33,7 @@ SUBSCRIBERS = [
     {"name": "syrie-onderzoek", "telegram": 102, "members": ["Ceder"]},
     {"name": "sgp-volger", "telegram": 103, "parties": ["SGP"]},
 ]
+RULE_WORDS = {"keywords": "trefwoorden", "members": "Kamerlid", "parties": "partij"}
 # Version 2 of the motie, as it read before it was changed: the recorded version 3 with two edits undone.
 VERSION_2_EDITS = [("binnen zes weken", "binnen acht weken"),
                    ("en breid de schaderegeling uit naar andere overlastlocaties zoals Budel,", "")]
@@ -64,6 +65,7 @@ class Story:
         """`forward_to`: (token, chat id, Bot API URL) of a real chat that gets every message too."""
         self.folder, self.t = folder, terminal
         self.forward_to = forward_to
+        self.kept = False
         self.tk = FakeTK({"application/pdf": DATA / "motie.pdf",
                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
                               DATA / "motie.docx"})
@@ -123,7 +125,8 @@ class Story:
             self.t.say(f"   ▸ aan {who}:")
             if message["method"] == "sendDocument":
                 saved = self._save_attachment(message)
-                self.t.say(f"     📎 {message.get('caption', '')}\n     (bijlage: de wijzigingen als webpagina, {saved})")
+                where = saved if self.kept else f"{saved.name}; bewaar hem met --keep DIR"
+                self.t.say(f"     📎 {message.get('caption', '')}\n     (bijlage: de wijzigingen als webpagina, {where})")
                 continue
             for line in self.t.message(message.get("text", "")).splitlines():
                 self.t.say(f"     {line}")
@@ -202,6 +205,7 @@ def run(out, keep: Path | None = None, color: bool | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with Story(folder, t, forward_to) as story:
+            story.kept = keep is not None
             return _tell(story, t, kept=keep is not None)
     finally:
         if keep is None:
@@ -212,7 +216,7 @@ def _tell(story: Story, t: Terminal, kept: bool) -> int:
     t.say("watcher demo: de echte pijplijn, offline, tegen nagebootste Tweede Kamer-, KOOP- en Telegram-servers")
     t.say(f"op 127.0.0.1. Volglijst ({story.config}):")
     for s in SUBSCRIBERS:
-        rules = "; ".join(f"{k}: {', '.join(v)}" for k, v in s.items() if isinstance(v, list))
+        rules = "; ".join(f"{RULE_WORDS[k]} {', '.join(v)}" for k, v in s.items() if isinstance(v, list))
         t.say(f"   {s['name']} (chat {s['telegram']}) volgt {rules}")
 
     t.heading("1. Eerste run: watcher noteert waar het begint (wat er al was, is geen nieuws)")

@@ -60,6 +60,17 @@ def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party():
     assert record.meta.datum.startswith("2025-02-18") and record.meta.vergaderjaar == "2024-2025"
 
 
+def test_a_document_without_a_zaak_links_the_page_tweedekamer_nl_has_for_its_number():
+    # The site resolves a document number given as both id and did (public clients use this form; id or
+    # did alone does not resolve).
+    tk_source = TweedeKamer(SourceConfig("tk", "tweedekamer", "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"),
+                            None, None)
+    row = next(r for r in page_rows() if not r.get("Zaak"))
+    record = tk_source.record(row)
+    nummer = row["DocumentNummer"]
+    assert record.meta.links["tweedekamer.nl"] == f"https://www.tweedekamer.nl/kamerstukken/detail?id={nummer}&did={nummer}"
+
+
 def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, write_config, watcher_cli, monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
     row = motion_2025D06779()

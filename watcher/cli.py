@@ -35,6 +35,7 @@ examples:
                                     what changed, as an alert would say it (exit 1 when changed)
   watcher match answer.pdf          which subscribers would be alerted, and why (a dry run)
   watcher preview --since 30d       what the watchlists would have alerted over the stored history
+  watcher questions --party SGP     the open written questions, overdue first
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
 
@@ -103,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
                                          "there is no state yet, 2 when sources.yaml or an option is wrong.")
     preview.add_argument("-s", "--subscriber", metavar="NAME", help="only this subscriber")
     preview.add_argument("--since", metavar="DURATION", help="only documents dated within it, e.g. 30d")
+    questions = sub.add_parser("questions", parents=[common], help="the open written questions, overdue first",
+                               description="The written questions (Kamervragen) the store knows that have no answer "
+                                           "yet: when asked, days open, when the answer is due (3 weeks, 3 more "
+                                           "per delay notice), overdue ones first. Reads the store only. Exit 0, 1 "
+                                           "when there is no state yet.")
+    questions.add_argument("--member", metavar="NAME", help="only questions this member asked (Ceder)")
+    questions.add_argument("--party", metavar="PARTY", help="only questions of this party's members (SGP)")
     extract = sub.add_parser("extract", parents=[_quiet()], help="show the clean text of a file as watcher sees it",
                              description="Extract a PDF, DOCX, DOC, RTF, HTML, XML, text or Markdown file: its "
                                          "clean text as labelled blocks ([Vraag 3], [Antwoord 3], [briefhoofd]) "
@@ -190,6 +198,9 @@ def _command(args) -> int:
     if args.command == "status":
         from .status import status
         return status(config, sys.stdout)
+    if args.command == "questions":
+        from .questions import print_report
+        return print_report(config, sys.stdout, member=args.member, party=args.party)
     if args.command == "preview":
         from datetime import timedelta
 

@@ -313,6 +313,11 @@ def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str]]:
     return people
 
 
+def member_matches(rule: str, name: str) -> bool:
+    """Does a member rule ("Van der Staaij") name this person ("C.G. van der Staaij")? As in watchlists."""
+    return _surname_match(member_tokens(rule), member_tokens(name))
+
+
 def _surname_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
     """'Van der Staaij' or 'Staaij' matches 'C.G. van der Staaij'; 'Ceder' never 'Cederberg'.
 

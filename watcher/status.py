@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from .config import Config
+from .questions import SOORTEN, collect
 from .store import open_reader
 
 
@@ -38,6 +39,11 @@ def status(config: Config, out, now: datetime | None = None) -> int:
             out.write(f"  cursor:       {cursor.get('stamp') or cursor.get('position') or '-'}\n")
             out.write(f"  documents:    {store.count_documents(source.name)}\n")
         out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
+        today = now.date()
+        open_questions = [q for q in collect(store.all_documents(SOORTEN)) if not q.answered and q.asked_on]
+        if open_questions:
+            late = sum(q.overdue(today) for q in open_questions)
+            out.write(f"open written questions: {len(open_questions)} ({late} overdue; `watcher questions` lists them)\n")
         if store.unfolded_sends:
             # Sends outbox.log confirmed that the tables do not show yet (a crash, or a cycle in progress):
             # counted as sent above; the running watcher, or the next start, folds them in.

@@ -54,8 +54,9 @@ class Store(abc.ABC):
     def pending_texts(self, source: str) -> list[StoredDocument]: ...
 
     @abc.abstractmethod
-    def all_documents(self) -> Iterator[StoredDocument]:
-        """Every stored document, one at a time (for `watcher preview` over the history)."""
+    def all_documents(self, soorten: tuple[str, ...] = ()) -> Iterator[StoredDocument]:
+        """Every stored document (or those of these Soort values), one at a time: `watcher preview` over
+        the history, the written questions in `watcher status`."""
 
     @abc.abstractmethod
     def count_documents(self, source: str | None = None) -> int: ...

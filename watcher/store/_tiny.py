@@ -175,9 +175,12 @@ class TinyStore(LocalStore):
         rows = (self.documents.get(k) for k in sorted(self._pending_texts))
         return [StoredDocument.from_dict(copy.deepcopy(r)) for r in rows if r and r["source"] == source]
 
-    def all_documents(self):
+    def all_documents(self, soorten: tuple[str, ...] = ()):
+        wanted = {s.lower() for s in soorten}
         for key in sorted(self.documents.rows):
-            yield self.document(key)
+            row = self.documents.get(key)
+            if not wanted or (row.get("meta", {}).get("soort") or "").lower() in wanted:
+                yield self.document(key)
 
     def count_documents(self, source: str | None = None) -> int:
         if source is None:

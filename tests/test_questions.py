@@ -1,0 +1,83 @@
+"""Written questions as the store knows them: which are open, since when, when the answer is due, which are
+overdue (`watcher questions`)."""
+
+import copy
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from tests.fakes.tk import answer_with_askers_on_the_zaak
+from watcher.questions import Question, open_report
+
+TODAY = date.today()
+
+
+def _document(soort: str, zaak: str, days_ago: int, askers=(("I. Kahraman", "NSC"),), onderwerp="over iets"):
+    """A Document row in the recorded shape (2025D43150 with its zaak and ZaakActors), as another soort,
+    zaak and date: the Soort values are the API's (openkamer/tkapi DocumentSoort)."""
+    row = copy.deepcopy(answer_with_askers_on_the_zaak())
+    row["Id"] = str(uuid.uuid4())
+    row["DocumentNummer"] = f"2026D{abs(hash((soort, zaak))) % 100000:05d}"
+    row["Soort"] = soort
+    row["Onderwerp"] = onderwerp
+    row["Datum"] = (datetime.now(timezone.utc) - timedelta(days=days_ago)).strftime("%Y-%m-%dT00:00:00+01:00")
+    z = row["Zaak"][0]
+    z["Id"], z["Nummer"], z["Soort"], z["Onderwerp"] = str(uuid.uuid4()), zaak, "Schriftelijke vragen", onderwerp
+    z["ZaakActor"] = [dict(z["ZaakActor"][0], ActorNaam=name, ActorFractie=party,
+                           Relatie="Indiener" if i == 0 else "Medeindiener") for i, (name, party) in enumerate(askers)]
+    return row
+
+
+@pytest.mark.parametrize("store", ["sqlite", "tinydb"])
+def test_the_open_questions_overdue_first_with_their_due_dates(store, tk, write_config, watcher_cli):
+    rows = [
+        _document("Schriftelijke vragen", "2026Z00001", 30, onderwerp="Vragen over de AOW"),  # overdue since day 21
+        _document("Schriftelijke vragen", "2026Z00002", 10, (("D.G.M. Ceder", "ChristenUnie"),), "Vragen over Syrië"),
+        _document("Schriftelijke vragen", "2026Z00003", 30, (("C. Stoffer", "SGP"),), "Vragen over de visserij"),
+        _document("Mededeling (uitstel antwoord)", "2026Z00003", 20),  # due at 42 days: not overdue
+        _document("Schriftelijke vragen", "2026Z00004", 40, onderwerp="Beantwoorde vragen"),
+        _document("Antwoord schriftelijke vragen", "2026Z00004", 5),
+        _document("Antwoord schriftelijke vragen", "2026Z00005", 3),  # an answer whose question we never saw
+    ]
+    for row in rows:
+        tk.add(row, fresh=False)
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2020-01-01"}], store=store)
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0  # a silent backfill stores them
+    code, out, err = watcher_cli("-c", config, "questions")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "3 open written questions (1 overdue), of 5 the store knows"
+    assert lines[1].startswith("  2026Z00001 OVERDUE: asked ") and ", 30 days open, due " in lines[1]
+    assert lines[2] == "      I. Kahraman (NSC): Vragen over de AOW"
+    assert lines[3].startswith("  2026Z00003 open: ") and "1 delay notice" in lines[3]
+    assert lines[5].startswith("  2026Z00002 open: ") and ", 10 days open" in lines[5]
+    assert "2026Z00004" not in out and "2026Z00005" not in out  # answered
+    code, out, _ = watcher_cli("-c", config, "questions", "--member", "Ceder")
+    assert out.splitlines()[0] == "1 open written questions of Ceder (0 overdue), of 5 the store knows"
+    code, out, _ = watcher_cli("-c", config, "questions", "--party", "SGP")
+    assert "2026Z00003" in out and "2026Z00001" not in out
+    code, out, _ = watcher_cli("-c", config, "status")
+    assert "open written questions: 3 (1 overdue; `watcher questions` lists them)" in out
+
+
+@pytest.mark.parametrize("asked,delays,today,overdue", [
+    (0, 0, 21, False),  # due on day 21: not late yet
+    (0, 0, 22, True),
+    (0, 1, 42, False),  # a delay notice: three weeks more
+    (0, 1, 43, True),
+    (0, 2, 63, False),
+])
+def test_an_answer_is_due_three_weeks_after_the_question_and_three_more_per_delay(asked, delays, today, overdue):
+    start = date(2026, 1, 5)
+    q = Question("2026Z1", asked_on=start + timedelta(days=asked), delays=[start] * delays)
+    assert q.overdue(start + timedelta(days=today)) is overdue
+    assert open_report([q], start + timedelta(days=today)) == [q]
+
+
+def test_an_answered_or_undated_question_is_never_overdue():
+    answered = Question("2026Z1", asked_on=date(2026, 1, 1), answers=[("2026D1", date(2026, 3, 1))])
+    undated = Question("2026Z2")  # an answer alone: when it was asked is unknown
+    future = Question("2026Z3", asked_on=TODAY + timedelta(days=3))  # a date in the future
+    assert not answered.overdue(TODAY) and not undated.overdue(TODAY)
+    assert open_report([answered, undated, future], TODAY) == []

@@ -1,0 +1,127 @@
+"""Written questions (Kamervragen) as the store knows them: asked, delayed, answered, overdue.
+
+A written question is a Zaak of Soort "Schriftelijke vragen". Its documents tell its life (the Soort
+values are the API's, as openkamer/tkapi's DocumentSoort lists them): "Schriftelijke vragen" (the
+question), "Mededeling (uitstel antwoord)" (a delay notice), "Antwoord schriftelijke vragen" and
+"Antwoord schriftelijke vragen (nader)". An answer is due 3 weeks after the question; each delay notice
+moves that by 3 more weeks.
+
+This module only decides (what is open, what is due, since when); reading the documents is the caller's.
+`watcher questions` prints the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .match import member_matches, party_key
+
+QUESTION = "schriftelijke vragen"
+DELAY = "mededeling (uitstel antwoord)"
+ANSWERS = ("antwoord schriftelijke vragen", "antwoord schriftelijke vragen (nader)")
+SOORTEN = (QUESTION, DELAY, *ANSWERS)  # the documents of a question's life
+TERM = timedelta(days=21)  # the answer is due three weeks after the question ...
+DELAY_TERM = timedelta(days=21)  # ... and three weeks more for a delay notice
+
+
+@dataclass
+class Question:
+    zaak: str
+    onderwerp: str = ""
+    asked_on: date | None = None
+    askers: list[tuple[str, str]] = field(default_factory=list)  # (name, party)
+    document: str = ""  # the question's own document number
+    delays: list[date] = field(default_factory=list)
+    answers: list[tuple[str, date | None]] = field(default_factory=list)  # (document, date)
+
+    @property
+    def due(self) -> date | None:
+        if self.asked_on is None:
+            return None
+        return self.asked_on + TERM + DELAY_TERM * len(self.delays)
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answers)
+
+    def days_open(self, today: date) -> int | None:
+        return (today - self.asked_on).days if self.asked_on else None
+
+    def overdue(self, today: date) -> bool:
+        return not self.answered and self.due is not None and today > self.due
+
+
+def _day(value: str) -> date | None:
+    try:
+        return datetime.fromisoformat(value[:10]).date() if value else None
+    except ValueError:
+        return None
+
+
+def collect(documents) -> list[Question]:
+    """The written questions among stored documents (StoredDocument), one per zaak."""
+    by_zaak: dict[str, Question] = {}
+    for doc in documents:
+        soort = (doc.meta.soort or "").strip().lower()
+        if doc.deleted or soort not in (QUESTION, DELAY, *ANSWERS):
+            continue
+        zaken = [z.get("nummer", "") for z in doc.meta.zaken
+                 if (z.get("soort") or "").strip().lower() in (QUESTION, "")] or []
+        for zaak in filter(None, zaken):
+            question = by_zaak.setdefault(zaak, Question(zaak))
+            when = _day(doc.meta.datum)
+            if soort == QUESTION:
+                question.document, question.asked_on = doc.key, when
+                question.onderwerp = doc.meta.onderwerp or doc.meta.titel
+                question.askers = [(a.name, a.party) for a in doc.meta.actors
+                                   if a.role.lower() in ("indiener", "medeindiener")]
+            elif soort == DELAY:
+                if when is not None:
+                    question.delays.append(when)
+            else:
+                question.answers.append((doc.key, when))
+                if not question.askers:
+                    question.askers = [(a.name, a.party) for a in doc.meta.actors
+                                       if a.role.lower() in ("indiener", "medeindiener")]
+                question.onderwerp = question.onderwerp or doc.meta.onderwerp
+    # A zaak whose question document we never saw (an answer alone) has no date to count from: it is
+    # listed as answered, never as overdue.
+    return sorted(by_zaak.values(), key=lambda q: q.zaak)
+
+
+def open_report(questions: list[Question], today: date, member: str | None = None,
+                party: str | None = None) -> list[Question]:
+    """The open questions, overdue first and then the longest open; optionally of one member or party."""
+    wanted = [q for q in questions if not q.answered and q.asked_on is not None and q.asked_on <= today]
+    if member:
+        wanted = [q for q in wanted if any(member_matches(member, name) for name, _ in q.askers)]
+    if party:
+        key = party_key(party)
+        wanted = [q for q in wanted if any(party_key(p) == key for _, p in q.askers if p)]
+    return sorted(wanted, key=lambda q: (not q.overdue(today), q.asked_on))
+
+
+def print_report(config, out, member: str | None = None, party: str | None = None, today: date | None = None) -> int:
+    """`watcher questions`: the open written questions the store knows, overdue first."""
+    from .alert import dutch_date
+    from .store import open_reader
+
+    store = open_reader(config, out)
+    if store is None:
+        return 1
+    today = today or date.today()
+    with store:
+        questions = collect(store.all_documents(SOORTEN))
+    shown = open_report(questions, today, member, party)
+    overdue = sum(q.overdue(today) for q in shown)
+    who = " of " + " and ".join(x for x in (member, party) if x) if member or party else ""
+    out.write(f"{len(shown)} open written questions{who} ({overdue} overdue), of {len(questions)} the store knows\n")
+    for q in shown:
+        state = "OVERDUE" if q.overdue(today) else "open"
+        delay = f", {len(q.delays)} delay notice{'s' if len(q.delays) != 1 else ''}" if q.delays else ""
+        askers = ", ".join(f"{n} ({p})" if p else n for n, p in q.askers)
+        out.write(f"  {q.zaak} {state}: asked {dutch_date(q.asked_on.isoformat())}, {q.days_open(today)} days open, "
+                  f"due {dutch_date(q.due.isoformat())}{delay}\n")
+        out.write(f"      {askers + ': ' if askers else ''}{q.onderwerp[:160]}\n")
+    return 0

@@ -81,3 +81,78 @@ def test_an_answered_or_undated_question_is_never_overdue():
     future = Question("2026Z3", asked_on=TODAY + timedelta(days=3))  # a date in the future
     assert not answered.overdue(TODAY) and not undated.overdue(TODAY)
     assert open_report([answered, undated, future], TODAY) == []
+
+
+def headlines(out):
+    return [line for line in out.splitlines() if line.startswith("[")]
+
+
+def test_a_question_asked_delayed_and_answered_is_told_to_who_follows_it(tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "aow", "keywords": ["AOW"]}, {"name": "ceder", "members": ["Ceder"]}])
+    watcher_cli("-c", config, "run", "--once")  # starts now
+    question = _document("Schriftelijke vragen", "2026Z00010", 0, (("D.G.M. Ceder", "ChristenUnie"),),
+                         "Vragen over de AOW")
+    tk.add(question, fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert sorted(h.split(":")[0] for h in headlines(out)) == ["[aow] nieuw", "[ceder] nieuw"]
+    # Restarts between the steps: each `run --once` is a new process's worth of state.
+    tk.add(_document("Mededeling (uitstel antwoord)", "2026Z00010", 0, onderwerp="Uitstel"), fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert "[aow] uitstel: antwoord nu verwacht uiterlijk" in out  # follows the question, not the notice's words
+    answer = _document("Antwoord schriftelijke vragen", "2026Z00010", 0, onderwerp="Antwoord over pensioenen")
+    answer["Datum"] = question["Datum"]
+    tk.add(answer, fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    told = headlines(out)
+    assert sorted(h.split(":")[0] for h in told) == ["[aow] beantwoord na 0 dagen (termijn 42)",
+                                                     "[ceder] beantwoord na 0 dagen (termijn 42)"]
+    assert "u volgt deze vraag" in out  # why `aow` hears of an answer its rules do not match
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
+
+
+def test_a_question_past_its_term_is_told_once_by_the_clock_and_then_answered_late(tk, write_config, watcher_cli,
+                                                                                  monkeypatch):
+    import watcher.cycle
+    now = [datetime.now(timezone.utc)]
+    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    question = _document("Schriftelijke vragen", "2026Z00011", 0, onderwerp="Vragen over de AOW")
+    tk.add(question, fresh=False)
+    assert len(headlines(watcher_cli("-c", config, "run", "--once")[1])) == 1
+    now[0] += timedelta(days=21)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # due today: not late yet
+    now[0] += timedelta(days=1)
+    out = watcher_cli("-c", config, "run", "--once")[1]  # a cycle that polls nothing new
+    assert headlines(out) == ["[aow] termijn verstreken: 22 dagen zonder antwoord (termijn 21): "
+                              f"Schriftelijke vragen {question['DocumentNummer']}"]
+    now[0] += timedelta(days=5)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # raised once, never twice
+    answer = _document("Antwoord schriftelijke vragen", "2026Z00011", 0, onderwerp="Antwoord")
+    answer["Datum"] = (datetime.fromisoformat(question["Datum"]) + timedelta(days=27)).isoformat()
+    tk.add(answer, fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == ["[aow] alsnog beantwoord na 27 dagen (termijn 21)"]
+
+
+@pytest.mark.parametrize("rows,expect", [
+    # A delay notice, or an answer, for a zaak we never saw: alerted as what they are, no story, no count.
+    ([("Mededeling (uitstel antwoord)", 0)], ["[aow] nieuw"]),
+    ([("Antwoord schriftelijke vragen", 0)], ["[aow] nieuw"]),
+    # Two answers: the second is a further answer.
+    ([("Schriftelijke vragen", 0), ("Antwoord schriftelijke vragen", 0), ("Antwoord schriftelijke vragen (nader)", 0)],
+     ["[aow] nieuw", "[aow] beantwoord na 0 dagen (termijn 21)", "[aow] nader antwoord"]),
+    # An answer dated before its question: no count of days to get wrong.
+    ([("Schriftelijke vragen", 0), ("Antwoord schriftelijke vragen", 5)], ["[aow] nieuw", "[aow] beantwoord"]),
+])
+def test_odd_question_data_is_handled_without_a_false_count(rows, expect, tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    told = []
+    for soort, days_ago in rows:
+        tk.add(_document(soort, "2026Z00012", days_ago, onderwerp=f"{soort} over de AOW"), fresh=False)
+        code, out, err = watcher_cli("-c", config, "run", "--once")
+        assert code == 0 and "Traceback" not in err, err
+        told += [h.split(":")[0] for h in headlines(out)]
+    assert told == expect

@@ -11,7 +11,7 @@ import html
 from datetime import datetime, timezone
 
 from .match import Hit
-from .model import DELETED, NEW, REVISED, Alert, Change
+from .model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
 MESSAGE_LIMIT = 4096
@@ -33,7 +33,8 @@ def alert_id(subscriber: str, change: Change) -> str:
     return f"{subscriber}|{key}|new"
 
 
-def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dict | None = None) -> Alert:
+def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dict | None = None,
+          event: str = "") -> Alert:
     """`links`: pages of the same document from other sources, shown beside its own."""
     meta = change.stored.meta
     kind = change.kind if change.kind in (REVISED, DELETED) else NEW
@@ -54,7 +55,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
         old_hash=change.old.content_hash() if kind == REVISED and change.old else "",
         new_hash=change.new.content_hash() if kind == REVISED and change.new else "",
         links={**(links or {}), **meta.links}, source=change.record.source,
-        days_to_answer=_days_to_answer(meta, facts),
+        days_to_answer=None if event else _days_to_answer(meta, facts), event=event,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
@@ -73,6 +74,19 @@ def subject(meta) -> str:
     return meta.titel or meta.onderwerp
 
 
+def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
+    """A written question past its term, told to a subscriber who follows it."""
+    meta = question_doc.meta
+    return Alert(
+        id=f"{subscriber}|{question_doc.key}|overdue", subscriber=subscriber, document=question_doc.key,
+        kind=OVERDUE, title=subject(meta) or question_doc.key, soort=meta.soort, datum=meta.datum[:10],
+        actors=[{"name": a.name, "party": a.party, "role": a.role} for a in meta.actors
+                if a.role.lower() in ("indiener", "medeindiener")],
+        zaken=[z.get("nummer", "") for z in meta.zaken], reasons=["u volgt deze vraag"], event=event,
+        links=dict(meta.links), source=question_doc.source,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
 def _days_to_answer(meta, facts: dict) -> int | None:
     """An answer's days since its questions were put, when the text says when ("ingezonden 7 juni 2022")."""
     if "antwoord" not in (meta.soort or "").lower() or not facts.get("ingezonden"):
@@ -87,6 +101,8 @@ def _days_to_answer(meta, facts: dict) -> int | None:
 
 
 def headline(alert: Alert) -> str:
+    if alert.event:
+        return alert.event
     what = KIND_WORDS.get(alert.kind, alert.kind)
     if alert.kind == REVISED and alert.old_version and alert.version and alert.old_version != alert.version:
         if alert.version.isdigit() and alert.old_version.isdigit():

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from . import alert as alerts
-from . import compare
+from . import compare, questions
 from . import subscribers as subs
 from .config import Config, parse_since
 from .deliver import Deliverer
@@ -75,13 +75,13 @@ class Watcher:
     """What lives from one cycle to the next: config, store, HTTP client, sources, channels."""
 
     def __init__(self, config: Config, store: Store, http: HTTP, deliverer: Deliverer,
-                 clock: Callable[[], datetime] = utcnow, progress: bool | None = None,
+                 clock: Callable[[], datetime] | None = None, progress: bool | None = None,
                  should_stop: Callable[[], bool] = lambda: False):
         self.config = config
         self.store = store
         self.http = http
         self.deliverer = deliverer
-        self.clock = clock
+        self.clock = clock or (lambda: utcnow())  # looked up each time: a test moves the clock
         self.matcher = Matcher(subs.effective(config, store))
         self.extractor = extractor = Extractor()
         self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
@@ -108,6 +108,9 @@ class Watcher:
             if self.should_stop():
                 break
             report.sources.append(await self._poll(source))
+            self.store.flush()
+        async with self.page_lock:
+            self._clock_events()
             self.store.flush()
         report.delivered, report.undelivered = await self.deliverer.deliver(self.store)
         self.store.flush()
@@ -289,9 +292,12 @@ class Watcher:
     # ------------------------------------------------------------------ alerts
     def _alert(self, change: Change) -> int:
         """Match a change and put what it owes each subscriber in the outbox. Returns alerts added."""
-        if change.kind == UNCHANGED or change.record.quiet:
+        if change.kind == UNCHANGED:
             return 0
         stored = change.stored
+        event, followers = self._question_event(change)
+        if change.record.quiet:
+            return 0
         hits: list[Hit]
         summary: list[str] = []
         if change.kind == DELETED:
@@ -322,10 +328,14 @@ class Watcher:
             if change.kind != REVISED or (stored.current and stored.current.hash in seen_texts):
                 hits = [h for h in hits if h.subscriber not in told]
         links = {k: v for d in related for k, v in d.meta.links.items()}
+        # Who followed the question hears what happened to it, in the same one message as those the
+        # document matches ("beantwoord na 22 dagen").
+        hits += [Hit(name, reasons=["u volgt deze vraag"]) for name in followers
+                 if name not in {h.subscriber for h in hits}]
         added = 0
         for hit in hits:
             effective = change if change.kind != METADATA else Change(NEW, change.record, stored, new=change.new)
-            if self.store.enqueue(alerts.build(effective, hit, summary, links)):
+            if self.store.enqueue(alerts.build(effective, hit, summary, links, event=event)):
                 added += 1
                 log.info("%s %s: %s alert for %s (%s)", change.record.source, stored.key, effective.kind,
                          hit.subscriber, "; ".join(hit.reasons))
@@ -333,6 +343,45 @@ class Watcher:
                 stored.alerted.append(hit.subscriber)
         if hits:
             self.store.put_document(stored)
+        return added
+
+    def _question_event(self, change: Change) -> tuple[str, list[str]]:
+        """A new document of a written question's life: its state updated (with the page), and the event
+        it is with who follows the question."""
+        stored = change.stored
+        zaak = questions.question_zaak(stored.meta)
+        if zaak is None or change.kind not in (NEW, METADATA) or change.kind == METADATA and stored.alerted:
+            return "", []
+        state, event = questions.observe(self.store.question(zaak) or {}, stored.key, stored.meta.soort,
+                                         stored.meta.datum)
+        self.store.set_question(zaak, state)
+        followers = set()
+        for key in questions.documents_of(state):
+            if key != stored.key and (doc := self.store.document(key)) is not None:
+                followers |= set(doc.alerted)
+        return event, sorted(followers) if event else []
+
+    def _clock_events(self) -> int:
+        """Questions past their term with no answer: told once to who follows them, by the cycle that
+        first sees it (also a cycle that polls nothing new)."""
+        today = self.clock().date()
+        added = 0
+        for zaak, state in self.store.questions().items():
+            event = questions.overdue_event(state, today)
+            if not event:
+                continue
+            question = self.store.document(state.get("question", ""))
+            if question is None:
+                continue
+            followers = set()
+            for key in questions.documents_of(state):
+                if (doc := self.store.document(key)) is not None:
+                    followers |= set(doc.alerted)
+            for name in sorted(followers):
+                added += self.store.enqueue(alerts.overdue_alert(question, name, event))
+            state["told"] = state.get("told", []) + ["overdue"]
+            self.store.set_question(zaak, state)
+            log.info("%s: %s; %d followers told", zaak, event, len(followers))
         return added
 
     # ------------------------------------------------------------------ progress

@@ -135,6 +135,9 @@ class StoredDocument:
     # The last failures to get its file: {"fingerprint", "count", "error", "parked"}. Parked: given up on
     # until the file changes (a file that cannot be read is not fetched again every cycle for ever).
     failure: dict = field(default_factory=dict)
+    # Events of a written question already raised on its question document ("termijn verstreken"): a clock
+    # event is raised once, by the cycle that first sees it, whatever happens after.
+    events: list[str] = field(default_factory=list)
 
     @property
     def current(self) -> Version | None:
@@ -150,10 +153,12 @@ class StoredDocument:
         return cls(key=data["key"], source=data["source"], meta=Meta.from_dict(data.get("meta", {})),
                    versions=[Version(**v) for v in data.get("versions", [])], stamp=data.get("stamp", ""),
                    deleted=data.get("deleted", False), text_pending=data.get("text_pending", False),
-                   alerted=list(data.get("alerted", [])), failure=dict(data.get("failure") or {}))
+                   alerted=list(data.get("alerted", [])), failure=dict(data.get("failure") or {}),
+                   events=list(data.get("events", [])))
 
 
 NEW, REVISED, METADATA, UNCHANGED, DELETED = "new", "revised", "metadata", "unchanged", "deleted"
+OVERDUE = "overdue"  # an alert kind of its own: a written question past its term, raised by the clock
 
 
 @dataclass
@@ -195,6 +200,7 @@ class Alert:
     source: str = ""
     created: str = ""
     days_to_answer: int | None = None  # an answer to written questions: days since they were put
+    event: str = ""  # what happened to a written question ("beantwoord na 22 dagen (termijn 21)"): the headline
     # Messages of this alert Telegram already accepted: a send cut short resumes after them, so a long
     # alert is never repeated from its first part.
     parts_sent: int = 0

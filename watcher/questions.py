@@ -125,3 +125,74 @@ def print_report(config, out, member: str | None = None, party: str | None = Non
                   f"due {dutch_date(q.due.isoformat())}{delay}\n")
         out.write(f"      {askers + ': ' if askers else ''}{q.onderwerp[:160]}\n")
     return 0
+
+
+# ---------------------------------------------------------------- the question's life, as events
+# The store keeps one small state per question zaak, written with the page that changed it:
+# {"question": key, "asked_on": iso, "delays": [[key, iso]], "answers": [[key, iso]], "told": [...]}.
+
+def question_zaak(meta) -> str | None:
+    """The written-question zaak a document of a question's life belongs to, or None."""
+    if (meta.soort or "").strip().lower() not in SOORTEN:
+        return None
+    return next((z.get("nummer") for z in meta.zaken
+                 if (z.get("soort") or "").strip().lower() == QUESTION and z.get("nummer")), None)
+
+
+def _due(state: dict) -> date | None:
+    asked = _day(state.get("asked_on", ""))
+    return asked + TERM + DELAY_TERM * len(state.get("delays", [])) if asked else None
+
+
+def _term_days(state: dict) -> int:
+    return (TERM + DELAY_TERM * len(state.get("delays", []))).days
+
+
+def observe(state: dict, key: str, soort: str, datum: str) -> tuple[dict, str]:
+    """The state after this document, and the event it is (a Dutch headline; "" for the question itself)."""
+    from .alert import dutch_date
+
+    known = bool(state.get("question"))
+    state = {"delays": [], "answers": [], "told": [], **state}
+    soort = soort.strip().lower()
+    when = _day(datum)
+    if soort == QUESTION:
+        state.update(question=key, asked_on=when.isoformat() if when else state.get("asked_on", ""))
+        return state, ""
+    if not known:
+        # A delay notice or an answer for a question we never saw: kept, but no story to tell (and no
+        # count of days to get wrong); it alerts as the new document it is.
+        bucket = state["delays"] if soort == DELAY else state["answers"]
+        if key not in [k for k, _ in bucket]:
+            bucket.append([key, when.isoformat() if when else ""])
+        return state, ""
+    if soort == DELAY:
+        if key not in [k for k, _ in state["delays"]]:
+            state["delays"].append([key, when.isoformat() if when else ""])
+        due = _due(state)
+        return state, "uitstel" + (f": antwoord nu verwacht uiterlijk {dutch_date(due.isoformat())}" if due else "")
+    first = not state["answers"]
+    if key not in [k for k, _ in state["answers"]]:
+        state["answers"].append([key, when.isoformat() if when else ""])
+    if soort.endswith("(nader)") or not first:
+        return state, "nader antwoord"
+    asked = _day(state.get("asked_on", ""))
+    if asked is None or when is None or when < asked:
+        return state, "beantwoord"  # when it was asked is unknown (or the dates disagree): no count
+    days, term = (when - asked).days, _term_days(state)
+    late = "overdue" in state["told"] or days > term
+    return state, f"{'alsnog ' if late else ''}beantwoord na {days} dagen (termijn {term})"
+
+
+def overdue_event(state: dict, today: date) -> str:
+    """"termijn verstreken: …" once, for a question without an answer past its term; "" otherwise."""
+    due, asked = _due(state), _day(state.get("asked_on", ""))
+    if state.get("answers") or due is None or today <= due or "overdue" in state.get("told", []):
+        return ""
+    return f"termijn verstreken: {(today - asked).days} dagen zonder antwoord (termijn {_term_days(state)})"
+
+
+def documents_of(state: dict) -> list[str]:
+    """The keys of the question's documents: whoever was alerted about one of them follows the question."""
+    keys = [state["question"]] if state.get("question") else []
+    return keys + [k for k, _ in state.get("delays", [])] + [k for k, _ in state.get("answers", [])]

@@ -110,6 +110,16 @@ class Store(abc.ABC):
     def count_pending_alerts(self) -> int: ...
 
     # subscribers added with bot commands
+    # written questions, per zaak: what their documents told (questions.py), written with the page
+    @abc.abstractmethod
+    def question(self, zaak: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def set_question(self, zaak: str, state: dict) -> None: ...
+
+    @abc.abstractmethod
+    def questions(self) -> dict[str, dict]: ...
+
     @abc.abstractmethod
     def chat_rules(self) -> dict: ...
 

@@ -175,6 +175,16 @@ class SqliteStore(LocalStore):
     def set_health(self, source: str, health: dict) -> None:
         self._set("health", source, health)
 
+    def question(self, zaak: str) -> dict | None:
+        return self._get("question", zaak)
+
+    def set_question(self, zaak: str, state: dict) -> None:
+        self._set("question", zaak, state)
+
+    def questions(self) -> dict[str, dict]:
+        return {key: json.loads(value) for key, value in self.db.execute(
+            "SELECT key, value FROM state WHERE kind = 'question' ORDER BY key")}
+
     def chat_rules(self) -> dict:
         return {key: json.loads(value) for key, value in self.db.execute(
             "SELECT key, value FROM state WHERE kind = 'chat' ORDER BY key")}

@@ -121,6 +121,7 @@ class TinyStore(LocalStore):
         self.cursors = _KeyedTable(self._state_db, "cursors")
         self.healths = _KeyedTable(self._state_db, "health")
         self.chat = _KeyedTable(self._state_db, "chat_rules")
+        self.question_states = _KeyedTable(self._state_db, "questions")
         # What a cycle asks for every time is indexed, so a cycle with nothing new does no work per document.
         self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
         self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
@@ -239,6 +240,16 @@ class TinyStore(LocalStore):
         self.outbox.delete(old)
 
     # ------------------------------------------------------------ chat rules
+    def question(self, zaak: str) -> dict | None:
+        row = self.question_states.get(zaak)
+        return copy.deepcopy(row["value"]) if row else None
+
+    def set_question(self, zaak: str, state: dict) -> None:
+        self.question_states.put(zaak, {"value": state})
+
+    def questions(self) -> dict[str, dict]:
+        return {key: copy.deepcopy(row["value"]) for key, row in sorted(self.question_states.rows.items())}
+
     def chat_rules(self) -> dict:
         return {key: row["value"] for key, row in self.chat.rows.items()}
 
@@ -256,7 +267,7 @@ class TinyStore(LocalStore):
         for table in (self.documents, self.outbox):
             table.write()
         self._docs_storage.flush()
-        for table in (self.meta, self.cursors, self.healths, self.chat):
+        for table in (self.meta, self.cursors, self.healths, self.chat, self.question_states):
             table.write()
         self._state_storage.flush()
         self._log_folded()  # everything outbox.log said is now in documents.json

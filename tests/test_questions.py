@@ -9,6 +9,7 @@ import pytest
 
 from tests.fakes.tk import answer_with_askers_on_the_zaak
 from watcher.questions import Question, open_report
+from watcher.store import open_store
 
 TODAY = date.today()
 
@@ -156,3 +157,39 @@ def test_odd_question_data_is_handled_without_a_false_count(rows, expect, tk, wr
         assert code == 0 and "Traceback" not in err, err
         told += [h.split(":")[0] for h in headlines(out)]
     assert told == expect
+
+
+def test_a_sigkilled_cycle_raising_termijn_verstreken_neither_loses_nor_repeats_it(tk, write_config, spawn, tmp_path):
+    # Asked 25 days ago and new to us: the one cycle stores it, alerts it, and raises "termijn verstreken".
+    import random
+    import signal
+    import time
+    from collections import Counter
+
+    rng = random.Random(20261201)
+    question = _document("Schriftelijke vragen", "2026Z00020", 25, onderwerp="Vragen over de AOW")
+    tk.add(question, fresh=False)
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for trial in range(6):
+        state = tmp_path / f"state{trial}"
+        config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
+                                "backfill_alerts": True}],
+                              [{"name": "aow", "keywords": ["AOW"]}], state_dir=str(state))
+        outputs = []
+        if trial:
+            proc = spawn("-c", config, "run", "--once")
+            time.sleep(rng.uniform(0.05, 2.0))
+            proc.send_signal(signal.SIGKILL)
+            outputs.append(proc.communicate(timeout=60)[0])
+        for _ in range(2):  # then to the end, and once more
+            proc = spawn("-c", config, "run", "--once")
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            outputs.append(out)
+        told = Counter(line.split(":")[0] for out in outputs for line in out.splitlines() if line.startswith("[aow]"))
+        # Printed once each; a kill between printing and marking may print one twice (never lose it).
+        assert set(told) == {"[aow] nieuw", "[aow] termijn verstreken"}, (trial, told)
+        assert all(n <= 2 for n in told.values()), (trial, told)
+        with open_store(state, readonly=True) as store:
+            ids = [a.id for a in store.pending_alerts()]
+            assert ids == [] and store.question("2026Z00020")["told"] == ["overdue"]

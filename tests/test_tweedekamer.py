@@ -47,7 +47,7 @@ def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party():
     assert record.key == "2025D06779"
     assert record.version == "3"
     assert record.meta.soort == "Motie (gewijzigd/nader)"
-    assert record.meta.aliases == ["tk-id:3ccf529a-1e25-49d3-81a8-c60621884b39", "kst-19637-3384"]
+    assert record.meta.aliases == ["tk-id:3ccf529a-1e25-49d3-81a8-c60621884b39", "kst-19637-3384", "zaak:2025Z02986"]
     assert record.meta.zaken == [{"nummer": "2025Z02986", "soort": "Motie"}]
     assert record.meta.dossiers == ["19637"]
     [podt] = [a for a in record.meta.actors if a.role == "Indiener"]
@@ -421,3 +421,39 @@ def test_a_backfill_from_since_is_stored_silently_unless_asked(backfill_alerts, 
     row = tk.add(page_rows()[3])
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert [line.split()[-1] for line in headlines(out)] == [row["DocumentNummer"]]
+
+
+def test_a_gewijzigde_motie_is_a_revision_of_the_motie_it_replaces(tk, write_config, watcher_cli, tmp_path):
+    # The gewijzigde motie 2025D06779 is recorded (its zaak 2025Z02986); the motie it replaces (nr. 3370) is
+    # built from it: another zaak and document, the text as it read before (two edits undone). The link
+    # between the zaken is Zaak.VervangenVanuit, in the recorded $metadata's shape.
+    replacing = motion_2025D06779()
+    xml = (Path(__file__).parent / "fixtures" / "tk" / "publications" /
+           "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
+    original = json.loads(json.dumps(replacing))
+    original.update(Id="5a3c0000-0000-4000-8000-000000003370", DocumentNummer="2025D05999",
+                    Soort="Motie", Onderwerp="Motie van het lid Podt c.s. over een betere schaderegeling")
+    original["Zaak"][0].update(Id="5a3c0000-0000-4000-8000-00000000a370", Nummer="2025Z02000", Soort="Motie")
+    old_xml = xml.replace(b"binnen zes weken", b"binnen acht weken")
+    publication = dict(original["HuidigeDocumentVersie"]["DocumentPublicatie"][0],
+                       Id="5a3c0000-0000-4000-8000-0000000b3370", ContentLength=len(old_xml))
+    original["HuidigeDocumentVersie"] = dict(original["HuidigeDocumentVersie"], DocumentPublicatie=[publication])
+    tk.publications[publication["Id"]] = old_xml
+    replacing["HuidigeDocumentVersie"]["DocumentPublicatie"][0]["ContentLength"] = len(xml)
+    tk.publications[replacing["HuidigeDocumentVersie"]["DocumentPublicatie"][0]["Id"]] = xml
+    replacing["Zaak"][0]["VervangenVanuit"] = [{"Id": original["Zaak"][0]["Id"], "Nummer": "2025Z02000",
+                                                "Soort": "Motie", "Verwijderd": False}]
+    config = write_config([source(tk)], [{"name": "asiel", "keywords": ["Westerwolde"]},
+                                         {"name": "weken", "keywords": ['"acht weken"']}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.add(original)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert sorted(headlines(out)) == ["[asiel] nieuw: Motie 2025D05999", "[weken] nieuw: Motie 2025D05999"], err
+    tk.add(replacing)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert sorted(headlines(out)) == ["[asiel] gewijzigd: vervangt motie 2025D05999: Motie (gewijzigd/nader) 2025D06779",
+                                      "[weken] gewijzigd: vervangt motie 2025D05999: Motie (gewijzigd/nader) 2025D06779"]
+    assert "afhandeling binnen «acht» → «zes» weken" in out, out  # the labelled diff against the replaced text
+    assert "u kreeg een melding over wat dit vervangt" in out  # why `weken` hears of it
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []

@@ -298,6 +298,11 @@ class Watcher:
         event, followers = self._question_event(change)
         if change.record.quiet:
             return 0
+        change, replaced = self._as_replacement(change)
+        if replaced is not None:
+            # Who heard of the motie it replaces follows it ("gewijzigd: vervangt motie 2025D05999").
+            event = f"gewijzigd: vervangt {(replaced.meta.soort or 'stuk').lower()} {replaced.key}"
+            followers = sorted(set(followers) | set(replaced.alerted))
         hits: list[Hit]
         summary: list[str] = []
         if change.kind == DELETED:
@@ -330,8 +335,8 @@ class Watcher:
         links = {k: v for d in related for k, v in d.meta.links.items()}
         # Who followed the question hears what happened to it, in the same one message as those the
         # document matches ("beantwoord na 22 dagen").
-        hits += [Hit(name, reasons=["u volgt deze vraag"]) for name in followers
-                 if name not in {h.subscriber for h in hits}]
+        why = "u kreeg een melding over wat dit vervangt" if replaced is not None else "u volgt deze vraag"
+        hits += [Hit(name, reasons=[why]) for name in followers if name not in {h.subscriber for h in hits}]
         added = 0
         for hit in hits:
             effective = change if change.kind != METADATA else Change(NEW, change.record, stored, new=change.new)
@@ -344,6 +349,21 @@ class Watcher:
         if hits:
             self.store.put_document(stored)
         return added
+
+    def _as_replacement(self, change: Change) -> tuple[Change, "StoredDocument | None"]:
+        """A new document of a zaak that replaces another (a gewijzigde motie, Zaak.VervangenVanuit) is a
+        revision of the replaced one's text, diffed against it; else the change as it is."""
+        stored = change.stored
+        if change.kind != NEW or not stored.meta.vervangt or change.new is None:
+            return change, None
+        for zaak in stored.meta.vervangt:
+            key = self.store.find_alias(f"zaak:{zaak}")
+            replaced = self.store.document(key) if key and key != stored.key else None
+            old = self.store.text(replaced.current.hash) if replaced and replaced.current else None
+            if old is not None:
+                return Change(REVISED, change.record, stored, old=old, new=change.new,
+                              old_version=replaced.key), replaced
+        return change, None
 
     def _question_event(self, change: Change) -> tuple[str, list[str]]:
         """A new document of a written question's life: its state updated (with the page), and the event

@@ -32,6 +32,8 @@ class Meta:
     actors: list[Actor] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # the same document elsewhere: kst-19637-3384
     links: dict[str, str] = field(default_factory=dict)  # page, file, ...
+    # The zaken this one replaces (Zaak.VervangenVanuit): a gewijzigde motie or amendement is a new zaak.
+    vervangt: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Meta":

@@ -27,8 +27,10 @@ from ._base import Page, Source
 
 log = logging.getLogger("watcher.tweedekamer")
 
+# VervangenVanuit: the zaken a zaak replaces (a gewijzigde motie is a new zaak, not a new version); the
+# recorded $metadata has it as a Collection(Zaak) navigation of Zaak.
 EXPAND = ("DocumentActor,HuidigeDocumentVersie($expand=DocumentPublicatie),"
-          "Zaak($expand=ZaakActor),Kamerstukdossier")
+          "Zaak($expand=ZaakActor,VervangenVanuit),Kamerstukdossier")
 PAGE_URL = "https://www.tweedekamer.nl/kamerstukken/detail?id={zaak}&did={nummer}"
 KOOP_URL = "https://zoek.officielebekendmakingen.nl/{identifier}.html"
 OVERLAP = timedelta(minutes=10)
@@ -191,7 +193,11 @@ class TweedeKamer(Source):
             datum=_text(row.get("Datum")), vergaderjaar=_text(row.get("Vergaderjaar")),
             zaken=[{"nummer": _text(z.get("Nummer")), "soort": _text(z.get("Soort"))} for z in zaken],
             dossiers=dossiers, actors=actors,
-            aliases=[f"tk-id:{doc_id}"] + ([external] if external else []), links=links,
+            aliases=[f"tk-id:{doc_id}"] + ([external] if external else [])
+                    # A motie or amendement is found by its zaak, for the one that replaces it.
+                    + [f"zaak:{_text(z.get('Nummer'))}" for z in zaken if z.get("Nummer")], links=links,
+            vervangt=[_text(v.get("Nummer")) for z in zaken for v in z.get("VervangenVanuit") or []
+                      if isinstance(v, dict) and v.get("Nummer")],
         )
         version_no = _text(version.get("Versienummer"))
         length = row.get("ContentLength")

@@ -44,7 +44,7 @@ class Store(abc.ABC):
     def related(self, doc: StoredDocument) -> list[StoredDocument]:
         """The same document as stored from other sources: the TK record whose ExterneIdentifier is this
         KOOP identifier, or the KOOP publication a TK record names."""
-        keys = {a for a in doc.meta.aliases if not a.startswith("tk-id:")}
+        keys = {a for a in doc.meta.aliases if not a.startswith(("tk-id:", "zaak:"))}
         if (other := self.find_alias(doc.key)) is not None:
             keys.add(other)
         keys.discard(doc.key)

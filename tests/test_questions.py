@@ -193,3 +193,22 @@ def test_a_sigkilled_cycle_raising_termijn_verstreken_neither_loses_nor_repeats_
         with open_store(state, readonly=True) as store:
             ids = [a.id for a in store.pending_alerts()]
             assert ids == [] and store.question("2026Z00020")["told"] == ["overdue"]
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("Hierbij deel ik u mee dat de vragen niet binnen de gebruikelijke termijn kunnen worden beantwoord. "
+     "De reden van het uitstel is dat afstemming met andere departementen nodig is. Ik streef ernaar ze "
+     "zo spoedig mogelijk te beantwoorden.",
+     "De reden van het uitstel is dat afstemming met andere departementen nodig is."),
+    ("De vragen kunnen niet binnen de termijn worden beantwoord, omdat informatie moet worden opgevraagd bij de "
+     "politie.", "De vragen kunnen niet binnen de termijn worden beantwoord, omdat informatie moet worden "
+     "opgevraagd bij de politie."),
+    ("Ik zal de vragen zo spoedig mogelijk beantwoorden.", ""),
+])
+def test_a_delay_notice_is_quoted_for_its_reason(text, reason):
+    from watcher.questions import delay_reason, observe
+    assert delay_reason(text) == reason
+    state, event = observe({"question": "2026D1", "asked_on": "2026-01-05"}, "2026D2", "Mededeling (uitstel antwoord)",
+                           "2026-01-20", text)
+    assert event.startswith("uitstel: antwoord nu verwacht uiterlijk 16 februari 2026")
+    assert event.endswith(f"“{reason}”") if reason else "“" not in event

@@ -373,7 +373,7 @@ class Watcher:
         if zaak is None or change.kind not in (NEW, METADATA) or change.kind == METADATA and stored.alerted:
             return "", []
         state, event = questions.observe(self.store.question(zaak) or {}, stored.key, stored.meta.soort,
-                                         stored.meta.datum)
+                                         stored.meta.datum, change.new.text if change.new else "")
         self.store.set_question(zaak, state)
         followers = set()
         for key in questions.documents_of(state):

@@ -12,6 +12,7 @@ This module only decides (what is open, what is due, since when); reading the do
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -148,8 +149,23 @@ def _term_days(state: dict) -> int:
     return (TERM + DELAY_TERM * len(state.get("delays", []))).days
 
 
-def observe(state: dict, key: str, soort: str, datum: str) -> tuple[dict, str]:
-    """The state after this document, and the event it is (a Dutch headline; "" for the question itself)."""
+_REASON = re.compile(r"[^.!?]*\b(?:reden|omdat|vanwege|in verband met|aangezien|nodig is|vergt|vraagt meer tijd)\b[^.!?]*[.!?]",
+                     re.I)
+
+
+def delay_reason(text: str) -> str:
+    """The sentence of a delay notice that says why ("…omdat afstemming met andere departementen nodig
+    is."), cut to a line; "" when it gives none."""
+    m = _REASON.search(" ".join(text.split()))
+    if not m:
+        return ""
+    sentence = m.group(0).strip()
+    return sentence if len(sentence) <= 200 else sentence[:199] + "…"
+
+
+def observe(state: dict, key: str, soort: str, datum: str, text: str = "") -> tuple[dict, str]:
+    """The state after this document, and the event it is (a Dutch headline; "" for the question itself).
+    `text`: the document's text, for a delay notice's reason."""
     from .alert import dutch_date
 
     known = bool(state.get("question"))
@@ -170,7 +186,9 @@ def observe(state: dict, key: str, soort: str, datum: str) -> tuple[dict, str]:
         if key not in [k for k, _ in state["delays"]]:
             state["delays"].append([key, when.isoformat() if when else ""])
         due = _due(state)
-        return state, "uitstel" + (f": antwoord nu verwacht uiterlijk {dutch_date(due.isoformat())}" if due else "")
+        reason = delay_reason(text)
+        return state, ("uitstel" + (f": antwoord nu verwacht uiterlijk {dutch_date(due.isoformat())}" if due else "")
+                       + (f" — “{reason}”" if reason else ""))
     first = not state["answers"]
     if key not in [k for k, _ in state["answers"]]:
         state["answers"].append([key, when.isoformat() if when else ""])

@@ -146,6 +146,8 @@ def test_a_question_past_its_term_is_told_once_by_the_clock_and_then_answered_la
      ["[aow] nieuw", "[aow] beantwoord na 0 dagen (termijn 21)", "[aow] nader antwoord"]),
     # An answer dated before its question: no count of days to get wrong.
     ([("Schriftelijke vragen", 0), ("Antwoord schriftelijke vragen", 5)], ["[aow] nieuw", "[aow] beantwoord"]),
+    # A question dated in the future (a data error): not overdue, and its answer counts nothing negative.
+    ([("Schriftelijke vragen", -30), ("Antwoord schriftelijke vragen", 0)], ["[aow] nieuw", "[aow] beantwoord"]),
 ])
 def test_odd_question_data_is_handled_without_a_false_count(rows, expect, tk, write_config, watcher_cli):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])

@@ -214,3 +214,14 @@ def test_a_delay_notice_is_quoted_for_its_reason(text, reason):
                            "2026-01-20", text)
     assert event.startswith("uitstel: antwoord nu verwacht uiterlijk 16 februari 2026")
     assert event.endswith(f"“{reason}”") if reason else "“" not in event
+
+
+def test_an_answer_to_a_question_from_before_watcher_counts_its_days_from_the_zaak(tk, write_config, watcher_cli):
+    # The question was put before watcher started: its zaak's GestartOp (in the recorded Zaak rows) says when.
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    answer = _document("Antwoord schriftelijke vragen", "2026Z00030", 0, onderwerp="Antwoord over de AOW")
+    answer["Zaak"][0]["GestartOp"] = (datetime.now(timezone.utc) - timedelta(days=30)).strftime("%Y-%m-%dT00:00:00+01:00")
+    tk.add(answer, fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == ["[aow] alsnog beantwoord na 30 dagen (termijn 21)"]

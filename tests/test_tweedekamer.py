@@ -48,7 +48,7 @@ def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party():
     assert record.version == "3"
     assert record.meta.soort == "Motie (gewijzigd/nader)"
     assert record.meta.aliases == ["tk-id:3ccf529a-1e25-49d3-81a8-c60621884b39", "kst-19637-3384", "zaak:2025Z02986"]
-    assert record.meta.zaken == [{"nummer": "2025Z02986", "soort": "Motie"}]
+    assert record.meta.zaken == [{"nummer": "2025Z02986", "soort": "Motie", "gestart": "2025-02-18"}]
     assert record.meta.dossiers == ["19637"]
     [podt] = [a for a in record.meta.actors if a.role == "Indiener"]
     assert (podt.name, podt.party, podt.on) == ("A. Podt", "D66", "zaak")

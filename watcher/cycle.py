@@ -369,11 +369,13 @@ class Watcher:
         """A new document of a written question's life: its state updated (with the page), and the event
         it is with who follows the question."""
         stored = change.stored
-        zaak = questions.question_zaak(stored.meta)
-        if zaak is None or change.kind not in (NEW, METADATA) or change.kind == METADATA and stored.alerted:
+        entry = questions.question_of(stored.meta)
+        if entry is None or change.kind not in (NEW, METADATA) or change.kind == METADATA and stored.alerted:
             return "", []
+        zaak = entry["nummer"]
         state, event = questions.observe(self.store.question(zaak) or {}, stored.key, stored.meta.soort,
-                                         stored.meta.datum, change.new.text if change.new else "")
+                                         stored.meta.datum, change.new.text if change.new else "",
+                                         started=entry.get("gestart", ""))
         self.store.set_question(zaak, state)
         followers = set()
         for key in questions.documents_of(state):

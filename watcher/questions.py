@@ -134,10 +134,15 @@ def print_report(config, out, member: str | None = None, party: str | None = Non
 
 def question_zaak(meta) -> str | None:
     """The written-question zaak a document of a question's life belongs to, or None."""
+    return (question_of(meta) or {}).get("nummer")
+
+
+def question_of(meta) -> dict | None:
+    """The zaak entry ({"nummer", "soort", "gestart"}) of the written question a document belongs to."""
     if (meta.soort or "").strip().lower() not in SOORTEN:
         return None
-    return next((z.get("nummer") for z in meta.zaken
-                 if (z.get("soort") or "").strip().lower() == QUESTION and z.get("nummer")), None)
+    return next((z for z in meta.zaken if (z.get("soort") or "").strip().lower() == QUESTION and z.get("nummer")),
+                None)
 
 
 def _due(state: dict) -> date | None:
@@ -163,17 +168,21 @@ def delay_reason(text: str) -> str:
     return sentence if len(sentence) <= 200 else sentence[:199] + "…"
 
 
-def observe(state: dict, key: str, soort: str, datum: str, text: str = "") -> tuple[dict, str]:
+def observe(state: dict, key: str, soort: str, datum: str, text: str = "", started: str = "") -> tuple[dict, str]:
     """The state after this document, and the event it is (a Dutch headline; "" for the question itself).
     `text`: the document's text, for a delay notice's reason."""
     from .alert import dutch_date
 
-    known = bool(state.get("question"))
+    # When the question was put: its own document's date, or else its zaak's GestartOp (so an answer to a
+    # question from before watcher started still counts its days, without fetching the question).
+    if not state.get("asked_on") and started:
+        state = {**state, "asked_on": started}
+    known = bool(state.get("question") or state.get("asked_on"))
     state = {"delays": [], "answers": [], "told": [], **state}
     soort = soort.strip().lower()
     when = _day(datum)
     if soort == QUESTION:
-        state.update(question=key, asked_on=when.isoformat() if when else state.get("asked_on", ""))
+        state.update(question=key, asked_on=state.get("asked_on") or (when.isoformat() if when else ""))
         return state, ""
     if not known:
         # A delay notice or an answer for a question we never saw: kept, but no story to tell (and no

@@ -191,7 +191,9 @@ class TweedeKamer(Source):
         meta = Meta(
             soort=_text(row.get("Soort")), titel=_text(row.get("Titel")), onderwerp=_text(row.get("Onderwerp")),
             datum=_text(row.get("Datum")), vergaderjaar=_text(row.get("Vergaderjaar")),
-            zaken=[{"nummer": _text(z.get("Nummer")), "soort": _text(z.get("Soort"))} for z in zaken],
+            # GestartOp: when the zaak began (a written question: when it was put), in the recorded rows.
+            zaken=[{"nummer": _text(z.get("Nummer")), "soort": _text(z.get("Soort")),
+                    **({"gestart": _text(z.get("GestartOp"))[:10]} if z.get("GestartOp") else {})} for z in zaken],
             dossiers=dossiers, actors=actors,
             aliases=[f"tk-id:{doc_id}"] + ([external] if external else [])
                     # A motie or amendement is found by its zaak, for the one that replaces it.

@@ -112,12 +112,14 @@ def test_a_question_asked_delayed_and_answered_is_told_to_who_follows_it(tk, wri
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
 
 
-def test_a_question_past_its_term_is_told_once_by_the_clock_and_then_answered_late(tk, write_config, watcher_cli,
-                                                                                  monkeypatch):
+@pytest.mark.parametrize("store", ["sqlite", "tinydb"])  # the question's state lives on from run to run in both
+def test_a_question_past_its_term_is_told_once_by_the_clock_and_then_answered_late(store, tk, write_config,
+                                                                                  watcher_cli, monkeypatch):
     import watcher.cycle
     now = [datetime.now(timezone.utc)]
     monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
-    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}],
+                          store=store)
     watcher_cli("-c", config, "run", "--once")
     question = _document("Schriftelijke vragen", "2026Z00011", 0, onderwerp="Vragen over de AOW")
     tk.add(question, fresh=False)

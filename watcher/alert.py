@@ -47,8 +47,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
         id=alert_id(hit.subscriber, change), subscriber=hit.subscriber, document=change.stored.key,
         kind=kind, title=subject(meta) or change.stored.key,
         version=change.record.version, old_version=change.old_version, soort=meta.soort, datum=meta.datum[:10],
-        actors=[{"name": a.name, "party": a.party, "role": a.role} for a in meta.actors
-                if a.role.lower() in ("indiener", "medeindiener")],
+        actors=_submitters(meta),
         askers=askers,
         zaken=[z.get("nummer", "") for z in meta.zaken], dossiers=list(meta.dossiers),
         reasons=reasons, snippet=hit.snippet, highlight=hit.highlight, changes=list(summary or []),
@@ -63,7 +62,11 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
 # Kinds whose Titel is their dossier's ("Vreemdelingenbeleid"): what they are about is their Onderwerp.
 _ABOUT_IN_ONDERWERP = ("motie", "amendement")
 MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
-ROLES = {"indiener": "indiener", "medeindiener": "medeindiener"}
+SUBMITTERS = ("indiener", "medeindiener")  # the roles of who put a document forward
+
+
+def _submitters(meta) -> list[dict]:
+    return [{"name": a.name, "party": a.party, "role": a.role} for a in meta.actors if a.role.lower() in SUBMITTERS]
 
 
 def subject(meta) -> str:
@@ -80,8 +83,7 @@ def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
     return Alert(
         id=f"{subscriber}|{question_doc.key}|overdue", subscriber=subscriber, document=question_doc.key,
         kind=OVERDUE, title=subject(meta) or question_doc.key, soort=meta.soort, datum=meta.datum[:10],
-        actors=[{"name": a.name, "party": a.party, "role": a.role} for a in meta.actors
-                if a.role.lower() in ("indiener", "medeindiener")],
+        actors=_submitters(meta),
         zaken=[z.get("nummer", "") for z in meta.zaken], reasons=["u volgt deze vraag"], event=event,
         links=dict(meta.links), source=question_doc.source,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -141,7 +143,7 @@ def why(alert: Alert) -> str:
 
 
 def reasons_in_dutch(reasons: list[str], actors: list[dict]) -> str:
-    roles = {a["name"]: ROLES.get((a.get("role") or "").lower(), "") for a in actors}
+    roles = {a["name"]: r for a in actors if (r := (a.get("role") or "").lower()) in SUBMITTERS}
     out = []
     for reason in reasons:
         kind, _, rest = reason.partition(" ")

@@ -377,11 +377,15 @@ class Watcher:
                                          stored.meta.datum, change.new.text if change.new else "",
                                          started=entry.get("gestart", ""))
         self.store.set_question(zaak, state)
+        return event, self._followers(state, but=stored.key) if event else []
+
+    def _followers(self, state: dict, but: str = "") -> list[str]:
+        """Who follows a written question: whoever was alerted about one of its documents (but `but`)."""
         followers = set()
         for key in questions.documents_of(state):
-            if key != stored.key and (doc := self.store.document(key)) is not None:
+            if key != but and (doc := self.store.document(key)) is not None:
                 followers |= set(doc.alerted)
-        return event, sorted(followers) if event else []
+        return sorted(followers)
 
     def _clock_events(self) -> int:
         """Questions past their term with no answer: told once to who follows them, by the cycle that
@@ -395,11 +399,8 @@ class Watcher:
             question = self.store.document(state.get("question", ""))
             if question is None:
                 continue
-            followers = set()
-            for key in questions.documents_of(state):
-                if (doc := self.store.document(key)) is not None:
-                    followers |= set(doc.alerted)
-            for name in sorted(followers):
+            followers = self._followers(state)
+            for name in followers:
                 added += self.store.enqueue(alerts.overdue_alert(question, name, event))
             state["told"] = state.get("told", []) + ["overdue"]
             self.store.set_question(zaak, state)

@@ -26,6 +26,11 @@ TERM = timedelta(days=21)  # the answer is due three weeks after the question ..
 DELAY_TERM = timedelta(days=21)  # ... and three weeks more for a delay notice
 
 
+def term(delays: int) -> timedelta:
+    """How long after the question its answer is due, with this many delay notices."""
+    return TERM + DELAY_TERM * delays
+
+
 @dataclass
 class Question:
     zaak: str
@@ -40,7 +45,7 @@ class Question:
     def due(self) -> date | None:
         if self.asked_on is None:
             return None
-        return self.asked_on + TERM + DELAY_TERM * len(self.delays)
+        return self.asked_on + term(len(self.delays))
 
     @property
     def answered(self) -> bool:
@@ -147,11 +152,11 @@ def question_of(meta) -> dict | None:
 
 def _due(state: dict) -> date | None:
     asked = _day(state.get("asked_on", ""))
-    return asked + TERM + DELAY_TERM * len(state.get("delays", [])) if asked else None
+    return asked + term(len(state.get("delays", []))) if asked else None
 
 
 def _term_days(state: dict) -> int:
-    return (TERM + DELAY_TERM * len(state.get("delays", []))).days
+    return term(len(state.get("delays", []))).days
 
 
 _REASON = re.compile(r"[^.!?]*\b(?:reden|omdat|vanwege|in verband met|aangezien|nodig is|vergt|vraagt meer tijd)\b[^.!?]*[.!?]",

@@ -60,6 +60,12 @@ class Terminal:
         return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))
 
 
+def _document_bytes(message: dict) -> bytes:
+    """The file of a sendDocument the loopback Bot API received."""
+    document = message.get("document")
+    return document if isinstance(document, bytes) else str(document).encode()
+
+
 class Story:
     def __init__(self, folder: Path, terminal: Terminal, forward_to: tuple[str, int, str] | None = None):
         """`forward_to`: (token, chat id, Bot API URL) of a real chat that gets every message too."""
@@ -146,9 +152,8 @@ class Story:
             try:
                 for message in messages:
                     if message["method"] == "sendDocument":
-                        document = message.get("document")
-                        data = document if isinstance(document, bytes) else str(document).encode()
-                        await bot.send(chat, [], ("wijzigingen.html", data, message.get("caption", "")), RateLimiter())
+                        attachment = ("wijzigingen.html", _document_bytes(message), message.get("caption", ""))
+                        await bot.send(chat, [], attachment, RateLimiter())
                     else:
                         await bot.send(chat, [message.get("text", "")], None, RateLimiter())
             finally:
@@ -158,8 +163,7 @@ class Story:
 
     def _save_attachment(self, message) -> Path:
         self.diffs.mkdir(exist_ok=True)
-        document = message.get("document")
-        data = document if isinstance(document, bytes) else str(document).encode()
+        data = _document_bytes(message)
         path = self.diffs / f"wijzigingen-{len(list(self.diffs.iterdir())) + 1}.html"
         path.write_bytes(data)
         return path

@@ -264,3 +264,17 @@ def test_an_answer_says_after_how_many_days_it_came():
     assert alerts._days_to_answer(Meta(soort="Motie", datum="2022-06-29"), {"ingezonden": "2022-06-07"}) is None
     [message] = alerts.render_html(make_alert(datum="2022-06-29", days_to_answer=22))
     assert message.split("\n")[2] == "29 juni 2022, antwoord na 22 dagen"
+
+
+def test_the_token_is_hidden_from_a_traceback_too(capsys):
+    import logging
+    from watcher import cli
+    cli._setup_logging(False)
+    cli._hide_secret("123:SECRET")
+    try:
+        raise RuntimeError("POST https://api.telegram.org/bot123:SECRET/sendMessage failed")
+    except RuntimeError:
+        logging.getLogger("watcher").exception("unexpected")
+    err = capsys.readouterr().err
+    assert "RuntimeError: POST https://api.telegram.org/bot<token>/sendMessage failed" in err
+    assert "123:SECRET" not in err

@@ -227,3 +227,80 @@ def test_an_answer_to_a_question_from_before_watcher_counts_its_days_from_the_za
     tk.add(answer, fresh=False)
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert [h.split(":")[0] for h in headlines(out)] == ["[aow] alsnog beantwoord na 30 dagen (termijn 21)"]
+
+
+def _clocked(monkeypatch):
+    import watcher.cycle
+    now = [datetime.now(timezone.utc)]
+    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    return now
+
+
+def test_a_withdrawn_question_is_told_once_and_never_falls_due(tk, write_config, watcher_cli, monkeypatch):
+    # A withdrawal has no Soort of its own: a "Mededeling" whose Onderwerp says the questions are withdrawn
+    # (how OpenTK's open-vragen table closes a question). An ordinary Mededeling on the zaak is no withdrawal.
+    now = _clocked(monkeypatch)
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.add(_document("Schriftelijke vragen", "2026Z00040", 0, onderwerp="Vragen over de AOW"), fresh=False)
+    assert [h.split(":")[0] for h in headlines(watcher_cli("-c", config, "run", "--once")[1])] == ["[aow] nieuw"]
+    tk.add(_document("Mededeling", "2026Z00040", 0, onderwerp="Mededeling over de planning van de commissie"),
+           fresh=False)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # not the question's news, nor a match
+    tk.add(_document("Mededeling", "2026Z00040", 0,
+                     onderwerp="Mededeling van het lid Kahraman over het intrekken van zijn schriftelijke vragen"),
+           fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == ["[aow] ingetrokken"]
+    assert "u volgt deze vraag" in out
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
+    now[0] += timedelta(days=30)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # closed: never "termijn verstreken"
+    report = watcher_cli("-c", config, "questions")[1]
+    assert report.startswith("0 open written questions (0 overdue), of 1 the store knows"), report
+
+
+def test_a_question_known_only_from_its_delay_notice_still_falls_due(tk, write_config, watcher_cli, monkeypatch):
+    # The question came before watcher: its zaak's GestartOp dates it, and its delay notice (the one
+    # document of it we have) is what the overdue alert is about.
+    now = _clocked(monkeypatch)
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    notice = _document("Mededeling (uitstel antwoord)", "2026Z00050", 0, onderwerp="Uitstel vragen over de AOW")
+    started = now[0] - timedelta(days=25)
+    notice["Zaak"][0]["GestartOp"] = started.strftime("%Y-%m-%dT00:00:00+01:00")
+    tk.add(notice, fresh=False)
+    from watcher.alert import dutch_date
+    due = dutch_date((started.date() + timedelta(days=42)).isoformat())
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == ["[aow] uitstel"]
+    assert f"antwoord nu verwacht uiterlijk {due}" in out
+    now[0] += timedelta(days=18)  # 43 days after the start, past the 42 a delay gives
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[aow] termijn verstreken: 43 dagen zonder antwoord (termijn 42): "
+                              f"Mededeling (uitstel antwoord) {notice['DocumentNummer']}"]
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []
+
+
+@pytest.mark.parametrize("first,then,late", [
+    ("Schriftelijke vragen", "Mondelinge vragen", False),  # corrected away: no question to be late with
+    ("Brief regering", "Schriftelijke vragen", True),  # corrected to one: from then on a question
+])
+def test_a_zaak_that_changes_soort_is_late_only_while_it_is_a_written_question(first, then, late, tk, write_config,
+                                                                               watcher_cli, monkeypatch):
+    # A Zaak's change reaches us with its documents (the listing is of Documents, the Zaak expanded): the
+    # question row is sent again with the zaak's new Soort, as a data fix re-sends it.
+    now = _clocked(monkeypatch)
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    question = _document("Schriftelijke vragen", "2026Z00060", 0, onderwerp="Vragen over de AOW")
+    question["Zaak"][0]["Soort"] = first
+    tk.add(question, fresh=False)
+    assert [h.split(":")[0] for h in headlines(watcher_cli("-c", config, "run", "--once")[1])] == ["[aow] nieuw"]
+    question["Zaak"][0]["Soort"] = then
+    tk.add(question, fresh=False)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0 and headlines(out) == [], err  # the same document: not told again
+    now[0] += timedelta(days=22)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == (["[aow] termijn verstreken"] if late else [])

@@ -431,7 +431,7 @@ def test_a_gewijzigde_motie_is_a_revision_of_the_motie_it_replaces(tk, write_con
     xml = (Path(__file__).parent / "fixtures" / "tk" / "publications" /
            "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
     original = json.loads(json.dumps(replacing))
-    original.update(Id="5a3c0000-0000-4000-8000-000000003370", DocumentNummer="2025D05999",
+    original.update(Id="5a3c0000-0000-4000-8000-000000003370", DocumentNummer="2025D05999", Volgnummer=3370,
                     Soort="Motie", Onderwerp="Motie van het lid Podt c.s. over een betere schaderegeling")
     original["Zaak"][0].update(Id="5a3c0000-0000-4000-8000-00000000a370", Nummer="2025Z02000", Soort="Motie")
     old_xml = xml.replace(b"binnen zes weken", b"binnen acht weken")
@@ -452,8 +452,26 @@ def test_a_gewijzigde_motie_is_a_revision_of_the_motie_it_replaces(tk, write_con
     tk.add(replacing)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
-    assert sorted(headlines(out)) == ["[asiel] gewijzigd: vervangt motie 2025D05999: Motie (gewijzigd/nader) 2025D06779",
-                                      "[weken] gewijzigd: vervangt motie 2025D05999: Motie (gewijzigd/nader) 2025D06779"]
+    assert sorted(headlines(out)) == [
+        "[asiel] gewijzigd: vervangt motie nr. 3370 (2025D05999): Motie (gewijzigd/nader) 2025D06779",
+        "[weken] gewijzigd: vervangt motie nr. 3370 (2025D05999): Motie (gewijzigd/nader) 2025D06779"]
     assert "afhandeling binnen «acht» → «zes» weken" in out, out  # the labelled diff against the replaced text
     assert "u kreeg een melding over wat dit vervangt" in out  # why `weken` hears of it
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []
+    # Replaced once more (a chain): diffed against the gewijzigde motie, told to who heard of either.
+    again = json.loads(json.dumps(replacing))
+    again.update(Id="5a3c0000-0000-4000-8000-000000003399", DocumentNummer="2025D07399", Volgnummer=3399)
+    again["Zaak"][0].update(Id="5a3c0000-0000-4000-8000-00000000a399", Nummer="2025Z03399",
+                            VervangenVanuit=[{"Id": replacing["Zaak"][0]["Id"], "Nummer": "2025Z02986",
+                                              "Soort": "Motie", "Verwijderd": False}])
+    newer_xml = xml.replace(b"binnen zes weken", b"binnen vier weken")
+    publication = dict(again["HuidigeDocumentVersie"]["DocumentPublicatie"][0],
+                       Id="5a3c0000-0000-4000-8000-0000000b3399", ContentLength=len(newer_xml))
+    again["HuidigeDocumentVersie"] = dict(again["HuidigeDocumentVersie"], DocumentPublicatie=[publication])
+    tk.publications[publication["Id"]] = newer_xml
+    tk.add(again)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert sorted(headlines(out)) == [
+        "[asiel] gewijzigd: vervangt motie nr. 3384 (2025D06779): Motie (gewijzigd/nader) 2025D07399",
+        "[weken] gewijzigd: vervangt motie nr. 3384 (2025D06779): Motie (gewijzigd/nader) 2025D07399"]
+    assert "afhandeling binnen «zes» → «vier» weken" in out, out

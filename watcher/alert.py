@@ -77,6 +77,15 @@ def subject(meta) -> str:
     return meta.titel or meta.onderwerp
 
 
+def replaces(meta, key: str) -> str:
+    """The headline of a gewijzigde motie or amendement: what it replaces ("gewijzigd: vervangt motie
+    nr. 3370 (2025D05999)"); a gewijzigde motie that is itself replaced is still a motie."""
+    soort = (meta.soort or "").lower()
+    kind = next((k for k in ("motie", "amendement") if soort.startswith(k)), soort or "stuk")
+    number = f" nr. {meta.volgnummer} ({key})" if meta.volgnummer else f" {key}"
+    return f"gewijzigd: vervangt {kind}{number}"
+
+
 def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
     """A written question past its term, told to a subscriber who follows it."""
     meta = question_doc.meta

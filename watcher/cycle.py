@@ -301,7 +301,7 @@ class Watcher:
         change, replaced = self._as_replacement(change)
         if replaced is not None:
             # Who heard of the motie it replaces follows it ("gewijzigd: vervangt motie 2025D05999").
-            event = f"gewijzigd: vervangt {(replaced.meta.soort or 'stuk').lower()} {replaced.key}"
+            event = alerts.replaces(replaced.meta, replaced.key)
             followers = sorted(set(followers) | set(replaced.alerted))
         hits: list[Hit]
         summary: list[str] = []
@@ -370,13 +370,19 @@ class Watcher:
         it is with who follows the question."""
         stored = change.stored
         entry = questions.question_of(stored.meta)
-        if entry is None or change.kind not in (NEW, METADATA) or change.kind == METADATA and stored.alerted:
+        if entry is None or change.kind not in (NEW, METADATA):
             return "", []
         zaak = entry["nummer"]
-        state, event = questions.observe(self.store.question(zaak) or {}, stored.key, stored.meta.soort,
+        before = self.store.question(zaak) or {}
+        state, event = questions.observe(before, stored.key, questions.life_soort(stored.meta),
                                          stored.meta.datum, change.new.text if change.new else "",
                                          started=entry.get("gestart", ""))
-        self.store.set_question(zaak, state)
+        if state != before:
+            self.store.set_question(zaak, state)
+        if change.kind == METADATA and stored.alerted:
+            # A document that joins a question only now (its zaak became "Schriftelijke vragen" in a data
+            # fix) is recorded, but was alerted already as the document it is: no second message.
+            return "", []
         return event, self._followers(state, but=stored.key) if event else []
 
     def _followers(self, state: dict, but: str = "") -> list[str]:
@@ -396,7 +402,7 @@ class Watcher:
             event = questions.overdue_event(state, today)
             if not event:
                 continue
-            question = self.store.document(state.get("question", ""))
+            question = self._still_a_question(zaak, state)
             if question is None:
                 continue
             followers = self._followers(state)
@@ -406,6 +412,17 @@ class Watcher:
             self.store.set_question(zaak, state)
             log.info("%s: %s; %d followers told", zaak, event, len(followers))
         return added
+
+    def _still_a_question(self, zaak: str, state: dict) -> "StoredDocument | None":
+        """The document an overdue question is told by (its own, or else its delay notice when the question
+        came before watcher), provided it still is one: a zaak whose Soort was corrected away from
+        "Schriftelijke vragen" since is no question to be late with."""
+        for key in questions.documents_of(state):
+            doc = self.store.document(key)
+            if doc is not None and not doc.deleted:
+                entry = questions.question_of(doc.meta)
+                return doc if entry is not None and entry["nummer"] == zaak else None
+        return None
 
     # ------------------------------------------------------------------ progress
     def _show_progress(self, name: str, done: int, total: int | None) -> None:

@@ -34,6 +34,7 @@ class Meta:
     links: dict[str, str] = field(default_factory=dict)  # page, file, ...
     # The zaken this one replaces (Zaak.VervangenVanuit): a gewijzigde motie or amendement is a new zaak.
     vervangt: list[str] = field(default_factory=list)
+    volgnummer: int = 0  # its number in its dossier ("nr. 3370"), when it has one
 
     @classmethod
     def from_dict(cls, data: dict) -> "Meta":

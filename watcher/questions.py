@@ -4,7 +4,9 @@ A written question is a Zaak of Soort "Schriftelijke vragen". Its documents tell
 values are the API's, as openkamer/tkapi's DocumentSoort lists them): "Schriftelijke vragen" (the
 question), "Mededeling (uitstel antwoord)" (a delay notice), "Antwoord schriftelijke vragen" and
 "Antwoord schriftelijke vragen (nader)". An answer is due 3 weeks after the question; each delay notice
-moves that by 3 more weeks.
+moves that by 3 more weeks. A withdrawn question has no Soort of its own: the API files the notice as a
+plain "Mededeling" whose Onderwerp says so ("… ingetrokken", "intrekken"), which is how OpenTK (tkconv's
+open-vragen table) tells it closes the question; we read it the same way.
 
 This module only decides (what is open, what is due, since when); reading the documents is the caller's.
 `watcher questions` prints the report.
@@ -12,6 +14,7 @@ This module only decides (what is open, what is due, since when); reading the do
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,7 +24,10 @@ from .match import member_matches, party_key
 QUESTION = "schriftelijke vragen"
 DELAY = "mededeling (uitstel antwoord)"
 ANSWERS = ("antwoord schriftelijke vragen", "antwoord schriftelijke vragen (nader)")
-SOORTEN = (QUESTION, DELAY, *ANSWERS)  # the documents of a question's life
+NOTICE = "mededeling"  # a withdrawal is a plain notice ...
+WITHDRAWN = "mededeling (intrekking)"  # ... that we file under a soort of our own once its subject says so
+SOORTEN = (QUESTION, DELAY, *ANSWERS, NOTICE)  # the Soort values of the documents of a question's life
+_WITHDRAWAL = re.compile(r"\bin(?:getrokken|trekken|trekking)\b", re.I)
 TERM = timedelta(days=21)  # the answer is due three weeks after the question ...
 DELAY_TERM = timedelta(days=21)  # ... and three weeks more for a delay notice
 
@@ -40,6 +46,7 @@ class Question:
     document: str = ""  # the question's own document number
     delays: list[date] = field(default_factory=list)
     answers: list[tuple[str, date | None]] = field(default_factory=list)  # (document, date)
+    withdrawn: date | None = None
 
     @property
     def due(self) -> date | None:
@@ -54,8 +61,21 @@ class Question:
     def days_open(self, today: date) -> int | None:
         return (today - self.asked_on).days if self.asked_on else None
 
+    @property
+    def closed(self) -> bool:
+        return self.answered or self.withdrawn is not None
+
     def overdue(self, today: date) -> bool:
-        return not self.answered and self.due is not None and today > self.due
+        return not self.closed and self.due is not None and today > self.due
+
+
+def life_soort(meta) -> str:
+    """The part a document plays in a question's life: its Soort lowercased, WITHDRAWN for a notice of
+    withdrawal, "" for anything else (an ordinary "Mededeling" is not part of it)."""
+    soort = (meta.soort or "").strip().lower()
+    if soort == NOTICE:
+        return WITHDRAWN if _WITHDRAWAL.search(f"{meta.onderwerp or ''} {meta.titel or ''}") else ""
+    return soort if soort in SOORTEN else ""
 
 
 def _day(value: str) -> date | None:
@@ -69,8 +89,8 @@ def collect(documents) -> list[Question]:
     """The written questions among stored documents (StoredDocument), one per zaak."""
     by_zaak: dict[str, Question] = {}
     for doc in documents:
-        soort = (doc.meta.soort or "").strip().lower()
-        if doc.deleted or soort not in (QUESTION, DELAY, *ANSWERS):
+        soort = life_soort(doc.meta)
+        if doc.deleted or not soort:
             continue
         zaken = [z.get("nummer", "") for z in doc.meta.zaken
                  if (z.get("soort") or "").strip().lower() in (QUESTION, "")] or []
@@ -85,6 +105,8 @@ def collect(documents) -> list[Question]:
             elif soort == DELAY:
                 if when is not None:
                     question.delays.append(when)
+            elif soort == WITHDRAWN:
+                question.withdrawn = when or date.min
             else:
                 question.answers.append((doc.key, when))
                 if not question.askers:
@@ -99,7 +121,7 @@ def collect(documents) -> list[Question]:
 def open_report(questions: list[Question], today: date, member: str | None = None,
                 party: str | None = None) -> list[Question]:
     """The open questions, overdue first and then the longest open; optionally of one member or party."""
-    wanted = [q for q in questions if not q.answered and q.asked_on is not None and q.asked_on <= today]
+    wanted = [q for q in questions if not q.closed and q.asked_on is not None and q.asked_on <= today]
     if member:
         wanted = [q for q in wanted if any(member_matches(member, name) for name, _ in q.askers)]
     if party:
@@ -144,7 +166,7 @@ def question_zaak(meta) -> str | None:
 
 def question_of(meta) -> dict | None:
     """The zaak entry ({"nummer", "soort", "gestart"}) of the written question a document belongs to."""
-    if (meta.soort or "").strip().lower() not in SOORTEN:
+    if not life_soort(meta):
         return None
     return next((z for z in meta.zaken if (z.get("soort") or "").strip().lower() == QUESTION and z.get("nummer")),
                 None)
@@ -174,7 +196,8 @@ def delay_reason(text: str) -> str:
 
 
 def observe(state: dict, key: str, soort: str, datum: str, text: str = "", started: str = "") -> tuple[dict, str]:
-    """The state after this document, and the event it is (a Dutch headline; "" for the question itself).
+    """The state after this document, and the event it is (a Dutch headline; "" for the question itself,
+    and for a document the state already holds: each tells its event once). `soort`: its life_soort;
     `text`: the document's text, for a delay notice's reason."""
     from .alert import dutch_date
 
@@ -183,29 +206,31 @@ def observe(state: dict, key: str, soort: str, datum: str, text: str = "", start
     if not state.get("asked_on") and started:
         state = {**state, "asked_on": started}
     known = bool(state.get("question") or state.get("asked_on"))
-    state = {"delays": [], "answers": [], "told": [], **state}
+    state = copy.deepcopy({"delays": [], "answers": [], "told": [], **state})  # the caller's stays as it was
     soort = soort.strip().lower()
     when = _day(datum)
+    entry = [key, when.isoformat() if when else ""]
     if soort == QUESTION:
-        state.update(question=key, asked_on=state.get("asked_on") or (when.isoformat() if when else ""))
+        state.update(question=key, asked_on=state.get("asked_on") or entry[1])
         return state, ""
+    if soort == WITHDRAWN:
+        seen = bool(state.get("withdrawn"))
+        state["withdrawn"] = state.get("withdrawn") or entry
+        return state, "" if seen or not known else "ingetrokken: de vragen worden niet meer beantwoord"
+    bucket = state["delays"] if soort == DELAY else state["answers"]
+    if key in [k for k, _ in bucket]:
+        return state, ""  # seen before (a metadata update of the same notice or answer)
+    first = not state["answers"]
+    bucket.append(entry)
     if not known:
-        # A delay notice or an answer for a question we never saw: kept, but no story to tell (and no
-        # count of days to get wrong); it alerts as the new document it is.
-        bucket = state["delays"] if soort == DELAY else state["answers"]
-        if key not in [k for k, _ in bucket]:
-            bucket.append([key, when.isoformat() if when else ""])
+        # A delay notice or an answer for a question we never saw, nor its zaak's start: kept, but no
+        # story to tell (and no count of days to get wrong); it alerts as the new document it is.
         return state, ""
     if soort == DELAY:
-        if key not in [k for k, _ in state["delays"]]:
-            state["delays"].append([key, when.isoformat() if when else ""])
         due = _due(state)
         reason = delay_reason(text)
         return state, ("uitstel" + (f": antwoord nu verwacht uiterlijk {dutch_date(due.isoformat())}" if due else "")
                        + (f" — “{reason}”" if reason else ""))
-    first = not state["answers"]
-    if key not in [k for k, _ in state["answers"]]:
-        state["answers"].append([key, when.isoformat() if when else ""])
     if soort.endswith("(nader)") or not first:
         return state, "nader antwoord"
     asked = _day(state.get("asked_on", ""))
@@ -219,7 +244,8 @@ def observe(state: dict, key: str, soort: str, datum: str, text: str = "", start
 def overdue_event(state: dict, today: date) -> str:
     """"termijn verstreken: …" once, for a question without an answer past its term; "" otherwise."""
     due, asked = _due(state), _day(state.get("asked_on", ""))
-    if state.get("answers") or due is None or today <= due or "overdue" in state.get("told", []):
+    if (state.get("answers") or state.get("withdrawn") or due is None or today <= due
+            or "overdue" in state.get("told", [])):
         return ""
     return f"termijn verstreken: {(today - asked).days} dagen zonder antwoord (termijn {_term_days(state)})"
 
@@ -227,4 +253,5 @@ def overdue_event(state: dict, today: date) -> str:
 def documents_of(state: dict) -> list[str]:
     """The keys of the question's documents: whoever was alerted about one of them follows the question."""
     keys = [state["question"]] if state.get("question") else []
-    return keys + [k for k, _ in state.get("delays", [])] + [k for k, _ in state.get("answers", [])]
+    keys += [k for k, _ in state.get("delays", [])] + [k for k, _ in state.get("answers", [])]
+    return keys + [state["withdrawn"][0]] if state.get("withdrawn") else keys

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from .config import Config
-from .questions import SOORTEN, collect
+from .questions import SOORTEN, collect, open_report
 from .store import open_reader
 
 
@@ -40,7 +40,7 @@ def status(config: Config, out, now: datetime | None = None) -> int:
             out.write(f"  documents:    {store.count_documents(source.name)}\n")
         out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
         today = now.date()
-        open_questions = [q for q in collect(store.all_documents(SOORTEN)) if not q.answered and q.asked_on]
+        open_questions = open_report(collect(store.all_documents(SOORTEN)), today)  # as `watcher questions` counts
         if open_questions:
             late = sum(q.overdue(today) for q in open_questions)
             out.write(f"open written questions: {len(open_questions)} ({late} overdue; `watcher questions` lists them)\n")

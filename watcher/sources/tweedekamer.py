@@ -59,6 +59,11 @@ def stamp_key(text: str | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + "." + (fraction or "").ljust(7, "0")[:7] + "Z"
 
 
+def _number(value) -> int:
+    """A row's Volgnummer: the API sends -1 (recorded) or null where there is none."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def _text(value) -> str:
     return "" if value is None else str(value)
 
@@ -200,6 +205,7 @@ class TweedeKamer(Source):
                     + [f"zaak:{_text(z.get('Nummer'))}" for z in zaken if z.get("Nummer")], links=links,
             vervangt=[_text(v.get("Nummer")) for z in zaken for v in z.get("VervangenVanuit") or []
                       if isinstance(v, dict) and v.get("Nummer")],
+            volgnummer=_number(row.get("Volgnummer")),
         )
         version_no = _text(version.get("Versienummer"))
         length = row.get("ContentLength")

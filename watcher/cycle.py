@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -25,7 +24,7 @@ from .diff import diff
 from .extract import Extractor
 from .http import HTTP, FetchError
 from .match import Hit, Matcher
-from .model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change
+from .model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
 from .sources import KINDS, Source
 from .store import Store
 

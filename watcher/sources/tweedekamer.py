@@ -2,19 +2,12 @@
 
 Polls `Document` on ApiGewijzigdOp (when a change became visible in the API), with DocumentActor,
 the current version and its publications, the Zaak with its actors and the Kamerstukdossier expanded,
-so one row tells everything a watchlist needs.
-
-Paging is by keyset, not by following @odata.nextLink to the end: nextLink pages with $skip, and a
-document that changes while we page moves to the end of the order, shifting the rest one place back
-so that one row would be skipped and the cursor would move past it. Each next page asks again for
-`ApiGewijzigdOp ge <last stamp seen>`; rows read twice are dropped by their stamp. nextLink is
-followed only when a whole page shares one stamp (a tie that keyset paging cannot get past).
+so one row tells everything a watchlist needs. Paging is by keyset (`_odata.py` says why).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 
@@ -24,6 +17,7 @@ from ..extract import MAX_BYTES, ExtractError
 from ..http import FetchError, TooLarge
 from ..model import Actor, Document, Meta, Record, StoredDocument
 from ._base import Page, Source
+from ._odata import get_page, keyset_pages, newest_stamp, stamp_key
 
 log = logging.getLogger("watcher.tweedekamer")
 
@@ -41,22 +35,6 @@ def _soorten(value) -> tuple[str, ...]:
     if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
         raise ValueError("expected a list of document kinds, e.g. [\"Motie\", \"Brief regering\"]")
     return tuple(s.strip() for s in items)
-
-
-def stamp_key(text: str | None) -> str:
-    """A sortable UTC form of an OData timestamp: zone or none, 0 to 7 fractional digits."""
-    if not text:
-        return ""
-    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$", text.strip())
-    if not m:
-        raise ValueError(f"unreadable timestamp {text!r}")
-    base, fraction, zone = m.groups()
-    moment = datetime.fromisoformat(base)
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        hours, minutes = int(zone[1:3]), int(zone[4:6])
-        moment -= sign * timedelta(hours=hours, minutes=minutes)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + "." + (fraction or "").ljust(7, "0")[:7] + "Z"
 
 
 def _number(value) -> int:
@@ -92,24 +70,13 @@ class TweedeKamer(Source):
         return clause
 
     async def _page(self, url: str, params: dict | None) -> dict:
-        response = await self.http.get(url, params=params, headers={"Accept": "application/json"})
-        try:
-            body = response.json()
-        except ValueError:
-            raise FetchError(f"not JSON from {url} (content-type {response.headers.get('content-type')!r})") from None
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            # An OData error with status 200 (a proxy, or a service that does so): its message says what is wrong.
-            raise FetchError(f"the API answered with an error: {body['error'].get('message') or body['error']}")
-        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-            raise FetchError(f"no 'value' list in the answer from {url}")
-        return body
+        return await get_page(self.http, url, params)
 
     async def baseline(self, now: datetime) -> dict:
         """A new install starts after the newest change the API shows: one small request, which also proves
         the URL right before a baseline is recorded. Upstream's own stamp, not our clock: a clock that runs
         ahead of the API's would skip what changed in between."""
-        body = await self._page(self.base + "Document", {"$orderby": "ApiGewijzigdOp desc", "$top": "1"})
-        newest = stamp_key(body["value"][0].get("ApiGewijzigdOp")) if body["value"] else ""
+        newest = await newest_stamp(self.http, self.base, "Document")
         stamp = newest or stamp_key(now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
         # Everything at or before the newest stamp was there before us: the overlap window never reads it
         # as news. With nothing there (a `soorten` filter that matches nothing yet) nothing is old, and the
@@ -124,43 +91,17 @@ class TweedeKamer(Source):
         floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
         known_up_to = cursor.get("floor", "")  # the baseline: what was there before the first run
         floor = max(floor, known_up_to) if known_up_to else floor
-        seen_at_floor: set[str] = set()
-        url, params = self.base + "Document", None
-        query = floor
-        total = None
-        while True:
-            if params is None and url.endswith("/Document"):
-                params = {"$filter": self._filter(query), "$orderby": "ApiGewijzigdOp,Id", "$expand": EXPAND}
-                if total is None:
-                    params["$count"] = "true"
-            body = await self._page(url, params)
-            if total is None and isinstance(body.get("@odata.count"), int):
-                total = body["@odata.count"]
-            rows = body["value"]
-            records, last = [], query
-            for row in rows:
-                row_stamp = stamp_key(row.get("ApiGewijzigdOp"))
-                ident = f"{row.get('Id')}@{row_stamp}"
-                if ident in seen_at_floor:
-                    continue  # read again at the page boundary
-                seen_at_floor.add(ident)
-                last = max(last, row_stamp)
+        async for rows, last, total in keyset_pages(self._page, self.base, "Document", self._filter, floor,
+                                                    EXPAND, count=True):
+            records = []
+            for row_stamp, row in rows:
                 if known_up_to and row_stamp <= known_up_to:
                     continue
                 record = self.record(row)
                 if record is not None:
                     records.append(record)
-            new_cursor = {**cursor, "stamp": max(stamp, last)}
-            yield Page(records, new_cursor, total)
-            cursor = new_cursor
-            next_link = body.get("@odata.nextLink")
-            if not next_link or not rows:
-                return
-            if last == query:
-                url, params = next_link, None  # a whole page on one stamp: only $skip gets past it
-            else:
-                query, url, params = last, self.base + "Document", None
-                seen_at_floor = {i for i in seen_at_floor if i.endswith("@" + last)}
+            cursor = {**cursor, "stamp": max(stamp, last)}
+            yield Page(records, cursor, total)
 
     # ---------------------------------------------------------------- rows -> records
     def record(self, row: dict) -> Record | None:

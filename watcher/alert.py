@@ -86,6 +86,19 @@ def replaces(meta, key: str) -> str:
     return f"gewijzigd: vervangt {kind}{number}"
 
 
+def around_alert(ident: str, subscriber: str, kind: str, event: str, subject: dict, reasons: list[str],
+                 lines: list[str]) -> Alert:
+    """An alert about what happened around a document (a vote, a debate): `subject` says what about
+    ({"document", "title", "soort", "datum", "actors", "zaken", "dossiers", "links", "source"})."""
+    return Alert(
+        id=f"{subscriber}|{ident}", subscriber=subscriber, document=subject.get("document", ""), kind=kind,
+        title=subject.get("title", ""), soort=subject.get("soort", ""), datum=subject.get("datum", "")[:10],
+        actors=[a for a in subject.get("actors", []) if (a.get("role") or "").lower() in SUBMITTERS],
+        zaken=subject.get("zaken", []), dossiers=subject.get("dossiers", []), reasons=reasons, event=event,
+        changes=lines, links=dict(subject.get("links", {})), source=subject.get("source", ""),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
 def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
     """A written question past its term, told to a subscriber who follows it."""
     meta = question_doc.meta

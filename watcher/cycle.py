@@ -27,6 +27,7 @@ from .match import Hit, Matcher
 from .model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
 from .sources import KINDS, Source
 from .store import Store
+from .streams import Streams
 
 log = logging.getLogger("watcher")
 
@@ -93,6 +94,7 @@ class Watcher:
         # flushes the store in this process (the bot, answering a command) takes it first, or a crash
         # after that flush would lose the half page's alerts.
         self.page_lock = asyncio.Lock()
+        self.streams = Streams(self)
 
     def reload(self, config: Config) -> None:
         """Take new rules (from sources.yaml or from chat); sources keep their state (a changed source list
@@ -124,7 +126,9 @@ class Watcher:
         deadline = asyncio.timeout(source.config.deadline)
         try:
             async with deadline:
-                await self._poll_pages(source, report, started)
+                if source.documents:
+                    await self._poll_pages(source, report, started)
+                await self.streams.poll(source, report, started)
         except TimeoutError:
             if not deadline.expired():
                 raise  # not ours: whoever set that timeout handles it

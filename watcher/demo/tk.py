@@ -3,8 +3,10 @@ the tests' fake.
 
 It answers the queries watcher makes the way the real API does: `$filter` on ApiGewijzigdOp (and
 Soort), `$orderby`, pages of `page_size` with an `@odata.nextLink` that pages by `$skip`, `$count`,
-`Document(<id>)`, `Document(<id>)/resource` and `DocumentPublicatie(<id>)/Resource`. Failures can
-be queued per path prefix.
+`Document(<id>)`, `Document(<id>)/resource` and `DocumentPublicatie(<id>)/Resource`; and the same
+listing of `Besluit`, `Stemming` and `Activiteit`. A Besluit asked with `$expand=...Stemming` carries the
+Stemming rows published for it so far (none, right after the vote), as the real one does. Failures can
+be queued per path prefix; `requests` counts the listings asked, per entity.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class FakeTK:
         self.intercept = None
         # Stamps follow the real clock, so `since: now` in a test starts where the fake does.
         self._clock = datetime.now(timezone.utc).replace(microsecond=0)
+        # Besluit, Stemming, Activiteit: Id -> row, their expansions written into the row (but a Besluit's
+        # Stemming, which is looked up when asked for).
+        self.entities: dict[str, dict[str, dict]] = {"Besluit": {}, "Stemming": {}, "Activiteit": {}}
+        self.requests: dict[str, int] = {}
         self.server = LoopbackServer(self.handle)
         self.url = self.server.url + ROOT
 
@@ -101,6 +107,13 @@ class FakeTK:
         self.rows[doc_id] = tombstone
         return tombstone
 
+    def put(self, entity: str, row: dict) -> dict:
+        """Publish (or change) a Besluit, Stemming or Activiteit row, stamped now."""
+        row = copy.deepcopy(row)
+        row["ApiGewijzigdOp"] = self.next_stamp()
+        self.entities[entity][row["Id"]] = row
+        return row
+
     def fail(self, prefix: str, *statuses: int) -> None:
         self.failures += [(prefix, s) for s in statuses]
 
@@ -115,10 +128,11 @@ class FakeTK:
             if path.startswith(prefix):
                 del self.failures[i]
                 return Response(status, b"<html>Service Unavailable</html>", {"Content-Type": "text/html"})
-        if path == "Document":
+        if path in ("Document", *self.entities):
+            self.requests[path] = self.requests.get(path, 0) + 1
             if self.not_json:
                 return Response(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
-            return self._documents(request)
+            return self._listing(path, request)
         m = re.fullmatch(r"Document\(([0-9a-f-]+)\)(/resource)?", path)
         if m:
             if m.group(2):
@@ -141,9 +155,18 @@ class FakeTK:
         return Response(200, json.dumps(data).encode(),
                         {"Content-Type": "application/json; odata.metadata=minimal; odata.streaming=true"})
 
-    def _documents(self, request: Request) -> Response:
+    def _rows(self, entity: str, expand: str) -> list[dict]:
+        if entity == "Document":
+            return list(self.rows.values())
+        rows = list(self.entities[entity].values())
+        if entity == "Besluit" and re.search(r"\bStemming\b", expand):
+            votes = self.entities["Stemming"].values()
+            rows = [dict(r, Stemming=[v for v in votes if v.get("Besluit_Id") == r["Id"]]) for r in rows]
+        return rows
+
+    def _listing(self, entity: str, request: Request) -> Response:
         q = request.query
-        rows = list(self.rows.values())
+        rows = self._rows(entity, q.get("$expand", ""))
         flt = q.get("$filter", "")
         m = re.search(r"ApiGewijzigdOp ge (\S+)", flt)
         if m:
@@ -158,12 +181,12 @@ class FakeTK:
         skip = int(q.get("$skip", 0))
         top = int(q["$top"]) if "$top" in q else None
         page = rows[skip: skip + min(self.page_size, top or self.page_size)]
-        body = {"@odata.context": f"{self.url}$metadata#Document", "value": page}
+        body = {"@odata.context": f"{self.url}$metadata#{entity}", "value": page}
         if q.get("$count") == "true":
             body["@odata.count"] = len(rows)
         # With $top the real API sends no nextLink, even when more rows match (ODP issue #70).
         if top is None and skip + self.page_size < len(rows):
             nxt = {k: v for k, v in q.items() if k != "$count"}
             nxt["$skip"] = skip + self.page_size
-            body["@odata.nextLink"] = f"{self.url}Document?{urlencode(nxt)}"
+            body["@odata.nextLink"] = f"{self.url}{entity}?{urlencode(nxt)}"
         return self._json(body)

@@ -17,6 +17,29 @@ class Page:
     total: int | None = None  # records the whole poll expects, when upstream says (for progress)
 
 
+@dataclass
+class StreamPage:
+    """Rows of an entity around documents (a Besluit, a Stemming, an Activiteit), as the API gave them."""
+    entity: str
+    rows: list[dict]
+    cursor: dict
+
+
+class Stream:
+    """What happens around documents, read beside them from the same source: its own cursor, the same
+    cycle. `name` is the word in a source's `events:` list."""
+    name: ClassVar[str]
+
+    def start(self, since: datetime) -> dict:
+        raise NotImplementedError
+
+    async def baseline(self, now: datetime) -> dict:
+        raise NotImplementedError
+
+    def poll(self, cursor: dict) -> AsyncIterator[StreamPage]:
+        raise NotImplementedError
+
+
 class Source:
     kind: ClassVar[str]
     default_url: ClassVar[str] = ""
@@ -41,6 +64,15 @@ class Source:
     def poll(self, cursor: dict) -> AsyncIterator[Page]:
         """Records changed since `cursor`, oldest first, a page at a time."""
         raise NotImplementedError
+
+    def streams(self) -> list[Stream]:
+        """The streams this source reads beside its documents (none for most kinds)."""
+        return []
+
+    @property
+    def documents(self) -> bool:
+        """Whether this source reads documents at all (a Tweede Kamer source may read only votes)."""
+        return True
 
     async def refetch(self, stored: StoredDocument) -> Record | None:
         """A record to retry a text that could not be fetched before; None if the kind cannot."""

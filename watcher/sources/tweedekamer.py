@@ -18,6 +18,7 @@ from ..http import FetchError, TooLarge
 from ..model import Actor, Document, Meta, Record, StoredDocument
 from ._base import Page, Source
 from ._odata import get_page, keyset_pages, newest_stamp, stamp_key
+from .tweedekamer_votes import Votes
 
 log = logging.getLogger("watcher.tweedekamer")
 
@@ -37,6 +38,16 @@ def _soorten(value) -> tuple[str, ...]:
     return tuple(s.strip() for s in items)
 
 
+EVENTS = ("documents", "votes", "agenda")
+
+
+def _events(value) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(e, str) and e.strip() in EVENTS for e in items):
+        raise ValueError(f"expected a list of {', '.join(EVENTS)} (the default is all three)")
+    return tuple(dict.fromkeys(e.strip() for e in items))
+
+
 def _number(value) -> int:
     """A row's Volgnummer: the API sends -1 (recorded) or null where there is none."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
@@ -49,7 +60,23 @@ def _text(value) -> str:
 class TweedeKamer(Source):
     kind = "tweedekamer"
     default_url = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
-    options = {"soorten": _soorten, "overlap": parse_duration}
+    options = {"soorten": _soorten, "overlap": parse_duration, "events": _events}
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return self.config.options.get("events") or EVENTS
+
+    @property
+    def documents(self) -> bool:
+        return "documents" in self.events
+
+    def streams(self) -> list:
+        return [Votes(self)] if "votes" in self.events else []
+
+    @property
+    def overlap(self) -> float:
+        """Seconds read again behind the cursor: a change becomes visible in the API a little after its stamp."""
+        return self.config.options.get("overlap") or OVERLAP.total_seconds()
 
     @property
     def base(self) -> str:
@@ -85,7 +112,7 @@ class TweedeKamer(Source):
                 "start": (now.astimezone(timezone.utc) - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     async def poll(self, cursor: dict) -> AsyncIterator[Page]:
-        overlap = timedelta(seconds=self.config.options.get("overlap") or OVERLAP.total_seconds())
+        overlap = timedelta(seconds=self.overlap)
         stamp = cursor.get("stamp", "")
         start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - overlap
         floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))

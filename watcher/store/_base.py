@@ -120,6 +120,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def questions(self) -> dict[str, dict]: ...
 
+    # what happened around documents, per entity: a vote (votes.py) per Besluit, a debate (agenda.py) per
+    # Activiteit; written with the page that changed them
+    @abc.abstractmethod
+    def event_state(self, kind: str, key: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def set_event_state(self, kind: str, key: str, state: dict) -> None: ...
+
+    @abc.abstractmethod
+    def event_states(self, kind: str) -> dict[str, dict]: ...
+
     @abc.abstractmethod
     def chat_rules(self) -> dict: ...
 

@@ -185,6 +185,16 @@ class SqliteStore(LocalStore):
         return {key: json.loads(value) for key, value in self.db.execute(
             "SELECT key, value FROM state WHERE kind = 'question' ORDER BY key")}
 
+    def event_state(self, kind: str, key: str) -> dict | None:
+        return self._get(f"event:{kind}", key)
+
+    def set_event_state(self, kind: str, key: str, state: dict) -> None:
+        self._set(f"event:{kind}", key, state)
+
+    def event_states(self, kind: str) -> dict[str, dict]:
+        return {key: json.loads(value) for key, value in self.db.execute(
+            "SELECT key, value FROM state WHERE kind = ? ORDER BY key", (f"event:{kind}",))}
+
     def chat_rules(self) -> dict:
         return {key: json.loads(value) for key, value in self.db.execute(
             "SELECT key, value FROM state WHERE kind = 'chat' ORDER BY key")}

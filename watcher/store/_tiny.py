@@ -122,6 +122,7 @@ class TinyStore(LocalStore):
         self.healths = _KeyedTable(self._state_db, "health")
         self.chat = _KeyedTable(self._state_db, "chat_rules")
         self.question_states = _KeyedTable(self._state_db, "questions")
+        self.event_rows = _KeyedTable(self._state_db, "events")  # keyed "<kind> <key>"
         # What a cycle asks for every time is indexed, so a cycle with nothing new does no work per document.
         self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
         self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
@@ -250,6 +251,17 @@ class TinyStore(LocalStore):
     def questions(self) -> dict[str, dict]:
         return {key: copy.deepcopy(row["value"]) for key, row in sorted(self.question_states.rows.items())}
 
+    def event_state(self, kind: str, key: str) -> dict | None:
+        row = self.event_rows.get(f"{kind} {key}")
+        return copy.deepcopy(row["value"]) if row else None
+
+    def set_event_state(self, kind: str, key: str, state: dict) -> None:
+        self.event_rows.put(f"{kind} {key}", {"value": state})
+
+    def event_states(self, kind: str) -> dict[str, dict]:
+        return {key.split(" ", 1)[1]: copy.deepcopy(row["value"]) for key, row in sorted(self.event_rows.rows.items())
+                if key.startswith(kind + " ")}
+
     def chat_rules(self) -> dict:
         return {key: row["value"] for key, row in self.chat.rows.items()}
 
@@ -267,7 +279,7 @@ class TinyStore(LocalStore):
         for table in (self.documents, self.outbox):
             table.write()
         self._docs_storage.flush()
-        for table in (self.meta, self.cursors, self.healths, self.chat, self.question_states):
+        for table in (self.meta, self.cursors, self.healths, self.chat, self.question_states, self.event_rows):
             table.write()
         self._state_storage.flush()
         self._log_folded()  # everything outbox.log said is now in documents.json

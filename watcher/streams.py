@@ -1,0 +1,158 @@
+"""Polling what happens around documents (a source's streams: votes), and alerting it.
+
+Each stream has its own cursor in the store (`<source>/<stream>`), is read in the same cycle as the
+documents of its source and under the same page transaction: the rows of a page, the states they fold
+into, the alerts those states owe and the cursor commit together, so crash safety, rate limits and
+digests are those of documents. Deciding what is news is `votes.py`'s; this module reads, matches and
+queues.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from . import alert as alerts
+from . import subscribers as subs
+from . import votes
+from .compare import BACKLOG_MARGIN
+from .match import Hit
+from .model import VOTE, Actor, Meta
+from .sources._base import Source, Stream
+from .sources._odata import stamp_key
+
+log = logging.getLogger("watcher.streams")
+
+
+def cursor_name(source: Source, stream: Stream) -> str:
+    return f"{source.name}/{stream.name}"
+
+
+class Streams:
+    def __init__(self, watcher):
+        self.watcher = watcher
+
+    @property
+    def store(self):
+        return self.watcher.store
+
+    async def poll(self, source: Source, report, started: datetime) -> None:
+        for stream in source.streams():
+            await self._poll(source, stream, report, started)
+
+    async def _poll(self, source: Source, stream: Stream, report, started: datetime) -> None:
+        name = cursor_name(source, stream)
+        cursor = self.store.cursor(name)
+        if cursor is None:
+            since = source.config.since_datetime()
+            if since is None:
+                cursor = await stream.baseline(started)  # not news: what was there before the first run
+            else:
+                cursor = {**stream.start(since), "quiet": not source.config.backfill_alerts}
+            self.store.set_cursor(name, cursor)
+        quiet = bool(cursor.get("quiet"))
+        pending = list(cursor.get("pending", []))  # votes folded but not yet told: rows may follow
+        async for page in stream.poll(cursor):
+            async with self.watcher._applying():
+                touched = self._fold(page)
+                report.records += len(page.rows)
+                # The vote of a page's last row may go on in the next page: told when it is whole.
+                hold = {self._key_of(page.entity, page.rows[-1])} if page.rows else set()
+                pending = list(dict.fromkeys(pending + touched))
+                report.alerts += self._tell([k for k in pending if k not in hold], quiet)
+                pending = [k for k in pending if k in hold]
+                self.store.set_cursor(name, {**page.cursor, "pending": pending, "quiet": quiet})
+        async with self.watcher._applying():
+            report.alerts += self._tell(pending, quiet)
+            done = dict(self.store.cursor(name) or cursor)
+            done.update(pending=[])
+            done.pop("quiet", None)  # caught up: from here on what changes is news
+            self.store.set_cursor(name, done)
+
+    # ------------------------------------------------------------------ votes
+    @staticmethod
+    def _key_of(entity: str, row: dict) -> str:
+        return str(row.get("Besluit_Id") if entity == "Stemming" else row.get("Id"))
+
+    def _fold(self, page) -> list[str]:
+        touched = []
+        for row in page.rows:
+            key = self._key_of(page.entity, row)
+            state = self.store.event_state(votes.KIND, key)
+            if page.entity == "Besluit":
+                if state is None and not votes.is_vote(row):
+                    continue  # a procedural decision: not a vote
+                new = votes.fold_besluit(state, row)
+                if state is None and self._older_than_backlog(row):
+                    new = votes.settle(new)  # a vote from long ago re-sent (a data fix): known, not news
+            elif state is None:
+                continue  # a position of a vote we do not follow (or from before the first run)
+            else:
+                new = votes.fold_stemming(state, row)
+            if new != state:
+                self.store.set_event_state(votes.KIND, key, new)
+                touched.append(key)
+        return touched
+
+    def _older_than_backlog(self, row: dict) -> bool:
+        """A row last changed by the Kamer (GewijzigdOp) longer ago than the backlog margin."""
+        try:
+            changed = stamp_key(str(row.get("GewijzigdOp") or ""))
+        except ValueError:
+            return False
+        cutoff = stamp_key((self.watcher.clock() - BACKLOG_MARGIN).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return bool(changed) and changed < cutoff
+
+    def _tell(self, keys: list[str], quiet: bool) -> int:
+        added = 0
+        for key in keys:
+            state = self.store.event_state(votes.KIND, key)
+            if state is None:
+                continue
+            state, event = votes.decide(state)
+            self.store.set_event_state(votes.KIND, key, state)
+            if event is None or quiet:
+                continue
+            added += self._send_vote(key, state, event)
+        return added
+
+    def _send_vote(self, key: str, state: dict, event: votes.Event) -> int:
+        zaken = state.get("zaken") or []
+        if not zaken:
+            return 0  # a vote on nothing we can name
+        docs = [d for z in zaken if (k := self.store.find_alias(f"zaak:{z['nummer']}"))
+                and (d := self.store.document(k)) is not None and not d.deleted]
+        first = zaken[0]
+        actors = [a for z in zaken for a in z.get("actors", [])]
+        meta = Meta(soort=first["soort"], onderwerp=first["onderwerp"],
+                    zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken],
+                    dossiers=sorted({d for z in zaken for d in z.get("dossiers", [])}),
+                    actors=[Actor(name=a["name"], role=a["role"], party=a["party"], on="zaak") for a in actors])
+        text = ""
+        for doc in docs:
+            if doc.current and (stored := self.store.text(doc.current.hash)) is not None:
+                text = stored.text
+                break
+        hits = self.watcher.matcher.match(text, meta)
+        told = {h.subscriber for h in hits}
+        what = (first["soort"] or "stuk").lower()
+        for doc in docs:  # who heard of the motie follows it to its vote
+            hits += [Hit(n, reasons=[f"u kreeg een melding over deze {what}"]) for n in doc.alerted if n not in told]
+            told |= set(doc.alerted)
+        doc = docs[0] if docs else None
+        subject = {"document": doc.key if doc else first["nummer"], "title": first["onderwerp"],
+                   "soort": doc.meta.soort if doc else first["soort"], "actors": actors,
+                   "zaken": [z["nummer"] for z in zaken], "dossiers": meta.dossiers,
+                   "links": doc.meta.links if doc else {}, "source": doc.source if doc else ""}
+        people = {s.name: s for s in subs.effective(self.watcher.config, self.store)}
+        tally = votes.tally(state)
+        added = 0
+        for hit in hits:
+            s = people.get(hit.subscriber)
+            own = votes.own_votes(tally, s.parties, s.members, actors) if s else []
+            alert = alerts.around_alert(f"vote:{key}|{event.number}", hit.subscriber, VOTE, event.headline,
+                                        subject, hit.reasons, own + event.lines)
+            if self.store.enqueue(alert):
+                added += 1
+                log.info("vote %s on %s: %s for %s", key, subject["zaken"], event.headline, hit.subscriber)
+        return added

@@ -1,0 +1,222 @@
+"""Votes (Besluit and Stemming) as the store knows them, and what is news about them.
+
+A `Besluit` on a Zaak (a motie, an amendement, a wetsvoorstel) whose BesluitSoort starts with "Stemmen"
+is a vote: "Stemmen - aangenomen", "Stemmen - verworpen", "Stemmen - zonder stemming aannemen" (a
+hamerstuk), "Stemmen - uitstellen". Its `Stemming` rows are the positions: one per fractie (Soort
+Voor/Tegen/Niet deelgenomen, FractieGrootte seats), or one per member in a hoofdelijke stemming (then
+Persoon_Id is set and ActorNaam is the member). `Vergissing` marks a position its fractie says was a
+mistake. The names and values are those of the recorded $metadata and of openkamer/tkapi; tkconv counts
+votes the same way (seats for a fractie, one for a member).
+
+Positions arrive after the result (in a recorded page, the Stemming rows came eleven hours after their
+Besluit, and the Besluit's own stamp did not move), so the state of a vote is folded from both streams,
+and what is news is decided from the state, not from the rows: the result once, then one correction per
+change of the positions that a cycle brings (never one alert per arriving row).
+
+This module only decides; reading the rows and sending the alerts are the caller's.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from .match import member_matches, party_key
+
+RESULTS = {
+    "stemmen - aangenomen": "aangenomen",
+    "stemmen - verworpen": "verworpen",
+    "stemmen - zonder stemming aannemen": "aangenomen zonder stemming (hamerstuk)",
+    "stemmen - uitstellen": "stemming uitgesteld",
+}
+KIND = "vote"  # the store's name for these states
+
+
+def is_vote(row: dict) -> bool:
+    return str(row.get("BesluitSoort") or "").strip().lower().startswith("stemmen")
+
+
+def result_words(soort: str) -> str:
+    """"Stemmen - aangenomen" -> "aangenomen"; an unlisted "Stemmen - …" in the API's own words."""
+    key = soort.strip().lower()
+    return RESULTS.get(key) or key.partition(" - ")[2] or key
+
+
+# ---------------------------------------------------------------- folding rows into the state
+
+def _zaak(row: dict) -> dict:
+    dossiers = [f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else "")
+                for d in row.get("Kamerstukdossier") or [] if isinstance(d, dict) and d.get("Nummer") is not None]
+    actors = [{"name": str(a.get("ActorNaam") or ""), "party": str(a.get("ActorFractie") or ""),
+               "role": str(a.get("Relatie") or "")}
+              for a in row.get("ZaakActor") or [] if isinstance(a, dict) and not a.get("Verwijderd")]
+    return {"nummer": str(row.get("Nummer") or ""), "soort": str(row.get("Soort") or ""),
+            "onderwerp": str(row.get("Onderwerp") or ""), "volgnummer": row.get("Volgnummer") or 0,
+            "dossiers": dossiers, "actors": actors}
+
+
+def fold_besluit(state: dict | None, row: dict) -> dict:
+    """The state after a Besluit row (with its Zaak, and its Stemming rows when expanded)."""
+    state = copy.deepcopy(state) if state else {"positions": {}, "told": {}}
+    state.update(soort=str(row.get("BesluitSoort") or ""), tekst=str(row.get("BesluitTekst") or ""),
+                 stemmingssoort=str(row.get("StemmingsSoort") or ""), removed=bool(row.get("Verwijderd")))
+    zaken = [_zaak(z) for z in row.get("Zaak") or [] if isinstance(z, dict) and not z.get("Verwijderd")]
+    if zaken:
+        state["zaken"] = [z for z in zaken if z["nummer"]]
+    for vote in row.get("Stemming") or []:
+        if isinstance(vote, dict):
+            state = fold_stemming(state, vote)
+    return state
+
+
+def fold_stemming(state: dict, row: dict) -> dict:
+    """The state after one Stemming row (a deleted one takes its position back)."""
+    state = copy.deepcopy(state)
+    ident = str(row.get("Id") or "")
+    if not ident:
+        return state
+    if row.get("Verwijderd"):
+        state["positions"].pop(ident, None)
+        return state
+    seats = row.get("FractieGrootte")
+    state["positions"][ident] = {
+        "soort": str(row.get("Soort") or ""), "naam": str(row.get("ActorNaam") or ""),
+        "fractie": str(row.get("ActorFractie") or ""), "zetels": seats if isinstance(seats, int) else 0,
+        "vergissing": row.get("Vergissing") is True, "lid": bool(row.get("Persoon_Id"))}
+    return state
+
+
+# ---------------------------------------------------------------- counting
+
+@dataclass
+class Tally:
+    voor: int = 0
+    tegen: int = 0
+    niet: int = 0
+    sides: dict[str, list[str]] = field(default_factory=lambda: {"Voor": [], "Tegen": [], "Niet deelgenomen": []})
+    fracties: dict[str, str] = field(default_factory=dict)  # fractie -> its side (a fractie vote)
+    members: list[tuple[str, str, str]] = field(default_factory=list)  # (name, fractie, side): hoofdelijk
+    mistakes: list[str] = field(default_factory=list)  # "PVV (voor)"
+    hoofdelijk: bool = False
+
+
+def tally(state: dict) -> Tally | None:
+    """The counts of a vote's positions; None while there are none."""
+    positions = list(state.get("positions", {}).values())
+    if not positions:
+        return None
+    t = Tally(hoofdelijk=any(p["lid"] for p in positions))
+    for p in sorted(positions, key=lambda p: (-p["zetels"], p["naam"])):
+        side = p["soort"] if p["soort"] in t.sides else "Niet deelgenomen"
+        weight = 1 if t.hoofdelijk else p["zetels"]
+        if side == "Voor":
+            t.voor += weight
+        elif side == "Tegen":
+            t.tegen += weight
+        else:
+            t.niet += weight
+        t.sides[side].append(p["naam"])
+        if t.hoofdelijk:
+            t.members.append((p["naam"], p["fractie"], side))
+        else:
+            t.fracties[p["fractie"] or p["naam"]] = side
+        if p["vergissing"]:
+            t.mistakes.append(f"{p['naam']} ({side.lower()})")
+    return t
+
+
+def _signature(state: dict) -> list:
+    return sorted([p["naam"], p["soort"], p["zetels"], p["vergissing"]] for p in state.get("positions", {}).values())
+
+
+def _counts(t: Tally) -> str:
+    return f"{t.voor} voor – {t.tegen} tegen"
+
+
+def lines(t: Tally | None) -> list[str]:
+    """Who voted how, for the alert: "voor (78): CDA, ChristenUnie, …"; a hoofdelijke stemming names
+    members, in lines short enough to read."""
+    if t is None:
+        return []
+    out = []
+    for side, word in (("Voor", "voor"), ("Tegen", "tegen"), ("Niet deelgenomen", "niet deelgenomen")):
+        names = t.sides[side]
+        if not names:
+            continue
+        label = f"{word} ({len(names)})" if t.hoofdelijk else word  # seats are in the headline's count
+        chunk = []
+        for name in names:
+            chunk.append(name)
+            if len(", ".join(chunk)) > 450:
+                out.append(f"{label}: {', '.join(chunk)}")
+                chunk, label = [], f"{word} (vervolg)"
+        if chunk:
+            out.append(f"{label}: {', '.join(chunk)}")
+    if t.mistakes:
+        out.append("vergissing gemeld: " + ", ".join(t.mistakes))
+    return out
+
+
+def own_votes(t: Tally | None, parties: tuple[str, ...], members: tuple[str, ...], zaak_actors: list[dict]) -> list[str]:
+    """The votes of what a subscriber follows, to read first: "SGP: voor", "Ceder (ChristenUnie): voor"."""
+    if t is None:
+        return []
+    out = []
+    by_party = {party_key(f): (f, side) for f, side in t.fracties.items()}
+    for rule in parties:
+        if (found := by_party.get(party_key(rule))) is not None:
+            out.append(f"{found[0]}: {found[1].lower()}")
+        elif t.hoofdelijk:
+            sides = sorted({side.lower() for _, f, side in t.members if party_key(f) == party_key(rule)})
+            if sides:
+                out.append(f"{rule}: {' en '.join(sides)}")
+    for rule in members:
+        if t.hoofdelijk:
+            out += [f"{name}: {side.lower()}" for name, _, side in t.members if member_matches(rule, name)]
+            continue
+        for actor in zaak_actors:  # a member we know the fractie of: an indiener of the motie
+            if member_matches(rule, actor["name"]) and (found := by_party.get(party_key(actor["party"]))):
+                out.append(f"{actor['name']} ({found[0]}): {found[1].lower()}")
+                break
+    return list(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------- what is news
+
+@dataclass
+class Event:
+    number: int  # the vote's n-th event: with the Besluit's Id, the alerts' idempotency key
+    headline: str
+    lines: list[str]
+
+
+def decide(state: dict) -> tuple[dict, Event | None]:
+    """The state with what it told marked, and the event this state is news of (None when nothing is)."""
+    state = copy.deepcopy(state)
+    told = state.setdefault("told", {})
+    soort = state.get("soort", "")
+    if state.get("removed") or not soort.strip().lower().startswith("stemmen"):
+        return state, None
+    t = tally(state)
+    signature = _signature(state)
+    result = result_words(soort)
+    if told.get("result") != soort:
+        headline = result + (f", {_counts(t)}" if t and "zonder stemming" not in result else "")
+    elif t is not None and signature != told.get("positions"):
+        before = told.get("positions") or []
+        if not before:
+            headline = f"{result}: stemverhouding bekend, {_counts(t)}"
+        elif [p[:3] for p in before] == [p[:3] for p in signature]:
+            headline = f"{result}: vergissing gemeld door {', '.join(m.split(' (')[0] for m in t.mistakes) or 'een fractie'}"
+        else:
+            headline = f"{result}: uitslag gecorrigeerd, nu {_counts(t)}"
+    else:
+        return state, None
+    told.update(result=soort, positions=signature, events=told.get("events", 0) + 1)
+    return state, Event(told["events"], headline, lines(t))
+
+
+def settle(state: dict) -> dict:
+    """The state marked as told without telling it: a vote that was there before watcher started."""
+    state, _ = decide(state)
+    return state

@@ -102,3 +102,32 @@ def edit_docx(data: bytes, old: str, new: str) -> bytes:
                 content = content.replace(old.encode(), new.encode())
             target.writestr(item, content)
     return out.getvalue()
+
+
+def recorded_vote() -> tuple[dict, dict]:
+    """The recorded Besluit ("Stemmen - aangenomen", Met handopsteken) and its Stemming row for
+    GroenLinks-PvdA (odata/stemming__expand_besluit_agendapunt_zaak__row1_of_3.json). The Besluit comes
+    with its recorded Zaak (2025Z17647, a motie) as `Zaak` (a Collection(Zaak) navigation of Besluit in the
+    recorded $metadata); the Zaak's actors and dossier are built, in the ZaakActor shape used above."""
+    row = json.loads((ODATA / "stemming__expand_besluit_agendapunt_zaak__row1_of_3.json").read_text())["value"][0]
+    besluit = {k: v for k, v in row["Besluit"].items() if k != "Agendapunt"}
+    zaak = copy.deepcopy(row["Besluit"]["Agendapunt"]["Zaak"][0])
+    zaak["ZaakActor"] = [_actor("Zaak", zaak["Id"], "L. Bromet", "GroenLinks-PvdA", "Indiener"),
+                         _actor("Zaak", zaak["Id"], "C. Stoffer", "SGP", "Medeindiener")]
+    zaak["Kamerstukdossier"] = [{"Id": "4f1e0000-0000-4000-8000-000000030950", "Nummer": 30950, "Toevoeging": None,
+                                 "Titel": "Rassendiscriminatie", "Verwijderd": False}]
+    besluit["Zaak"] = [zaak]
+    stemming = {k: v for k, v in row.items() if k not in ("Besluit", "Fractie", "Persoon")}
+    return besluit, stemming
+
+
+def position(template: dict, fractie: str, soort: str, seats: int, vergissing: bool = False,
+             member: str | None = None) -> dict:
+    """Another Stemming row in the recorded shape: a fractie's position, or (with `member`) one member's in
+    a hoofdelijke stemming (Persoon_Id set, ActorNaam the member, as in the recorded page)."""
+    import uuid
+    row = copy.deepcopy(template)
+    row.update(Id=str(uuid.uuid4()), Soort=soort, FractieGrootte=seats, ActorFractie=fractie, Vergissing=vergissing,
+               ActorNaam=member or fractie, Persoon_Id=str(uuid.uuid4()) if member else None,
+               SidActorLid="S-1-0" if member else None)
+    return row

@@ -107,10 +107,13 @@ class FakeTK:
         self.rows[doc_id] = tombstone
         return tombstone
 
-    def put(self, entity: str, row: dict) -> dict:
-        """Publish (or change) a Besluit, Stemming or Activiteit row, stamped now."""
+    def put(self, entity: str, row: dict, fresh: bool = True) -> dict:
+        """Publish (or change) a Besluit, Stemming or Activiteit row, stamped now. `fresh`: changed by the
+        Kamer now too (GewijzigdOp), as a new decision is; left as it is, it reads as old news re-sent."""
         row = copy.deepcopy(row)
         row["ApiGewijzigdOp"] = self.next_stamp()
+        if fresh:
+            row["GewijzigdOp"] = self._clock.strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "+00:00"
         self.entities[entity][row["Id"]] = row
         return row
 

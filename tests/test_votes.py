@@ -170,7 +170,7 @@ def test_an_idle_cycle_asks_each_entity_once_and_documents_only_keeps_todays_cos
     config = _setup(tk, write_config, watcher_cli)
     tk.requests.clear()
     watcher_cli("-c", config, "run", "--once")
-    assert tk.requests == {"Document": 1, "Besluit": 1, "Stemming": 1}
+    assert tk.requests == {"Document": 1, "Besluit": 1, "Stemming": 1, "Activiteit": 1}
     only = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "events": ["documents"]}],
                         [{"name": "x", "keywords": ["x"]}], state_dir=str(tmp_path / "documents-only"))
     watcher_cli("-c", only, "run", "--once")

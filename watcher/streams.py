@@ -1,10 +1,11 @@
-"""Polling what happens around documents (a source's streams: votes), and alerting it.
+"""Polling what happens around documents (a source's streams: votes, agenda), and alerting it.
 
 Each stream has its own cursor in the store (`<source>/<stream>`), is read in the same cycle as the
 documents of its source and under the same page transaction: the rows of a page, the states they fold
 into, the alerts those states owe and the cursor commit together, so crash safety, rate limits and
-digests are those of documents. Deciding what is news is `votes.py`'s; this module reads, matches and
-queues.
+digests are those of documents. Deciding what is news is `votes.py`'s and `agenda.py`'s; this module
+reads, matches and queues: `Streams` runs a stream, a `VoteNews` or `AgendaNews` folds its rows and says
+who hears what.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from datetime import datetime
 
 from . import alert as alerts
 from . import subscribers as subs
-from . import votes
+from . import agenda, votes
 from .compare import BACKLOG_MARGIN
 from .match import Hit
-from .model import VOTE, Actor, Meta
+from .model import AGENDA, VOTE, Actor, Meta
 from .sources._base import Source, Stream
 from .sources._odata import stamp_key
 
@@ -31,6 +32,7 @@ def cursor_name(source: Source, stream: Stream) -> str:
 class Streams:
     def __init__(self, watcher):
         self.watcher = watcher
+        self.news = {"votes": VoteNews(watcher), "agenda": AgendaNews(watcher)}
 
     @property
     def store(self):
@@ -51,33 +53,68 @@ class Streams:
                 cursor = {**stream.start(since), "quiet": not source.config.backfill_alerts}
             self.store.set_cursor(name, cursor)
         quiet = bool(cursor.get("quiet"))
+        news = self.news[stream.name]
         pending = list(cursor.get("pending", []))  # votes folded but not yet told: rows may follow
         async for page in stream.poll(cursor):
             async with self.watcher._applying():
-                touched = self._fold(page)
+                touched = news.fold(page)
                 report.records += len(page.rows)
                 # The vote of a page's last row may go on in the next page: told when it is whole.
-                hold = {self._key_of(page.entity, page.rows[-1])} if page.rows else set()
+                hold = {news.key_of(page.entity, page.rows[-1])} if page.rows else set()
                 pending = list(dict.fromkeys(pending + touched))
-                report.alerts += self._tell([k for k in pending if k not in hold], quiet)
+                report.alerts += news.tell([k for k in pending if k not in hold], quiet)
                 pending = [k for k in pending if k in hold]
                 self.store.set_cursor(name, {**page.cursor, "pending": pending, "quiet": quiet})
         async with self.watcher._applying():
-            report.alerts += self._tell(pending, quiet)
+            report.alerts += news.tell(pending, quiet)
             done = dict(self.store.cursor(name) or cursor)
             done.update(pending=[])
             done.pop("quiet", None)  # caught up: from here on what changes is news
             self.store.set_cursor(name, done)
 
-    # ------------------------------------------------------------------ votes
+class _News:
+    def __init__(self, watcher):
+        self.watcher = watcher
+
+    @property
+    def store(self):
+        return self.watcher.store
+
+    def _older_than_backlog(self, row: dict) -> bool:
+        """A row last changed by the Kamer (GewijzigdOp) longer ago than the backlog margin."""
+        try:
+            changed = stamp_key(str(row.get("GewijzigdOp") or ""))
+        except ValueError:
+            return False
+        cutoff = stamp_key((self.watcher.clock() - BACKLOG_MARGIN).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return bool(changed) and changed < cutoff
+
+    def _followers(self, zaken: list[dict], text: str, meta: Meta) -> tuple[list[Hit], list]:
+        """Who hears of what happened to these zaken: whoever the matter matches, and whoever was alerted
+        about one of its documents; with those documents."""
+        docs = [d for z in zaken if (k := self.store.find_alias(f"zaak:{z['nummer']}"))
+                and (d := self.store.document(k)) is not None and not d.deleted]
+        for doc in docs:
+            if not text and doc.current and (stored := self.store.text(doc.current.hash)) is not None:
+                text = stored.text
+        hits = self.watcher.matcher.match(text, meta)
+        told = {h.subscriber for h in hits}
+        what = (zaken[0]["soort"] or "zaak").lower() if zaken else "zaak"
+        for doc in docs:
+            hits += [Hit(n, reasons=[f"u kreeg een melding over deze {what}"]) for n in doc.alerted if n not in told]
+            told |= set(doc.alerted)
+        return hits, docs
+
+
+class VoteNews(_News):
     @staticmethod
-    def _key_of(entity: str, row: dict) -> str:
+    def key_of(entity: str, row: dict) -> str:
         return str(row.get("Besluit_Id") if entity == "Stemming" else row.get("Id"))
 
-    def _fold(self, page) -> list[str]:
+    def fold(self, page) -> list[str]:
         touched = []
         for row in page.rows:
-            key = self._key_of(page.entity, row)
+            key = self.key_of(page.entity, row)
             state = self.store.event_state(votes.KIND, key)
             if page.entity == "Besluit":
                 if state is None and not votes.is_vote(row):
@@ -94,16 +131,7 @@ class Streams:
                 touched.append(key)
         return touched
 
-    def _older_than_backlog(self, row: dict) -> bool:
-        """A row last changed by the Kamer (GewijzigdOp) longer ago than the backlog margin."""
-        try:
-            changed = stamp_key(str(row.get("GewijzigdOp") or ""))
-        except ValueError:
-            return False
-        cutoff = stamp_key((self.watcher.clock() - BACKLOG_MARGIN).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return bool(changed) and changed < cutoff
-
-    def _tell(self, keys: list[str], quiet: bool) -> int:
+    def tell(self, keys: list[str], quiet: bool) -> int:
         added = 0
         for key in keys:
             state = self.store.event_state(votes.KIND, key)
@@ -120,25 +148,13 @@ class Streams:
         zaken = state.get("zaken") or []
         if not zaken:
             return 0  # a vote on nothing we can name
-        docs = [d for z in zaken if (k := self.store.find_alias(f"zaak:{z['nummer']}"))
-                and (d := self.store.document(k)) is not None and not d.deleted]
         first = zaken[0]
         actors = [a for z in zaken for a in z.get("actors", [])]
         meta = Meta(soort=first["soort"], onderwerp=first["onderwerp"],
                     zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken],
                     dossiers=sorted({d for z in zaken for d in z.get("dossiers", [])}),
                     actors=[Actor(name=a["name"], role=a["role"], party=a["party"], on="zaak") for a in actors])
-        text = ""
-        for doc in docs:
-            if doc.current and (stored := self.store.text(doc.current.hash)) is not None:
-                text = stored.text
-                break
-        hits = self.watcher.matcher.match(text, meta)
-        told = {h.subscriber for h in hits}
-        what = (first["soort"] or "stuk").lower()
-        for doc in docs:  # who heard of the motie follows it to its vote
-            hits += [Hit(n, reasons=[f"u kreeg een melding over deze {what}"]) for n in doc.alerted if n not in told]
-            told |= set(doc.alerted)
+        hits, docs = self._followers(zaken, "", meta)  # who heard of the motie follows it to its vote
         doc = docs[0] if docs else None
         subject = {"document": doc.key if doc else first["nummer"], "title": first["onderwerp"],
                    "soort": doc.meta.soort if doc else first["soort"], "actors": actors,
@@ -155,4 +171,61 @@ class Streams:
             if self.store.enqueue(alert):
                 added += 1
                 log.info("vote %s on %s: %s for %s", key, subject["zaken"], event.headline, hit.subscriber)
+        return added
+
+
+class AgendaNews(_News):
+    @staticmethod
+    def key_of(entity: str, row: dict) -> str:
+        return str(row.get("Id"))
+
+    def fold(self, page) -> list[str]:
+        touched = []
+        for row in page.rows:
+            key = self.key_of(page.entity, row)
+            state = self.store.event_state(agenda.KIND, key)
+            new = agenda.fold(state, row)
+            if state is None and self._older_than_backlog(row):
+                new["told"] = {"when": agenda.when(new), "status": new.get("status", ""), "events": 0}
+            if new != state:
+                self.store.set_event_state(agenda.KIND, key, new)
+                # A move is told with the old Activiteit: the new one's arrival may complete it.
+                touched += [key] + [k for k in new.get("vervangt", []) if self.store.event_state(agenda.KIND, k)]
+        return list(dict.fromkeys(touched))
+
+    def tell(self, keys: list[str], quiet: bool) -> int:
+        added, today = 0, self.watcher.clock().date()
+        for key in keys:
+            state = self.store.event_state(agenda.KIND, key)
+            if state is None:
+                continue
+            replacement = next((r for k in state.get("vervangen_door", [])
+                                if (r := self.store.event_state(agenda.KIND, k)) is not None), None)
+            state, event = agenda.decide(state, replacement, today)
+            self.store.set_event_state(agenda.KIND, key, state)
+            if event is None or quiet:
+                continue
+            added += self._send(key, replacement or state, state, event)
+        return added
+
+    def _send(self, key: str, shown: dict, state: dict, event) -> int:
+        zaken = shown.get("zaken") or state.get("zaken") or []
+        if not zaken:
+            return 0  # a meeting about no zaak: nothing anyone follows
+        dossiers = sorted({d for z in zaken for d in z.get("dossiers", [])})
+        meta = Meta(soort=state.get("soort", ""), onderwerp=state.get("onderwerp", ""),
+                    zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken], dossiers=dossiers)
+        text = "\n".join(z["onderwerp"] for z in zaken)
+        hits, _ = self._followers(zaken, text, meta)
+        live = agenda.link(shown)
+        subject = {"document": shown.get("nummer", ""), "title": state.get("onderwerp", ""),
+                   "soort": state.get("soort", ""), "zaken": [z["nummer"] for z in zaken], "dossiers": dossiers,
+                   "links": {"tweedekamer.nl (ook live)": live} if live else {}, "source": ""}
+        added = 0
+        for hit in hits:
+            alert = alerts.around_alert(f"agenda:{key}|{event.number}", hit.subscriber, AGENDA, event.headline,
+                                        subject, hit.reasons, event.lines)
+            if self.store.enqueue(alert):
+                added += 1
+                log.info("agenda %s: %s for %s", state.get("nummer"), event.headline, hit.subscriber)
         return added

@@ -131,3 +131,23 @@ def position(template: dict, fractie: str, soort: str, seats: int, vergissing: b
                ActorNaam=member or fractie, Persoon_Id=str(uuid.uuid4()) if member else None,
                SidActorLid="S-1-0" if member else None)
     return row
+
+
+def activity(ident: str, start, soort: str = "Commissiedebat", status: str = "Gepland", **fields) -> dict:
+    """An Activiteit row, built from the recorded $metadata's properties (no Activiteit page is recorded
+    here), with the recorded Agendapunt of the recorded vote (Zaak 2025Z17647) given dossier 30950, as
+    `$expand=Agendapunt($expand=Zaak($expand=Kamerstukdossier))` gives it."""
+    row = json.loads((ODATA / "stemming__expand_besluit_agendapunt_zaak__row1_of_3.json").read_text())["value"][0]
+    punt = copy.deepcopy(row["Besluit"]["Agendapunt"])
+    punt["Activiteit_Id"] = ident
+    punt["Zaak"][0]["Kamerstukdossier"] = [{"Id": "4f1e0000-0000-4000-8000-000000030950", "Nummer": 30950,
+                                            "Toevoeging": None, "Titel": "Rassendiscriminatie", "Verwijderd": False}]
+    end = start.replace(hour=start.hour + 2)
+    return {"Id": ident, "Soort": soort, "Nummer": f"2026A{int(ident[-5:], 16) % 100000:05d}",
+            "Onderwerp": "Discriminatie, racisme en mensenrechten", "DatumSoort": "Dag",
+            "Datum": start.strftime("%Y-%m-%dT00:00:00+01:00"), "Aanvangstijd": start.strftime("%Y-%m-%dT%H:%M:%S+01:00"),
+            "Eindtijd": end.strftime("%Y-%m-%dT%H:%M:%S+01:00"), "Locatie": "Thorbeckezaal", "Besloten": False,
+            "Status": status, "Vergaderjaar": "2026-2027", "Kamer": 2, "Noot": None, "VRSNummer": None,
+            "Voortouwnaam": "vaste commissie voor Binnenlandse Zaken", "Voortouwafkorting": "BiZa",
+            "Voortouwkortenaam": "Binnenlandse Zaken", "GewijzigdOp": None, "Verwijderd": False,
+            "Agendapunt": [punt], "VervangenDoor": [], "VervangenVanuit": [], **fields}

@@ -18,6 +18,7 @@ from ..http import FetchError, TooLarge
 from ..model import Actor, Document, Meta, Record, StoredDocument
 from ._base import Page, Source
 from ._odata import get_page, keyset_pages, newest_stamp, stamp_key
+from .tweedekamer_agenda import Agenda
 from .tweedekamer_votes import Votes
 
 log = logging.getLogger("watcher.tweedekamer")
@@ -71,7 +72,8 @@ class TweedeKamer(Source):
         return "documents" in self.events
 
     def streams(self) -> list:
-        return [Votes(self)] if "votes" in self.events else []
+        kinds = {"votes": Votes, "agenda": Agenda}
+        return [kinds[e](self) for e in self.events if e in kinds]
 
     @property
     def overlap(self) -> float:

@@ -1,0 +1,132 @@
+"""The agenda (Activiteit) as the store knows it, and what is news: a debate scheduled, moved, cancelled.
+
+An `Activiteit` (a plenair debat, a commissiedebat, a notaoverleg, …) has `Agendapunt`s, each linking a
+Zaak and so a dossier. Its Status is "Gepland", "Uitgevoerd", "Verplaatst" or "Geannuleerd" (openkamer/
+tkapi ActiviteitStatus). A moved debate reappears as a new Activiteit: the old one's `VervangenDoor` (and
+the new one's `VervangenVanuit`) link them, both navigations of the recorded $metadata; the old and new
+date are told in one alert, whichever of the two rows arrives first. Only decides; reading is elsewhere.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date, datetime
+
+KIND = "agenda"
+WEEKDAYS = "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
+PLENARY_URL = "https://www.tweedekamer.nl/debat_en_vergadering/plenaire_vergaderingen/details/activiteit?id={nummer}"
+COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergaderingen/details?id={nummer}"
+
+
+def _ids(rows) -> list[str]:
+    return [str(r.get("Id")) for r in rows or [] if isinstance(r, dict) and r.get("Id") and not r.get("Verwijderd")]
+
+
+def fold(state: dict | None, row: dict) -> dict:
+    """The state after an Activiteit row (with its Agendapunten' Zaken, VervangenDoor and VervangenVanuit)."""
+    state = copy.deepcopy(state) if state else {"told": {}}
+    zaken = []
+    for punt in row.get("Agendapunt") or []:
+        if not isinstance(punt, dict) or punt.get("Verwijderd"):
+            continue
+        for z in punt.get("Zaak") or []:
+            if isinstance(z, dict) and z.get("Nummer") and not z.get("Verwijderd"):
+                dossiers = [f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else "")
+                            for d in z.get("Kamerstukdossier") or [] if isinstance(d, dict) and d.get("Nummer")]
+                zaken.append({"nummer": str(z["Nummer"]), "soort": str(z.get("Soort") or ""),
+                              "onderwerp": str(z.get("Onderwerp") or ""), "dossiers": dossiers})
+    state.update(
+        nummer=str(row.get("Nummer") or ""), soort=str(row.get("Soort") or ""),
+        onderwerp=str(row.get("Onderwerp") or ""), status=str(row.get("Status") or ""),
+        datum=str(row.get("Datum") or ""), aanvang=str(row.get("Aanvangstijd") or ""),
+        eind=str(row.get("Eindtijd") or ""), locatie=str(row.get("Locatie") or ""),
+        commissie=str(row.get("Voortouwnaam") or ""), zaken=zaken, removed=bool(row.get("Verwijderd")),
+        vervangen_door=_ids(row.get("VervangenDoor")), vervangt=_ids(row.get("VervangenVanuit")))
+    return state
+
+
+def when(state: dict) -> str:
+    """"dinsdag 8 december 2026, 10:00–12:00", as far as the row says."""
+    from .alert import dutch_date
+    start = _moment(state.get("aanvang")) or _moment(state.get("datum"))
+    if start is None:
+        return "datum nog niet bekend"
+    text = f"{WEEKDAYS[start.weekday()]} {dutch_date(start.date().isoformat())}"
+    if state.get("aanvang"):
+        end = _moment(state.get("eind"))
+        text += f", {start:%H:%M}" + (f"–{end:%H:%M}" if end and end.date() == start.date() else "")
+    return text
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def day(state: dict) -> date | None:
+    moment = _moment(state.get("aanvang")) or _moment(state.get("datum"))
+    return moment.date() if moment else None
+
+
+def link(state: dict) -> str:
+    template = PLENARY_URL if "plenair" in state.get("soort", "").lower() else COMMITTEE_URL
+    return template.format(nummer=state["nummer"]) if state.get("nummer") else ""
+
+
+def lines(state: dict) -> list[str]:
+    out = [f"wanneer: {when(state)}"]
+    if state.get("locatie"):
+        out.append(f"waar: {state['locatie']}")
+    if state.get("commissie"):
+        out.append(f"commissie: {state['commissie']}")
+    out += [f"agendapunt: {z['onderwerp']} (zaak {z['nummer']})" for z in state.get("zaken", []) if z["onderwerp"]][:5]
+    return out
+
+
+@dataclass
+class Event:
+    number: int
+    headline: str
+    lines: list[str]
+
+
+def _told(state: dict, headline: str, body: list[str]) -> Event:
+    told = state["told"]
+    told.update(when=when(state), status=state.get("status", ""), events=told.get("events", 0) + 1)
+    return Event(told["events"], headline, body)
+
+
+def decide(state: dict, replacement: dict | None, today: date) -> tuple[dict, Event | None]:
+    """The state with what it told marked, and its news. `replacement`: the state of the Activiteit that
+    replaces this one (VervangenDoor), when known."""
+    state = copy.deepcopy(state)
+    told = state.setdefault("told", {})
+    status = state.get("status", "").lower()
+    if state.get("removed"):
+        return state, None
+    if not told:
+        past = (d := day(state)) is not None and d < today
+        if status in ("geannuleerd", "verplaatst", "uitgevoerd") or past or state.get("vervangt"):
+            # Nothing to announce: over, or cancelled before we knew of it, or the new date of a move
+            # (told with the old one).
+            told.update(when=when(state), status=state.get("status", ""), events=0)
+            return state, None
+        return state, _told(state, f"gepland: {state.get('soort', '').lower() or 'activiteit'} {when(state)}",
+                            lines(state))
+    if status == "geannuleerd" and told.get("status", "").lower() != "geannuleerd":
+        return state, _told(state, f"geannuleerd: {state.get('soort', '').lower()} van {told.get('when')}", lines(state))
+    if status == "verplaatst" and told.get("status", "").lower() != "verplaatst":
+        if replacement is None:
+            if state.get("vervangen_door"):
+                return state, None  # its new date comes with the Activiteit that replaces it
+            return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')}, "
+                                       "nieuwe datum nog niet bekend", lines(state))
+        return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
+                                   f"{when(replacement)}", lines(replacement))
+    if status not in ("geannuleerd", "verplaatst") and when(state) != told.get("when"):
+        return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
+                                   f"{when(state)}", lines(state))
+    return state, None

@@ -171,6 +171,8 @@ def test_an_idle_cycle_asks_each_entity_once_and_documents_only_keeps_todays_cos
     tk.requests.clear()
     watcher_cli("-c", config, "run", "--once")
     assert tk.requests == {"Document": 1, "Besluit": 1, "Stemming": 1, "Activiteit": 1}
+    status = watcher_cli("-c", config, "status")[1]
+    assert "  votes:        Besluit 20" in status and ", Stemming 20" in status and "  agenda:       Activiteit 20" in status
     only = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "events": ["documents"]}],
                         [{"name": "x", "keywords": ["x"]}], state_dir=str(tmp_path / "documents-only"))
     watcher_cli("-c", only, "run", "--once")

@@ -38,6 +38,10 @@ def status(config: Config, out, now: datetime | None = None) -> int:
                 out.write(f"  last error:   {health['last_error']} ({health.get('failures', 0)} failed cycles)\n")
             out.write(f"  cursor:       {cursor.get('stamp') or cursor.get('position') or '-'}\n")
             out.write(f"  documents:    {store.count_documents(source.name)}\n")
+            for stream in ("votes", "agenda"):  # the streams around documents (streams.py), where read
+                if (around := store.cursor(f"{source.name}/{stream}")) is not None:
+                    stamps = ", ".join(f"{k} {v}" for k, v in around.items() if k in ("Besluit", "Stemming", "Activiteit"))
+                    out.write(f"  {stream + ':':13} {stamps or '-'}\n")
         out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
         today = now.date()
         open_questions = open_report(collect(store.all_documents(SOORTEN)), today)  # as `watcher questions` counts

@@ -2,12 +2,13 @@
 Gegevensmagazijn (the Activiteit rows are built from the recorded $metadata, their Agendapunt and Zaak
 are recorded: tests/fakes/tk.py `activity`)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from tests.fakes.tk import activity
 from watcher import agenda
+from watcher.streams import AMSTERDAM
 
 A = "ac7e0000-0000-4000-8000-00000000a001"
 B = "ac7e0000-0000-4000-8000-00000000b002"
@@ -65,3 +66,66 @@ def test_past_and_already_cancelled_meetings_are_not_announced():
     assert agenda.decide(agenda.fold(None, activity(A, start)), None, date(2026, 12, 1))[1] is None
     future = datetime(2026, 12, 20, 10, 0)
     assert agenda.decide(agenda.fold(None, activity(A, future, status="Geannuleerd")), None, date(2026, 12, 1))[1] is None
+
+
+def test_who_asked_for_it_is_reminded_the_day_before_once(tk, write_config, watcher_cli, monkeypatch):
+    import watcher.cycle
+    now = [datetime.now(timezone.utc)]
+    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "herinner", "dossiers": ["30950"], "agenda": "reminder"},
+                           {"name": "zonder", "dossiers": ["30950"]}])
+    watcher_cli("-c", config, "run", "--once")
+    start = (now[0].astimezone(AMSTERDAM) + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0,
+                                                                      tzinfo=None)
+    tk.put("Activiteit", activity(A, start))
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == ["[herinner] gepland", "[zonder] gepland"]
+    now[0] += timedelta(days=1)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # two days before: not yet
+    now[0] += timedelta(days=1)
+    out = watcher_cli("-c", config, "run", "--once")[1]  # a cycle that polls nothing new
+    assert [h.split(": Commissiedebat")[0] for h in headlines(out)] == [
+        f"[herinner] morgen: commissiedebat {agenda.when(agenda.fold(None, activity(A, start)))}"]
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # once
+
+
+def test_an_unknown_agenda_setting_is_named_with_its_place(write_config, watcher_cli):
+    config = write_config([], [{"name": "x", "dossiers": ["30950"], "agenda": "herinnering"}])
+    code, out, err = watcher_cli("-c", config, "check")
+    assert code != 0 and "subscribers[0].agenda" in err and "expected reminder" in err, err
+
+
+def test_a_sigkill_between_the_steps_of_a_debate_neither_loses_nor_repeats_its_alerts(tk, write_config, spawn,
+                                                                                        tmp_path):
+    import random
+    import signal
+    import time
+    from collections import Counter
+
+    rng = random.Random(20261203)
+    first = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    for trial in range(4):
+        a, b = f"ac7e0000-0000-4000-8000-0000000a{trial:04d}", f"ac7e0000-0000-4000-8000-0000000b{trial:04d}"
+        config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                              [{"name": "dossier", "dossiers": ["30950"]}], state_dir=str(tmp_path / f"state{trial}"))
+        assert spawn("-c", config, "run", "--once").wait(timeout=60) == 0
+        steps = [lambda: tk.put("Activiteit", activity(a, first)),
+                 lambda: (tk.put("Activiteit", activity(a, first, status="Verplaatst", VervangenDoor=[{"Id": b}])),
+                          tk.put("Activiteit", activity(b, first + timedelta(days=1), VervangenVanuit=[{"Id": a}]))),
+                 lambda: tk.put("Activiteit", activity(b, first + timedelta(days=1), status="Geannuleerd",
+                                                       VervangenVanuit=[{"Id": a}]))]
+        outputs = []
+        for step in steps:
+            step()
+            proc = spawn("-c", config, "run", "--once")
+            time.sleep(rng.uniform(0.05, 1.0))
+            proc.send_signal(signal.SIGKILL)
+            outputs.append(proc.communicate(timeout=60)[0])
+            proc = spawn("-c", config, "run", "--once")
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            outputs.append(out)
+        told = Counter(line.split(":")[0] for out in outputs for line in out.splitlines() if line.startswith("["))
+        assert set(told) == {"[dossier] gepland", "[dossier] verplaatst", "[dossier] geannuleerd"}, (trial, told)
+        assert all(n <= 2 for n in told.values()), (trial, told)

@@ -130,3 +130,13 @@ def decide(state: dict, replacement: dict | None, today: date) -> tuple[dict, Ev
         return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
                                    f"{when(state)}", lines(state))
     return state, None
+
+
+def reminder(state: dict, today: date) -> str:
+    """"morgen: commissiedebat dinsdag 8 december 2026, 10:00–12:00" once, the day before a debate that
+    still takes place; "" otherwise."""
+    told = state.get("told", {})
+    if (state.get("removed") or told.get("reminded") or not told or day(state) is None
+            or (day(state) - today).days != 1 or state.get("status", "").lower() in ("geannuleerd", "verplaatst")):
+        return ""
+    return f"morgen: {state.get('soort', '').lower() or 'activiteit'} {when(state)}"

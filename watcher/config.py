@@ -83,6 +83,7 @@ class Subscriber:
     parties: tuple[str, ...] = ()
     dossiers: tuple[str, ...] = ()
     digest: str = "instant"
+    agenda: str = ""  # "reminder": also told the day before a followed debate
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backfill_alerts"}
-SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest"}
+SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest", "agenda"}
+AGENDA_CHOICES = ("reminder",)
 DIGESTS = ("instant", "hourly", "daily")
 STORES = ("sqlite", "tinydb")
 
@@ -479,6 +481,9 @@ def _subscribers(check: _Checker, value) -> list[Subscriber]:
         digest = check.text(path + ("digest",), raw.get("digest"), "instant")
         if digest not in DIGESTS:
             check.problem(path + ("digest",), f"expected one of {', '.join(DIGESTS)}")
+        agenda = check.text(path + ("agenda",), raw.get("agenda"), "")
+        if agenda and agenda not in AGENDA_CHOICES:
+            check.problem(path + ("agenda",), "expected reminder (a reminder the day before a followed debate)")
         out.append(Subscriber(name=name, telegram=check.chat_id(path + ("telegram",), raw.get("telegram")),
-                              digest=digest, **rules))
+                              digest=digest, agenda=agenda, **rules))
     return out

@@ -112,6 +112,7 @@ class Watcher:
             self.store.flush()
         async with self.page_lock:
             self._clock_events()
+            self.streams.news["agenda"].reminders()
             self.store.flush()
         report.delivered, report.undelivered = await self.deliverer.deliver(self.store)
         self.store.flush()

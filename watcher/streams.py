@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from . import alert as alerts
 from . import subscribers as subs
@@ -23,6 +24,7 @@ from .sources._base import Source, Stream
 from .sources._odata import stamp_key
 
 log = logging.getLogger("watcher.streams")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # "the day before" is the Kamer's day
 
 
 def cursor_name(source: Source, stream: Stream) -> str:
@@ -208,7 +210,23 @@ class AgendaNews(_News):
             added += self._send(key, replacement or state, state, event)
         return added
 
-    def _send(self, key: str, shown: dict, state: dict, event) -> int:
+    def reminders(self) -> int:
+        """The day before a followed debate: told once to its followers who asked for a reminder
+        (`agenda: reminder`), by the first cycle of that day (also one that polls nothing new)."""
+        today = self.watcher.clock().astimezone(AMSTERDAM).date()
+        wanted = {s.name for s in subs.effective(self.watcher.config, self.store) if s.agenda == "reminder"}
+        added = 0
+        for key, state in self.store.event_states(agenda.KIND).items() if wanted else ():
+            headline = agenda.reminder(state, today)
+            if not headline:
+                continue
+            state["told"]["reminded"] = True
+            self.store.set_event_state(agenda.KIND, key, state)
+            added += self._send(key, state, state, agenda.Event(0, headline, agenda.lines(state)), only=wanted,
+                                ident="reminder")
+        return added
+
+    def _send(self, key: str, shown: dict, state: dict, event, only: set | None = None, ident: str = "") -> int:
         zaken = shown.get("zaken") or state.get("zaken") or []
         if not zaken:
             return 0  # a meeting about no zaak: nothing anyone follows
@@ -217,13 +235,15 @@ class AgendaNews(_News):
                     zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken], dossiers=dossiers)
         text = "\n".join(z["onderwerp"] for z in zaken)
         hits, _ = self._followers(zaken, text, meta)
+        if only is not None:
+            hits = [h for h in hits if h.subscriber in only]
         live = agenda.link(shown)
         subject = {"document": shown.get("nummer", ""), "title": state.get("onderwerp", ""),
                    "soort": state.get("soort", ""), "zaken": [z["nummer"] for z in zaken], "dossiers": dossiers,
                    "links": {"tweedekamer.nl (ook live)": live} if live else {}, "source": ""}
         added = 0
         for hit in hits:
-            alert = alerts.around_alert(f"agenda:{key}|{event.number}", hit.subscriber, AGENDA, event.headline,
+            alert = alerts.around_alert(f"agenda:{key}|{ident or event.number}", hit.subscriber, AGENDA, event.headline,
                                         subject, hit.reasons, event.lines)
             if self.store.enqueue(alert):
                 added += 1

@@ -10,6 +10,7 @@ who hears what.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -41,8 +42,14 @@ class Streams:
         return self.watcher.store
 
     async def poll(self, source: Source, report, started: datetime) -> None:
-        for stream in source.streams():
-            await self._poll(source, stream, report, started)
+        """Read the source's streams side by side (a slow upstream's latency is paid once, not per stream);
+        their pages are applied one at a time, under the page lock."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                for stream in source.streams():
+                    group.create_task(self._poll(source, stream, report, started))
+        except ExceptionGroup as e:
+            raise e.exceptions[0] from None
 
     async def _poll(self, source: Source, stream: Stream, report, started: datetime) -> None:
         name = cursor_name(source, stream)

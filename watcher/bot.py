@@ -15,8 +15,9 @@ import unicodedata
 from collections import OrderedDict
 from typing import Callable
 
+from . import buttons
 from . import subscribers as subs
-from .alert import pack
+from .alert import headline, pack
 from .config import Config
 from .match import rule_problem
 from .store import Store
@@ -29,13 +30,30 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /unwatch <woord> – volg het niet meer
 /member <naam> – volg een Kamerlid (Van der Staaij)
 /dossier <nummer> – volg een dossier of zaak (35207, 2022Z11285)
+/party <naam> – volg een partij (SGP, ChristenUnie)
+/exclude <woord> – nooit iets met dit woord (Tibet)
 /list – wat u volgt
+/recent – de laatste 10 meldingen aan dit gesprek
 /pause, /resume – meldingen even uit en weer aan
-/stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)"""
+/stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)
+/privacy – wat over dit gesprek bewaard wordt, en hoe lang
+/vergeet – wis alles over dit gesprek
+
+Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk."""
 
 REFUSAL = "Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen."
 
-COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers"}
+COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers", "party": "parties",
+                "exclude": "exclude"}
+ARGUMENT_WORD = {"watch": "woord", "member": "naam", "dossier": "nummer", "party": "naam", "exclude": "woord"}
+RECENT = 10  # alerts /recent lists
+STALE = "Deze knop werkt niet (meer): er is niets veranderd."
+PRIVACY = """Wat deze bot over dit gesprek bewaart:
+• het nummer van dit gesprek, en wat u volgt of uitsluit (/list), gepauzeerd of gestopt, stille stukken;
+• de meldingen die naar dit gesprek gingen: {days} dagen, daarna worden ze gewist;
+• bij elk stuk dat u werd gemeld, dat u het kreeg (zo hoort u van een antwoord op een vraag die u volgt).
+Een gesprek dat de bot niet mag gebruiken, wordt één keer geweigerd en 24 uur onthouden, alleen in het geheugen.
+/vergeet wist dit alles."""
 RULE_KINDS = ("keywords", "members", "dossiers", "parties", "exclude")
 
 # Per chat, so that no chat can grow the state, the matcher or a reply without bound.
@@ -64,11 +82,12 @@ class WatchBot:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        from telegram.ext import Application, MessageHandler, filters
+        from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
         self.app = (Application.builder().token(self.token).base_url(f"{self.config.telegram.api_url}/bot")
                     .build())
         self.app.add_handler(MessageHandler(filters.TEXT, self._on_message))
+        self.app.add_handler(CallbackQueryHandler(self._on_tap))
         await self.app.initialize()
         await self.app.start()
         await self.app.updater.start_polling(poll_interval=0.5, timeout=10)
@@ -105,8 +124,97 @@ class WatchBot:
         async with self.page_lock:
             chat_id = self._home(update.effective_chat.id)
             reply = self.answer(chat_id, message.text)
-        for part in reply_parts(reply or ""):
-            await message.reply_text(part, parse_mode="HTML", disable_web_page_preview=True)
+        keys = []
+        if isinstance(reply, tuple):  # a reply with buttons (/vergeet asks to confirm)
+            reply, keys = reply
+        parts = reply_parts(reply or "")
+        for number, part in enumerate(parts, 1):
+            await message.reply_text(part, parse_mode="HTML", disable_web_page_preview=True,
+                                     reply_markup=_markup(keys) if number == len(parts) and keys else None)
+
+    async def _on_tap(self, update, context) -> None:
+        """A button under an alert: it takes effect (stored) before it is acknowledged."""
+        query = update.callback_query
+        if query is None or update.effective_chat is None:
+            return
+        async with self.page_lock:
+            chat_id = self._home(update.effective_chat.id)
+            answer, keys, attachment = self.tap(chat_id, query.data or "")
+        await query.answer(answer)
+        if keys is not None:
+            await query.edit_message_reply_markup(reply_markup=_markup(keys))
+        if attachment is not None:
+            from telegram import InputFile
+            filename, data, caption = attachment
+            await context.bot.send_document(chat_id=update.effective_chat.id, caption=caption,
+                                            document=InputFile(data, filename=filename))
+
+    def tap(self, chat_id: int, text: str):
+        """What a tap with callback data `text` from `chat_id` does: (the answer shown, the new button
+        rows as (label, data) or None to leave them, an attachment or None). Changes nothing unless the
+        data is genuine for this chat now."""
+        if not self.allowed(chat_id):
+            return REFUSAL, None, None
+        state = subs.state(self.store, chat_id)
+        secret = buttons.secret(self.store)
+        epoch = state.get("epoch", buttons.FIRST_EPOCH)
+        button = buttons.read(secret, chat_id, epoch, text)
+        if button is None:
+            return STALE, None, None
+
+        def row(b):
+            return [(b.label, buttons.data(secret, chat_id, epoch, b) or "noop")]
+
+        argument = button.argument
+        if button.action == buttons.FOLLOW:
+            if argument in self._yaml_rules(chat_id, "dossiers"):
+                return f"U volgt {buttons.named(argument)} al (sources.yaml).", row(buttons.done(button, True)), None
+            rules = list(state.get("dossiers", []))
+            if argument not in rules:
+                if sum(len(state.get(k, [])) for k in RULE_KINDS) >= MAX_RULES:
+                    return f"U volgt al {MAX_RULES} regels, het maximum.", None, None
+                self._save(chat_id, {**state, "started": True, "dossiers": rules + [argument]})
+            return f"U volgt nu {buttons.named(argument)}.", row(buttons.done(button)), None
+        if button.action == "un" + buttons.FOLLOW:
+            rules = [r for r in state.get("dossiers", []) if r != argument]
+            if argument in self._yaml_rules(chat_id, "dossiers") and argument not in state.get("dossiers", []):
+                return "Die regel staat in sources.yaml en kan alleen daar weg: vraag het de beheerder.", None, None
+            self._save(chat_id, {**state, "dossiers": rules})
+            return f"U volgt {buttons.named(argument)} niet meer.", row(buttons.undone(button)), None
+        if button.action == buttons.MUTE:
+            muted = list(state.get("muted", []))
+            if argument not in muted:
+                self._save(chat_id, {**state, "muted": (muted + [argument])[-MAX_RULES:]})
+            return f"U krijgt geen meldingen meer over {argument}.", row(buttons.done(button)), None
+        if button.action == "un" + buttons.MUTE:
+            self._save(chat_id, {**state, "muted": [m for m in state.get("muted", []) if m != argument]})
+            return f"U krijgt weer meldingen over {argument}.", row(buttons.undone(button)), None
+        if button.action == buttons.DIFF:
+            from .deliver import revision_page
+            page = revision_page(self.store, argument)
+            return ("De wijzigingen komen eraan." if page else "Er zijn geen wijzigingen van dit stuk bewaard."), None, page
+        if button.action == "noop":
+            return "Die regel staat in sources.yaml en blijft.", None, None
+        if button.action == buttons.FORGET:
+            self.forget(chat_id)
+            return "Alles over dit gesprek is gewist.", [], None
+        return STALE, None, None
+
+    def forget(self, chat_id: int) -> None:
+        """/vergeet, confirmed: rules, alert history and refusal memory of this chat go. What stays is a new
+        epoch, so that its old buttons change nothing."""
+        name = self._subscriber_name(chat_id)
+        self.store.forget_alerts(name)
+        for doc in self.store.all_documents():
+            if name in doc.alerted:
+                doc.alerted = [n for n in doc.alerted if n != name]
+                self.store.put_document(doc)
+        self._refused.pop(chat_id, None)
+        self._save(chat_id, {"epoch": buttons.new_epoch()})
+
+    def _subscriber_name(self, chat_id: int) -> str:
+        yaml = self._yaml_subscriber(chat_id)
+        return yaml.name if yaml else subs.chat_name(chat_id)
 
     def answer(self, chat_id: int, text: str) -> str | None:
         """What the bot says to `text` from `chat_id`, after updating the chat's state. None: silence."""
@@ -124,7 +232,7 @@ class WatchBot:
         if command in COMMAND_RULE:
             kind = COMMAND_RULE[command]
             if not argument:
-                return f"Gebruik: /{command} &lt;{'woord' if command == 'watch' else 'naam' if command == 'member' else 'nummer'}&gt;"
+                return f"Gebruik: /{command} &lt;{ARGUMENT_WORD[command]}&gt;"
             problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
@@ -135,19 +243,32 @@ class WatchBot:
                 return (f"U volgt al {MAX_RULES} regels, het maximum voor één gesprek: haal er eerst een weg "
                         "met /unwatch.")
             self._save(chat_id, {**state, "started": True, kind: rules + [argument]})
+            if kind == "exclude":
+                return f"U krijgt niets meer waarin <b>{shown(argument)}</b> staat."
             return f"U volgt nu <b>{shown(argument)}</b>."
         if command == "unwatch":
-            for kind in ("keywords", "members", "dossiers"):
+            for kind in RULE_KINDS:
                 rules = list(state.get(kind, []))
                 if argument in rules:
                     rules.remove(argument)
                     self._save(chat_id, {**state, kind: rules})
                     return f"U volgt <b>{shown(argument)}</b> niet meer."
-            if any(argument in self._yaml_rules(chat_id, k) for k in ("keywords", "members", "dossiers")):
+            if any(argument in self._yaml_rules(chat_id, k) for k in RULE_KINDS):
                 return ("Die regel staat in sources.yaml en kan alleen daar weg: vraag het de beheerder.")
             return f"<b>{shown(argument)}</b> staat niet in uw lijst."
         if command == "list":
             return self._list(chat_id, state)
+        if command == "recent":
+            return self._recent(chat_id)
+        if command == "privacy":
+            from .store._local import OUTBOX_KEEP
+            return html.escape(PRIVACY.format(days=OUTBOX_KEEP.days), quote=False)
+        if command == "vergeet":
+            confirm = buttons.Button("Ja, wis alles over dit gesprek", buttons.FORGET, "")
+            epoch = state.get("epoch", buttons.FIRST_EPOCH)
+            return ("Weet u het zeker? Uw regels, de meldingen aan dit gesprek en wat de bot verder over dit "
+                    "gesprek weet, worden gewist.",
+                    [(confirm.label, buttons.data(buttons.secret(self.store), chat_id, epoch, confirm))])
         if command in ("pause", "resume", "stop"):
             value = {"pause": {"paused": True}, "resume": {"paused": False, "stopped": False},
                      "stop": {"stopped": True}}[command]
@@ -181,6 +302,19 @@ class WatchBot:
         status = "gepauzeerd" if state.get("paused") else "gestopt" if state.get("stopped") else "actief"
         return ("\n".join(lines) or "U volgt nog niets: /watch Xinjiang") + f"\n\nStatus: {status}"
 
+    def _recent(self, chat_id: int) -> str:
+        sent = self.store.recent_sent(self._subscriber_name(chat_id), RECENT)
+        if not sent:
+            return "Dit gesprek kreeg nog geen meldingen (of ze zijn al gewist)."
+        lines = [f"<b>De laatste {len(sent)} meldingen</b>"]
+        for number, alert in enumerate(sent, 1):
+            link = next(iter(alert.links.values()), "")
+            title = shown(alert.title or alert.document)
+            title = f'<a href="{html.escape(link, quote=True)}">{title}</a>' if link else title
+            lines.append(f"{number}. <b>{html.escape(headline(alert), quote=False)}</b>: "
+                         f"{html.escape(alert.document, quote=False)} — {title}")
+        return "\n".join(lines)
+
     def _refuse(self, chat_id: int) -> str | None:
         now = self._clock()
         while self._refused and now - next(iter(self._refused.values())) > REFUSAL_MEMORY:
@@ -196,6 +330,11 @@ class WatchBot:
         subs.save(self.store, chat_id, value)
         self.store.flush()  # a command is answered only once what it changed is on disk
         self.rules_changed()
+
+
+def _markup(keys: list[tuple[str, str]]):
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)] for label, data in keys])
 
 
 def clean(argument: str) -> str:

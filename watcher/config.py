@@ -84,6 +84,7 @@ class Subscriber:
     dossiers: tuple[str, ...] = ()
     digest: str = "instant"
     agenda: str = ""  # "reminder": also told the day before a followed debate
+    muted: tuple[str, ...] = ()  # documents this chat asked to hear no more about (a button; not a YAML key)
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Watcher:
         self.http = http
         self.deliverer = deliverer
         self.clock = clock or (lambda: utcnow())  # looked up each time: a test moves the clock
-        self.matcher = Matcher(subs.effective(config, store))
+        self._take_rules(config)
         self.extractor = extractor = Extractor()
         self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
         self.progress = sys.stdout.isatty() if progress is None else progress  # drawn on stderr
@@ -99,9 +99,18 @@ class Watcher:
     def reload(self, config: Config) -> None:
         """Take new rules (from sources.yaml or from chat); sources keep their state (a changed source list
         needs a restart)."""
-        self.config = config
-        self.matcher = Matcher(subs.effective(config, self.store))
+        self._take_rules(config)
         self.deliverer.config = config
+
+    def _take_rules(self, config: Config) -> None:
+        people = subs.effective(config, self.store)
+        self.config = config
+        self.matcher = Matcher(people)
+        # documents a chat asked to hear no more about ("Niet meer over dit document")
+        self.muted = {s.name: set(s.muted) for s in people if s.muted}
+
+    def unmuted(self, hits: list[Hit], document: str) -> list[Hit]:
+        return [h for h in hits if document not in self.muted.get(h.subscriber, ())] if self.muted else hits
 
     async def cycle(self) -> CycleReport:
         report = CycleReport()
@@ -341,6 +350,7 @@ class Watcher:
         # document matches ("beantwoord na 22 dagen").
         why = "u kreeg een melding over wat dit vervangt" if replaced is not None else "u volgt deze vraag"
         hits += [Hit(name, reasons=[why]) for name in followers if name not in {h.subscriber for h in hits}]
+        hits = self.unmuted(hits, stored.key)
         added = 0
         for hit in hits:
             effective = change if change.kind != METADATA else Change(NEW, change.record, stored, new=change.new)
@@ -409,7 +419,7 @@ class Watcher:
             question = self._still_a_question(zaak, state)
             if question is None:
                 continue
-            followers = self._followers(state)
+            followers = [h.subscriber for h in self.unmuted([Hit(n) for n in self._followers(state)], question.key)]
             for name in followers:
                 added += self.store.enqueue(alerts.overdue_alert(question, name, event))
             state["told"] = state.get("told", []) + ["overdue"]

@@ -16,6 +16,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 
 from . import alert as alerts
+from . import buttons
 from . import subscribers as subs
 from .config import Config
 from .diff import diff, render_html
@@ -99,10 +100,11 @@ class Deliverer:
         sent = 0
         for alert in pending:
             messages, attachment = alerts.render_html(alert), self._attachment(store, alert)
-            outcome = await self._send(store, subscriber, chat, [alert], messages, attachment)
+            keys = self._buttons(store, subscriber, alert, attachment is not None)
+            outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys)
             if outcome == "migrated":  # once more, to the chat's new id
                 chat = subs.chat_of(subscriber, store)
-                outcome = await self._send(store, subscriber, chat, [alert], messages, attachment)
+                outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys)
             if outcome == "stop":
                 break
             sent += outcome == "sent"
@@ -122,6 +124,18 @@ class Deliverer:
             return len(pending)
         return 0
 
+    def _buttons(self, store: Store, subscriber, alert: Alert, attached: bool) -> list[tuple[str, str]]:
+        """(label, callback data) of the buttons under an alert, signed for the subscriber's chat."""
+        if subscriber.telegram is None:
+            return []
+        secret = buttons.secret(store)
+        epoch = subs.state(store, subscriber.telegram).get("epoch", buttons.FIRST_EPOCH)
+        out = []
+        for button in buttons.for_alert(alert, set(subscriber.dossiers), attached):
+            if (text := buttons.data(secret, subscriber.telegram, epoch, button)) is not None:
+                out.append((button.label, text))
+        return out
+
     def _attachment(self, store: Store, alert: Alert):
         """The full HTML diff of a revision, made from the two stored texts."""
         if alert.kind != REVISED or not alert.new_hash:
@@ -136,7 +150,7 @@ class Deliverer:
         return f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
 
     async def _send(self, store: Store, subscriber, chat: int, batch: list[Alert], messages: list[str],
-                    attachment) -> str:
+                    attachment, keys: list[tuple[str, str]] = ()) -> str:
         """sent | stop (leave the rest for the next cycle) | migrated (try again) | dropped."""
         from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -155,7 +169,7 @@ class Deliverer:
         while True:
             try:
                 await self.telegram.send(chat, messages, attachment, self.limiter, start=done[0],
-                                         accepted=accepted if single else None)
+                                         accepted=accepted if single else None, buttons=keys)
                 break
             except RetryAfter as e:
                 retries += 1
@@ -202,3 +216,19 @@ class Deliverer:
     async def close(self) -> None:
         if self.telegram is not None:
             await self.telegram.close()
+
+
+def revision_page(store: Store, key: str):
+    """The changes of a document's latest revision as an attachment (filename, bytes, caption); None when
+    the store has no two versions of it."""
+    doc = store.document(key)
+    versions = [v for v in (doc.versions if doc else []) if v.hash]
+    if len(versions) < 2:
+        return None
+    old, new = store.text(versions[-2].hash), store.text(versions[-1].hash)
+    if new is None:
+        return None
+    title = f"{key} — wijzigingen"
+    page = render_html(diff(old, new), new, title=doc.meta.onderwerp or doc.meta.titel or key,
+                       facts=[f for f in (doc.meta.soort, key) if f])
+    return f"{key}-wijzigingen.html", page.encode("utf-8"), title[: alerts.CAPTION_LIMIT]

@@ -39,17 +39,21 @@ class Telegram:
             self._ready = True
 
     async def send(self, chat_id: int, messages: list[str], attachment, limiter, html: bool = True,
-                   start: int = 0, accepted=None) -> None:
+                   start: int = 0, accepted=None, buttons: list[tuple[str, str]] = ()) -> None:
         """The parts of one alert from part `start` on, then its attachment. Each part waits for the rate
-        limiter; `accepted(n)` is called once the first n parts are in."""
-        from telegram import InputFile
+        limiter; `accepted(n)` is called once the first n parts are in. `buttons`: (label, callback data)
+        pairs, one a row, under the last part."""
+        from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
         from telegram.constants import ParseMode
 
         await self.start()
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+                                      ) if buttons else None
         for number, text in enumerate(messages[start:], start + 1):
             async with limiter.slot(chat_id):
                 await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
-                                            disable_web_page_preview=True)
+                                            disable_web_page_preview=True,
+                                            reply_markup=markup if number == len(messages) else None)
             if accepted is not None and number < len(messages) + (attachment is not None):
                 accepted(number)  # the last one needs no note: the whole send is confirmed next
         if attachment is not None:

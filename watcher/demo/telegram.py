@@ -136,5 +136,31 @@ class FakeTelegram:
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
             if text.startswith("/") else []}})
 
+    def send_callback(self, chat_id: int, data: str, message_id: int | None = None, chat_type: str = "private") -> str:
+        """A user taps a button with this callback data under message `message_id` (default: the last
+        message sent to the chat); returns the callback query's id."""
+        message_id = message_id or max((i for i, m in enumerate(self.messages, 1)
+                                        if str(m.get("chat_id")) == str(chat_id)), default=1)
+        update_id = len(self.updates) + 1
+        query_id = f"cq{update_id}"
+        self.updates.append({"update_id": update_id, "callback_query": {
+            "id": query_id, "chat_instance": str(chat_id), "data": data,
+            "from": {"id": abs(chat_id), "is_bot": False, "first_name": "Lid"},
+            "message": {"message_id": message_id, "date": int(time.time()), "text": "…",
+                        "chat": {"id": chat_id, "type": chat_type}}}})
+        return query_id
+
+    def answers(self, method: str) -> list[dict]:
+        """The calls of one method received so far (answerCallbackQuery, editMessageReplyMarkup, …)."""
+        return [fields for name, fields in self.calls if name == method]
+
+    @staticmethod
+    def keyboard(fields: dict) -> list[tuple[str, str]]:
+        """(label, callback data) of each button of a message or edit, in order."""
+        markup = fields.get("reply_markup")
+        markup = json.loads(markup) if isinstance(markup, str) else markup or {}
+        return [(b.get("text", ""), b.get("callback_data", "")) for row in markup.get("inline_keyboard", [])
+                for b in row]
+
     def _ok(self, result) -> Response:
         return Response(200, json.dumps({"ok": True, "result": result}).encode(), {"Content-Type": "application/json"})

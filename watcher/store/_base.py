@@ -109,6 +109,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count_pending_alerts(self) -> int: ...
 
+    @abc.abstractmethod
+    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+        """The last alerts delivered to a subscriber, newest first (as long as the outbox keeps them)."""
+
+    @abc.abstractmethod
+    def forget_alerts(self, subscriber: str) -> int:
+        """Delete every alert of a subscriber, sent or pending (`/vergeet`); how many there were."""
+
     # subscribers added with bot commands
     # written questions, per zaak: what their documents told (questions.py), written with the page
     @abc.abstractmethod

@@ -210,6 +210,16 @@ class SqliteStore(LocalStore):
             (alert.id, alert.created or "", json.dumps(alert.to_dict(), ensure_ascii=False)))
         return added.rowcount == 1
 
+    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+        rows = self.db.execute(
+            "SELECT alert FROM outbox WHERE status = 'sent' AND json_extract(alert, '$.subscriber') = ? "
+            "AND how LIKE 'telegram%' ORDER BY sent_at DESC, id DESC LIMIT ?", (subscriber, limit))
+        return [Alert.from_dict(json.loads(data)) for data, in rows]
+
+    def forget_alerts(self, subscriber: str) -> int:
+        return self.db.execute("DELETE FROM outbox WHERE json_extract(alert, '$.subscriber') = ?",
+                               (subscriber,)).rowcount
+
     def pending_alerts(self) -> list[Alert]:
         rows = self.db.execute("SELECT id, alert FROM outbox WHERE status = 'pending' ORDER BY created, id")
         return [Alert.from_dict(json.loads(data)) for alert_id, data in rows if alert_id not in self._unfolded]

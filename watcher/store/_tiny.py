@@ -234,6 +234,18 @@ class TinyStore(LocalStore):
         if row is not None and row["status"] == "pending":
             self.outbox.put(alert_id, dict(row, alert=dict(row["alert"], parts_sent=done)))
 
+    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+        rows = [r for r in self.outbox.rows.values() if r["status"] == "sent" and r["alert"]["subscriber"] == subscriber
+                and r.get("how", "").startswith("telegram")]
+        rows.sort(key=lambda r: (r["sent_at"], r["key"]), reverse=True)
+        return [Alert.from_dict(r["alert"]) for r in rows[:limit]]
+
+    def forget_alerts(self, subscriber: str) -> int:
+        keys = [k for k, r in self.outbox.rows.items() if r["alert"]["subscriber"] == subscriber]
+        self.outbox.delete(keys)
+        self._pending_alerts -= set(keys)
+        return len(keys)
+
     def _prune_outbox(self) -> None:
         """Old sent alerts go once per opening: the file is read whole then anyway."""
         cutoff = outbox_cutoff()

@@ -1,0 +1,192 @@
+"""The alert as the subscriber's control surface: buttons to follow a dossier or question and to hear no
+more about a document; a tap takes effect, is stored, then acknowledged by editing the row; forged and
+stale taps change nothing. Also /party, /exclude, /recent, /privacy and /vergeet."""
+
+import copy
+import random
+import signal
+import time
+
+import pytest
+
+from tests.fakes.tk import page_rows
+from tests.pdfgen import render
+from watcher import buttons
+from watcher.bot import STALE, WatchBot
+from watcher.config import load
+from watcher.model import Alert
+from watcher.store import open_store
+from watcher.subscribers import effective
+
+
+@pytest.fixture
+def bot_for(write_config, telegram):
+    made = []
+
+    def make(allow="open", subscribers=()):
+        config = load(write_config(subscribers=list(subscribers), telegram={"api_url": telegram.url, "allow": allow}),
+                      need_sources=False)
+        store = open_store(config.state_dir)
+        made.append(store)
+        return WatchBot(config, store, "1:T", rules_changed=lambda: None)
+
+    yield make
+    for store in made:
+        store.close()
+
+
+def _signed(bot, chat, button, epoch=buttons.FIRST_EPOCH):
+    return buttons.data(buttons.secret(bot.store), chat, epoch, button)
+
+
+def test_follow_and_undo_from_a_button_and_the_row_says_what_holds(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/start")
+    answer, rows, _ = bot.tap(5, _signed(bot, 5, buttons.Button("Volg dossier 35207", buttons.FOLLOW, "35207")))
+    assert answer == "U volgt nu dossier 35207."
+    assert rows[0][0] == "✓ U volgt dossier 35207 · ongedaan maken"
+    assert effective(bot.config, bot.store)[0].dossiers == ("35207",)
+    answer, rows, _ = bot.tap(5, rows[0][1])  # the undo under the edited row
+    assert answer == "U volgt dossier 35207 niet meer." and rows[0][0] == "Volg dossier 35207"
+    assert "Dossiers" not in bot.answer(5, "/list")
+
+
+def test_a_forged_or_foreign_tap_changes_nothing(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/start")
+    genuine = _signed(bot, 5, buttons.Button("", buttons.FOLLOW, "35207"))
+    forged = genuine.rsplit("|", 1)[0] + "|AAAAAAAAAAAAAAAA"
+    other = genuine.replace("35207", "36600")  # another argument under the same signature
+    for chat, data in ((5, forged), (5, other), (6, genuine), (5, "volg|35207"), (5, "x" * 64)):
+        assert bot.tap(chat, data) == (STALE, None, None)
+    assert bot.answer(5, "/list").startswith("U volgt nog niets")
+
+
+def test_after_vergeet_an_old_button_is_stale_and_the_chat_is_forgotten(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/start")
+    bot.answer(5, "/watch Xinjiang")
+    old = _signed(bot, 5, buttons.Button("", buttons.FOLLOW, "35207"))
+    bot.store.enqueue(Alert(id="chat 5|2022D1|new", subscriber="chat 5", document="2022D1", kind="new", title="t"))
+    text, keys = bot.answer(5, "/vergeet")
+    assert text.startswith("Weet u het zeker?") and keys[0][0] == "Ja, wis alles over dit gesprek"
+    assert bot.answer(5, "/list").startswith("<b>Onderwerpen</b>")  # nothing gone before the confirmation
+    answer, rows, _ = bot.tap(5, keys[0][1])
+    assert answer == "Alles over dit gesprek is gewist." and rows == []
+    assert bot.answer(5, "/list").startswith("U volgt nog niets")
+    assert bot.store.pending_alerts() == []  # its alert history is gone with it
+    assert bot.tap(5, old) == (STALE, None, None)  # a button from before changes nothing
+    assert bot.tap(5, keys[0][1]) == (STALE, None, None)  # nor does the confirmation, twice
+
+
+def test_a_yaml_rule_is_not_taken_away_by_a_button(bot_for):
+    bot = bot_for(allow=[], subscribers=[{"name": "desk", "telegram": 7, "dossiers": ["35207"]}])
+    answer, rows, _ = bot.tap(7, _signed(bot, 7, buttons.Button("", buttons.FOLLOW, "35207")))
+    assert answer == "U volgt dossier 35207 al (sources.yaml)."
+    undo = _signed(bot, 7, buttons.Button("", "un" + buttons.FOLLOW, "35207"))
+    assert bot.tap(7, undo)[0].startswith("Die regel staat in sources.yaml")
+    assert effective(bot.config, bot.store)[0].dossiers == ("35207",)
+
+
+def test_party_exclude_privacy_and_recent_from_chat(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/start")
+    assert bot.answer(5, "/party SGP") == "U volgt nu <b>SGP</b>."
+    assert bot.answer(5, "/party Piratenclub").startswith("Dat gaat niet:")
+    assert bot.answer(5, "/exclude Tibet") == "U krijgt niets meer waarin <b>Tibet</b> staat."
+    [chat] = effective(bot.config, bot.store)
+    assert chat.parties == ("SGP",) and chat.exclude == ("Tibet",)
+    assert "30 dagen" in bot.answer(5, "/privacy")
+    assert bot.answer(5, "/recent").startswith("Dit gesprek kreeg nog geen meldingen")
+    for n in range(12):
+        alert = Alert(id=f"chat 5|2026D{n:05d}|new", subscriber="chat 5", document=f"2026D{n:05d}", kind="new",
+                      title=f"stuk {n}", links={"tweedekamer.nl": f"https://example.org/{n}"})
+        bot.store.enqueue(alert)
+        bot.store.mark_sent(alert.id, "telegram")
+    recent = bot.answer(5, "/recent").split("\n")
+    assert recent[0] == "<b>De laatste 10 meldingen</b>" and len(recent) == 11
+    assert recent[1].startswith("1. <b>nieuw</b>: 2026D00011")
+
+
+def test_buttons_under_an_alert(bot_for):
+    alert = Alert(id="a", subscriber="s", document="2022D27850", kind="new", title="t", zaken=["2022Z11285"],
+                  dossiers=["35207"], soort="Brief regering")
+    assert [b.label for b in buttons.for_alert(alert, set(), False)] == ["Volg dossier 35207",
+                                                                         "Niet meer over dit document"]
+    assert [b.label for b in buttons.for_alert(alert, {"35207"}, False)] == ["Volg zaak 2022Z11285",
+                                                                            "Niet meer over dit document"]
+    question = Alert(id="q", subscriber="s", document="2022D1", kind="overdue", title="t", zaken=["2022Z11285"],
+                     soort="Schriftelijke vragen")
+    assert buttons.for_alert(question, set(), False)[0].label == "Volg deze vraag"
+    revised = Alert(id="r", subscriber="s", document="2022D1", kind="revised", title="t", new_hash="h")
+    assert [b.label for b in buttons.for_alert(revised, set(), False)][-1] == "Toon wijzigingen"
+    assert "Toon wijzigingen" not in [b.label for b in buttons.for_alert(revised, set(), True)]
+
+
+def _wait(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_tap_under_a_real_alert_follows_the_dossier_and_mute_silences_the_document(tk, telegram, write_config,
+                                                                                      spawn):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "events": ["documents"]}], [],
+                          telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")
+    proc = spawn("-c", config, "run", env={"TELEGRAM_BOT_TOKEN": "42:BOT"})
+    try:
+        telegram.send_update(31, "/start")
+        telegram.send_update(31, "/watch begrotingsstaten")
+        assert _wait(lambda: any("U volgt nu" in t for t in telegram.texts(31)))
+        row = copy.deepcopy(page_rows()[0])  # "Vaststelling van de begrotingsstaten ...", given a dossier
+        row["Kamerstukdossier"] = [{"Id": "4b6bd5a5-0000-4000-8000-000000036600", "Nummer": 36600,
+                                    "Toevoeging": "XV", "Titel": "Begroting", "Verwijderd": False}]
+        row = tk.add(row)
+        assert _wait(lambda: any(row["DocumentNummer"] in t for t in telegram.texts(31)))
+        alert = next(m for m in telegram.messages if row["DocumentNummer"] in (m.get("text") or ""))
+        keys = telegram.keyboard(alert)
+        assert [label for label, _ in keys] == ["Volg dossier 36600-XV", "Niet meer over dit document"]
+        telegram.send_callback(31, keys[0][1])
+        assert _wait(lambda: telegram.answers("editMessageReplyMarkup"))
+        assert telegram.answers("answerCallbackQuery")[0]["text"] == "U volgt nu dossier 36600-XV."
+        edited = telegram.keyboard(telegram.answers("editMessageReplyMarkup")[0])
+        assert edited[0][0] == "✓ U volgt dossier 36600-XV · ongedaan maken"
+        telegram.send_callback(31, keys[1][1])  # no more about this document
+        assert _wait(lambda: len(telegram.answers("editMessageReplyMarkup")) == 2)
+        tk.revise(row["Id"], render(["Vaststelling van de begrotingsstaten, nu met een nieuwe paragraaf."]))
+        time.sleep(4)  # several polls: a revision that must not reach the chat
+        telegram.send_update(31, "/list")
+        assert _wait(lambda: any("Dossiers" in t for t in telegram.texts(31)))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert not any(t.startswith("<b>gewijzigd") for t in telegram.texts(31)), telegram.texts(31)
+    assert "36600-XV" in next(t for t in telegram.texts(31) if "Dossiers" in t)
+
+
+def test_a_tap_during_a_sigkill_is_acknowledged_only_once_it_is_stored(tk, telegram, write_config, spawn, tmp_path):
+    rng = random.Random(20261204)
+    for trial in range(4):
+        state = tmp_path / f"state{trial}"
+        config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "events": ["documents"]}], [],
+                              telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s",
+                              state_dir=str(state))
+        chat = 700 + trial
+        with open_store(state) as store:
+            data = buttons.data(buttons.secret(store), chat, buttons.FIRST_EPOCH,
+                                buttons.Button("", buttons.FOLLOW, "35207"))
+        proc = spawn("-c", config, "run", env={"TELEGRAM_BOT_TOKEN": "42:BOT"})
+        telegram.send_update(chat, "/start")
+        assert _wait(lambda: any(t.startswith("Welkom.") for t in telegram.texts(chat)))
+        query = telegram.send_callback(chat, data)
+        time.sleep(rng.uniform(0.0, 1.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        answered = any(a.get("callback_query_id") == query for a in telegram.answers("answerCallbackQuery"))
+        with open_store(state, readonly=True) as store:
+            stored = "35207" in (store.chat_rules().get(f"chat:{chat}") or {}).get("dossiers", [])
+        assert stored or not answered, trial  # never acknowledged without being stored

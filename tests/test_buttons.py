@@ -190,3 +190,28 @@ def test_a_tap_during_a_sigkill_is_acknowledged_only_once_it_is_stored(tk, teleg
         with open_store(state, readonly=True) as store:
             stored = "35207" in (store.chat_rules().get(f"chat:{chat}") or {}).get("dossiers", [])
         assert stored or not answered, trial  # never acknowledged without being stored
+
+
+def test_preview_says_what_a_keyword_would_have_sent_in_the_last_30_days(tk, write_config, watcher_cli):
+    from datetime import datetime, timedelta, timezone
+    rows = page_rows()[:40]
+    for row in rows:
+        tk.add(row)  # dated today
+    since = (datetime.now(timezone.utc) - timedelta(days=40)).strftime("%Y-%m-%d")
+    path = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since, "events": ["documents"]}],
+                        [], telegram={"api_url": "http://127.0.0.1:9", "allow": "open"})
+    assert watcher_cli("-c", path, "run", "--once")[0] == 0  # a quiet backfill: stored, not alerted
+    config = load(path)
+    with open_store(config.state_dir) as store:
+        bot = WatchBot(config, store, "1:T", rules_changed=lambda: None)
+        reply = bot.answer(5, "/preview begrotingsstaten")
+        wanted = [r["DocumentNummer"] for r in rows
+                  if "begrotingsstaten" in f"{r.get('Titel')} {r.get('Onderwerp')}".lower()]
+        assert reply.split("\n")[0] == f"<b>begrotingsstaten</b> had de afgelopen 30 dagen {len(wanted)} stuk{'ken' if len(wanted) != 1 else ''} gemeld:"
+        assert len(reply.split("\n")) == 2 + min(10, len(wanted)) + (len(wanted) > 10)
+        assert reply.endswith("Volgen: /watch begrotingsstaten")
+        many = bot.answer(5, "/preview van").split("\n")  # a word in nearly every title: capped at 10, numbered
+        assert [line.split(".")[0] for line in many[1:11]] == [str(n) for n in range(1, 11)]
+        assert many[11].startswith("… en ") and many[11].endswith(" meer")
+        assert bot.answer(5, "/preview zzzzqqq") == "<b>zzzzqqq</b> had de afgelopen 30 dagen niets gemeld."
+        assert bot.answer(5, "/preview *").startswith("Dat gaat niet:")

@@ -33,6 +33,7 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /party <naam> – volg een partij (SGP, ChristenUnie)
 /exclude <woord> – nooit iets met dit woord (Tibet)
 /list – wat u volgt
+/preview <woord> – wat die regel de afgelopen 30 dagen had gemeld
 /recent – de laatste 10 meldingen aan dit gesprek
 /pause, /resume – meldingen even uit en weer aan
 /stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)
@@ -47,6 +48,8 @@ COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers",
                 "exclude": "exclude"}
 ARGUMENT_WORD = {"watch": "woord", "member": "naam", "dossier": "nummer", "party": "naam", "exclude": "woord"}
 RECENT = 10  # alerts /recent lists
+PREVIEW_DAYS = 30  # how far back /preview looks
+PREVIEW_SHOWN = 10  # documents /preview lists; the rest are counted
 STALE = "Deze knop werkt niet (meer): er is niets veranderd."
 PRIVACY = """Wat deze bot over dit gesprek bewaart:
 • het nummer van dit gesprek, en wat u volgt of uitsluit (/list), gepauzeerd of gestopt, stille stukken;
@@ -260,6 +263,13 @@ class WatchBot:
             return self._list(chat_id, state)
         if command == "recent":
             return self._recent(chat_id)
+        if command == "preview":
+            if not argument:
+                return "Gebruik: /preview &lt;woord&gt; – wat die regel de afgelopen 30 dagen had gemeld"
+            problem = size_problem(argument) or rule_problem("keywords", argument, dutch=True)
+            if problem:
+                return f"Dat gaat niet: {html.escape(problem, quote=False)}"
+            return self._preview(argument)
         if command == "privacy":
             from .store._local import OUTBOX_KEEP
             return html.escape(PRIVACY.format(days=OUTBOX_KEEP.days), quote=False)
@@ -301,6 +311,28 @@ class WatchBot:
             lines.append(f"… en {hidden} meer")
         status = "gepauzeerd" if state.get("paused") else "gestopt" if state.get("stopped") else "actief"
         return ("\n".join(lines) or "U volgt nog niets: /watch Xinjiang") + f"\n\nStatus: {status}"
+
+    def _preview(self, rule: str) -> str:
+        """What a keyword would have sent in the last PREVIEW_DAYS days, from the store: numbered, capped."""
+        from datetime import datetime, timedelta, timezone
+
+        from .alert import dutch_date
+        from .config import Subscriber
+        from .preview import matches
+
+        cutoff = datetime.now(timezone.utc) - timedelta(days=PREVIEW_DAYS)
+        _, found = matches(self.store, [Subscriber(name="preview", keywords=(rule,))], cutoff)
+        hits = sorted(found["preview"], key=lambda f: f.datum, reverse=True)
+        if not hits:
+            return f"<b>{shown(rule)}</b> had de afgelopen {PREVIEW_DAYS} dagen niets gemeld."
+        lines = [f"<b>{shown(rule)}</b> had de afgelopen {PREVIEW_DAYS} dagen {len(hits)} "
+                 f"stuk{'ken' if len(hits) != 1 else ''} gemeld:"]
+        lines += [f"{n}. {html.escape(f.key, quote=False)} · {dutch_date(f.datum)} · {html.escape(f.soort, quote=False)}: "
+                  f"{shown(f.title)}" for n, f in enumerate(hits[:PREVIEW_SHOWN], 1)]
+        if len(hits) > PREVIEW_SHOWN:
+            lines.append(f"… en {len(hits) - PREVIEW_SHOWN} meer")
+        lines.append(f"Volgen: /watch {shown(rule)}")
+        return "\n".join(lines)
 
     def _recent(self, chat_id: int) -> str:
         sent = self.store.recent_sent(self._subscriber_name(chat_id), RECENT)

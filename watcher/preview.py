@@ -38,26 +38,7 @@ def preview(config: Config, out, subscriber: str | None = None, since: timedelta
             names = ", ".join(s.name for s in subs.effective(config, store)) or "none"
             out.write(f"watcher: no subscriber called {subscriber!r} (known: {names})\n")
             return 2
-        matcher = Matcher(chosen)
-        found: dict[str, list[Found]] = {s.name: [] for s in chosen}
-        listed: dict[str, set[str]] = {s.name: set() for s in chosen}
-        documents = 0
-        for doc in store.all_documents():
-            if doc.deleted or (cutoff and not _since(doc.meta.datum, cutoff)):
-                continue
-            documents += 1
-            text = store.text(doc.current.hash) if doc.current and doc.current.hash else None
-            facts = text.metadata if text else {}
-            people = (facts.get("askers") or []) + (facts.get("sprekers") or [])
-            actors = [{"name": a.name, "party": a.party, "role": a.role} for a in doc.meta.actors]
-            # The same document from another source (a TK document and its KOOP publication) is one alert.
-            same = {doc.key} | {d.key for d in store.related(doc)}
-            for hit in matcher.match(text.text if text else "", doc.meta, people, stated=facts):
-                if same & listed[hit.subscriber]:
-                    continue
-                listed[hit.subscriber] |= same
-                found[hit.subscriber].append(Found(doc.key, doc.meta.datum[:10], doc.meta.soort,
-                                                   subject(doc.meta) or doc.key, reasons_in_dutch(hit.reasons, actors)))
+        documents, found = matches(store, chosen, cutoff)
     window = f" of the last {since.days} days" if since else ""
     out.write(f"{documents} stored documents{window}, matched against {len(chosen)} subscriber(s):\n")
     for name, hits in found.items():
@@ -67,6 +48,31 @@ def preview(config: Config, out, subscriber: str | None = None, since: timedelta
         if len(hits) > SHOWN:
             out.write(f"  … and {len(hits) - SHOWN} more\n")
     return 0
+
+
+def matches(store, chosen, cutoff: datetime | None) -> tuple[int, dict[str, list[Found]]]:
+    """The stored documents (dated after `cutoff`) each subscriber's rules match, and how many were read."""
+    matcher = Matcher(chosen)
+    found: dict[str, list[Found]] = {s.name: [] for s in chosen}
+    listed: dict[str, set[str]] = {s.name: set() for s in chosen}
+    documents = 0
+    for doc in store.all_documents():
+        if doc.deleted or (cutoff and not _since(doc.meta.datum, cutoff)):
+            continue
+        documents += 1
+        text = store.text(doc.current.hash) if doc.current and doc.current.hash else None
+        facts = text.metadata if text else {}
+        people = (facts.get("askers") or []) + (facts.get("sprekers") or [])
+        actors = [{"name": a.name, "party": a.party, "role": a.role} for a in doc.meta.actors]
+        # The same document from another source (a TK document and its KOOP publication) is one alert.
+        same = {doc.key} | {d.key for d in store.related(doc)}
+        for hit in matcher.match(text.text if text else "", doc.meta, people, stated=facts):
+            if same & listed[hit.subscriber]:
+                continue
+            listed[hit.subscriber] |= same
+            found[hit.subscriber].append(Found(doc.key, doc.meta.datum[:10], doc.meta.soort,
+                                               subject(doc.meta) or doc.key, reasons_in_dutch(hit.reasons, actors)))
+    return documents, found
 
 
 def _since(datum: str, cutoff: datetime) -> bool:

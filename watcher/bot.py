@@ -15,7 +15,7 @@ import unicodedata
 from collections import OrderedDict
 from typing import Callable
 
-from . import buttons
+from . import buttons, quiet
 from . import subscribers as subs
 from .alert import headline, pack
 from .config import Config
@@ -35,6 +35,7 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /list – wat u volgt
 /preview <woord> – wat die regel de afgelopen 30 dagen had gemeld
 /recent – de laatste 10 meldingen aan dit gesprek
+/stil 22:00-07:00 – stille uren: meldingen zonder geluid (met "bewaar": erna); /stil uit
 /pause, /resume – meldingen even uit en weer aan
 /stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)
 /privacy – wat over dit gesprek bewaard wordt, en hoe lang
@@ -263,6 +264,17 @@ class WatchBot:
             return self._list(chat_id, state)
         if command == "recent":
             return self._recent(chat_id)
+        if command == "stil":
+            if argument.lower() == "uit":
+                self._save(chat_id, {**state, "quiet": ""})
+                return "Geen stille uren meer: meldingen komen weer met geluid."
+            try:
+                window = quiet.parse(argument)
+            except ValueError as e:
+                return f"Gebruik: /stil 22:00-07:00 (of /stil 22:00-07:00 bewaar, of /stil uit): {html.escape(str(e), quote=False)}"
+            self._save(chat_id, {**state, "started": True, "quiet": str(window)})
+            how = ("bewaard tot het einde ervan" if window.hold else "zonder geluid verstuurd")
+            return f"Stille uren {window.start:%H:%M}–{window.end:%H:%M} (Nederlandse tijd): meldingen worden dan {how}."
         if command == "preview":
             if not argument:
                 return "Gebruik: /preview &lt;woord&gt; – wat die regel de afgelopen 30 dagen had gemeld"
@@ -310,6 +322,8 @@ class WatchBot:
         if hidden:
             lines.append(f"… en {hidden} meer")
         status = "gepauzeerd" if state.get("paused") else "gestopt" if state.get("stopped") else "actief"
+        if state.get("quiet"):
+            status += f"; stille uren {shown(state['quiet'])}"
         return ("\n".join(lines) or "U volgt nog niets: /watch Xinjiang") + f"\n\nStatus: {status}"
 
     def _preview(self, rule: str) -> str:

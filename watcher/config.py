@@ -85,6 +85,7 @@ class Subscriber:
     digest: str = "instant"
     agenda: str = ""  # "reminder": also told the day before a followed debate
     muted: tuple[str, ...] = ()  # documents this chat asked to hear no more about (a button; not a YAML key)
+    quiet: str = ""  # quiet hours, "22:00-07:00" or "22:00-07:00 bewaar" (quiet.py)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,8 @@ TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backfill_alerts"}
-SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest", "agenda"}
+SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest", "agenda",
+                   "quiet"}
 AGENDA_CHOICES = ("reminder",)
 DIGESTS = ("instant", "hourly", "daily")
 STORES = ("sqlite", "tinydb")
@@ -485,6 +487,13 @@ def _subscribers(check: _Checker, value) -> list[Subscriber]:
         agenda = check.text(path + ("agenda",), raw.get("agenda"), "")
         if agenda and agenda not in AGENDA_CHOICES:
             check.problem(path + ("agenda",), "expected reminder (a reminder the day before a followed debate)")
+        quiet_hours = check.text(path + ("quiet",), raw.get("quiet"), "")
+        if quiet_hours:
+            from . import quiet
+            try:
+                quiet.parse(quiet_hours)
+            except ValueError as e:
+                check.problem(path + ("quiet",), f"{e} (Amsterdam's time)")
         out.append(Subscriber(name=name, telegram=check.chat_id(path + ("telegram",), raw.get("telegram")),
-                              digest=digest, agenda=agenda, **rules))
+                              digest=digest, agenda=agenda, quiet=quiet_hours, **rules))
     return out

@@ -16,7 +16,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 
 from . import alert as alerts
-from . import buttons
+from . import buttons, quiet
 from . import subscribers as subs
 from .config import Config
 from .diff import diff, render_html
@@ -95,29 +95,34 @@ class Deliverer:
                 await self.console.send(alert)
                 store.mark_sent(alert.id, "console")
             return len(pending)
+        window = quiet.parse(subscriber.quiet) if subscriber.quiet else None
+        silent = window is not None and quiet.inside(window, self.clock())
+        if silent and window.hold:
+            return 0  # held to the end of the quiet hours, safe in the outbox
         if subscriber.digest in DIGEST_PERIOD:
-            return await self._digest(store, subscriber, chat, pending)
+            return await self._digest(store, subscriber, chat, pending, silent)
         sent = 0
         for alert in pending:
             messages, attachment = alerts.render_html(alert), self._attachment(store, alert)
             keys = self._buttons(store, subscriber, alert, attachment is not None)
-            outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys)
+            outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys, silent)
             if outcome == "migrated":  # once more, to the chat's new id
                 chat = subs.chat_of(subscriber, store)
-                outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys)
+                outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys, silent)
             if outcome == "stop":
                 break
             sent += outcome == "sent"
         return sent
 
-    async def _digest(self, store: Store, subscriber, chat: int, pending: list[Alert]) -> int:
+    async def _digest(self, store: Store, subscriber, chat: int, pending: list[Alert], silent: bool = False) -> int:
         state = subs.state(store, subscriber.telegram)
         last = datetime.fromisoformat(state["last_digest"]) if state.get("last_digest") else None
         now = self.clock()
         if last is not None and now - last < DIGEST_PERIOD[subscriber.digest]:
             return 0  # they wait for the next digest, safe in the outbox
         period = "afgelopen uur" if subscriber.digest == "hourly" else "afgelopen dag"
-        outcome = await self._send(store, subscriber, chat, pending, alerts.render_digest(pending, period), None)
+        outcome = await self._send(store, subscriber, chat, pending, alerts.render_digest(pending, period), None,
+                                   silent=silent)
         if outcome == "sent":
             state = subs.state(store, subscriber.telegram)
             subs.save(store, subscriber.telegram, {**state, "last_digest": now.isoformat(timespec="seconds")})
@@ -150,7 +155,7 @@ class Deliverer:
         return f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
 
     async def _send(self, store: Store, subscriber, chat: int, batch: list[Alert], messages: list[str],
-                    attachment, keys: list[tuple[str, str]] = ()) -> str:
+                    attachment, keys: list[tuple[str, str]] = (), silent: bool = False) -> str:
         """sent | stop (leave the rest for the next cycle) | migrated (try again) | dropped."""
         from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -169,7 +174,7 @@ class Deliverer:
         while True:
             try:
                 await self.telegram.send(chat, messages, attachment, self.limiter, start=done[0],
-                                         accepted=accepted if single else None, buttons=keys)
+                                         accepted=accepted if single else None, buttons=keys, silent=silent)
                 break
             except RetryAfter as e:
                 retries += 1

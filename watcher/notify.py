@@ -39,10 +39,10 @@ class Telegram:
             self._ready = True
 
     async def send(self, chat_id: int, messages: list[str], attachment, limiter, html: bool = True,
-                   start: int = 0, accepted=None, buttons: list[tuple[str, str]] = ()) -> None:
+                   start: int = 0, accepted=None, buttons: list[tuple[str, str]] = (), silent: bool = False) -> None:
         """The parts of one alert from part `start` on, then its attachment. Each part waits for the rate
         limiter; `accepted(n)` is called once the first n parts are in. `buttons`: (label, callback data)
-        pairs, one a row, under the last part."""
+        pairs, one a row, under the last part. `silent`: without a sound (quiet hours)."""
         from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
         from telegram.constants import ParseMode
 
@@ -52,7 +52,7 @@ class Telegram:
         for number, text in enumerate(messages[start:], start + 1):
             async with limiter.slot(chat_id):
                 await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
-                                            disable_web_page_preview=True,
+                                            disable_web_page_preview=True, disable_notification=silent,
                                             reply_markup=markup if number == len(messages) else None)
             if accepted is not None and number < len(messages) + (attachment is not None):
                 accepted(number)  # the last one needs no note: the whole send is confirmed next
@@ -60,7 +60,7 @@ class Telegram:
             filename, data, caption = attachment
             async with limiter.slot(chat_id):
                 await self.bot.send_document(chat_id=chat_id, document=InputFile(data, filename=filename),
-                                             caption=caption)
+                                             caption=caption, disable_notification=silent)
 
     async def close(self) -> None:
         if self._ready:

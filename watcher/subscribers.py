@@ -45,13 +45,13 @@ def effective(config: Config, store: Store) -> list[Subscriber]:
         if extra is not None:
             if not active(extra):
                 continue
-            s = replace(s, muted=tuple(extra.get("muted", ())),
+            s = replace(s, muted=tuple(extra.get("muted", ())), quiet=extra.get("quiet", s.quiet),
                         **{k: tuple(dict.fromkeys(getattr(s, k) + tuple(extra.get(k, ())))) for k in RULE_KINDS})
         out.append(s)
     for chat_id, value in sorted(by_chat.items()):
         if value.get("started") and active(value) and any(value.get(k) for k in RULE_KINDS):
             out.append(Subscriber(name=chat_name(chat_id), telegram=chat_id, digest=value.get("digest", "instant"),
-                                  muted=tuple(value.get("muted", ())),
+                                  muted=tuple(value.get("muted", ())), quiet=value.get("quiet", ""),
                                   **{k: tuple(value.get(k, ())) for k in RULE_KINDS}))
     return out
 

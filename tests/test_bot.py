@@ -45,8 +45,8 @@ def test_watch_member_dossier_list_and_unwatch(bot_for):
     assert bot.answer(5, "/watch Oeigoer*") == "U volgt <b>Oeigoer*</b> al."
     assert bot.answer(5, "/member Van der Staaij") == "U volgt nu <b>Van der Staaij</b>."
     assert bot.answer(5, "/dossier 35207") == "U volgt nu <b>35207</b>."
-    assert bot.answer(5, "/list") == ("<b>Onderwerpen</b> (1)\n• Oeigoer*\n<b>Kamerleden</b> (1)\n• Van der Staaij\n"
-                                      "<b>Dossiers</b> (1)\n• 35207\n\nStatus: actief")
+    assert bot.answer(5, "/list") == ("<b>Onderwerpen</b> (1)\n• Oeigoer* (direct)\n<b>Kamerleden</b> (1)\n"
+                                      "• Van der Staaij (direct)\n<b>Dossiers</b> (1)\n• 35207 (direct)\n\nStatus: actief")
     [subscriber] = effective(bot.config, bot.store)
     assert (subscriber.name, subscriber.telegram, subscriber.keywords) == ("chat 5", 5, ("Oeigoer*",))
     assert bot.answer(5, "/unwatch Oeigoer*") == "U volgt <b>Oeigoer*</b> niet meer."
@@ -66,7 +66,8 @@ def test_a_yaml_rule_cannot_be_removed_from_chat_and_is_listed_as_such(bot_for):
     bot = bot_for(allow=[], subscribers=[{"name": "desk", "telegram": 7, "keywords": ["Xinjiang"]}])
     bot.answer(7, "/watch Tibet")
     assert bot.answer(7, "/unwatch Xinjiang").startswith("Die regel staat in sources.yaml")
-    assert bot.answer(7, "/list").startswith("<b>Onderwerpen</b> (2)\n• Xinjiang <i>(sources.yaml)</i>\n• Tibet\n")
+    assert bot.answer(7, "/list").startswith("<b>Onderwerpen</b> (2)\n• Xinjiang (direct) <i>(sources.yaml)</i>\n"
+                                             "• Tibet (direct)\n")
     [desk] = effective(bot.config, bot.store)
     assert desk.keywords == ("Xinjiang", "Tibet")
 

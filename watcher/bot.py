@@ -18,7 +18,7 @@ from typing import Callable
 from . import buttons, quiet
 from . import subscribers as subs
 from .alert import headline, pack
-from .config import Config
+from .config import RULE_WORD, Config
 from .match import rule_problem
 from .store import Store
 
@@ -26,7 +26,8 @@ log = logging.getLogger("watcher.bot")
 
 HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officielebekendmakingen.nl.
 
-/watch <woord> – volg een onderwerp (Xinjiang, Oeigoer*, "sociaal krediet", *surveillance*)
+/watch <woord> – volg een onderwerp (Xinjiang, Oeigoer*, "sociaal krediet", *surveillance*);
+  met daily of hourly erachter komt die regel in een dagelijks of uurlijks overzicht
 /unwatch <woord> – volg het niet meer
 /member <naam> – volg een Kamerlid (Van der Staaij)
 /dossier <nummer> – volg een dossier of zaak (35207, 2022Z11285)
@@ -47,6 +48,9 @@ REFUSAL = "Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe t
 
 COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers", "party": "parties",
                 "exclude": "exclude"}
+FREQUENCY = {"instant": "instant", "direct": "instant", "hourly": "hourly", "uurlijks": "hourly",
+             "daily": "daily", "dagelijks": "daily"}  # the last word of /watch Xinjiang daily
+FREQUENCY_WORDS = {"instant": "direct", "hourly": "elk uur", "daily": "dagelijks"}
 ARGUMENT_WORD = {"watch": "woord", "member": "naam", "dossier": "nummer", "party": "naam", "exclude": "woord"}
 RECENT = 10  # alerts /recent lists
 PREVIEW_DAYS = 30  # how far back /preview looks
@@ -235,18 +239,31 @@ class WatchBot:
             return html.escape(HELP, quote=False)
         if command in COMMAND_RULE:
             kind = COMMAND_RULE[command]
+            *words, last = argument.split(" ") if argument else [""]
+            every = FREQUENCY.get(last.lower()) if words and kind != "exclude" else None
+            if every is not None:
+                argument = " ".join(words)  # "/watch Xinjiang daily": the rule, with its own frequency
             if not argument:
                 return f"Gebruik: /{command} &lt;{ARGUMENT_WORD[command]}&gt;"
             problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
             rules = list(state.get(kind, []))
+            reason = f"{RULE_WORD[kind]} {argument}" if kind in RULE_WORD else ""
+            if every is not None and argument in rules:
+                self._save(chat_id, {**state, "digests": {**state.get("digests", {}), reason: every}})
+                return f"<b>{shown(argument)}</b>: voortaan {FREQUENCY_WORDS[every]}."
             if argument in rules or argument in self._yaml_rules(chat_id, kind):
                 return f"U volgt <b>{shown(argument)}</b> al."
             if sum(len(state.get(k, [])) for k in RULE_KINDS) >= MAX_RULES:
                 return (f"U volgt al {MAX_RULES} regels, het maximum voor één gesprek: haal er eerst een weg "
                         "met /unwatch.")
-            self._save(chat_id, {**state, "started": True, kind: rules + [argument]})
+            digests = dict(state.get("digests", {}))
+            if every is not None:
+                digests[reason] = every
+            self._save(chat_id, {**state, "started": True, kind: rules + [argument], "digests": digests})
+            if every is not None:
+                return f"U volgt nu <b>{shown(argument)}</b>, {FREQUENCY_WORDS[every]}."
             if kind == "exclude":
                 return f"U krijgt niets meer waarin <b>{shown(argument)}</b> staat."
             return f"U volgt nu <b>{shown(argument)}</b>."
@@ -309,9 +326,17 @@ class WatchBot:
         names = {"keywords": "Onderwerpen", "members": "Kamerleden", "dossiers": "Dossiers",
                  "parties": "Partijen", "exclude": "Uitgezonderd"}
         lines, listed, hidden = [], 0, 0
+        yaml = self._yaml_subscriber(chat_id)
+        default = yaml.digest if yaml else "instant"
+        own = {**dict(yaml.rule_digests if yaml else ()), **state.get("digests", {})}
+
+        def often(rule: str, kind: str) -> str:  # each rule with its own frequency
+            every = own.get(f"{RULE_WORD.get(kind, '')} {rule}", default)
+            return f" ({FREQUENCY_WORDS[every]})" if kind != "exclude" else ""
+
         for kind, title in names.items():
-            rules = [f"{shown(r)} <i>(sources.yaml)</i>" for r in self._yaml_rules(chat_id, kind)]
-            rules += [shown(r) for r in state.get(kind, [])]
+            rules = [f"{shown(r)}{often(r, kind)} <i>(sources.yaml)</i>" for r in self._yaml_rules(chat_id, kind)]
+            rules += [shown(r) + often(r, kind) for r in state.get(kind, [])]
             if not rules:
                 continue
             room = max(0, MAX_LISTED - listed)

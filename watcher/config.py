@@ -86,6 +86,9 @@ class Subscriber:
     agenda: str = ""  # "reminder": also told the day before a followed debate
     muted: tuple[str, ...] = ()  # documents this chat asked to hear no more about (a button; not a YAML key)
     quiet: str = ""  # quiet hours, "22:00-07:00" or "22:00-07:00 bewaar" (quiet.py)
+    # a rule's own frequency, where it has one: (("keyword Xinjiang", "daily"), …), keyed as the matcher
+    # names the rule in a hit's reasons
+    rule_digests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,8 @@ SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backf
 SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest", "agenda",
                    "quiet"}
 AGENDA_CHOICES = ("reminder",)
+# A rule's word in a mapping ({keyword: Xinjiang, digest: daily}), which is also how a hit's reasons name it.
+RULE_WORD = {"keywords": "keyword", "members": "member", "parties": "party", "dossiers": "dossier"}
 DIGESTS = ("instant", "hourly", "daily")
 STORES = ("sqlite", "tinydb")
 
@@ -474,9 +479,25 @@ def _subscribers(check: _Checker, value) -> list[Subscriber]:
         if name and name in names:
             check.problem(path + ("name",), f"two subscribers are called '{name}'")
         names.add(name)
-        rules = {}
+        rules, rule_digests = {}, []
         for key in ("keywords", "exclude", "members", "parties", "dossiers"):
-            rules[key] = check.texts(path + (key,), raw.get(key))
+            items = raw.get(key)
+            if isinstance(items, list) and key in RULE_WORD:
+                # A rule may be a mapping with its own frequency: {keyword: Xinjiang, digest: daily}.
+                plain = []
+                for j, item in enumerate(items):
+                    if not isinstance(item, dict):
+                        plain.append(item)
+                        continue
+                    check.mapping(path + (key, j), item, {RULE_WORD[key], "digest"}, required=(RULE_WORD[key],))
+                    rule = check.text(path + (key, j, RULE_WORD[key]), item.get(RULE_WORD[key]), "")
+                    own = check.text(path + (key, j, "digest"), item.get("digest"), "instant")
+                    if own not in DIGESTS:
+                        check.problem(path + (key, j, "digest"), f"expected one of {', '.join(DIGESTS)}")
+                    plain.append(rule)
+                    rule_digests.append((f"{RULE_WORD[key]} {rule}", own))
+                items = plain
+            rules[key] = check.texts(path + (key,), items)
             for j, rule in enumerate(rules[key]):
                 error = match.rule_problem(key, rule)
                 if error:
@@ -495,5 +516,6 @@ def _subscribers(check: _Checker, value) -> list[Subscriber]:
             except ValueError as e:
                 check.problem(path + ("quiet",), f"{e} (Amsterdam's time)")
         out.append(Subscriber(name=name, telegram=check.chat_id(path + ("telegram",), raw.get("telegram")),
-                              digest=digest, agenda=agenda, quiet=quiet_hours, **rules))
+                              digest=digest, agenda=agenda, quiet=quiet_hours, rule_digests=tuple(rule_digests),
+                              **rules))
     return out

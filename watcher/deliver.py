@@ -99,10 +99,13 @@ class Deliverer:
         silent = window is not None and quiet.inside(window, self.clock())
         if silent and window.hold:
             return 0  # held to the end of the quiet hours, safe in the outbox
-        if subscriber.digest in DIGEST_PERIOD:
-            return await self._digest(store, subscriber, chat, pending, silent)
-        sent = 0
+        # Each alert goes as soon as the fastest of the rules that made it asks (a rule may have a frequency
+        # of its own: {keyword: Xinjiang, digest: daily} beside instant ones).
+        by_period: dict[str, list[Alert]] = {}
         for alert in pending:
+            by_period.setdefault(subs.period_of(subscriber, alert.reasons), []).append(alert)
+        sent = 0
+        for alert in by_period.pop("instant", []):
             messages, attachment = alerts.render_html(alert), self._attachment(store, alert)
             keys = self._buttons(store, subscriber, alert, attachment is not None)
             outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys, silent)
@@ -110,22 +113,27 @@ class Deliverer:
                 chat = subs.chat_of(subscriber, store)
                 outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys, silent)
             if outcome == "stop":
-                break
+                return sent
             sent += outcome == "sent"
+        for period, group in by_period.items():
+            sent += await self._digest(store, subscriber, chat, group, silent, period)
         return sent
 
-    async def _digest(self, store: Store, subscriber, chat: int, pending: list[Alert], silent: bool = False) -> int:
+    async def _digest(self, store: Store, subscriber, chat: int, pending: list[Alert], silent: bool,
+                      every: str) -> int:
+        # The subscriber's own frequency keeps the key it always had; a rule's own frequency has its own.
+        mark = "last_digest" if every == subscriber.digest else f"last_digest_{every}"
         state = subs.state(store, subscriber.telegram)
-        last = datetime.fromisoformat(state["last_digest"]) if state.get("last_digest") else None
+        last = datetime.fromisoformat(state[mark]) if state.get(mark) else None
         now = self.clock()
-        if last is not None and now - last < DIGEST_PERIOD[subscriber.digest]:
+        if last is not None and now - last < DIGEST_PERIOD[every]:
             return 0  # they wait for the next digest, safe in the outbox
-        period = "afgelopen uur" if subscriber.digest == "hourly" else "afgelopen dag"
+        period = "afgelopen uur" if every == "hourly" else "afgelopen dag"
         outcome = await self._send(store, subscriber, chat, pending, alerts.render_digest(pending, period), None,
                                    silent=silent)
         if outcome == "sent":
             state = subs.state(store, subscriber.telegram)
-            subs.save(store, subscriber.telegram, {**state, "last_digest": now.isoformat(timespec="seconds")})
+            subs.save(store, subscriber.telegram, {**state, mark: now.isoformat(timespec="seconds")})
             return len(pending)
         return 0
 

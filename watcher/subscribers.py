@@ -46,12 +46,14 @@ def effective(config: Config, store: Store) -> list[Subscriber]:
             if not active(extra):
                 continue
             s = replace(s, muted=tuple(extra.get("muted", ())), quiet=extra.get("quiet", s.quiet),
+                        rule_digests=s.rule_digests + tuple(extra.get("digests", {}).items()),
                         **{k: tuple(dict.fromkeys(getattr(s, k) + tuple(extra.get(k, ())))) for k in RULE_KINDS})
         out.append(s)
     for chat_id, value in sorted(by_chat.items()):
         if value.get("started") and active(value) and any(value.get(k) for k in RULE_KINDS):
             out.append(Subscriber(name=chat_name(chat_id), telegram=chat_id, digest=value.get("digest", "instant"),
                                   muted=tuple(value.get("muted", ())), quiet=value.get("quiet", ""),
+                                  rule_digests=tuple(value.get("digests", {}).items()),
                                   **{k: tuple(value.get(k, ())) for k in RULE_KINDS}))
     return out
 
@@ -65,3 +67,17 @@ def chat_of(subscriber: Subscriber, store: Store) -> int | None:
     if subscriber.telegram is None:
         return None
     return state(store, subscriber.telegram).get("migrated_to") or subscriber.telegram
+
+
+SPEED = ("instant", "hourly", "daily")  # fastest first
+
+
+def period_of(subscriber: Subscriber, reasons: list[str]) -> str:
+    """How soon an alert goes to a subscriber: the fastest of the frequencies of the rules that made it
+    (a rule without its own has the subscriber's; so has a follow-through, "u volgt deze vraag")."""
+    own = dict(subscriber.rule_digests)
+    periods = []
+    for reason in reasons or [""]:
+        rule = reason.split(" (", 1)[0] if reason.startswith("member ") else reason  # "member Ceder (D.G.M. Ceder)"
+        periods.append(own.get(rule, subscriber.digest))
+    return min(periods, key=lambda p: SPEED.index(p) if p in SPEED else 0)

@@ -278,3 +278,25 @@ def test_the_token_is_hidden_from_a_traceback_too(capsys):
     err = capsys.readouterr().err
     assert "RuntimeError: POST https://api.telegram.org/bot<token>/sendMessage failed" in err
     assert "123:SECRET" not in err
+
+
+def test_a_stop_request_during_a_long_delivery_leaves_the_rest_in_the_outbox(tmp_path, write_config, telegram,
+                                                                             monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    for i in range(20):
+        store.enqueue(make_alert(i))
+
+    async def cycle():
+        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0),
+                              should_stop=lambda: len(telegram.messages) >= 3)  # SIGTERM after the third
+        try:
+            return await deliverer.deliver(store)
+        finally:
+            await deliverer.close()
+
+    assert asyncio.run(cycle()) == (3, 17)
+    assert len(telegram.messages) == 3
+    store.close()

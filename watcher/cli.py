@@ -298,7 +298,7 @@ async def _loop(config, store, once: bool, lock) -> int:
     if telegram is None:
         log.info("no Telegram token in $%s: alerts go to stdout", config.telegram.token_env)
     limiter = RateLimiter(config.telegram.per_second, config.telegram.chat_interval, config.telegram.group_per_minute)
-    deliverer = Deliverer(config, Console(), telegram, limiter)
+    deliverer = Deliverer(config, Console(), telegram, limiter, should_stop=stop.is_set)
     http = HTTP(config.http)
     watcher = Watcher(config, store, http, deliverer, should_stop=stop.is_set)
     bot = None

@@ -46,8 +46,12 @@ def _now() -> datetime:
 
 class Deliverer:
     def __init__(self, config: Config, console: Console | None = None, telegram=None,
-                 limiter: RateLimiter | None = None, clock=_now, sleep=asyncio.sleep):
+                 limiter: RateLimiter | None = None, clock=_now, sleep=asyncio.sleep,
+                 should_stop=lambda: False):
         self.config = config
+        # Asked before each message: a stop request (SIGTERM) during a delivery of thousands leaves the rest
+        # in the outbox for the next start rather than keeping the process for minutes.
+        self.should_stop = should_stop
         self._sleep = sleep  # how a 429's wait is waited (tests pass their own)
         self.console = console or Console()
         self.telegram = telegram
@@ -106,6 +110,8 @@ class Deliverer:
             by_period.setdefault(subs.period_of(subscriber, alert.reasons), []).append(alert)
         sent = 0
         for alert in by_period.pop("instant", []):
+            if self.should_stop():
+                return sent
             messages, attachment = alerts.render_html(alert), self._attachment(store, alert)
             keys = self._buttons(store, subscriber, alert, attachment is not None)
             outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys, silent)

@@ -215,3 +215,29 @@ def test_preview_says_what_a_keyword_would_have_sent_in_the_last_30_days(tk, wri
         assert many[11].startswith("… en ") and many[11].endswith(" meer")
         assert bot.answer(5, "/preview zzzzqqq") == "<b>zzzzqqq</b> had de afgelopen 30 dagen niets gemeld."
         assert bot.answer(5, "/preview *").startswith("Dat gaat niet:")
+
+
+def test_show_changes_sends_the_diff_of_the_latest_revision(tk, write_config, watcher_cli):
+    from datetime import datetime, timedelta, timezone
+
+    from tests.fakes.tk import FILES, edit_docx
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    data = FILES[docx].read_bytes()
+    row = tk.add(next(r for r in page_rows() if r["ContentType"] == docx), data=data, content_type=docx)
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since, "events": ["documents"]}],
+                        [{"name": "x", "keywords": ["apotheker*"]}], telegram={"api_url": "http://127.0.0.1:9",
+                                                                              "allow": [5]})
+    watcher_cli("-c", path, "run", "--once")
+    tk.revise(row["Id"], edit_docx(data, "groothandelsvergunning hebben", "vergunning als groothandel hebben"))
+    watcher_cli("-c", path, "run", "--once")
+    config = load(path)
+    with open_store(config.state_dir) as store:
+        bot = WatchBot(config, store, "1:T", rules_changed=lambda: None)
+        tap = _signed(bot, 5, buttons.Button("Toon wijzigingen", buttons.DIFF, row["DocumentNummer"]))
+        answer, rows, (filename, page, caption) = bot.tap(5, tap)
+        assert answer == "De wijzigingen komen eraan." and rows is None
+        assert filename == f"{row['DocumentNummer']}-wijzigingen.html" and b"groothandel" in page
+        assert bot.tap(6, tap)[0].startswith("Deze bot is niet open")  # a chat that may not use the bot
+        none = _signed(bot, 5, buttons.Button("", buttons.DIFF, "2099D00001"))
+        assert bot.tap(5, none) == ("Er zijn geen wijzigingen van dit stuk bewaard.", None, None)

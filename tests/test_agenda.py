@@ -2,11 +2,14 @@
 Gegevensmagazijn (the Activiteit rows are built from the recorded $metadata, their Agendapunt and Zaak
 are recorded: tests/fakes/tk.py `activity`)."""
 
+import random
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from tests.fakes.tk import activity
+from tests.killing import outputs_killed_at_each_step
 from watcher import agenda
 from watcher.streams import AMSTERDAM
 
@@ -98,11 +101,6 @@ def test_an_unknown_agenda_setting_is_named_with_its_place(write_config, watcher
 
 def test_a_sigkill_between_the_steps_of_a_debate_neither_loses_nor_repeats_its_alerts(tk, write_config, spawn,
                                                                                         tmp_path):
-    import random
-    import signal
-    import time
-    from collections import Counter
-
     rng = random.Random(20261203)
     first = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
     for trial in range(4):
@@ -115,17 +113,7 @@ def test_a_sigkill_between_the_steps_of_a_debate_neither_loses_nor_repeats_its_a
                           tk.put("Activiteit", activity(b, first + timedelta(days=1), VervangenVanuit=[{"Id": a}]))),
                  lambda: tk.put("Activiteit", activity(b, first + timedelta(days=1), status="Geannuleerd",
                                                        VervangenVanuit=[{"Id": a}]))]
-        outputs = []
-        for step in steps:
-            step()
-            proc = spawn("-c", config, "run", "--once")
-            time.sleep(rng.uniform(0.05, 1.0))
-            proc.send_signal(signal.SIGKILL)
-            outputs.append(proc.communicate(timeout=60)[0])
-            proc = spawn("-c", config, "run", "--once")
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            outputs.append(out)
+        outputs = outputs_killed_at_each_step(spawn, config, steps, rng, longest=1.0)
         told = Counter(line.split(":")[0] for out in outputs for line in out.splitlines() if line.startswith("["))
         assert set(told) == {"[dossier] gepland", "[dossier] verplaatst", "[dossier] geannuleerd"}, (trial, told)
         assert all(n <= 2 for n in told.values()), (trial, told)

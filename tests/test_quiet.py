@@ -1,19 +1,15 @@
 """Quiet hours (`/stil 22:00-07:00`, `quiet:` in YAML): alerts in the window are sent without a sound, or
 held to its end with "bewaar"; Amsterdam's clock, across midnight and the changes of summer time."""
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.test_telegram import make_alert
+from tests.test_telegram import deliver_once, make_alert
 from watcher import quiet
 from watcher.config import load
-from watcher.deliver import Deliverer
-from watcher.notify import Console, Telegram
-from watcher.ratelimit import RateLimiter
 from watcher.store import open_store
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "quiet_hours.yaml").read_text())
@@ -38,13 +34,7 @@ def test_a_bad_window_is_refused_with_what_to_write(text):
 
 
 def _deliver(config, store, telegram, now):
-    async def cycle():
-        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0), lambda: now[0])
-        try:
-            return await deliverer.deliver(store)
-        finally:
-            await deliverer.close()
-    return asyncio.run(cycle())
+    return deliver_once(config, store, telegram, lambda: now[0])
 
 
 @pytest.mark.parametrize("hold", [False, True])

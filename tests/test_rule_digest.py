@@ -1,15 +1,11 @@
 """A frequency per rule, not only per subscriber: `/watch Xinjiang daily`, and in YAML a rule may be a
 mapping (`- {keyword: Tibet, digest: daily}`) beside plain ones."""
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 
-from tests.test_telegram import make_alert
+from tests.test_telegram import deliver_once, make_alert
 from watcher.bot import WatchBot
 from watcher.config import load
-from watcher.deliver import Deliverer
-from watcher.notify import Console, Telegram
-from watcher.ratelimit import RateLimiter
 from watcher.store import open_store
 from watcher.subscribers import effective, period_of
 
@@ -23,14 +19,7 @@ def test_a_daily_rule_beside_an_instant_rule_of_the_same_chat(write_config, tele
     now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
 
     def deliver():
-        async def cycle():
-            deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0),
-                                  lambda: now[0])
-            try:
-                return await deliverer.deliver(store)
-            finally:
-                await deliverer.close()
-        return asyncio.run(cycle())
+        return deliver_once(config, store, telegram, lambda: now[0])
 
     for i, reasons in enumerate([["keyword Xinjiang"], ["keyword Tibet"], ["keyword Tibet"],
                                  ["keyword Tibet", "keyword Xinjiang"]]):  # the last: the fastest rule wins

@@ -23,6 +23,18 @@ def make_alert(i=0, **extra) -> Alert:
     return Alert(**data)
 
 
+def deliver_once(config, store, telegram, clock=None, **options) -> tuple[int, int]:
+    """One delivery through the real client to the fake Bot API, at `clock()` (a test's own clock)."""
+    async def cycle():
+        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0),
+                              **({"clock": clock} if clock else {}), **options)
+        try:
+            return await deliverer.deliver(store)
+        finally:
+            await deliverer.close()
+    return asyncio.run(cycle())
+
+
 def test_everything_from_upstream_is_escaped_and_the_hit_is_bold():
     [message] = alerts.render_html(make_alert(title="Kosten <50% & meer>", snippet="x < y & Xinjiang"))
     assert "<b>Kosten &lt;50% &amp; meer&gt;</b>" in message
@@ -148,23 +160,19 @@ def test_a_digest_groups_alerts_in_one_message_per_period(tmp_path, write_config
     store = open_store(config.state_dir)
     now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
 
-    async def cycle():
-        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0), lambda: now[0])
-        try:
-            return await deliverer.deliver(store)
-        finally:
-            await deliverer.close()
+    def cycle():
+        return deliver_once(config, store, telegram, lambda: now[0])
 
     for i in range(5):
         store.enqueue(make_alert(i))
-    assert asyncio.run(cycle()) == (5, 0)
+    assert cycle() == (5, 0)
     [digest] = telegram.texts(9)
     assert digest.startswith("<b>Overzicht (afgelopen uur): 5 meldingen</b>") and digest.count("• <b>nieuw</b>") == 5
     store.enqueue(make_alert(7))
     now[0] += timedelta(minutes=30)
-    assert asyncio.run(cycle()) == (0, 1)  # waits for the hour
+    assert cycle() == (0, 1)  # waits for the hour
     now[0] += timedelta(minutes=31)
-    assert asyncio.run(cycle()) == (1, 0)
+    assert cycle() == (1, 0)
     assert len(telegram.texts(9)) == 2
 
 
@@ -288,15 +296,7 @@ def test_a_stop_request_during_a_long_delivery_leaves_the_rest_in_the_outbox(tmp
     store = open_store(config.state_dir)
     for i in range(20):
         store.enqueue(make_alert(i))
-
-    async def cycle():
-        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), RateLimiter(1000, 0.0),
-                              should_stop=lambda: len(telegram.messages) >= 3)  # SIGTERM after the third
-        try:
-            return await deliverer.deliver(store)
-        finally:
-            await deliverer.close()
-
-    assert asyncio.run(cycle()) == (3, 17)
+    # SIGTERM after the third
+    assert deliver_once(config, store, telegram, should_stop=lambda: len(telegram.messages) >= 3) == (3, 17)
     assert len(telegram.messages) == 3
     store.close()

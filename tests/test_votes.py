@@ -4,10 +4,13 @@ The Besluit and the first Stemming row are recorded (tests/fixtures/tk/odata/ste
 positions are built in the recorded row's shape (tests/fakes/tk.py `position`)."""
 
 import copy
+import random
+from collections import Counter
 
 import pytest
 
 from tests.fakes.tk import PUBLICATIONS, motion_2025D06779, position, recorded_vote
+from tests.killing import outputs_killed_at_each_step
 from watcher.votes import decide, fold_besluit, fold_stemming, own_votes, tally
 
 
@@ -183,11 +186,6 @@ def test_an_idle_cycle_asks_each_entity_once_and_documents_only_keeps_todays_cos
 
 def test_a_sigkill_between_the_steps_of_a_vote_neither_loses_nor_repeats_its_alerts(tk, write_config, spawn,
                                                                                       tmp_path):
-    import random
-    import signal
-    import time
-    from collections import Counter
-
     rng = random.Random(20261202)
     besluit, template = recorded_vote()
     for trial in range(5):
@@ -196,20 +194,10 @@ def test_a_sigkill_between_the_steps_of_a_vote_neither_loses_nor_repeats_its_ale
         proc = spawn("-c", config, "run", "--once")
         assert proc.wait(timeout=60) == 0
         vote = dict(copy.deepcopy(besluit), Id=f"0b5e0000-0000-4000-8000-0000000002{trial:02d}")
-        outputs = []
         steps = [lambda: tk.put("Besluit", vote),
                  lambda: [tk.put("Stemming", position(template, f, side, n) | {"Besluit_Id": vote["Id"]})
                           for f, side, n in (("PVV", "Voor", 37), ("SGP", "Voor", 3), ("VVD", "Tegen", 24))]]
-        for step in steps:
-            step()
-            proc = spawn("-c", config, "run", "--once")
-            time.sleep(rng.uniform(0.05, 1.5))
-            proc.send_signal(signal.SIGKILL)
-            outputs.append(proc.communicate(timeout=60)[0])
-            proc = spawn("-c", config, "run", "--once")  # the next run goes on from where the killed one was
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            outputs.append(out)
+        outputs = outputs_killed_at_each_step(spawn, config, steps, rng, longest=1.5)
         told = Counter(line.split(": Motie")[0] for out in outputs for line in out.splitlines()
                        if line.startswith("[sgp]"))
         # Each event printed once; a kill between printing and marking may print one twice (never lose it).

@@ -12,6 +12,16 @@ sys.path.insert(0, str(ROOT))
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 
 
+def wait_for(condition, timeout: float, step: float = 0.02) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
 def seed(number: str) -> str:
     [path] = SEEDS.glob(f"{number}_*.txt")
     return path.read_text()

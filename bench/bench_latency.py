@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, generated_pdf
+from _common import ROOT, generated_pdf, wait_for
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK, page_rows
@@ -27,15 +27,6 @@ from watcher.store import open_store
 
 POLL = 30.0
 CHAT = 555
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def first_cycle_done(state: Path) -> bool:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT
+from _common import ROOT, wait_for
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
@@ -22,15 +22,6 @@ from watcher.model import Alert
 from watcher.store import open_store
 
 CHATS = 1000
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def trial(queued: int, taps: int) -> tuple[list[float], float, int]:

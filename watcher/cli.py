@@ -14,6 +14,7 @@ from . import __version__, exitcodes
 from .config import ConfigError, config_path, load
 
 log = logging.getLogger("watcher")
+RETRY_DELIVERY = 5.0  # seconds between deliveries when no cycle wakes one (a digest's hour, a retry)
 
 DESCRIPTION = """\
 Watch the Tweede Kamer and officielebekendmakingen for new and revised documents and alert the
@@ -319,11 +320,16 @@ async def _loop(config, store, once: bool, lock) -> int:
             log.error("the bot could not start (%s); alerts are still sent, commands wait", e)
             bot = None
     mtime = _mtime(config.path)
+    # A long-running watcher delivers beside polling: a fan-out of 10,000 alerts (minutes at Telegram's 30 a
+    # second) never holds up the next poll; each cycle wakes the delivery for what it queued.
+    wake = asyncio.Event()
+    beside = None if once else asyncio.create_task(_deliver_beside(watcher, wake, stop))
     try:
         while True:
             started = loop.time()
             lock.verify()
-            report = await watcher.cycle()
+            report = await watcher.cycle(deliver=once)
+            wake.set()
             await admins.tell(config, store, telegram, limiter, watcher.page_lock)
             if once or stop.is_set():
                 return exitcodes.OK if report.ok else exitcodes.SOURCE_FAILED
@@ -340,11 +346,37 @@ async def _loop(config, store, once: bool, lock) -> int:
                 if bot is not None:
                     bot.config = config
     finally:
-        if bot is not None:
-            await bot.stop()
-        await http.aclose()
-        await deliverer.close()
-        watcher.extractor.close()
+        try:
+            if beside is not None:
+                stop.set()  # the delivery stops between messages; what is left waits in the outbox
+                await beside
+                # What the last cycle queued: to stdout it all goes; to Telegram the stop request holds.
+                await watcher.deliver_pending()
+        finally:
+            if bot is not None:
+                await bot.stop()
+            await http.aclose()
+            await deliverer.close()
+            watcher.extractor.close()
+
+
+async def _deliver_beside(watcher, wake: asyncio.Event, stop: asyncio.Event) -> None:
+    """Send what is due whenever a cycle queued something, and every few seconds for what waits (a digest's
+    hour, a network error's retry), until a stop request."""
+    while not stop.is_set():
+        wake.clear()
+        from .store import StoreError
+        try:
+            await watcher.deliver_pending()
+        except StoreError:
+            stop.set()  # the state is in trouble: the whole watcher stops, and says why
+            raise
+        except Exception:  # a bug in one delivery must not end the polling beside it; logged, retried
+            log.exception("delivery failed; retried in a moment")
+        waiting = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiting, timeout=RETRY_DELIVERY, return_when=asyncio.FIRST_COMPLETED)
+        for future in waiting:
+            future.cancel()
 
 
 def pause(started: float, now: float, interval: float) -> float:

@@ -94,6 +94,7 @@ class Watcher:
         # flushes the store in this process (the bot, answering a command) takes it first, or a crash
         # after that flush would lose the half page's alerts.
         self.page_lock = asyncio.Lock()
+        deliverer.page_lock = self.page_lock
         self.streams = Streams(self)
 
     def reload(self, config: Config) -> None:
@@ -112,7 +113,9 @@ class Watcher:
     def unmuted(self, hits: list[Hit], document: str) -> list[Hit]:
         return [h for h in hits if document not in self.muted.get(h.subscriber, ())] if self.muted else hits
 
-    async def cycle(self) -> CycleReport:
+    async def cycle(self, deliver: bool = True) -> CycleReport:
+        """Poll every source once, then (with `deliver`) send what is due. A long-running watcher delivers
+        beside polling instead (`deliver_pending`), so a fan-out of thousands never holds up the next poll."""
         report = CycleReport()
         for source in self.sources:
             if self.should_stop():
@@ -123,9 +126,15 @@ class Watcher:
             self._clock_events()
             self.streams.news["agenda"].reminders()
             self.store.flush()
-        report.delivered, report.undelivered = await self.deliverer.deliver(self.store)
-        self.store.flush()
+        if deliver:
+            report.delivered, report.undelivered = await self.deliver_pending()
         return report
+
+    async def deliver_pending(self) -> tuple[int, int]:
+        delivered = await self.deliverer.deliver(self.store)
+        async with self.page_lock:
+            self.store.flush()
+        return delivered
 
     # ------------------------------------------------------------------ one source
     async def _poll(self, source: Source) -> SourceReport:

@@ -52,6 +52,11 @@ class Deliverer:
         # Asked before each message: a stop request (SIGTERM) during a delivery of thousands leaves the rest
         # in the outbox for the next start rather than keeping the process for minutes.
         self.should_stop = should_stop
+        # The poller's page lock (Watcher sets it): delivery runs beside polling, so a chat state it changes
+        # (a digest sent, a chat that blocked the bot or moved) is flushed under it, never inside a half page
+        # that a failure would roll back.
+        self.page_lock = asyncio.Lock()
+        self._pages: dict[tuple[str, str], tuple] = {}  # a revision's diff page, made once per delivery
         self._sleep = sleep  # how a 429's wait is waited (tests pass their own)
         self.console = console or Console()
         self.telegram = telegram
@@ -63,12 +68,10 @@ class Deliverer:
         subscribers = {s.name: s for s in subs.effective(self.config, store)}
         for alert_id in store.in_flight():
             log.warning("alert %s was being sent when watcher stopped; sending it again", alert_id)
-        by_subscriber: dict[str, list[Alert]] = {}
-        for alert in store.pending_alerts():
-            by_subscriber.setdefault(alert.subscriber, []).append(alert)
+        self._pages = {}
         delivered = 0
         jobs = []
-        for name, pending in by_subscriber.items():
+        for name, pending in fair_order(store.pending_alerts()):
             subscriber = subscribers.get(name)
             if subscriber is None:
                 self._drop(store, pending, name)
@@ -139,9 +142,14 @@ class Deliverer:
                                    silent=silent)
         if outcome == "sent":
             state = subs.state(store, subscriber.telegram)
-            subs.save(store, subscriber.telegram, {**state, mark: now.isoformat(timespec="seconds")})
+            await self._save_chat(store, subscriber.telegram, {mark: now.isoformat(timespec="seconds")})
             return len(pending)
         return 0
+
+    async def _save_chat(self, store: Store, chat: int, change: dict) -> None:
+        async with self.page_lock:
+            subs.save(store, chat, {**subs.state(store, chat), **change})
+            store.flush()
 
     def _buttons(self, store: Store, subscriber, alert: Alert, attached: bool) -> list[tuple[str, str]]:
         """(label, callback data) of the buttons under an alert, signed for the subscriber's chat."""
@@ -159,6 +167,9 @@ class Deliverer:
         """The full HTML diff of a revision, made from the two stored texts."""
         if alert.kind != REVISED or not alert.new_hash:
             return None
+        made = (alert.old_hash, alert.new_hash, alerts.headline(alert))
+        if made in self._pages:
+            return self._pages[made]  # the same revision for the next subscriber: 8-35 ms saved each
         old, new = store.text(alert.old_hash), store.text(alert.new_hash)
         if new is None:
             return None
@@ -166,7 +177,8 @@ class Deliverer:
         facts = [f for f in (alert.soort, alert.document, alerts.headline(alert), alerts.dutch_date(alert.datum)) if f]
         page = render_html(diff(old, new), new, title=alert.title or alert.document, facts=facts)
         caption = title[: alerts.CAPTION_LIMIT]
-        return f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
+        self._pages[made] = f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
+        return self._pages[made]
 
     async def _send(self, store: Store, subscriber, chat: int, batch: list[Alert], messages: list[str],
                     attachment, keys: list[tuple[str, str]] = (), silent: bool = False) -> str:
@@ -201,15 +213,13 @@ class Deliverer:
                 await self._sleep(float(wait))
             except Forbidden as e:
                 log.warning("subscriber %s blocked the bot (%s): deactivated, watchlist kept", subscriber.name, e)
-                state = subs.state(store, subscriber.telegram)
-                subs.save(store, subscriber.telegram, {**state, "blocked": True})
+                await self._save_chat(store, subscriber.telegram, {"blocked": True})
                 for alert in batch:
                     store.mark_sent(alert.id, "blocked")
                 return "stop"
             except ChatMigrated as e:
                 log.info("chat %s moved to %s", chat, e.new_chat_id)
-                state = subs.state(store, subscriber.telegram)
-                subs.save(store, subscriber.telegram, {**state, "migrated_to": e.new_chat_id})
+                await self._save_chat(store, subscriber.telegram, {"migrated_to": e.new_chat_id})
                 return "migrated"
             except BadRequest as e:
                 # Our message was refused as it is: send it once more as plain text, then give up on it
@@ -235,6 +245,21 @@ class Deliverer:
     async def close(self) -> None:
         if self.telegram is not None:
             await self.telegram.close()
+
+
+def fair_order(pending: list[Alert]) -> list[tuple[str, list[Alert]]]:
+    """Each subscriber's alerts, in their order, and the subscribers in the order they are served: by their
+    earliest place in the fan-out of one of their documents. So a new document's first alerts are not
+    queued behind minutes of another's 10,000: its chats start with the first of the other's."""
+    by_subscriber: dict[str, list[Alert]] = {}
+    place: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for alert in pending:
+        rank = seen.get(alert.document, 0)
+        place[alert.subscriber] = min(place.get(alert.subscriber, rank), rank)
+        seen[alert.document] = rank + 1
+        by_subscriber.setdefault(alert.subscriber, []).append(alert)
+    return sorted(by_subscriber.items(), key=lambda item: place[item[0]])
 
 
 def revision_page(store: Store, key: str):

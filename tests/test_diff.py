@@ -120,3 +120,54 @@ def test_watcher_diff_exit_codes(tmp_path, watcher_cli):
     assert "<ins>[+vierslag.]</ins>" in (tmp_path / "d.html").read_text()
     code, out, err = watcher_cli("diff", a, tmp_path / "missing.pdf")
     assert code == 2 and "missing.pdf" in err
+
+
+def _many_edits(words: int, seed: int = 1):
+    import random
+    from watcher.model import Block, Document
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(3000)]
+    a = [rng.choice(vocab) for _ in range(words)]
+    b = [w if rng.random() > 0.05 else rng.choice(vocab) for w in a]  # one word in twenty
+
+    def doc(ws):
+        return Document(blocks=[Block(" ".join(ws[i:i + 100])) for i in range(0, len(ws), 100)])
+    return doc(a), doc(b)
+
+
+def test_the_diffs_time_limit_counts_its_own_cpu_not_a_busy_machines_wall_clock():
+    # Three competing threads take the CPU three quarters of the time: the wall clock runs about four times
+    # as fast as the diff's own work. With a limit of twice its CPU, the diff completes however slow the
+    # machine makes it.
+    import threading
+    import time
+    from watcher.diff import diff
+    old, new = _many_edits(20_000)
+    started = time.thread_time()
+    assert diff(old, new).complete
+    cpu = time.thread_time() - started
+    done = threading.Event()
+
+    def busy():
+        while not done.is_set():
+            sum(range(10_000))
+
+    competitors = [threading.Thread(target=busy) for _ in range(3)]
+    for competitor in competitors:
+        competitor.start()
+    try:
+        wall = time.perf_counter()
+        result = diff(old, new, timeout=cpu * 2 + 0.05)
+        wall = time.perf_counter() - wall
+    finally:
+        done.set()
+        for competitor in competitors:
+            competitor.join()
+    assert result.complete, f"fell back to whole blocks (cpu {cpu:.2f}s, wall {wall:.2f}s)"
+
+
+def test_a_diff_over_its_cpu_limit_falls_back_to_whole_blocks():
+    from watcher.diff import diff
+    old, new = _many_edits(20_000)
+    result = diff(old, new, timeout=0.001)
+    assert not result.complete and result.changes  # which blocks changed, still told

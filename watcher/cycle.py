@@ -202,7 +202,7 @@ class Watcher:
                         record.backlog = True  # there before us: known, not news
                     elif quiet:
                         record.quiet = True  # a silent backfill: stored in full (for `watcher preview`), not alerted
-                for change in await self._apply_page(page.records, backlog_before):
+                for change in await self._diffed(await self._apply_page(page.records, backlog_before)):
                     report.records += 1
                     report.keys.add(change.record.key)
                     report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
@@ -270,6 +270,14 @@ class Watcher:
             raise e.exceptions[0] from None
         return changes
 
+    async def _diffed(self, changes: list[Change]) -> list[Change]:
+        """Each revision's diff made in a thread: a 200-page diff takes a second or two of CPU, and the bot
+        answers taps on the event loop meanwhile."""
+        for change in changes:
+            if change.kind == REVISED and change.diff is None and not change.record.quiet:
+                change.diff = await asyncio.to_thread(diff, change.old, change.new)
+        return changes
+
     @contextlib.asynccontextmanager
     async def _applying(self):
         """Apply a page (or a retried document) whole or not at all. Under `page_lock`, so no flush from
@@ -305,7 +313,7 @@ class Watcher:
             if record is None:
                 continue
             async with self._applying():
-                change = await compare.apply(record, self.store, backlog_before)
+                [change] = await self._diffed([await compare.apply(record, self.store, backlog_before)])
                 report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
                 report.alerts += self._alert(change)
                 if change.parked:
@@ -335,7 +343,7 @@ class Watcher:
             text = new.text if new else ""
             changed = None
             if change.kind == REVISED:
-                result = diff(change.old, new)
+                result = change.diff if change.diff is not None else diff(change.old, new)
                 summary = result.summary()
                 changed = result.changed_text()
             askers = (new.metadata.get("askers") if new else None) or []

@@ -176,6 +176,7 @@ class Change:
     old_version: str = ""
     newly_matchable: bool = False  # metadata-only, but may make a subscriber match for the first time
     parked: str = ""  # why its file was given up on in this very change, if it was
+    diff: object = None  # a revision's DiffResult, made off the event loop before it is alerted
 
 
 @dataclass

@@ -301,3 +301,22 @@ def test_a_stop_request_during_a_long_delivery_leaves_the_rest_in_the_outbox(tmp
     assert deliver_once(config, store, telegram, should_stop=lambda: len(telegram.messages) >= 3) == (3, 17)
     assert len(telegram.messages) == 3
     store.close()
+
+
+def test_a_delivery_costs_one_fsync_per_alert(tmp_path, write_config, telegram, monkeypatch):
+    # What Telegram accepted is made durable; that a send started needs no fsync of its own (outbox.log).
+    import os
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    for i in range(20):
+        store.enqueue(make_alert(i))
+    store.flush()
+    syncs = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: syncs.append(fd) or real(fd))
+    assert deliver_once(config, store, telegram) == (20, 0)
+    monkeypatch.setattr(os, "fsync", real)
+    assert len(syncs) <= 20 + 5, len(syncs)  # one per alert, and a few for the flush after
+    store.close()

@@ -1,8 +1,14 @@
-"""outbox.log: one fsync'd line per send started, per part of a long alert accepted, and per send confirmed.
+"""outbox.log: one line per send started, per part of a long alert accepted, and per send confirmed.
 
 A delivery must be durable the moment Telegram accepts it, but committing the store then would also
 commit a half-applied page (a document stored, its alerts not yet queued). So sends are logged here,
 outside the store's transaction, and folded into the store at the next flush.
+
+Only what Telegram accepted is fsync'd (a part, a send): that is what must never be repeated. A send
+started is written to the file without an fsync: a killed process leaves it in the operating system's
+cache, so the next start still knows it was in flight; a power cut may lose it, and with it only the
+warning that the alert may come twice, which it may either way. One fsync per alert, not two: they were
+a fifth of the main thread in a backfill.
 """
 
 from __future__ import annotations
@@ -42,13 +48,14 @@ class OutboxLog:
                     sent.append((entry[1], entry[2]))
         return sent, list(started), parts
 
-    def _append(self, entry: list) -> None:
+    def _append(self, entry: list, durable: bool = True) -> None:
         self._file.write(json.dumps(entry) + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if durable:
+            os.fsync(self._file.fileno())
 
     def sending(self, alert_id: str) -> None:
-        self._append(["sending", alert_id])
+        self._append(["sending", alert_id], durable=False)
 
     def part(self, alert_id: str, done: int) -> None:
         self._append(["part", alert_id, done])

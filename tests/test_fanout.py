@@ -79,3 +79,23 @@ def test_a_long_running_watcher_polls_on_while_a_fan_out_is_delivered(tk, telegr
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert telegram.too_many == 0
+
+
+def test_a_delivery_pass_ends_with_its_budget_and_the_next_serves_what_was_queued_meanwhile(tmp_path, telegram,
+                                                                                        monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = _config(tmp_path, telegram, 301)
+    store = open_store(config.state_dir)
+    for i in range(300):
+        store.enqueue(_alert(f"s{i}", "2026DAAAAA", f"2026-12-01T10:{i // 60:02d}:{i % 60:02d}"))
+    # Ten a second: a one-second pass sends ten, and the chats already waiting for their turn (up to 64
+    # side by side) go too; the rest waits for the next pass.
+    from watcher.ratelimit import RateLimiter
+    sent, pending = deliver_once(config, store, telegram, limiter=RateLimiter(10, 0.0), budget=1.0)
+    assert 0 < sent <= 10 + 64 + 5 and pending == 300 - sent
+    store.enqueue(_alert("s300", "2026DBBBBB", "2026-12-01T11:00:00"))  # a second document, queued meanwhile
+    before = len(telegram.messages)
+    deliver_once(config, store, telegram, limiter=RateLimiter(10, 0.0), budget=1.0)
+    served = [m["text"] for m in telegram.messages[before:]]
+    assert any("2026DBBBBB" in t for t in served[:70]), served  # in the next pass's first turn
+    store.close()

@@ -23,14 +23,14 @@ def make_alert(i=0, **extra) -> Alert:
     return Alert(**data)
 
 
-def deliver_once(config, store, telegram, clock=None, limiter=None, **options) -> tuple[int, int]:
+def deliver_once(config, store, telegram, clock=None, limiter=None, budget=None, **options) -> tuple[int, int]:
     """One delivery through the real client to the fake Bot API, at `clock()` (a test's own clock); limits
     lifted unless `limiter` says otherwise."""
     async def cycle():
         deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url), limiter or RateLimiter(1000, 0.0),
                               **({"clock": clock} if clock else {}), **options)
         try:
-            return await deliverer.deliver(store)
+            return await deliverer.deliver(store, budget)
         finally:
             await deliverer.close()
     return asyncio.run(cycle())

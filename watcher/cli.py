@@ -15,6 +15,7 @@ from .config import ConfigError, config_path, load
 
 log = logging.getLogger("watcher")
 RETRY_DELIVERY = 5.0  # seconds between deliveries when no cycle wakes one (a digest's hour, a retry)
+DELIVERY_PASS = 5.0  # seconds of sending before the outbox is read again for what was queued meanwhile
 
 DESCRIPTION = """\
 Watch the Tweede Kamer and officielebekendmakingen for new and revised documents and alert the
@@ -363,16 +364,21 @@ async def _loop(config, store, once: bool, lock) -> int:
 async def _deliver_beside(watcher, wake: asyncio.Event, stop: asyncio.Event) -> None:
     """Send what is due whenever a cycle queued something, and every few seconds for what waits (a digest's
     hour, a network error's retry), until a stop request."""
+    from .store import StoreError
     while not stop.is_set():
         wake.clear()
-        from .store import StoreError
         try:
-            await watcher.deliver_pending()
+            # In passes of a few seconds: each pass sees what was queued since, so a new document's alerts
+            # go among the first of a long fan-out's rather than after it.
+            delivered, pending = await watcher.deliver_pending(budget=DELIVERY_PASS)
         except StoreError:
             stop.set()  # the state is in trouble: the whole watcher stops, and says why
             raise
         except Exception:  # a bug in one delivery must not end the polling beside it; logged, retried
             log.exception("delivery failed; retried in a moment")
+            delivered = pending = 0
+        if delivered and pending:
+            continue  # more to send at once; a pass that sent nothing (limits, errors) waits
         waiting = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
         await asyncio.wait(waiting, timeout=RETRY_DELIVERY, return_when=asyncio.FIRST_COMPLETED)
         for future in waiting:

@@ -130,8 +130,8 @@ class Watcher:
             report.delivered, report.undelivered = await self.deliver_pending()
         return report
 
-    async def deliver_pending(self) -> tuple[int, int]:
-        delivered = await self.deliverer.deliver(self.store)
+    async def deliver_pending(self, budget: float | None = None) -> tuple[int, int]:
+        delivered = await self.deliverer.deliver(self.store, budget)
         async with self.page_lock:
             self.store.flush()
         return delivered

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 from datetime import datetime, timedelta, timezone
 
@@ -57,14 +58,20 @@ class Deliverer:
         # that a failure would roll back.
         self.page_lock = asyncio.Lock()
         self._pages: dict[tuple[str, str], tuple] = {}  # a revision's diff page, made once per delivery
+        self._stopping = should_stop
         self._sleep = sleep  # how a 429's wait is waited (tests pass their own)
         self.console = console or Console()
         self.telegram = telegram
         self.limiter = limiter or RateLimiter()
         self.clock = clock
 
-    async def deliver(self, store: Store) -> tuple[int, int]:
-        """Send what is due. Returns (delivered, still pending)."""
+    async def deliver(self, store: Store, budget: float | None = None) -> tuple[int, int]:
+        """Send what is due; with a `budget` (seconds), start no message after it is spent, so the next pass
+        sees what was queued meanwhile (a new document's alerts go among the first of another's 10,000).
+        Returns (delivered, still pending)."""
+        ends = None if budget is None else time.monotonic() + budget
+        self._stopping = (lambda: self.should_stop()) if ends is None else (
+            lambda: self.should_stop() or time.monotonic() > ends)
         subscribers = {s.name: s for s in subs.effective(self.config, store)}
         for alert_id in store.in_flight():
             log.warning("alert %s was being sent when watcher stopped; sending it again", alert_id)
@@ -113,8 +120,12 @@ class Deliverer:
             by_period.setdefault(subs.period_of(subscriber, alert.reasons), []).append(alert)
         sent = 0
         for alert in by_period.pop("instant", []):
-            if self.should_stop():
+            if self._stopping():
                 return sent
+            if self.telegram is not None and self._stopping is not self.should_stop:
+                await self.limiter.ready(chat)  # a pass with a budget decides when the turn has come
+                if self._stopping():
+                    return sent
             messages, attachment = alerts.render_html(alert), self._attachment(store, alert)
             keys = self._buttons(store, subscriber, alert, attachment is not None)
             outcome = await self._send(store, subscriber, chat, [alert], messages, attachment, keys, silent)

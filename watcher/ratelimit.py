@@ -49,6 +49,12 @@ class RateLimiter:
                 wait = max(wait, 60.0 - (now - group[0]) if group else POLL)
         return wait
 
+    async def ready(self, chat_id: int) -> None:
+        """Wait until a message to `chat_id` could go now (without taking the turn): a delivery pass asks
+        this before it decides to start the next alert."""
+        while (wait := self._wait_for(chat_id, self._clock())) > 0:
+            await self._sleep(wait)
+
     @asynccontextmanager
     async def slot(self, chat_id: int):
         """Hold this around one message to `chat_id`: it waits its turn, and counts until accepted."""

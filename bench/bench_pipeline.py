@@ -8,7 +8,11 @@ nothing new with 1,000 and with 100,000 documents in the store, and their ratio 
 the backfill and of a cycle over 100,000 documents (goal < 300 MB), for the watcher process and for it
 with its workers; bytes on disk per stored version.
 
-    python bench/bench_pipeline.py [DOCUMENTS] [--store tinydb] [--profile]
+    python bench/bench_pipeline.py [DOCUMENTS] [--store tinydb] [--profile] [--latency LISTING,FILE]
+
+--latency 3s,250ms makes the loopback Tweede Kamer answer like the real one (a listing in 3 s, a file in
+250 ms) and prints how close the backfill comes to the bound those latencies set with 8 requests in flight.
+A tenth of the documents is then revised and read again, so the diff is in the figure.
 
 DOCUMENTS defaults to 10,000 (2,000 for a quick look). --profile runs the backfill under cProfile and prints
 the watcher process's top functions (extraction itself runs in the workers and shows there as waiting).
@@ -201,22 +205,41 @@ def steady(tmp: Path, tk: FakeTK, count: int, kind: str) -> tuple[Path, Run, int
     return path, runs[len(runs) // 2], len(tk.server.requests) // QUIET_RUNS
 
 
-def main(count: int, kind: str, profile: bool) -> None:
+def main(count: int, kind: str, profile: bool, latency: tuple[float, float] = (0.0, 0.0)) -> None:
+    import pypdfium2
     tmp = Path(tempfile.mkdtemp())
     tk = FakeTK()
     tk.server.start()
     started = time.perf_counter()
     (tmp / "pdf").mkdir()
     document_rows(tk, count, tmp / "pdf")
-    pages = sum(1 + n % 20 for n in range(count))
+    pages = sum(len(pypdfium2.PdfDocument(str(path))) for path in (tmp / "pdf").glob("*.pdf"))  # as rendered
     print(f"{count:,} documents ({pages:,} PDF pages) generated in {time.perf_counter() - started:.0f} s; store: {kind}")
     config = config_for(tmp, tk, kind)
+    tk.latency = latency
     before = os.times()
     backfill = Run(config, profile=tmp / "backfill.prof" if profile else None)  # `since` is an hour ago: takes in every document
+    revised = [row for n, row in enumerate(tk.rows.values()) if n % 10 == 0]  # a tenth revised later
+    for row in revised:  # the same pages under a changed title: a small diff, as most revisions are
+        n = int(row["Id"][-12:])
+        path = tmp / "pdf" / f"{n}-v2.pdf"
+        path.write_bytes(generated_pdf(n, 1 + n % 20, (row["Onderwerp"] or row["Titel"] or "") + " (gewijzigd)"))
+        tk.renderers[row["Id"]] = (lambda p=path: (p.read_bytes(), "application/pdf"))
+        tk.revise(row["Id"], b"")
+        row["ContentLength"] = path.stat().st_size
+    again = Run(config)
     after = os.times()
-    rate = count / backfill.wall
-    print(f"backfill: {rate:.1f} documents/s ({backfill.wall:.1f} s); a year (~50,000) would take "
-          f"{50_000 / rate / 60:.1f} min (goal < 15)")
+    wall = backfill.wall + again.wall
+    rate = (count + len(revised)) / wall
+    print(f"backfill: {rate:.1f} versions/s ({count:,} documents in {backfill.wall:.1f} s, then {len(revised):,} "
+          f"revised in {again.wall:.1f} s); a year (~50,000 and their revisions) would take "
+          f"{50_000 * 1.1 / rate / 60:.1f} min (goal < 15 at no latency, < 30 at 3s,250ms)")
+    if any(latency):
+        per_page = 250
+        floor = max(latency[0] * (count / per_page), latency[1] * count / 7) + latency[1] * len(revised) / 7
+        print(f"  latency {latency[0]:g}s a listing, {latency[1]:g}s a file, 8 requests in flight (7 files beside "
+              f"the listing read ahead): bound {floor:.0f} s for these, reached {wall:.0f} s: "
+              f"{wall / floor:.2f}x the bound")
     print(f"  CPU: watcher process {backfill.cpu:.0f} s, extraction workers {backfill.workers_cpu:.0f} s, "
           f"fake server {after.user + after.system - before.user - before.system:.0f} s, "
           f"of {(os.cpu_count() or 1) * backfill.wall:.0f} core-seconds")
@@ -249,5 +272,8 @@ if __name__ == "__main__":
     parser.add_argument("documents", nargs="?", type=int, default=10_000)
     parser.add_argument("--store", choices=("sqlite", "tinydb"), default="sqlite")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--latency", default="0s,0s", help="a listing's and a file's answer time, e.g. 3s,250ms")
     args = parser.parse_args()
-    main(args.documents, args.store, args.profile)
+    from watcher.config import parse_duration
+    listing, file = (parse_duration(x) for x in args.latency.split(","))
+    main(args.documents, args.store, args.profile, (listing, file))

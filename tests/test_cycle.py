@@ -105,3 +105,31 @@ def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
     assert code == 0, err
     for row in (good, bad):
         assert out.count(f"nieuw: Motie {row['DocumentNummer']}\n") == 1, out
+
+
+def test_the_next_page_is_asked_for_while_this_one_is_applied_and_its_failure_waits_its_turn():
+    import asyncio
+    from watcher.cycle import read_ahead
+    events = []
+
+    async def pages():
+        for n in range(3):
+            events.append(f"ask {n}")
+            await asyncio.sleep(0.01)  # the API's latency
+            if n == 2:
+                raise RuntimeError("page 2 failed")
+            yield n
+
+    async def consume():
+        async for page in read_ahead(pages()):
+            events.append(f"apply {page}")
+            await asyncio.sleep(0.05)  # downloads and extraction of the page
+            events.append(f"applied {page}")
+
+    try:
+        asyncio.run(consume())
+    except RuntimeError as e:
+        events.append(str(e))
+    assert events[:3] == ["ask 0", "apply 0", "ask 1"]  # page 1 is on its way while page 0 is applied
+    assert events.index("ask 2") < events.index("applied 1")
+    assert events[-2:] == ["applied 1", "page 2 failed"]  # its failure comes after page 1 was applied whole

@@ -35,7 +35,7 @@ FLUSH_EVERY_PAGES = 20  # a long backfill is made durable as it goes, not only a
 FLUSH_EVERY_SECONDS = 60.0  # ... and a slow one too: a deadline that cuts a page short loses no more than this
 SOFT_DEADLINE = 0.8  # share of a source's deadline after which it starts no new page
 PARKED_KEPT = 100  # documents given up on, listed in a source's health for `watcher status` and the admins
-CONCURRENT_RECORDS = 4  # documents fetched and extracted at once: enough to keep 2 cores and the network busy
+CONCURRENT_RECORDS = 16  # documents fetched and extracted at once: twice the requests allowed to a host (http.PER_HOST), so 8 downloads stay in flight while others are extracted
 
 
 @dataclass
@@ -65,6 +65,29 @@ class CycleReport:
     @property
     def more(self) -> bool:
         return any(s.more for s in self.sources)
+
+
+async def read_ahead(pages):
+    """The pages of a poll, the next one asked for while the caller applies this one: against an API that
+    takes seconds a listing, its latency hides behind the page's downloads. A failure of the page read
+    ahead surfaces only when it is reached, after the page before it was applied and its cursor kept."""
+    iterator = pages.__aiter__()
+    upcoming = asyncio.ensure_future(iterator.__anext__())
+    try:
+        while True:
+            try:
+                page = await upcoming
+            except StopAsyncIteration:
+                return
+            upcoming = asyncio.ensure_future(iterator.__anext__())
+            yield page
+    finally:
+        if not upcoming.done():
+            upcoming.cancel()
+        with contextlib.suppress(BaseException):
+            await upcoming
+        with contextlib.suppress(Exception):
+            await iterator.aclose()
 
 
 def utcnow() -> datetime:
@@ -195,7 +218,7 @@ class Watcher:
         # No new page once most of the deadline is gone: stopping at a page boundary keeps all work done.
         soft_deadline = loop.time() + source.config.deadline * SOFT_DEADLINE
         pages, last_flush = 0, loop.time()
-        async for page in source.poll(cursor):
+        async for page in read_ahead(source.poll(cursor)):
             async with self._applying():
                 for record in page.records:
                     if report.baseline:

@@ -31,7 +31,7 @@ log = logging.getLogger("watcher.http")
 USER_AGENT = f"watcher/{__version__} (Dutch parliament and gazette monitor; python-httpx)"
 RETRY_STATUS = {429, 500, 502, 503, 504}
 REDIRECT_STATUS = {301, 302, 303, 307, 308}
-MAX_IN_FLIGHT = 4
+PER_HOST = 8  # requests in flight to one host
 MAX_RETRY_AFTER = 300.0
 MAX_REDIRECTS = 5
 LISTING_LIMIT = 64 * 1024 * 1024  # a page of 250 expanded rows is ~2 MB, of 1000 SRU records ~5 MB
@@ -68,7 +68,9 @@ class HTTP:
                  sleep=asyncio.sleep):
         self.settings = settings
         self._sleep = sleep
-        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        # At most PER_HOST requests in flight to one host: polite to a public API, and enough to hide its
+        # latency (a listing read ahead while a page's files download).
+        self._slots: dict[str, asyncio.Semaphore] = {}
         # httpx's own timeout is per phase (connect, each read); the deadline over the whole request is ours.
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.timeout), headers={"User-Agent": USER_AGENT},
@@ -81,7 +83,7 @@ class HTTP:
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                async with self._slots:  # the deadline starts once the request may go out
+                async with self._slot(url):  # the deadline starts once the request may go out
                     async with asyncio.timeout(self.settings.timeout):
                         return await self._follow(url, params, headers, ok, max_bytes)
             except TimeoutError:
@@ -95,6 +97,10 @@ class HTTP:
             log.info("%s from %s; retry %d of %d in %.1fs", problem, _short(url), attempt, attempts - 1, delay)
             await self._sleep(delay)
         raise AssertionError("unreachable")
+
+    def _slot(self, url: str) -> asyncio.Semaphore:
+        host = httpx.URL(url).netloc.decode() if "://" in url else ""
+        return self._slots.setdefault(host, asyncio.Semaphore(PER_HOST))
 
     async def _follow(self, url, params, headers, ok, max_bytes) -> httpx.Response:
         request = self.client.build_request("GET", url, params=params, headers=headers)

@@ -49,6 +49,7 @@ class FakeTK:
         self.failures: list[tuple[str, int]] = []  # (path prefix, status), used once each, in order
         self.not_json = False
         self.delay = 0.0  # seconds before each answer: a slow upstream
+        self.latency = (0.0, 0.0)  # seconds before a listing's answer, and before a file's (a real API's pace)
         # request -> Response, or None to answer as usual: a hostile upstream (a huge file, a dripping page)
         self.intercept = None
         # Stamps follow the real clock, so `since: now` in a test starts where the fake does.
@@ -125,6 +126,8 @@ class FakeTK:
         if self.delay:
             time.sleep(self.delay)
         path = request.path[len(ROOT):] if request.path.startswith(ROOT) else request.path
+        if any(self.latency):
+            time.sleep(self.latency[0] if path in ("Document", *self.entities) else self.latency[1])
         if self.intercept and (answer := self.intercept(path, request)) is not None:
             return answer
         for i, (prefix, status) in enumerate(self.failures):

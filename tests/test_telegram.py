@@ -320,3 +320,37 @@ def test_a_delivery_costs_one_fsync_per_alert(tmp_path, write_config, telegram, 
     monkeypatch.setattr(os, "fsync", real)
     assert len(syncs) <= 20 + 5, len(syncs)  # one per alert, and a few for the flush after
     store.close()
+
+
+def test_paid_broadcast_lifts_the_overall_limit_and_says_so_on_each_message(tmp_path, write_config, telegram,
+                                                                             monkeypatch, watcher_cli):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    path = write_config(subscribers=[{"name": f"c{i}", "telegram": 100 + i, "keywords": ["x"]} for i in range(60)],
+                        telegram={"api_url": telegram.url, "paid_broadcast": True})
+    import yaml
+    data = yaml.safe_load(path.read_text())
+    data["telegram"].pop("limits")  # the operator's own file: no limits of the tests'
+    path.write_text(yaml.safe_dump(data))
+    config = load(path, need_sources=False)
+    assert (config.telegram.paid_broadcast, config.telegram.per_second) == (True, 1000)
+    store = open_store(config.state_dir)
+    for i in range(60):
+        store.enqueue(make_alert(i, id=f"c{i}|2025D{i:05d}|new", subscriber=f"c{i}"))
+    telegram.enforce = True  # 30 a second, unless the message says it is a paid broadcast
+
+    async def cycle():
+        from watcher.ratelimit import RateLimiter as Limits
+        deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url, paid_broadcast=True),
+                              Limits(config.telegram.per_second, 0.0))
+        try:
+            return await deliverer.deliver(store)
+        finally:
+            await deliverer.close()
+
+    assert asyncio.run(cycle()) == (60, 0)
+    assert telegram.too_many == 0  # 60 at once: over 30 a second, within 1,000
+    assert all(str(m.get("allow_paid_broadcast")).lower() == "true" for m in telegram.messages)
+    store.close()
+    bad = write_config(telegram={"api_url": telegram.url, "paid_broadcast": "ja"})
+    code, out, err = watcher_cli("-c", bad, "check")
+    assert code != 0 and "telegram.paid_broadcast" in err and "expected true or false" in err, err

@@ -296,7 +296,7 @@ async def _loop(config, store, once: bool, lock) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     token = config.telegram.token()
-    telegram = Telegram(token, config.telegram.api_url) if token else None
+    telegram = Telegram(token, config.telegram.api_url, config.telegram.paid_broadcast) if token else None
     if telegram is None:
         log.info("no Telegram token in $%s: alerts go to stdout", config.telegram.token_env)
     limiter = RateLimiter(config.telegram.per_second, config.telegram.chat_interval, config.telegram.group_per_minute)

@@ -49,6 +49,8 @@ class TelegramSettings:
     per_second: int = 30
     chat_interval: float = 1.0
     group_per_minute: int = 20
+    # Telegram's paid broadcasts (allow_paid_broadcast): up to 1,000 messages a second, billed in Stars
+    paid_broadcast: bool = False
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
@@ -231,7 +233,8 @@ def _kind(value) -> str:
 
 
 TOP_KEYS = {"state_dir", "store", "poll_interval", "telegram", "http", "sources", "subscribers"}
-TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits"}
+TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits", "paid_broadcast"}
+PAID_PER_SECOND = 1000  # Telegram's limit with allow_paid_broadcast
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backfill_alerts"}
@@ -406,7 +409,15 @@ def _telegram(check: _Checker, value) -> TelegramSettings:
         numbers[key] = value
     numbers["chat_interval"] = check.convert(path + ("limits", "chat_interval"), limits.get("chat_interval"),
                                              parse_duration, 1.0)
-    return TelegramSettings(token_env=token_env, api_url=api_url, allow=allow, admins=admins, **numbers)
+    paid = raw.get("paid_broadcast", False)
+    if not isinstance(paid, bool):
+        check.problem(path + ("paid_broadcast",), "expected true or false (true: Telegram bills each message "
+                                                  "past 30 a second in Stars)")
+        paid = False
+    if paid and "per_second" not in limits:
+        numbers["per_second"] = PAID_PER_SECOND
+    return TelegramSettings(token_env=token_env, api_url=api_url, allow=allow, admins=admins, paid_broadcast=paid,
+                            **numbers)
 
 
 def _http(check: _Checker, value) -> HTTPSettings:

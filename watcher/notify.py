@@ -25,13 +25,15 @@ class Telegram:
 
     name = "telegram"
 
-    def __init__(self, token: str, api_url: str):
+    def __init__(self, token: str, api_url: str, paid_broadcast: bool = False):
         from telegram import Bot
         from telegram.request import HTTPXRequest
 
         self.bot = Bot(token=token, base_url=f"{api_url.rstrip('/')}/bot",
                        request=HTTPXRequest(connection_pool_size=64))
         self._ready = False
+        # allow_paid_broadcast: past 30 a second, Telegram bills each message in Stars (telegram.paid_broadcast)
+        self._paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
 
     async def start(self) -> None:
         if not self._ready:
@@ -53,14 +55,14 @@ class Telegram:
             async with limiter.slot(chat_id):
                 await self.bot.send_message(chat_id=chat_id, text=text, parse_mode=ParseMode.HTML if html else None,
                                             disable_web_page_preview=True, disable_notification=silent,
-                                            reply_markup=markup if number == len(messages) else None)
+                                            reply_markup=markup if number == len(messages) else None, **self._paid)
             if accepted is not None and number < len(messages) + (attachment is not None):
                 accepted(number)  # the last one needs no note: the whole send is confirmed next
         if attachment is not None:
             filename, data, caption = attachment
             async with limiter.slot(chat_id):
                 await self.bot.send_document(chat_id=chat_id, document=InputFile(data, filename=filename),
-                                             caption=caption, disable_notification=silent)
+                                             caption=caption, disable_notification=silent, **self._paid)
 
     async def close(self) -> None:
         if self._ready:

@@ -97,7 +97,8 @@ class FakeTelegram:
                 body = {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
                 return Response(400, json.dumps(body).encode(), {"Content-Type": "application/json"})
             if method in ("sendMessage", "sendDocument"):
-                if self.enforce and (limit := self._over_limit(str(fields.get("chat_id")))):
+                paid = str(fields.get("allow_paid_broadcast")).lower() == "true"
+                if self.enforce and (limit := self._over_limit(str(fields.get("chat_id")), 1000 if paid else 30)):
                     self.too_many += 1
                     self.limit_hits[limit] = self.limit_hits.get(limit, 0) + 1
                     body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: {limit}",
@@ -109,13 +110,13 @@ class FakeTelegram:
                                  "text": fields.get("text", "")})
             return self._ok(True)
 
-    def _over_limit(self, chat: str) -> str:
-        """Telegram's limits: 30 messages a second, 1 a second per chat, 20 a minute per group.
-        A little slack for the time a request takes to arrive."""
+    def _over_limit(self, chat: str, overall: int = 30) -> str:
+        """Telegram's limits: 30 messages a second (1,000 with allow_paid_broadcast), 1 a second per chat,
+        20 a minute per group. A little slack for the time a request takes to arrive."""
         now = time.monotonic()
         self._sent_at = [t for t in self._sent_at if now - t < 1.0]
-        if len(self._sent_at) >= 30:
-            return "30 per second"
+        if len(self._sent_at) >= overall:
+            return f"{overall} per second"
         if chat in self._chat_at and now - self._chat_at[chat] < 0.95:
             return "1 per second in a chat"
         group = [t for t in self._group_at.get(chat, []) if now - t < 60.0]

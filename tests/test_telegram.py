@@ -289,14 +289,20 @@ def test_the_token_is_hidden_from_a_traceback_too(capsys):
     assert "123:SECRET" not in err
 
 
-def test_a_stop_request_during_a_long_delivery_leaves_the_rest_in_the_outbox(tmp_path, write_config, telegram,
-                                                                             monkeypatch):
+def _desk_with_alerts(write_config, telegram, monkeypatch, count: int):
+    """One Telegram subscriber, `desk` (chat 9), with `count` alerts waiting."""
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
     config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
                                telegram={"api_url": telegram.url}), need_sources=False)
     store = open_store(config.state_dir)
-    for i in range(20):
+    for i in range(count):
         store.enqueue(make_alert(i))
+    return config, store
+
+
+def test_a_stop_request_during_a_long_delivery_leaves_the_rest_in_the_outbox(tmp_path, write_config, telegram,
+                                                                             monkeypatch):
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 20)
     # SIGTERM after the third
     assert deliver_once(config, store, telegram, should_stop=lambda: len(telegram.messages) >= 3) == (3, 17)
     assert len(telegram.messages) == 3
@@ -306,12 +312,7 @@ def test_a_stop_request_during_a_long_delivery_leaves_the_rest_in_the_outbox(tmp
 def test_a_delivery_costs_one_fsync_per_alert(tmp_path, write_config, telegram, monkeypatch):
     # What Telegram accepted is made durable; that a send started needs no fsync of its own (outbox.log).
     import os
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
-    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
-                               telegram={"api_url": telegram.url}), need_sources=False)
-    store = open_store(config.state_dir)
-    for i in range(20):
-        store.enqueue(make_alert(i))
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 20)
     store.flush()
     syncs = []
     real = os.fsync

@@ -13,6 +13,8 @@ import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .sources._odata import dossier_numbers
+
 KIND = "agenda"
 WEEKDAYS = "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
 PLENARY_URL = "https://www.tweedekamer.nl/debat_en_vergadering/plenaire_vergaderingen/details/activiteit?id={nummer}"
@@ -32,8 +34,7 @@ def fold(state: dict | None, row: dict) -> dict:
             continue
         for z in punt.get("Zaak") or []:
             if isinstance(z, dict) and z.get("Nummer") and not z.get("Verwijderd"):
-                dossiers = [f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else "")
-                            for d in z.get("Kamerstukdossier") or [] if isinstance(d, dict) and d.get("Nummer")]
+                dossiers = dossier_numbers(z.get("Kamerstukdossier"))
                 zaken.append({"nummer": str(z["Nummer"]), "soort": str(z.get("Soort") or ""),
                               "onderwerp": str(z.get("Onderwerp") or ""), "dossiers": dossiers})
     state.update(

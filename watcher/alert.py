@@ -102,13 +102,11 @@ def around_alert(ident: str, subscriber: str, kind: str, event: str, subject: di
 def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
     """A written question past its term, told to a subscriber who follows it."""
     meta = question_doc.meta
-    return Alert(
-        id=f"{subscriber}|{question_doc.key}|overdue", subscriber=subscriber, document=question_doc.key,
-        kind=OVERDUE, title=subject(meta) or question_doc.key, soort=meta.soort, datum=meta.datum[:10],
-        actors=_submitters(meta),
-        zaken=[z.get("nummer", "") for z in meta.zaken], reasons=["u volgt deze vraag"], event=event,
-        links=dict(meta.links), source=question_doc.source,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    subject_of = {"document": question_doc.key, "title": subject(meta) or question_doc.key, "soort": meta.soort,
+                  "datum": meta.datum, "actors": _submitters(meta), "zaken": [z.get("nummer", "") for z in meta.zaken],
+                  "links": meta.links, "source": question_doc.source}
+    return around_alert(f"{question_doc.key}|overdue", subscriber, OVERDUE, event, subject_of,
+                        ["u volgt deze vraag"], [])
 
 
 def _days_to_answer(meta, facts: dict) -> int | None:

@@ -58,7 +58,7 @@ class Deliverer:
         # that a failure would roll back.
         self.page_lock = asyncio.Lock()
         self._pages: dict[tuple[str, str], tuple] = {}  # a revision's diff page, made once per delivery
-        self._stopping = should_stop
+        self._ends: float | None = None  # when this pass's budget is spent (deliver's `budget`)
         self._sleep = sleep  # how a 429's wait is waited (tests pass their own)
         self.console = console or Console()
         self.telegram = telegram
@@ -69,9 +69,7 @@ class Deliverer:
         """Send what is due; with a `budget` (seconds), start no message after it is spent, so the next pass
         sees what was queued meanwhile (a new document's alerts go among the first of another's 10,000).
         Returns (delivered, still pending)."""
-        ends = None if budget is None else time.monotonic() + budget
-        self._stopping = (lambda: self.should_stop()) if ends is None else (
-            lambda: self.should_stop() or time.monotonic() > ends)
+        self._ends = None if budget is None else time.monotonic() + budget
         subscribers = {s.name: s for s in subs.effective(self.config, store)}
         for alert_id in store.in_flight():
             log.warning("alert %s was being sent when watcher stopped; sending it again", alert_id)
@@ -93,6 +91,10 @@ class Deliverer:
         for count in await asyncio.gather(*(bounded(j) for j in jobs)):
             delivered += count
         return delivered, store.count_pending_alerts()
+
+    def _stopping(self) -> bool:
+        """A stop request, or this pass's budget spent: start no other message."""
+        return self.should_stop() or (self._ends is not None and time.monotonic() > self._ends)
 
     def _drop(self, store: Store, pending: list[Alert], name: str) -> None:
         # Not in sources.yaml any more, paused, stopped or blocked: what was owed is not kept for later.
@@ -122,7 +124,7 @@ class Deliverer:
         for alert in by_period.pop("instant", []):
             if self._stopping():
                 return sent
-            if self.telegram is not None and self._stopping is not self.should_stop:
+            if self._ends is not None:
                 await self.limiter.ready(chat)  # a pass with a budget decides when the turn has come
                 if self._stopping():
                     return sent

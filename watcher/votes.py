@@ -22,6 +22,7 @@ import copy
 from dataclasses import dataclass, field
 
 from .match import member_matches, party_key
+from .sources._odata import dossier_numbers
 
 RESULTS = {
     "stemmen - aangenomen": "aangenomen",
@@ -45,8 +46,7 @@ def result_words(soort: str) -> str:
 # ---------------------------------------------------------------- folding rows into the state
 
 def _zaak(row: dict) -> dict:
-    dossiers = [f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else "")
-                for d in row.get("Kamerstukdossier") or [] if isinstance(d, dict) and d.get("Nummer") is not None]
+    dossiers = dossier_numbers(row.get("Kamerstukdossier"))
     actors = [{"name": str(a.get("ActorNaam") or ""), "party": str(a.get("ActorFractie") or ""),
                "role": str(a.get("Relatie") or "")}
               for a in row.get("ZaakActor") or [] if isinstance(a, dict) and not a.get("Verwijderd")]

@@ -10,7 +10,7 @@ only when a whole page shares one stamp (a tie that keyset paging cannot get pas
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Awaitable, Callable
 
 from ..http import FetchError, HTTP
@@ -90,3 +90,28 @@ async def keyset_pages(page: Callable[[str, dict | None], Awaitable[dict]], base
         else:
             query, url, params = last, first, None
             seen_at_floor = {i for i in seen_at_floor if i.endswith("@" + last)}
+
+
+def read_from(stamp: str, overlap: float, known_up_to: str = "") -> str:
+    """Where a poll starts: `overlap` seconds behind the cursor's stamp (a change becomes visible in the API a
+    little after its stamp), but never at or before `known_up_to`, what was there before the first run."""
+    start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - timedelta(seconds=overlap)
+    floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return max(floor, known_up_to) if known_up_to else floor
+
+
+async def changed_rows(source, entity: str, cursor: dict, expand: str = "") -> AsyncIterator[tuple[list[dict], dict]]:
+    """Pages of an entity's rows changed since its stamp in `cursor` (`cursor[entity]`, with `"<entity> floor"`
+    the baseline), each with the cursor after it: the streams around documents read Besluit, Stemming and
+    Activiteit so."""
+    stamp, known_up_to = cursor.get(entity, ""), cursor.get(f"{entity} floor", "")
+    async for rows, last, _ in keyset_pages(source._page, source.base, entity, lambda s: f"ApiGewijzigdOp ge {s}",
+                                            read_from(stamp, source.overlap, known_up_to), expand):
+        cursor = {**cursor, entity: max(stamp, last)}
+        yield [row for row_stamp, row in rows if not known_up_to or row_stamp > known_up_to], cursor
+
+
+def dossier_numbers(rows) -> list[str]:
+    """Kamerstukdossier rows as their numbers: "36800", or with a Toevoeging "36800-X"."""
+    return [f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else "")
+            for d in rows or [] if isinstance(d, dict) and d.get("Nummer") is not None]

@@ -17,7 +17,7 @@ from ..extract import MAX_BYTES, ExtractError
 from ..http import FetchError, TooLarge
 from ..model import Actor, Document, Meta, Record, StoredDocument
 from ._base import Page, Source
-from ._odata import get_page, keyset_pages, newest_stamp, stamp_key
+from ._odata import dossier_numbers, get_page, keyset_pages, newest_stamp, read_from, stamp_key
 from .tweedekamer_agenda import Agenda
 from .tweedekamer_votes import Votes
 
@@ -114,14 +114,10 @@ class TweedeKamer(Source):
                 "start": (now.astimezone(timezone.utc) - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     async def poll(self, cursor: dict) -> AsyncIterator[Page]:
-        overlap = timedelta(seconds=self.overlap)
         stamp = cursor.get("stamp", "")
-        start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - overlap
-        floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
         known_up_to = cursor.get("floor", "")  # the baseline: what was there before the first run
-        floor = max(floor, known_up_to) if known_up_to else floor
-        async for rows, last, total in keyset_pages(self._page, self.base, "Document", self._filter, floor,
-                                                    EXPAND, count=True):
+        async for rows, last, total in keyset_pages(self._page, self.base, "Document", self._filter,
+                                                    read_from(stamp, self.overlap, known_up_to), EXPAND, count=True):
             records = []
             for row_stamp, row in rows:
                 if known_up_to and row_stamp <= known_up_to:
@@ -153,10 +149,7 @@ class TweedeKamer(Source):
             actors += [Actor(name=_text(a.get("ActorNaam")), role=_text(a.get("Relatie")),
                              party=_text(a.get("ActorFractie")), on="zaak")
                        for a in zaak.get("ZaakActor") or [] if isinstance(a, dict) and not a.get("Verwijderd")]
-        dossiers = []
-        for d in row.get("Kamerstukdossier") or []:
-            if isinstance(d, dict) and d.get("Nummer") is not None:
-                dossiers.append(f"{d['Nummer']}" + (f"-{d['Toevoeging']}" if d.get("Toevoeging") else ""))
+        dossiers = dossier_numbers(row.get("Kamerstukdossier"))
         external = _text(version.get("ExterneIdentifier"))
         first_zaak = _text(zaken[0].get("Nummer")) if zaken else nummer
         links = {"tweedekamer.nl": PAGE_URL.format(zaak=first_zaak, nummer=nummer),

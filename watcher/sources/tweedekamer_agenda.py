@@ -4,13 +4,12 @@ a cycle when idle."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import AsyncIterator
 
 from ._base import Stream, StreamPage
-from ._odata import keyset_pages, newest_stamp, stamp_key
+from ._odata import changed_rows, newest_stamp, stamp_key
 
-# Nested $expand options are separated by ";" in this API (none needed here).
 EXPAND = "Agendapunt($expand=Zaak($expand=Kamerstukdossier)),VervangenDoor,VervangenVanuit"
 
 
@@ -28,13 +27,5 @@ class Agenda(Stream):
         return {"Activiteit": newest or self.start(now)["Activiteit"], "Activiteit floor": newest}
 
     async def poll(self, cursor: dict) -> AsyncIterator[StreamPage]:
-        stamp = cursor.get("Activiteit", "")
-        start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - timedelta(seconds=self.source.overlap)
-        floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        known_up_to = cursor.get("Activiteit floor", "")
-        floor = max(floor, known_up_to) if known_up_to else floor
-        async for rows, last, _ in keyset_pages(self.source._page, self.source.base, "Activiteit",
-                                                lambda s: f"ApiGewijzigdOp ge {s}", floor, EXPAND):
-            fresh = [row for row_stamp, row in rows if not known_up_to or row_stamp > known_up_to]
-            cursor = {**cursor, "Activiteit": max(stamp, last)}
-            yield StreamPage("Activiteit", fresh, cursor)
+        async for rows, cursor in changed_rows(self.source, "Activiteit", cursor, EXPAND):
+            yield StreamPage("Activiteit", rows, cursor)

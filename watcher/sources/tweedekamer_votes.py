@@ -8,11 +8,11 @@ requests a cycle; re-reading a rolling window of Besluiten instead would cost pa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import AsyncIterator
 
 from ._base import Stream, StreamPage
-from ._odata import keyset_pages, newest_stamp, stamp_key
+from ._odata import changed_rows, newest_stamp, stamp_key
 
 # Besluit -> Zaak (with who put it forward and its dossier) and the Stemming rows published so far. Nested
 # $expand options are separated by ";" in this API.
@@ -40,16 +40,7 @@ class Votes(Stream):
         return cursor
 
     async def poll(self, cursor: dict) -> AsyncIterator[StreamPage]:
-        overlap = timedelta(seconds=self.source.overlap)
         for entity in ENTITIES:
-            stamp = cursor.get(entity, "")
-            start = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc) - overlap
-            floor = stamp_key(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            known_up_to = cursor.get(f"{entity} floor", "")
-            floor = max(floor, known_up_to) if known_up_to else floor
             expand = BESLUIT_EXPAND if entity == "Besluit" else ""
-            async for rows, last, _ in keyset_pages(self.source._page, self.source.base, entity,
-                                                    lambda s: f"ApiGewijzigdOp ge {s}", floor, expand):
-                fresh = [row for row_stamp, row in rows if not known_up_to or row_stamp > known_up_to]
-                cursor = {**cursor, entity: max(stamp, last)}
-                yield StreamPage(entity, fresh, cursor)
+            async for rows, cursor in changed_rows(self.source, entity, cursor, expand):
+                yield StreamPage(entity, rows, cursor)

@@ -117,3 +117,17 @@ def test_a_sigkill_between_the_steps_of_a_debate_neither_loses_nor_repeats_its_a
         told = Counter(line.split(":")[0] for out in outputs for line in out.splitlines() if line.startswith("["))
         assert set(told) == {"[dossier] gepland", "[dossier] verplaatst", "[dossier] geannuleerd"}, (trial, told)
         assert all(n <= 2 for n in told.values()), (trial, told)
+
+
+def test_a_move_whose_new_date_comes_a_cycle_later_is_told_then_in_one_alert(tk, write_config, watcher_cli):
+    config = _config(tk, write_config, watcher_cli)
+    first = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    then = first + timedelta(days=2)
+    tk.put("Activiteit", activity(A, first))
+    watcher_cli("-c", config, "run", "--once")
+    tk.put("Activiteit", activity(A, first, status="Verplaatst", VervangenDoor=[{"Id": B}]))
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # its new date is not known yet
+    tk.put("Activiteit", activity(B, then, VervangenVanuit=[{"Id": A}]))
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(" van ")[0] for h in headlines(out)] == ["[dossier] verplaatst: commissiedebat"]
+    assert agenda.when(agenda.fold(None, activity(B, then))) in out

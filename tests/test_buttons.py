@@ -68,6 +68,8 @@ def test_after_vergeet_an_old_button_is_stale_and_the_chat_is_forgotten(bot_for)
     bot.answer(5, "/watch Xinjiang")
     old = _signed(bot, 5, buttons.Button("", buttons.FOLLOW, "35207"))
     bot.store.enqueue(Alert(id="chat 5|2022D1|new", subscriber="chat 5", document="2022D1", kind="new", title="t"))
+    from watcher.model import Meta, StoredDocument
+    bot.store.put_document(StoredDocument("2022D1", "tk", Meta(), alerted=["chat 5", "desk"]))
     text, keys = bot.answer(5, "/vergeet")
     assert text.startswith("Weet u het zeker?") and keys[0][0] == "Ja, wis alles over dit gesprek"
     assert bot.answer(5, "/list").startswith("<b>Onderwerpen</b>")  # nothing gone before the confirmation
@@ -75,6 +77,7 @@ def test_after_vergeet_an_old_button_is_stale_and_the_chat_is_forgotten(bot_for)
     assert answer == "Alles over dit gesprek is gewist." and rows == []
     assert bot.answer(5, "/list").startswith("U volgt nog niets")
     assert bot.store.pending_alerts() == []  # its alert history is gone with it
+    assert bot.store.document("2022D1").alerted == ["desk"]  # and its mark on the documents it was told of
     assert bot.tap(5, old) == (STALE, None, None)  # a button from before changes nothing
     assert bot.tap(5, keys[0][1]) == (STALE, None, None)  # nor does the confirmation, twice
 

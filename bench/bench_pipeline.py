@@ -48,8 +48,8 @@ def document_rows(tk: FakeTK, count: int, folder: Path) -> None:
         tk.renderers[row["Id"]] = (lambda p=path: (p.read_bytes(), "application/pdf"))
 
 
-def config_for(tmp: Path, tk: FakeTK, store: str) -> Path:
-    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def config_for(tmp: Path, tk: FakeTK, store: str, since: datetime | None = None) -> Path:
+    since = (since or datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = tmp / "sources.yaml"
     path.write_text(f"""state_dir: {tmp / 'state'}
 store: {store}
@@ -209,16 +209,21 @@ def main(count: int, kind: str, profile: bool, latency: tuple[float, float] = (0
     import pypdfium2
     tmp = Path(tempfile.mkdtemp())
     tk = FakeTK()
+    # Changes as far apart as a year's are (50,000 documents and their revisions: one every ~10 minutes),
+    # so the overlap window re-reads a row or two, as it does upstream, not a whole page.
+    tk.stamp_step = timedelta(days=365) / 55_000
+    tk._clock -= tk.stamp_step * count * 1.2
+    since = tk._clock - timedelta(hours=1)
     tk.server.start()
     started = time.perf_counter()
     (tmp / "pdf").mkdir()
     document_rows(tk, count, tmp / "pdf")
     pages = sum(len(pypdfium2.PdfDocument(str(path))) for path in (tmp / "pdf").glob("*.pdf"))  # as rendered
     print(f"{count:,} documents ({pages:,} PDF pages) generated in {time.perf_counter() - started:.0f} s; store: {kind}")
-    config = config_for(tmp, tk, kind)
+    config = config_for(tmp, tk, kind, since)
     tk.latency = latency
     before = os.times()
-    backfill = Run(config, profile=tmp / "backfill.prof" if profile else None)  # `since` is an hour ago: takes in every document
+    backfill = Run(config, profile=tmp / "backfill.prof" if profile else None)  # `since` is before the first row: takes in every document
     revised = [row for n, row in enumerate(tk.rows.values()) if n % 10 == 0]  # a tenth revised later
     for row in revised:  # the same pages under a changed title: a small diff, as most revisions are
         n = int(row["Id"][-12:])
@@ -275,5 +280,5 @@ if __name__ == "__main__":
     parser.add_argument("--latency", default="0s,0s", help="a listing's and a file's answer time, e.g. 3s,250ms")
     args = parser.parse_args()
     from watcher.config import parse_duration
-    listing, file = (parse_duration(x) for x in args.latency.split(","))
+    listing, file = (0.0 if x.strip() in ("0", "0s") else parse_duration(x) for x in args.latency.split(","))
     main(args.documents, args.store, args.profile, (listing, file))

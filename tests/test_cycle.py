@@ -109,7 +109,7 @@ def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
 
 def test_the_next_page_is_asked_for_while_this_one_is_applied_and_its_failure_waits_its_turn():
     import asyncio
-    from watcher.cycle import read_ahead
+    from watcher.ahead import read_ahead
     events = []
 
     async def pages():

@@ -63,3 +63,72 @@ def test_watcher_match_prints_json_lines(tmp_path, watcher_cli):
     assert code == 0
     assert [(x["subscriber"], x["reasons"]) for x in lines] == [("china", ["keyword Xinjiang"]), ("sgp", ["party SGP"])]
     assert all(x["file"] == str(seed) and x["snippet"] for x in lines)
+
+
+def _who(matcher, text: str) -> dict:
+    hits = matcher.match(text, Meta())
+    assert len({h.subscriber for h in hits}) == len(hits)  # one hit a subscriber
+    return {h.subscriber: h.reasons for h in hits}
+
+
+def test_rules_changed_in_chat_go_beside_the_kept_automaton_and_the_old_ones_stop():
+    before = [subscriber({"name": "a", "keywords": ["Xinjiang"]}), subscriber({"name": "b", "keywords": ["Tibet"]})]
+    first = Matcher(before)
+    assert _who(first, "Xinjiang en Tibet") == {"a": ["keyword Xinjiang"], "b": ["keyword Tibet"]}
+    # b swaps Tibet for Hongkong; c is new; a is as it was
+    after = [before[0], subscriber({"name": "b", "keywords": ["Hongkong"]}), subscriber({"name": "c", "keywords": ["Tibet*"]})]
+    second = Matcher(after, previous=first)
+    assert second._parts[0][0] is first._parts[0][0]  # the big automaton is not made again
+    assert second._parts[1][0].names == ["b", "c"] and not second.wants_merge
+    assert _who(second, "Xinjiang, Tibet en Hongkong") == {"a": ["keyword Xinjiang"], "b": ["keyword Hongkong"],
+                                                           "c": ["keyword Tibet*"]}
+    # a subscriber gone (stopped in chat) is heard no more, though the kept automaton still has its rules
+    assert _who(Matcher([after[1]], previous=second), "Xinjiang en Hongkong") == {"b": ["keyword Hongkong"]}
+
+
+def test_nothing_is_compiled_until_a_document_needs_matching():
+    matcher = Matcher([subscriber({"name": "a", "keywords": ["Xinjiang"]})])
+    assert matcher._parts[0][0]._automaton is None
+    assert _who(matcher, "Xinjiang") == {"a": ["keyword Xinjiang"]}
+    assert matcher._parts[0][0]._automaton
+
+
+def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeypatch):
+    import asyncio
+
+    from watcher import match
+    from watcher.config import load
+    from watcher.cycle import Watcher
+    from watcher.deliver import Deliverer
+    from watcher.http import HTTP
+    from watcher.notify import Console
+    from watcher.store import open_store
+
+    monkeypatch.setattr(match, "SIDE_RULES", 2)
+    config_path = tmp_path / "sources.yaml"
+    config_path.write_text(f"state_dir: {tmp_path / 'state'}\n"
+                           "sources:\n  - {name: tk, kind: tweedekamer, url: 'http://127.0.0.1:9/'}\nsubscribers:\n  - {name: a, keywords: [Xinjiang]}\n")
+    config = load(config_path)
+    store = open_store(config.state_dir)
+
+    async def story():
+        import io
+        watcher = Watcher(config, store, HTTP(config.http), Deliverer(config, Console(io.StringIO())), progress=False)
+        try:
+            store.set_chat_rules({"chat:7": {"started": True, "keywords": ["Tibet", "Hongkong", "Oeigoer*"]}})
+            watcher.reload(config)
+            assert watcher.matcher.wants_merge and len(watcher.matcher._parts) == 2
+            # matched meanwhile with the two beside each other
+            assert _who(watcher.matcher, "Tibet en Xinjiang") == {"a": ["keyword Xinjiang"], "chat 7": ["keyword Tibet"]}
+            await asyncio.wait_for(watcher._merging, 60)
+            assert len(watcher.matcher._parts) == 1 and not watcher.matcher.wants_merge
+            assert _who(watcher.matcher, "Oeigoeren in Xinjiang") == {"a": ["keyword Xinjiang"],
+                                                                      "chat 7": ["keyword Oeigoer*"]}
+        finally:
+            watcher.extractor.close()
+            await watcher.http.aclose()
+
+    try:
+        asyncio.run(story())
+    finally:
+        store.close()

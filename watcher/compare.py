@@ -38,31 +38,59 @@ def _older_than(record: Record, moment: datetime | None) -> bool:
         return False
 
 
+def _stored(record: Record, store: Store) -> StoredDocument | None:
+    stored = store.document(record.key)
+    if stored is None and record.deleted and (known := store.find_alias(record.key)):
+        stored = store.document(known)  # a tombstone names only the upstream id
+    return stored
+
+
+# What apply does with a record, decided before anything is downloaded.
+GONE, REREAD, OLDER, BACKLOG, SAME_FILE, PARKED, FETCH = ("gone", "reread", "older", "backlog", "same file",
+                                                           "parked", "fetch")
+
+
+def _verdict(record: Record, stored: StoredDocument | None, backlog_before: datetime | None) -> str:
+    if record.deleted:
+        return GONE
+    if stored is not None and record.stamp and stored.stamp == record.stamp and not stored.text_pending \
+            and not stored.deleted:
+        return REREAD  # read again through the overlap window
+    if stored is not None and stored.current and record.rank < stored.current.rank:
+        return OLDER  # an older version, published under its own id, re-sent
+    if stored is None and (record.backlog or _older_than(record, backlog_before)):
+        return BACKLOG
+    current = stored.current if stored else None
+    if current and record.fingerprint and current.fingerprint == record.fingerprint and not stored.text_pending:
+        return SAME_FILE
+    if stored is not None and stored.failure.get("parked") and stored.failure.get("fingerprint") == record.fingerprint:
+        return PARKED  # given up on: not fetched until the file changes
+    return FETCH
+
+
+def wants_file(record: Record, store: Store, backlog_before: datetime | None = None) -> bool:
+    """Whether `apply` would download the record's file if the store stayed as it is now: a page read ahead
+    has its files fetched before it is applied (cycle.FetchAhead)."""
+    return record.fetch is not None and _verdict(record, _stored(record, store), backlog_before) == FETCH
+
+
 async def apply(record: Record, store: Store, backlog_before: datetime | None = None) -> Change:
     """Fold one record into the store and say what kind of change it was.
 
     `backlog_before`: a document we have never seen, dated before this, is upstream re-sending old
     news (the 2024-02-19 data fix re-sent ~25,800): it is stored as known, without download or alert.
     """
-    stored = store.document(record.key)
-    if stored is None and record.deleted and (known := store.find_alias(record.key)):
-        stored = store.document(known)  # a tombstone names only the upstream id
-
-    if record.deleted:
+    stored = _stored(record, store)
+    verdict = _verdict(record, stored, backlog_before)
+    if verdict == GONE:
         if stored is None or stored.deleted:
             return Change(UNCHANGED, record, stored or _fresh(record))
         stored.deleted, stored.stamp = True, record.stamp
         store.put_document(stored)
         return Change(DELETED, record, stored)
-
-    if stored is not None and record.stamp and stored.stamp == record.stamp and not stored.text_pending \
-            and not stored.deleted:
-        return Change(UNCHANGED, record, stored)  # read again through the overlap window
-
-    if stored is not None and stored.current and record.rank < stored.current.rank:
-        return Change(UNCHANGED, record, stored)  # an older version, published under its own id, re-sent
-
-    if stored is None and (record.backlog or _older_than(record, backlog_before)):
+    if verdict in (REREAD, OLDER):
+        return Change(UNCHANGED, record, stored)
+    if verdict == BACKLOG:
         stored = _fresh(record)
         stored.versions.append(Version(record.version, "", record.fingerprint, _now(), record.rank))
         store.put_document(stored)
@@ -78,11 +106,8 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
 
     meta_changed = stored is not None and stored.meta != record.meta
     current = stored.current if stored else None
-    if (current and record.fingerprint and current.fingerprint == record.fingerprint
-            and not stored.text_pending):
+    if verdict in (SAME_FILE, PARKED):
         return _same_text(record, store, stored, meta_changed)
-    if stored is not None and stored.failure.get("parked") and stored.failure.get("fingerprint") == record.fingerprint:
-        return _same_text(record, store, stored, meta_changed)  # given up on: not fetched until the file changes
 
     failure = None
     try:

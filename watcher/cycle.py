@@ -17,6 +17,7 @@ from typing import Callable
 
 from . import alert as alerts
 from . import compare, questions
+from .ahead import FetchAhead, read_ahead
 from . import subscribers as subs
 from .config import Config, parse_since
 from .deliver import Deliverer
@@ -67,29 +68,6 @@ class CycleReport:
         return any(s.more for s in self.sources)
 
 
-async def read_ahead(pages):
-    """The pages of a poll, the next one asked for while the caller applies this one: against an API that
-    takes seconds a listing, its latency hides behind the page's downloads. A failure of the page read
-    ahead surfaces only when it is reached, after the page before it was applied and its cursor kept."""
-    iterator = pages.__aiter__()
-    upcoming = asyncio.ensure_future(iterator.__anext__())
-    try:
-        while True:
-            try:
-                page = await upcoming
-            except StopAsyncIteration:
-                return
-            upcoming = asyncio.ensure_future(iterator.__anext__())
-            yield page
-    finally:
-        if not upcoming.done():
-            upcoming.cancel()
-        with contextlib.suppress(BaseException):
-            await upcoming
-        with contextlib.suppress(Exception):
-            await iterator.aclose()
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -105,6 +83,7 @@ class Watcher:
         self.http = http
         self.deliverer = deliverer
         self.clock = clock or (lambda: utcnow())  # looked up each time: a test moves the clock
+        self._merging: asyncio.Task | None = None
         self._take_rules(config)
         self.extractor = extractor = Extractor()
         self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
@@ -128,10 +107,31 @@ class Watcher:
 
     def _take_rules(self, config: Config) -> None:
         people = subs.effective(config, self.store)
-        self.config = config
-        self.matcher = Matcher(people)
+        self.config, self._people = config, people
+        # The automaton of the rules that did not change is kept: a /watch does not rebuild a million rules.
+        self.matcher = Matcher(people, previous=getattr(self, "matcher", None))
+        if self.matcher.wants_merge:
+            self._merge_later()
         # documents a chat asked to hear no more about ("Niet meer over dit document")
         self.muted = {s.name: set(s.muted) for s in people if s.muted}
+
+    def _merge_later(self) -> None:
+        """Merge the side automaton into the main one in a thread, and swap it in when it is made: the
+        event loop goes on answering taps and polling meanwhile, matching with the two beside each other."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.matcher = Matcher(self._people)  # nothing running yet: made whole when first needed
+            return
+        if self._merging is None or self._merging.done():
+            self._merging = loop.create_task(self._merge())
+
+    async def _merge(self) -> None:
+        while self.matcher.wants_merge:
+            people = self._people
+            merged = await asyncio.to_thread(lambda: Matcher(people).build())
+            # Rules changed while it was made go into a side automaton beside it again.
+            self.matcher = merged if self._people is people else Matcher(self._people, previous=merged)
 
     def unmuted(self, hits: list[Hit], document: str) -> list[Hit]:
         return [h for h in hits if document not in self.muted.get(h.subscriber, ())] if self.muted else hits
@@ -218,31 +218,41 @@ class Watcher:
         # No new page once most of the deadline is gone: stopping at a page boundary keeps all work done.
         soft_deadline = loop.time() + source.config.deadline * SOFT_DEADLINE
         pages, last_flush = 0, loop.time()
-        async for page in read_ahead(source.poll(cursor)):
-            async with self._applying():
-                for record in page.records:
-                    if report.baseline:
-                        record.backlog = True  # there before us: known, not news
-                    elif quiet:
-                        record.quiet = True  # a silent backfill: stored in full (for `watcher preview`), not alerted
-                for change in await self._diffed(await self._apply_page(page.records, backlog_before)):
-                    report.records += 1
-                    report.keys.add(change.record.key)
-                    report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
-                    report.alerts += self._alert(change)
-                    if change.parked:
-                        report.parked.append((change.stored.key, change.parked))
-                self.store.set_cursor(source.name, {**page.cursor, "quiet": True} if quiet else page.cursor)
-                pages += 1
-                if pages % FLUSH_EVERY_PAGES == 0 or loop.time() - last_flush > FLUSH_EVERY_SECONDS:
-                    self.store.flush()
-                    last_flush = loop.time()
-            self._show_progress(source.name, report.records, page.total)
-            if self.should_stop() or loop.time() > soft_deadline:
-                report.more = not self.should_stop()
-                log.info("%s: stopping after %d records; the next %s goes on from here", source.name,
-                         report.records, "cycle (at once)" if report.more else "run")
-                break
+        ahead = FetchAhead(self.store, CONCURRENT_RECORDS)
+
+        def arrived(page) -> None:
+            for record in page.records:
+                if report.baseline:
+                    record.backlog = True  # there before us: known, not news
+                elif quiet:
+                    record.quiet = True  # a silent backfill: stored in full (for `watcher preview`), not alerted
+            ahead.start(page.records, backlog_before)
+
+        try:
+            # Closed on leaving, so a page still on its way starts no downloads behind us.
+            async with contextlib.aclosing(read_ahead(source.poll(cursor), arrived)) as polled:
+                async for page in polled:
+                    async with self._applying():
+                        for change in await self._diffed(await self._apply_page(page.records, backlog_before)):
+                            report.records += 1
+                            report.keys.add(change.record.key)
+                            report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+                            report.alerts += self._alert(change)
+                            if change.parked:
+                                report.parked.append((change.stored.key, change.parked))
+                        self.store.set_cursor(source.name, {**page.cursor, "quiet": True} if quiet else page.cursor)
+                        pages += 1
+                        if pages % FLUSH_EVERY_PAGES == 0 or loop.time() - last_flush > FLUSH_EVERY_SECONDS:
+                            self.store.flush()
+                            last_flush = loop.time()
+                    self._show_progress(source.name, report.records, page.total)
+                    if self.should_stop() or loop.time() > soft_deadline:
+                        report.more = not self.should_stop()
+                        log.info("%s: stopping after %d records; the next %s goes on from here", source.name,
+                                 report.records, "cycle (at once)" if report.more else "run")
+                        break
+        finally:
+            await ahead.close()
         if not pages:
             self.store.set_cursor(source.name, cursor)
         if quiet and not report.more and not self.should_stop():

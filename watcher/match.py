@@ -5,11 +5,13 @@ Text is folded (case and diacritics) and cut into word tokens; keyword rules are
 - `Oeigoer*` / `*technologie` / `*surveillance*`: a word starting, ending, containing;
 - `"sociaal krediet"` (or unquoted several words): the words in sequence, across line breaks.
 
-Every keyword of every subscriber is compiled once, per config load, into one Aho-Corasick automaton
-(pyahocorasick) over the folded text written as " token token token ": a whole word is the pattern
-" word ", a prefix " word", a suffix "word ", an infix "word". One pass over a document finds every
-rule that fires, however many rules there are. Members, parties and dossiers are dictionary lookups on
-the document's few actors and numbers.
+Every keyword of every subscriber is compiled into one Aho-Corasick automaton (ahocorasick-rs) over the
+folded text written as " token token token ": a whole word is the pattern " word ", a prefix " word", a
+suffix "word ", an infix "word". One pass over a document finds every rule that fires, however many rules
+there are. The automaton is made when a document first needs matching, so a cycle with nothing new never
+pays for a million rules; a rule changed in chat goes into a small side automaton beside it (the main one
+ignores that subscriber's old rules), and the two are merged off the event loop once the side grows.
+Members, parties and dossiers are dictionary lookups on the document's few actors and numbers.
 
 Members match the structured actors (indiener and medeindiener of the document or its zaak) by surname,
 with tussenvoegsels, initials and first names optional; where a document has no such actors, the askers
@@ -19,6 +21,7 @@ its text names.
 from __future__ import annotations
 
 import bisect
+from array import array
 import functools
 import itertools
 import operator
@@ -26,7 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import ahocorasick
+import ahocorasick_rs
 
 from .model import Meta
 
@@ -199,20 +202,76 @@ class Hit:
     in_change: bool | None = None  # for a revision: is a keyword hit in the changed part
 
 
-class Matcher:
-    """Every subscriber's rules, compiled once per config load."""
+# A side automaton past this many rules (or a tenth of the main one's) asks to be merged into the main one.
+SIDE_RULES = 20_000
+_RULE_BITS = 24  # an owner is (subscriber << _RULE_BITS) | the rule's place among its keywords and excludes
+
+
+class Keywords:
+    """The keyword and exclude rules of some subscribers as one automaton, made when first needed.
+
+    A million rules cost ~150 MB here against ~490 for pyahocorasick holding a Python object per pattern
+    (bench_match.py compares them): who owns a pattern is an integer in an array, and a rule's text is read
+    back from the subscriber's own tuple only when it fires."""
 
     def __init__(self, subscribers):
         self.names = [s.name for s in subscribers]
-        self._automaton = ahocorasick.Automaton()
-        patterns: dict[str, list] = {}
+        self.rules = [(s.keywords, s.exclude) for s in subscribers]
+        self.count = sum(len(k) + len(e) for k, e in self.rules)
+        self._automaton = None
+        self._owners = array("q")  # pattern id -> its first owner
+        self._more: dict[int, list[int]] = {}  # pattern id -> further owners (rules several subscribers share)
+
+    def build(self) -> "Keywords":
+        if self._automaton is not None or not self.count:
+            return self
+        ids: dict[str, int] = {}
+        for index, (keywords, exclude) in enumerate(self.rules):
+            for place, rule in enumerate(keywords + exclude):
+                pattern = keyword_pattern(rule)
+                if not pattern.strip() or place >= 1 << _RULE_BITS:
+                    continue
+                owner = (index << _RULE_BITS) | place
+                pid = ids.setdefault(pattern, len(ids))
+                if pid == len(self._owners):
+                    self._owners.append(owner)
+                else:
+                    self._more.setdefault(pid, []).append(owner)
+        self._automaton = ahocorasick_rs.AhoCorasick(list(ids), implementation=ahocorasick_rs.Implementation.ContiguousNFA) \
+            if ids else False
+        return self
+
+    def hits(self, folded: "FoldedText"):
+        """(subscriber index, rule, first token, last token, exclude?) of each rule's first hit."""
+        if not self.count or not self.build()._automaton:
+            return
+        seen: set[int] = set()
+        joined = folded.joined
+        for pid, start, end in self._automaton.find_matches_as_indexes(joined, overlapping=True):
+            if pid in seen:
+                continue  # only a pattern's first hit counts, however often a common word comes back
+            seen.add(pid)
+            first = folded.token_at(start + (joined[start] == " "))
+            last = folded.token_at(end - 1 - (joined[end - 1] == " "))
+            for owner in (self._owners[pid], *self._more.get(pid, ())):
+                index, place = owner >> _RULE_BITS, owner & ((1 << _RULE_BITS) - 1)
+                keywords, exclude = self.rules[index]
+                if place < len(keywords):
+                    yield index, keywords[place], first, last, False
+                else:
+                    yield index, exclude[place - len(keywords)], first, last, True
+
+
+class Matcher:
+    """Every subscriber's rules. `previous`: the matcher these rules replace; its keyword automaton is kept
+    for every subscriber whose keywords did not change, and only the others go into a side automaton."""
+
+    def __init__(self, subscribers, previous: "Matcher | None" = None):
+        self.names = [s.name for s in subscribers]
         self.members: dict[str, list] = {}  # surname -> [(subscriber index, rule, tokens)]
         self.parties: dict[str, list] = {}  # party -> [(subscriber index, rule)]
         self.dossiers: dict[str, list] = {}  # number -> [(subscriber index, rule)]
         for index, s in enumerate(subscribers):
-            for kind in ("keywords", "exclude"):
-                for rule in getattr(s, kind):
-                    patterns.setdefault(keyword_pattern(rule), []).append((index, kind == "exclude", rule))
             for rule in s.members:
                 tokens = member_tokens(rule)
                 self.members.setdefault(tokens[-1], []).append((index, rule, tokens))
@@ -220,27 +279,42 @@ class Matcher:
                 self.parties.setdefault(party_key(rule), []).append((index, rule))
             for rule in s.dossiers:
                 self.dossiers.setdefault(dossier_key(rule), []).append((index, rule))
-        for pattern, owners in patterns.items():
-            self._automaton.add_word(pattern, (len(pattern), owners))
-        self._has_keywords = bool(patterns)
-        if patterns:
-            self._automaton.make_automaton()
+        # (automaton, its subscriber index -> ours, or -1 for one whose rules it no longer has)
+        self._parts: list[tuple[Keywords, list[int] | None]] = []
+        main = previous._parts[0][0] if previous is not None and previous._parts else None
+        if main is None:
+            self._parts.append((Keywords(subscribers), None))
+            self.wants_merge = False
+            return
+        ours = {s.name: (i, s.keywords, s.exclude) for i, s in enumerate(subscribers)}
+        mapping, kept = [], set()
+        for name, (keywords, exclude) in zip(main.names, main.rules):
+            now = ours.get(name)
+            same = now is not None and now[1] == keywords and now[2] == exclude
+            mapping.append(now[0] if same else -1)
+            if same:
+                kept.add(name)
+        side = Keywords([s for s in subscribers if s.name not in kept and (s.keywords or s.exclude)])
+        self._parts.append((main, mapping))
+        if side.count:
+            self._parts.append((side, [ours[name][0] for name in side.names]))
+        self.wants_merge = side.count > max(SIDE_RULES, main.count // 10)
+
+    def build(self) -> "Matcher":
+        """Make the automata now (in a thread, for a merge off the event loop)."""
+        for part, _ in self._parts:
+            part.build()
+        return self
 
     def _keyword_hits(self, folded: FoldedText) -> dict[tuple[int, str], tuple[int, int, bool]]:
         """(subscriber, rule) -> (first token, last token, exclude?) of its first hit."""
         found: dict[tuple[int, str], tuple[int, int, bool]] = {}
-        if not self._has_keywords:
-            return found
-        seen: set[int] = set()
-        joined = folded.joined
-        for end, value in self._automaton.iter(joined):
-            if id(value) in seen:
-                continue  # only a pattern's first hit counts, however often a common word comes back
-            seen.add(id(value))
-            length, owners = value
-            first = folded.token_at(end - length + 1 + (joined[end - length + 1] == " "))
-            last = folded.token_at(end - (joined[end] == " "))
-            for index, exclude, rule in owners:
+        for part, mapping in self._parts:
+            for index, rule, first, last, exclude in part.hits(folded):
+                if mapping is not None:
+                    index = mapping[index]
+                    if index < 0:
+                        continue  # a subscriber whose rules changed: the side automaton has them now
                 found.setdefault((index, rule), (first, last, exclude))
         return found
 

@@ -54,6 +54,7 @@ class FakeTK:
         self.intercept = None
         # Stamps follow the real clock, so `since: now` in a test starts where the fake does.
         self._clock = datetime.now(timezone.utc).replace(microsecond=0)
+        self.stamp_step = timedelta(seconds=1, microseconds=123)  # between two changes (a bench spreads a year)
         # Besluit, Stemming, Activiteit: Id -> row, their expansions written into the row (but a Besluit's
         # Stemming, which is looked up when asked for).
         self.entities: dict[str, dict[str, dict]] = {"Besluit": {}, "Stemming": {}, "Activiteit": {}}
@@ -63,7 +64,7 @@ class FakeTK:
 
     # ------------------------------------------------------------ data
     def next_stamp(self) -> str:
-        self._clock += timedelta(seconds=1, microseconds=123)
+        self._clock += self.stamp_step
         return self._clock.strftime("%Y-%m-%dT%H:%M:%S.%f") + "4Z"  # seven digits, as the API sends
 
     def add(self, row: dict, data: bytes | None = None, content_type: str | None = None,

@@ -28,7 +28,7 @@ class TextFiles:
         path = self._path(content_hash)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = gzip.compress(json.dumps(doc.to_dict(), ensure_ascii=False).encode(), compresslevel=6, mtime=0)
+            data = gzip.compress(json.dumps(doc.to_dict(), ensure_ascii=False).encode(), compresslevel=3, mtime=0)
             # fsync is deferred to sync(): one batch per cycle, before the metadata that points here.
             write_atomic(path, data, sync=False)
             self._unsynced.append(path)

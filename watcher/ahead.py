@@ -1,0 +1,97 @@
+"""Working ahead of the page being applied: the next listing page is asked for, and the files of a page
+that has arrived are downloaded and extracted, while the page before it is still being applied.
+
+Against an API that takes seconds a listing and a quarter of a second a file, waiting for a page to be
+applied before touching the next leaves the host's requests idle at every page's end. Only the reading is
+done ahead: what a page's records do to the store is decided and written when that page is applied, in
+order, under the page lock, so a crash or a failure half-way still loses nothing and keeps the cursor right
+behind what was applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from . import compare
+
+
+async def read_ahead(pages, arrived=None):
+    """The pages of a poll, the next one asked for while the caller applies this one. `arrived(page)` is
+    called as each page comes in, before the caller has finished the one before it. A failure of the page
+    read ahead surfaces only when it is reached, after the page before it was applied and its cursor kept."""
+    iterator = pages.__aiter__()
+
+    async def next_page():
+        page = await iterator.__anext__()
+        if arrived is not None:
+            arrived(page)
+        return page
+
+    upcoming = asyncio.ensure_future(next_page())
+    try:
+        while True:
+            try:
+                page = await upcoming
+            except StopAsyncIteration:
+                return
+            upcoming = asyncio.ensure_future(next_page())
+            yield page
+    finally:
+        if not upcoming.done():
+            upcoming.cancel()
+        with contextlib.suppress(BaseException):
+            await upcoming
+        with contextlib.suppress(Exception):
+            await iterator.aclose()
+
+
+class FetchAhead:
+    """Starts the downloads (and extraction) of a page's records as soon as the page arrives, at most
+    `limit` at once, in the order pages and records came: a page's files come before the next page's.
+
+    Whether a file is wanted is judged against the store as it is when the page arrives
+    (`compare.wants_file`); the record's `fetch` then hands over the file already on its way. Judged
+    wrongly (the page before changed the same document), the early file is simply not used: each record's
+    fetch is of its own row's file, so it is never the wrong one."""
+
+    def __init__(self, store, limit: int):
+        self.store = store
+        self._slots = asyncio.Semaphore(limit)
+        self._tasks: set[asyncio.Task] = set()
+        self._closed = False
+
+    def start(self, records, backlog_before=None) -> None:
+        if self._closed:
+            return
+        for record in records:
+            if compare.wants_file(record, self.store, backlog_before):
+                record.fetch = self._early(record.fetch)
+
+    def _early(self, fetch):
+        async def fetch_in_turn():
+            async with self._slots:
+                return await fetch()
+
+        task = asyncio.ensure_future(fetch_in_turn())
+        self._tasks.add(task)
+        task.add_done_callback(self._forget)
+
+        async def take():
+            return await task
+        return take
+
+    def _forget(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # a file nobody took after all: its failure is nobody's to report
+
+    async def close(self) -> None:
+        """Stop what is still on its way (a poll that failed or stopped at its deadline)."""
+        self._closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task

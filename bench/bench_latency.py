@@ -6,7 +6,10 @@ Each trial adds one document (a generated PDF of 20 pages, the most the pipeline
 spread over its whole range, as in life. Prints each trial, split into the wait for the poll and the work
 after it (fetch, extract, store, match, send); goal: every trial under the poll interval + 5 s.
 
-    python bench/bench_latency.py [TRIALS]          (default 6; about 30 s each)
+    python bench/bench_latency.py [TRIALS] [--latency LISTING,FILE]     (default 6 trials; about 30 s each)
+
+--latency 3s,250ms makes the loopback Tweede Kamer answer a listing in 3 s and a file in 250 ms, as the real
+one about does; the work after the poll then includes that wait.
 """
 
 import os
@@ -36,9 +39,12 @@ def first_cycle_done(state: Path) -> bool:
         return "last_success" in store.health("tk")
 
 
-def main(trials: int = 6) -> None:
+def main(trials: int = 6, latency: tuple[float, float] = (0.0, 0.0)) -> None:
     tmp = Path(tempfile.mkdtemp())
     tk, telegram = FakeTK(), FakeTelegram()
+    tk.latency = latency
+    if any(latency):
+        print(f"latency: {latency[0]:g} s a listing, {latency[1]:g} s a file")
     tk.server.start()
     telegram.server.start()
     config = tmp / "sources.yaml"
@@ -85,4 +91,12 @@ subscribers:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:2]))
+    import argparse
+
+    from watcher.config import parse_duration
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("trials", nargs="?", type=int, default=6)
+    parser.add_argument("--latency", default="", help="a listing's and a file's answer time, e.g. 3s,250ms")
+    args = parser.parse_args()
+    latency = tuple(parse_duration(x) for x in args.latency.split(",")) if args.latency else (0.0, 0.0)
+    main(args.trials, latency)

@@ -132,3 +132,16 @@ def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeyp
         asyncio.run(story())
     finally:
         store.close()
+
+
+def test_a_big_watchlist_is_cut_into_automata_that_each_find_their_own(monkeypatch):
+    from watcher import match
+    monkeypatch.setattr(match, "SHARD_RULES", 2)
+    people = [subscriber({"name": f"s{n}", "keywords": [word, "Tibet"]}) for n, word in enumerate(["Xinjiang", "Hongkong", "Wassenaar"])]
+    matcher = Matcher(people)
+    assert len(matcher._parts) == 3
+    assert _who(matcher, "Hongkong en Tibet") == {"s0": ["keyword Tibet"], "s1": ["keyword Hongkong", "keyword Tibet"],
+                                                 "s2": ["keyword Tibet"]}
+    changed = Matcher([people[0], subscriber({"name": "s1", "keywords": ["Wassenaar"]}), people[2]], previous=matcher)
+    assert [p for p, _ in changed._parts[:3]] == [p for p, _ in matcher._parts]
+    assert _who(changed, "Hongkong en Wassenaar") == {"s1": ["keyword Wassenaar"], "s2": ["keyword Wassenaar"]}

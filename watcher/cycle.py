@@ -115,6 +115,12 @@ class Watcher:
         # documents a chat asked to hear no more about ("Niet meer over dit document")
         self.muted = {s.name: set(s.muted) for s in people if s.muted}
 
+    async def matcher_ready(self) -> None:
+        """The automata made in a thread when a change first needs them: a cycle with nothing new never pays
+        for them, and the bot goes on answering while a big watchlist's are made."""
+        if not self.matcher.built:
+            await asyncio.to_thread(self.matcher.build)
+
     def _merge_later(self) -> None:
         """Merge the side automaton into the main one in a thread, and swap it in when it is made: the
         event loop goes on answering taps and polling meanwhile, matching with the two beside each other."""
@@ -233,7 +239,10 @@ class Watcher:
             async with contextlib.aclosing(read_ahead(source.poll(cursor), arrived)) as polled:
                 async for page in polled:
                     async with self._applying():
-                        for change in await self._diffed(await self._apply_page(page.records, backlog_before)):
+                        changes = await self._diffed(await self._apply_page(page.records, backlog_before))
+                        if any(c.kind != UNCHANGED for c in changes):
+                            await self.matcher_ready()
+                        for change in changes:
                             report.records += 1
                             report.keys.add(change.record.key)
                             report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
@@ -292,6 +301,8 @@ class Watcher:
             for i in indexes:
                 async with slots:
                     changes[i] = await compare.apply(records[i], self.store, backlog_before)
+                # Diffed at once, while the page's other files are still coming in.
+                await self._diffed([changes[i]])
 
         try:
             # A TaskGroup, not gather: when one document fails, the others are stopped before the page is

@@ -26,6 +26,7 @@ import functools
 import itertools
 import operator
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -202,44 +203,46 @@ class Hit:
     in_change: bool | None = None  # for a revision: is a keyword hit in the changed part
 
 
-# A side automaton past this many rules (or a tenth of the main one's) asks to be merged into the main one.
+# A side automaton past this many rules (or a tenth of the main ones') asks to be merged into the main ones.
 SIDE_RULES = 20_000
+# Rules of one automaton at most. Making one of a million held ~300 MB more while it was made and the GIL for
+# seconds; ten of 100,000 cost a tenth of both each, and scanning a document ten times costs ~1 ms.
+SHARD_RULES = 100_000
 _RULE_BITS = 24  # an owner is (subscriber << _RULE_BITS) | the rule's place among its keywords and excludes
 
 
 class Keywords:
     """The keyword and exclude rules of some subscribers as one automaton, made when first needed.
 
-    A million rules cost ~150 MB here against ~490 for pyahocorasick holding a Python object per pattern
-    (bench_match.py compares them): who owns a pattern is an integer in an array, and a rule's text is read
-    back from the subscriber's own tuple only when it fires."""
+    A million rules cost ~135 MB here against ~510 for pyahocorasick holding a Python object per pattern
+    (bench_match.py compares them): a pattern's owner is an integer in an array, and a rule's text is read
+    back from the subscriber's own tuple only when it fires. Two subscribers' same word are two patterns:
+    the automaton reports each, so no table of shared patterns is needed while it is made."""
 
     def __init__(self, subscribers):
         self.names = [s.name for s in subscribers]
         self.rules = [(s.keywords, s.exclude) for s in subscribers]
         self.count = sum(len(k) + len(e) for k, e in self.rules)
         self._automaton = None
-        self._owners = array("q")  # pattern id -> its first owner
-        self._more: dict[int, list[int]] = {}  # pattern id -> further owners (rules several subscribers share)
+        self._owners = array("q")  # pattern id -> (subscriber << _RULE_BITS) | the rule's place
+        self._building = threading.Lock()  # made in a thread while the event loop may want it too
 
     def build(self) -> "Keywords":
-        if self._automaton is not None or not self.count:
-            return self
-        ids: dict[str, int] = {}
+        with self._building:
+            if self._automaton is None and self.count:
+                self._build()
+        return self
+
+    def _build(self) -> None:
+        patterns = []
         for index, (keywords, exclude) in enumerate(self.rules):
             for place, rule in enumerate(keywords + exclude):
                 pattern = keyword_pattern(rule)
-                if not pattern.strip() or place >= 1 << _RULE_BITS:
-                    continue
-                owner = (index << _RULE_BITS) | place
-                pid = ids.setdefault(pattern, len(ids))
-                if pid == len(self._owners):
-                    self._owners.append(owner)
-                else:
-                    self._more.setdefault(pid, []).append(owner)
-        self._automaton = ahocorasick_rs.AhoCorasick(list(ids), implementation=ahocorasick_rs.Implementation.ContiguousNFA) \
-            if ids else False
-        return self
+                if pattern.strip() and place < 1 << _RULE_BITS:
+                    patterns.append(pattern)
+                    self._owners.append((index << _RULE_BITS) | place)
+        self._automaton = ahocorasick_rs.AhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.ContiguousNFA) \
+            if patterns else False
 
     def hits(self, folded: "FoldedText"):
         """(subscriber index, rule, first token, last token, exclude?) of each rule's first hit."""
@@ -253,13 +256,26 @@ class Keywords:
             seen.add(pid)
             first = folded.token_at(start + (joined[start] == " "))
             last = folded.token_at(end - 1 - (joined[end - 1] == " "))
-            for owner in (self._owners[pid], *self._more.get(pid, ())):
-                index, place = owner >> _RULE_BITS, owner & ((1 << _RULE_BITS) - 1)
-                keywords, exclude = self.rules[index]
-                if place < len(keywords):
-                    yield index, keywords[place], first, last, False
-                else:
-                    yield index, exclude[place - len(keywords)], first, last, True
+            owner = self._owners[pid]
+            index, place = owner >> _RULE_BITS, owner & ((1 << _RULE_BITS) - 1)
+            keywords, exclude = self.rules[index]
+            if place < len(keywords):
+                yield index, keywords[place], first, last, False
+            else:
+                yield index, exclude[place - len(keywords)], first, last, True
+
+
+def _shards(subscribers) -> list[list[int]]:
+    """The subscribers' indices in groups of at most SHARD_RULES keyword rules (a subscriber is never split)."""
+    groups, group, rules = [], [], 0
+    for index, s in enumerate(subscribers):
+        count = len(s.keywords) + len(s.exclude)
+        if group and rules + count > SHARD_RULES:
+            groups.append(group)
+            group, rules = [], 0
+        group.append(index)
+        rules += count
+    return groups + [group] if group or not groups else groups
 
 
 class Matcher:
@@ -279,29 +295,37 @@ class Matcher:
                 self.parties.setdefault(party_key(rule), []).append((index, rule))
             for rule in s.dossiers:
                 self.dossiers.setdefault(dossier_key(rule), []).append((index, rule))
-        # (automaton, its subscriber index -> ours, or -1 for one whose rules it no longer has)
-        self._parts: list[tuple[Keywords, list[int] | None]] = []
-        main = previous._parts[0][0] if previous is not None and previous._parts else None
-        if main is None:
-            self._parts.append((Keywords(subscribers), None))
-            self.wants_merge = False
+        # (automaton, its subscriber index -> ours, or -1 for one whose rules it no longer has); the first
+        # `_main` are the main automata, the rest the side one
+        self._parts: list[tuple[Keywords, list[int]]] = []
+        if previous is None:
+            self._parts = [(Keywords([subscribers[i] for i in group]), group) for group in _shards(subscribers)]
+            self._main, self.wants_merge = len(self._parts), False
             return
         ours = {s.name: (i, s.keywords, s.exclude) for i, s in enumerate(subscribers)}
-        mapping, kept = [], set()
-        for name, (keywords, exclude) in zip(main.names, main.rules):
-            now = ours.get(name)
-            same = now is not None and now[1] == keywords and now[2] == exclude
-            mapping.append(now[0] if same else -1)
-            if same:
-                kept.add(name)
+        kept: set[str] = set()
+        main = previous._parts[:previous._main]
+        for part, _ in main:
+            mapping = []
+            for name, (keywords, exclude) in zip(part.names, part.rules):
+                now = ours.get(name)
+                same = now is not None and now[1] == keywords and now[2] == exclude
+                mapping.append(now[0] if same else -1)
+                if same:
+                    kept.add(name)
+            self._parts.append((part, mapping))
+        self._main = len(self._parts)
         side = Keywords([s for s in subscribers if s.name not in kept and (s.keywords or s.exclude)])
-        self._parts.append((main, mapping))
         if side.count:
             self._parts.append((side, [ours[name][0] for name in side.names]))
-        self.wants_merge = side.count > max(SIDE_RULES, main.count // 10)
+        self.wants_merge = side.count > max(SIDE_RULES, sum(p.count for p, _ in main) // 10)
+
+    @property
+    def built(self) -> bool:
+        return all(part._automaton is not None or not part.count for part, _ in self._parts)
 
     def build(self) -> "Matcher":
-        """Make the automata now (in a thread, for a merge off the event loop)."""
+        """Make the automata now (in a thread, off the event loop)."""
         for part, _ in self._parts:
             part.build()
         return self
@@ -311,10 +335,9 @@ class Matcher:
         found: dict[tuple[int, str], tuple[int, int, bool]] = {}
         for part, mapping in self._parts:
             for index, rule, first, last, exclude in part.hits(folded):
-                if mapping is not None:
-                    index = mapping[index]
-                    if index < 0:
-                        continue  # a subscriber whose rules changed: the side automaton has them now
+                index = mapping[index]
+                if index < 0:
+                    continue  # a subscriber whose rules changed: the side automaton has them now
                 found.setdefault((index, rule), (first, last, exclude))
         return found
 

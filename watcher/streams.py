@@ -71,6 +71,8 @@ class Streams:
                 # The vote of a page's last row may go on in the next page: told when it is whole.
                 hold = {news.key_of(page.entity, page.rows[-1])} if page.rows else set()
                 pending = list(dict.fromkeys(pending + touched))
+                if pending:
+                    await self.watcher.matcher_ready()
                 report.alerts += news.tell([k for k in pending if k not in hold], quiet)
                 pending = [k for k in pending if k in hold]
                 self.store.set_cursor(name, {**page.cursor, "pending": pending, "quiet": quiet})

@@ -58,7 +58,17 @@ class YAMLSyntaxError(Exception):
         self.problem = problem
 
 
-class _NoAliases(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (its wheels do): the pure-Python scanner took 7 s over a watchlist of
+# 100,000 rules. Our composer stays on top of it, to refuse aliases before anything is expanded.
+try:
+    from yaml.cyaml import CParser as _Parser
+except ImportError:
+    _Parser = None
+_Base = (yaml.composer.Composer, _Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver) if _Parser \
+    else (yaml.SafeLoader,)
+
+
+class _NoAliases(*_Base):
     """SafeLoader that refuses anchors and aliases where it meets them, before anything is expanded.
 
     An alias is a reference, and a few nested ones stand for billions of values (a 700-byte "alias bomb"
@@ -67,6 +77,15 @@ class _NoAliases(yaml.SafeLoader):
     """
 
     file = ""
+
+    def __init__(self, text: str):
+        if _Parser is None:
+            yaml.SafeLoader.__init__(self, text)
+            return
+        _Parser.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -99,14 +118,19 @@ def load(text: str, file: str) -> Located:
             loader.dispose()
     located = Located(file, None, {(): 1})
     if node is not None:
+        # One constructor for every scalar of the file: making one per scalar was most of the time a big
+        # watchlist (100,000 rules) took to load.
+        constructor = yaml.SafeLoader("")
         try:
-            located.data = _convert(node, (), located)
+            located.data = _convert(node, (), located, constructor)
         except RecursionError:
             raise YAMLSyntaxError(Problem(file, 1, "(syntax)", "nested too deeply to be a config file")) from None
+        finally:
+            constructor.dispose()
     return located
 
 
-def _convert(node: yaml.Node, path: Path, located: Located):
+def _convert(node: yaml.Node, path: Path, located: Located, constructor):
     located.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out = {}
@@ -114,31 +138,29 @@ def _convert(node: yaml.Node, path: Path, located: Located):
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YAMLSyntaxError(Problem(located.file, line, dotted(path), "a key must be plain text"))
-            key = str(_scalar(key_node, located.file))
+            key = str(_scalar(key_node, located.file, constructor))
             if key in out:
                 raise YAMLSyntaxError(Problem(located.file, line, dotted(path + (key,)), "key appears twice"))
             located.lines[path + (key,)] = line
-            out[key] = _convert(value_node, path + (key,), located)
+            out[key] = _convert(value_node, path + (key,), located, constructor)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), located) for i, item in enumerate(node.value)]
-    return _scalar(node, located.file)
+        return [_convert(item, path + (i,), located, constructor) for i, item in enumerate(node.value)]
+    return _scalar(node, located.file, constructor)
 
 
-def _scalar(node: yaml.ScalarNode, file: str = ""):
+def _scalar(node: yaml.ScalarNode, file: str, constructor):
     # Resolve the scalar as SafeLoader would, but keep dates as ISO text: "since: 2024-01-01"
     # means a day, and the rest of the code takes text.
-    loader = yaml.SafeLoader("")
     try:
-        value = loader.construct_object(node, deep=True)
+        value = constructor.construct_scalar(node) if node.tag == "tag:yaml.org,2002:str" \
+            else constructor.construct_object(node, deep=True)
     except ValueError:
         # Looks like a date but is none (2024-13-45): the text goes on, and the key that wants a date
         # says what is wrong with it.
         return node.value
     except yaml.constructor.ConstructorError as e:
         raise YAMLSyntaxError(Problem(file, node.start_mark.line + 1, "(syntax)", str(e.problem))) from None
-    finally:
-        loader.dispose()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

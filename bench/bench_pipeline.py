@@ -64,7 +64,7 @@ subscribers:
 
 class Run:
     """One `watcher run --once` in its own process: wall seconds, CPU seconds, peak RSS (KiB) of the watcher
-    process, and the peak of the sum of it and its extraction workers (sampled every 50 ms from /proc).
+    process, and the peak of the sum of it and its extraction workers (sampled every 250 ms from /proc: more often, the sampling itself took CPU from what it measures).
 
     The watcher's peak is its own high-water mark (VmHWM), not getrusage's ru_maxrss: a child started with
     vfork inherits the parent's peak in ru_maxrss, which would report this script's size."""
@@ -95,7 +95,7 @@ class Run:
     def _sample(self, pid: int, done: threading.Event) -> None:
         self._cpu: dict[int, float] = {}  # CPU seconds last seen per process of the tree
         self._hwm: dict[int, int] = {}  # peak RSS (KiB) last seen per process
-        while not done.wait(0.05):
+        while not done.wait(0.25):
             tree = _tree(pid)
             memory = {p: _memory(p) for p in tree}
             self.tree_rss = max(self.tree_rss, sum(rss for rss, _ in memory.values()))

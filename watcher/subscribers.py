@@ -21,7 +21,7 @@ def key(chat_id: int) -> str:
 
 
 def state(store: Store, chat_id: int) -> dict:
-    return dict(store.chat_rules().get(key(chat_id)) or {})
+    return dict(store.chat_rule(key(chat_id)) or {})
 
 
 def save(store: Store, chat_id: int, value: dict) -> None:

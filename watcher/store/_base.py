@@ -143,6 +143,10 @@ class Store(abc.ABC):
     def chat_rules(self) -> dict: ...
 
     @abc.abstractmethod
+    def chat_rule(self, key: str) -> dict | None:
+        """One chat's state ("chat:<id>"): read for every message sent, so not by reading every chat's."""
+
+    @abc.abstractmethod
     def set_chat_rules(self, rules: dict) -> None: ...
 
     @abc.abstractmethod

@@ -199,6 +199,9 @@ class SqliteStore(LocalStore):
         return {key: json.loads(value) for key, value in self.db.execute(
             "SELECT key, value FROM state WHERE kind = 'chat' ORDER BY key")}
 
+    def chat_rule(self, key: str) -> dict | None:
+        return self._get("chat", key)
+
     def set_chat_rules(self, rules: dict) -> None:
         for key, value in rules.items():
             self._set("chat", key, value)

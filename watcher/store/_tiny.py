@@ -277,6 +277,10 @@ class TinyStore(LocalStore):
     def chat_rules(self) -> dict:
         return {key: row["value"] for key, row in self.chat.rows.items()}
 
+    def chat_rule(self, key: str) -> dict | None:
+        row = self.chat.get(key)
+        return copy.deepcopy(row["value"]) if row else None
+
     def set_chat_rules(self, rules: dict) -> None:
         for key, value in rules.items():
             self.chat.put(key, {"value": value})

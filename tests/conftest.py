@@ -98,3 +98,23 @@ def spawn():
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of the session's own (tests/postgres.py), or a skip that says why there is none."""
+    from tests.postgres import Server
+    try:
+        server = Server().start()
+    except LookupError as e:
+        if os.environ.get("WATCHER_NEED_POSTGRES"):
+            pytest.fail(f"WATCHER_NEED_POSTGRES is set but no PostgreSQL server could be started: {e}")
+        pytest.skip(f"no PostgreSQL server could be started: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server):
+    """The DSN of a fresh database on the session's server."""
+    return postgres_server.new_database()

@@ -16,7 +16,7 @@ from tests.fakes.tk import page_rows
 from watcher.store import open_store
 
 DOCS = 20
-TRIALS = {"sqlite": 21, "tinydb": 9}  # TinyDB is the older path, kept for small installs: fewer trials
+TRIALS = {"sqlite": 21, "tinydb": 9, "postgresql": 9}  # TinyDB is the older path, kept for small installs
 
 
 def in_flight(state: Path) -> set[str]:
@@ -43,9 +43,10 @@ def first_cycle_done(state: Path) -> bool:
         return "last_success" in store.health("tk")
 
 
-@pytest.mark.parametrize("store", ["sqlite", "tinydb"])
+@pytest.mark.parametrize("store", ["sqlite", "tinydb", "postgresql"])
 def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_send(
-        tk, telegram, tmp_path, write_config, store, spawn):
+        tk, telegram, tmp_path, write_config, store, spawn, request):
+    server = request.getfixturevalue("postgres_server") if store == "postgresql" else None
     tk.page_size = 7
     rows = [r for r in page_rows() if r["Soort"] in ("Motie", "Brief regering") and r["ContentType"]][:DOCS]
     for row in rows:
@@ -57,11 +58,12 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
     duration = None
     for trial in range(TRIALS[store]):
         state = tmp_path / f"state{trial}"
+        dsn = {"dsn": server.new_database()} if server else {}  # a fresh database a trial
         config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
                             "backfill_alerts": True}],
                               [{"name": "chat", "telegram": 777, "keywords": ["Kamer"]},
                                {"name": "console", "keywords": ["Kamer"]}],
-                              telegram={"api_url": telegram.url}, state_dir=str(state), store=store)
+                              telegram={"api_url": telegram.url}, state_dir=str(state), store=store, **dsn)
         telegram.messages.clear()
         outputs = []
         if duration is None:  # the first trial measures how long a whole cycle takes
@@ -76,7 +78,11 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
             time.sleep(killed_at)
             proc.send_signal(signal.SIGKILL)
             outputs.append(proc.communicate(timeout=60)[0])
-            ambiguous = in_flight(state)
+            if server:  # the marks are rows in the database: what it says was started and never confirmed
+                with open_store(state, readonly=True, kind=store, **dsn) as killed:
+                    ambiguous = set(killed.in_flight())
+            else:
+                ambiguous = in_flight(state)
             proc = spawn("-c", config, "run", "--once", env=env)
             out, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, f"trial {trial} (killed at {killed_at:.2f}s): the next run failed:\n{err}"
@@ -93,7 +99,7 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
                     # The one duplicate allowed: a send that had started and was never confirmed.
                     assert count == 2 and f"{subscriber}|{n}|new" in ambiguous, (
                         f"trial {trial} (killed at {killed_at}): {n} sent {count} times via {channel}")
-        with open_store(state, readonly=True, kind=store) as after:
+        with open_store(state, readonly=True, kind=store, **dsn) as after:
             assert after.count_pending_alerts() == 0 and after.count_documents() == DOCS
     print(f"one whole cycle took {duration:.2f}s")
 

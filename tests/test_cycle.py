@@ -70,19 +70,20 @@ def test_cycles_start_every_poll_interval_whatever_each_one_took(cycle, wait):
     assert pause(started=1000.0, now=1000.0 + cycle, interval=30.0) == wait
 
 
-@pytest.mark.parametrize("store", ["sqlite", "tinydb"])
+@pytest.mark.parametrize("store", ["sqlite", "tinydb", "postgresql"])
 @pytest.mark.parametrize("error, exit_code", [
     (AttributeError("'NoneType' object has no attribute 'strip'"), 70),  # a bug: the run ends
     (ValueError("a date no parser expected"), 1),  # data the source cannot read: that source fails this cycle
 ])
 def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
-        tk, write_config, watcher_cli, monkeypatch, store, error, exit_code):
+        tk, write_config, watcher_cli, monkeypatch, store, error, exit_code, request):
     """One document of a page fails in a way nobody foresaw (a bug, data no parser expected) after another
     was already stored: the store goes back to its last flush, so the next run takes in the whole page,
     rather than finding the first document stored without its alert."""
     from watcher import compare
 
-    config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}], store=store)
+    dsn = {"dsn": request.getfixturevalue("postgres_dsn")} if store == "postgresql" else {}
+    config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}], store=store, **dsn)
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     good, bad = [tk.add(r) for r in page_rows() if r["Soort"] == "Motie"][:2]
     real_apply = compare.apply

@@ -38,6 +38,8 @@ examples:
   watcher match answer.pdf          which subscribers would be alerted, and why (a dry run)
   watcher preview --since 30d       what the watchlists would have alerted over the stored history
   watcher questions --party SGP     the open written questions, overdue first
+  watcher migrate --from state --to postgresql://watcher@localhost/watcher
+                                    move a SQLite or TinyDB state into PostgreSQL
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
 
@@ -128,6 +130,15 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("--html", metavar="OUT", help="also write a self-contained HTML page of the changes")
+    migrate = sub.add_parser("migrate", parents=[_quiet()], help="copy a SQLite or TinyDB state into PostgreSQL",
+                             description="Copy the state of a SQLite or TinyDB install into an empty PostgreSQL "
+                                         "database, in one transaction, and compare counts and hashes of both "
+                                         "before committing. The source is left as it was. Stop the watcher "
+                                         "that uses it first.")
+    migrate.add_argument("--from", dest="source", metavar="STATE_DIR", required=True,
+                         help="the state_dir of the install to copy")
+    migrate.add_argument("--to", dest="dsn", metavar="DSN", required=True,
+                         help="the database to copy into, e.g. postgresql://watcher@localhost/watcher")
     match = sub.add_parser("match", parents=[common], help="which subscribers files would alert, and why",
                            description="A dry run of the watchlists in sources.yaml: for each file, the subscribers "
                                        "it would alert, the rules that fired and a snippet around the first hit. "
@@ -176,6 +187,11 @@ def _command(args) -> int:
                 return exitcodes.CONFIG
             forward = (token, args.chat, args.api_url)
         return story.run(sys.stdout, keep=Path(args.keep) if args.keep else None, forward_to=forward)
+    if args.command == "migrate":  # from a state_dir to a database: no config needed
+        from pathlib import Path
+
+        from .migrate import migrate
+        return migrate(Path(args.source), args.dsn, sys.stdout, sys.stderr)
     if args.command in ("extract", "diff"):  # work on files: no config needed
         from . import files
         return files.extract_command(args) if args.command == "extract" else files.diff_command(args)
@@ -239,7 +255,13 @@ def _run(config, once: bool) -> int:
         print(f"watcher: {e}", file=sys.stderr)
         return exitcodes.STATE
     try:
-        store = open_store(config.state_dir, kind=config.store)
+        store = open_store(config.state_dir, kind=config.store, dsn=config.dsn)
+        if hasattr(store, "hold_writer"):
+            try:
+                store.hold_writer()  # the state_dir lock guards one machine; a database is shared
+            except StoreError:
+                store.close()
+                raise
     except StoreError as e:
         lock.release()
         print(f"watcher: {e}", file=sys.stderr)

@@ -99,6 +99,7 @@ class Config:
     state_dir: Path
     poll_interval: float = 300.0
     store: str = "sqlite"
+    dsn: str = ""  # store: postgresql: where the database is ($WATCHER_DSN when not given here)
     telegram: TelegramSettings = TelegramSettings()
     http: HTTPSettings = HTTPSettings()
     sources: tuple[SourceConfig, ...] = ()
@@ -232,7 +233,7 @@ def _kind(value) -> str:
         type(value), type(value).__name__)
 
 
-TOP_KEYS = {"state_dir", "store", "poll_interval", "telegram", "http", "sources", "subscribers"}
+TOP_KEYS = {"state_dir", "store", "dsn", "poll_interval", "telegram", "http", "sources", "subscribers"}
 TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits", "paid_broadcast"}
 PAID_PER_SECOND = 1000  # Telegram's limit with allow_paid_broadcast
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
@@ -244,7 +245,7 @@ AGENDA_CHOICES = ("reminder",)
 # A rule's word in a mapping ({keyword: Xinjiang, digest: daily}), which is also how a hit's reasons name it.
 RULE_WORD = {"keywords": "keyword", "members": "member", "parties": "party", "dossiers": "dossier"}
 DIGESTS = ("instant", "hourly", "daily")
-STORES = ("sqlite", "tinydb")
+STORES = ("sqlite", "tinydb", "postgresql")
 
 
 def config_path(arg: str | None) -> Path:
@@ -319,6 +320,10 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
     store = check.text(("store",), top.get("store"), "sqlite")
     if store not in STORES:
         check.problem(("store",), f"expected one of {', '.join(STORES)}")
+    dsn = check.text(("dsn",), top.get("dsn"), "") or os.environ.get("WATCHER_DSN", "")
+    if store == "postgresql" and not dsn:
+        check.problem(("store",), "postgresql needs a database: add `dsn: postgresql://user@host/dbname` "
+                                  "(or set $WATCHER_DSN)")
     telegram = _telegram(check, top.get("telegram"))
     http = _http(check, top.get("http"))
     sources = _sources(check, top.get("sources"))
@@ -332,7 +337,7 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
 
     if check.problems:
         raise ConfigError(sorted(check.problems, key=lambda p: p.line))
-    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, store=store, telegram=telegram,
+    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, store=store, dsn=dsn, telegram=telegram,
                   http=http, sources=tuple(sources), subscribers=tuple(subscribers))
 
 

@@ -2,7 +2,8 @@
 source health and subscribers added through the bot.
 
 The pipeline talks only to `Store`. SQLite sits behind it by default (`SqliteStore`); TinyDB
-(`TinyStore`) is kept for small installs that want plain JSON files, and for state directories it made.
+(`TinyStore`) is kept for small installs that want plain JSON files, and for state directories it made;
+PostgreSQL (`PostgresStore`) is for an operator whose state must outlive one machine.
 """
 
 from pathlib import Path
@@ -11,6 +12,7 @@ from ._base import SCHEMA_VERSION, Store, StoreError
 from ._lock import StateLock, StateLocked, StateUnusable
 from ._sqlite import FILENAME as SQLITE_FILE
 from ._sqlite import SqliteStore
+from ._postgres import PostgresStore
 from ._tiny import TinyStore
 
 KINDS = {"sqlite": SqliteStore, "tinydb": TinyStore}
@@ -26,9 +28,11 @@ def found_kind(state_dir) -> str | None:
     return None
 
 
-def open_store(state_dir, readonly: bool = False, kind: str = "sqlite") -> Store:
-    """The store in `state_dir`. `kind` is used for a new state directory; one that holds a store keeps its
-    kind (moving between them would need a migration, and there is no state to migrate yet)."""
+def open_store(state_dir, readonly: bool = False, kind: str = "sqlite", dsn: str = "") -> Store:
+    """The store in `state_dir` (or, for `kind` postgresql, in the database `dsn`). `kind` is used for a new
+    state directory; one that holds a store keeps its kind (`watcher migrate` moves a state into PostgreSQL)."""
+    if kind == "postgresql":
+        return PostgresStore(dsn, readonly=readonly)
     found = found_kind(state_dir)
     if found is not None and found != kind:
         raise StoreError(f"{state_dir} holds a {found} store but the config asks for `store: {kind}`: set "
@@ -39,15 +43,15 @@ def open_store(state_dir, readonly: bool = False, kind: str = "sqlite") -> Store
 def open_reader(config, out, first: str = "run `watcher run --once` first") -> Store | None:
     """The state opened to read beside a running watcher (`status`, `preview`), or None after saying on
     `out` why it cannot be: there is none yet (and what to do: `first`), or it cannot be read."""
-    if found_kind(config.state_dir) is None:
+    if config.store != "postgresql" and found_kind(config.state_dir) is None:
         out.write(f"no state in {config.state_dir} yet: {first}\n")
         return None
     try:
-        return open_store(config.state_dir, readonly=True, kind=config.store)
+        return open_store(config.state_dir, readonly=True, kind=config.store, dsn=config.dsn)
     except StoreError as e:
         out.write(f"watcher: {e}\n")
         return None
 
 
-__all__ = ["KINDS", "SCHEMA_VERSION", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "TinyStore",
+__all__ = ["KINDS", "SCHEMA_VERSION", "PostgresStore", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "TinyStore",
            "found_kind", "open_reader", "open_store"]

@@ -149,6 +149,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def set_chat_rules(self, rules: dict) -> None: ...
 
+    def state_rows(self) -> Iterator[tuple[str, str, dict]]:
+        """Every cursor, health, question, event state and chat as (kind, key, value), the kinds named as
+        the SQLite store names them: what `watcher migrate` copies besides documents and alerts."""
+        raise NotImplementedError
+
+    def outbox_rows(self) -> Iterator[tuple[Alert, str, str, str]]:
+        """Every alert in the outbox, pending or sent, as (alert, status, how, sent_at)."""
+        raise NotImplementedError
+
     @abc.abstractmethod
     def flush(self) -> None: ...
 

@@ -253,6 +253,17 @@ class SqliteStore(LocalStore):
         self.db.execute("UPDATE outbox SET alert = json_set(alert, '$.parts_sent', ?) WHERE id = ? AND status = 'pending'",
                         (done, alert_id))
 
+    def state_rows(self):
+        for kind, key, value in self.db.execute("SELECT kind, key, value FROM state ORDER BY kind, key"):
+            yield kind, key, json.loads(value)
+
+    def outbox_rows(self):
+        for alert_id, status, how, sent_at, data in self.db.execute(
+                "SELECT id, status, how, sent_at, alert FROM outbox ORDER BY created, id"):
+            if alert_id in self._unfolded:  # outbox.log says sent, the tables not yet
+                status = "sent"
+            yield Alert.from_dict(json.loads(data)), status, how, sent_at
+
     # ------------------------------------------------------------ durability
     def flush(self) -> None:
         if self.readonly:

@@ -246,6 +246,20 @@ class TinyStore(LocalStore):
         self._pending_alerts -= set(keys)
         return len(keys)
 
+    def state_rows(self):
+        for kind, table in (("cursor", self.cursors), ("health", self.healths), ("chat", self.chat),
+                            ("question", self.question_states)):
+            for key, row in sorted(table.rows.items()):
+                yield kind, key, copy.deepcopy(row["value"])
+        for key, row in sorted(self.event_rows.rows.items()):
+            kind, name = key.split(" ", 1)
+            yield f"event:{kind}", name, copy.deepcopy(row["value"])
+
+    def outbox_rows(self):
+        rows = sorted(self.outbox.rows.values(), key=lambda r: (r["alert"].get("created", ""), r["key"]))
+        for row in rows:
+            yield Alert.from_dict(row["alert"]), row["status"], row.get("how", ""), row.get("sent_at", "")
+
     def _prune_outbox(self) -> None:
         """Old sent alerts go once per opening: the file is read whole then anyway."""
         cutoff = outbox_cutoff()

@@ -1,0 +1,112 @@
+"""`watcher migrate --from STATE_DIR --to postgresql://…`: a SQLite or TinyDB state copied into PostgreSQL,
+so an install can grow without starting over.
+
+Everything goes in one transaction: documents with every version's text, aliases, cursors, health,
+written questions, vote and agenda states, chats, and the outbox, pending and sent. Before the commit
+both sides are counted and hashed (documents, texts, state rows, alerts); any difference and nothing is
+committed. The source is opened read-only and its lock taken, so no watcher changes it meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from . import exitcodes
+from .store import PostgresStore, StateLock, StateLocked, StateUnusable, StoreError, found_kind, open_store
+
+
+def migrate(state_dir, dsn: str, out, err) -> int:
+    kind = found_kind(state_dir)
+    if kind is None:
+        err.write(f"watcher: no watcher state in {state_dir}: --from names the state_dir of a SQLite or TinyDB "
+                  "install\n")
+        return exitcodes.CONFIG
+    try:
+        lock = StateLock(state_dir).acquire()
+    except (StateLocked, StateUnusable) as e:
+        err.write(f"watcher: {e} (stop that watcher first: what it did meanwhile would not be copied)\n")
+        return exitcodes.STATE
+    source = target = None
+    try:
+        source = open_store(state_dir, readonly=True, kind=kind)
+        target = PostgresStore(dsn)
+        target.hold_writer()
+        if target.count_documents() or next(target.state_rows(), None) or next(target.outbox_rows(), None):
+            raise StoreError(f"{target.where} already holds a watcher state: migrate into an empty database")
+        copied = _copy(source, target, out)
+        before, after = _summary(source), _summary(target)
+        if before != after:
+            target.rollback()
+            differ = ", ".join(k for k in before if before[k] != after[k])
+            raise StoreError(f"the copy differs from {state_dir} in {differ}: nothing was committed")
+        target.flush()
+    except StoreError as e:
+        err.write(f"watcher: {e}\n")
+        return exitcodes.STATE
+    finally:
+        for store in (source, target):
+            if store is not None:
+                store.close()
+        lock.release()
+    out.write(f"copied {state_dir} ({kind}) into {target.where}: {copied['documents']:,} documents, "
+              f"{copied['texts']:,} texts, {copied['state']:,} cursors, questions and chats, "
+              f"{copied['alerts']:,} alerts ({copied['pending']:,} pending); counts and hashes agree.\n"
+              f"Next: set `store: postgresql` and `dsn: {target.where}` in sources.yaml (or $WATCHER_DSN), "
+              f"then start watcher; {state_dir} stays as it was.\n")
+    return exitcodes.OK
+
+
+def _copy(source, target, out) -> dict:
+    copied = dict.fromkeys(("documents", "texts", "state", "alerts", "pending"), 0)
+    texts: set[str] = set()
+    for doc in source.all_documents():
+        for version in doc.versions:
+            if version.hash and version.hash not in texts:
+                text = source.text(version.hash)
+                if text is None:
+                    continue  # a text the source lost already: the version keeps its hash, as there
+                if target.put_text(text) != version.hash:
+                    raise StoreError(f"{doc.key}: its text hashes differently once copied; nothing was committed")
+                texts.add(version.hash)
+        target.put_document(doc)
+        copied["documents"] += 1
+        if copied["documents"] % 10_000 == 0:
+            out.write(f"  {copied['documents']:,} documents…\n")
+    copied["texts"] = len(texts)
+    for kind, key, value in source.state_rows():
+        target.take_state(kind, key, value)
+        copied["state"] += 1
+    for alert, status, how, sent_at in source.outbox_rows():
+        target.take_alert(alert, status, how, sent_at)
+        copied["alerts"] += 1
+        copied["pending"] += status == "pending"
+    return copied
+
+
+def _summary(store) -> dict:
+    """Counts and a hash of each kind of thing a store holds, in an order both sides share."""
+    summary = {}
+    documents, texts = hashlib.sha256(), set()
+    count = 0
+    for doc in store.all_documents():
+        documents.update(_canonical(doc.to_dict()))
+        texts.update(v.hash for v in doc.versions if v.hash and store.text(v.hash) is not None)
+        count += 1
+    summary["documents"] = (count, documents.hexdigest())
+    summary["texts"] = (len(texts), hashlib.sha256("".join(sorted(texts)).encode()).hexdigest())
+    state = hashlib.sha256()
+    rows = sorted((kind, key, _canonical(value)) for kind, key, value in store.state_rows())
+    for row in rows:
+        state.update(repr(row).encode())
+    summary["state"] = (len(rows), state.hexdigest())
+    alerts = hashlib.sha256()
+    outbox = sorted((a.id, status, _canonical(a.to_dict())) for a, status, _, _ in store.outbox_rows())
+    for row in outbox:
+        alerts.update(repr(row).encode())
+    summary["alerts"] = (len(outbox), alerts.hexdigest())
+    return summary
+
+
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,380 @@
+"""The PostgreSQL store (`store: postgresql`, `dsn:` or $WATCHER_DSN): the state of the SQLite store, in a
+database that several machines can reach and that its operator already backs up.
+
+Everything a cycle writes is one transaction on one connection, committed at `flush()`, as with SQLite:
+documents, their texts, alerts and cursors become durable together. Deliveries are the exception, as
+there: each mark (send started, parts accepted, sent) is a row of `sends` written at once on a second,
+autocommitting connection, which is what outbox.log is to the local stores. The cycle's transaction folds
+those rows into the outbox at its next flush. A mark never waits for the cycle's transaction, and never
+holds a lock it needs.
+
+Texts are in the database too (gzip'd JSON in a bytea column, by content hash), not in a folder: a folder
+on one machine is not there for a watcher on another (README, The store).
+
+The schema is made and moved forward by watcher itself: `watcher_schema` holds the version, MIGRATIONS the
+steps, applied in one transaction under an advisory lock, so two watchers starting at once do it once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+
+from ..model import Alert, Document, StoredDocument
+from ._base import Store, StoreError
+from ._local import now, outbox_cutoff
+
+# Step N moves the schema from version N to N + 1. A step is never edited once released: add one.
+MIGRATIONS = [
+    """
+    CREATE TABLE documents (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        text_pending BOOLEAN NOT NULL DEFAULT false,
+        soort TEXT NOT NULL DEFAULT '',
+        data JSONB NOT NULL
+    );
+    CREATE INDEX documents_source ON documents (source);
+    CREATE INDEX documents_text_pending ON documents (source, key) WHERE text_pending;
+    CREATE INDEX documents_soort ON documents (lower(soort));
+    CREATE TABLE aliases (alias TEXT PRIMARY KEY, key TEXT NOT NULL);
+    CREATE TABLE texts (hash TEXT PRIMARY KEY, data BYTEA NOT NULL);
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        subscriber TEXT NOT NULL,
+        status TEXT NOT NULL,
+        how TEXT NOT NULL DEFAULT '',
+        sent_at TEXT NOT NULL DEFAULT '',
+        alert JSONB NOT NULL
+    );
+    CREATE INDEX outbox_pending ON outbox (created, id) WHERE status = 'pending';
+    CREATE INDEX outbox_sent ON outbox (sent_at) WHERE status = 'sent';
+    CREATE INDEX outbox_subscriber ON outbox (subscriber);
+    CREATE TABLE sends (
+        n BIGSERIAL PRIMARY KEY,
+        alert_id TEXT NOT NULL,
+        mark TEXT NOT NULL,
+        how TEXT NOT NULL DEFAULT '',
+        done INTEGER NOT NULL DEFAULT 0,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX sends_alert ON sends (alert_id);
+    CREATE TABLE state (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value JSONB NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
+_MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved forward ("watc")
+_WRITER = 0x77617464  # advisory lock key held by the one watcher that writes (several come with leases)
+
+
+def dsn_of(config_dsn: str) -> str:
+    return config_dsn or os.environ.get("WATCHER_DSN", "")
+
+
+def _safe(dsn: str) -> str:
+    """The DSN as it may be shown: without its password."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        parts = conninfo_to_dict(dsn)
+    except Exception:  # not a DSN psycopg can read: say nothing of it
+        return "(the configured dsn)"
+    if "password" in parts:
+        parts["password"] = "***"
+    return make_conninfo(**parts)
+
+
+class PostgresStore(Store):
+    SCHEMA = SCHEMA_VERSION
+
+    def __init__(self, dsn: str, readonly: bool = False):
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError("`store: postgresql` needs psycopg: pip install 'psycopg[binary]'") from None
+        if not dsn:
+            raise StoreError("`store: postgresql` needs a database: set `dsn:` in sources.yaml or $WATCHER_DSN "
+                             "(e.g. postgresql://watcher@localhost/watcher)")
+        self.readonly = readonly
+        self.where = _safe(dsn)
+        self._psycopg = psycopg
+        try:
+            self.db = psycopg.connect(dsn, autocommit=False)
+            self.marks = psycopg.connect(dsn, autocommit=True)
+        except psycopg.Error as e:
+            raise StoreError(f"cannot reach the database {self.where}: {str(e).strip()} (is PostgreSQL running, "
+                             "and may this user connect?)") from None
+        try:
+            self._migrate()
+            if readonly:
+                self.db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                self.db.commit()
+            self._in_flight = self._started_not_sent()
+        except BaseException:
+            self.db.close()
+            self.marks.close()
+            raise
+
+    # ------------------------------------------------------------ schema
+    def _migrate(self) -> None:
+        with self.db.transaction():
+            self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATING,))
+            self.db.execute("CREATE TABLE IF NOT EXISTS watcher_schema (version INTEGER NOT NULL)")
+            row = self.db.execute("SELECT version FROM watcher_schema").fetchone()
+            found = row[0] if row else 1
+            if found > SCHEMA_VERSION:
+                raise StoreError(f"{self.where} was written by a newer watcher (schema {found}, this one knows "
+                                 f"{SCHEMA_VERSION}): upgrade watcher")
+            for step in MIGRATIONS[found - 1:]:
+                self.db.execute(step)
+            if row is None:
+                self.db.execute("INSERT INTO watcher_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+            else:
+                self.db.execute("UPDATE watcher_schema SET version = %s", (SCHEMA_VERSION,))
+
+    def hold_writer(self) -> None:
+        """Be the one watcher that writes to this database, for as long as this store is open (a session
+        advisory lock: it goes with the connection, so a killed watcher's is released by the server)."""
+        if not self.marks.execute("SELECT pg_try_advisory_lock(%s)", (_WRITER,)).fetchone()[0]:
+            raise StoreError(f"another watcher is running on {self.where}: stop it first (one watcher per "
+                             "database for now)")
+
+    # ------------------------------------------------------------ documents
+    def document(self, key: str) -> StoredDocument | None:
+        row = self.db.execute("SELECT data FROM documents WHERE key = %s", (key,)).fetchone()
+        return StoredDocument.from_dict(row[0]) if row else None
+
+    def put_document(self, doc: StoredDocument) -> None:
+        self.db.execute(
+            "INSERT INTO documents (key, source, text_pending, soort, data) VALUES (%s, %s, %s, %s, %s::jsonb) "
+            "ON CONFLICT (key) DO UPDATE SET source = EXCLUDED.source, text_pending = EXCLUDED.text_pending, "
+            "soort = EXCLUDED.soort, data = EXCLUDED.data",
+            (doc.key, doc.source, doc.text_pending, doc.meta.soort, _json(doc.to_dict())))
+        if doc.meta.aliases:
+            with self.db.cursor() as cursor:
+                cursor.executemany("INSERT INTO aliases (alias, key) VALUES (%s, %s) "
+                                   "ON CONFLICT (alias) DO UPDATE SET key = EXCLUDED.key",
+                                   [(alias, doc.key) for alias in doc.meta.aliases])
+
+    def find_alias(self, alias: str) -> str | None:
+        row = self.db.execute("SELECT key FROM aliases WHERE alias = %s", (alias,)).fetchone()
+        return row[0] if row else None
+
+    def pending_texts(self, source: str) -> list[StoredDocument]:
+        rows = self.db.execute("SELECT data FROM documents WHERE source = %s AND text_pending ORDER BY key",
+                               (source,))
+        return [StoredDocument.from_dict(data) for data, in rows]
+
+    def all_documents(self, soorten: tuple[str, ...] = ()):
+        # A named cursor streams the rows: 100,000 documents are not all held at once.
+        with self.db.cursor(name="all_documents") as cursor:
+            if soorten:
+                cursor.execute("SELECT data FROM documents WHERE lower(soort) = ANY(%s) ORDER BY key",
+                               ([s.lower() for s in soorten],))
+            else:
+                cursor.execute("SELECT data FROM documents ORDER BY key")
+            for (data,) in cursor:
+                yield StoredDocument.from_dict(data)
+
+    def count_documents(self, source: str | None = None) -> int:
+        if source is None:
+            return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM documents WHERE source = %s", (source,)).fetchone()[0]
+
+    # ------------------------------------------------------------ texts
+    def put_text(self, doc: Document) -> str:
+        content_hash = doc.content_hash()
+        data = gzip.compress(json.dumps(doc.to_dict(), ensure_ascii=False).encode(), compresslevel=3, mtime=0)
+        self.db.execute("INSERT INTO texts (hash, data) VALUES (%s, %s) ON CONFLICT (hash) DO NOTHING",
+                        (content_hash, data))
+        return content_hash
+
+    def text(self, content_hash: str) -> Document | None:
+        if not content_hash:
+            return None
+        row = self.db.execute("SELECT data FROM texts WHERE hash = %s", (content_hash,)).fetchone()
+        return Document.from_dict(json.loads(gzip.decompress(row[0]))) if row else None
+
+    # ------------------------------------------------------------ cursors, health, questions, chats
+    def _get(self, kind: str, key: str):
+        row = self.db.execute("SELECT value FROM state WHERE kind = %s AND key = %s", (kind, key)).fetchone()
+        return row[0] if row else None
+
+    def _set(self, kind: str, key: str, value) -> None:
+        self.db.execute("INSERT INTO state (kind, key, value) VALUES (%s, %s, %s::jsonb) "
+                        "ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value", (kind, key, _json(value)))
+
+    def _all(self, kind: str) -> dict:
+        return dict(self.db.execute("SELECT key, value FROM state WHERE kind = %s ORDER BY key", (kind,)).fetchall())
+
+    def cursor(self, source: str) -> dict | None:
+        return self._get("cursor", source)
+
+    def set_cursor(self, source: str, cursor: dict) -> None:
+        self._set("cursor", source, cursor)
+
+    def health(self, source: str) -> dict:
+        return self._get("health", source) or {}
+
+    def set_health(self, source: str, health: dict) -> None:
+        self._set("health", source, health)
+
+    def question(self, zaak: str) -> dict | None:
+        return self._get("question", zaak)
+
+    def set_question(self, zaak: str, state: dict) -> None:
+        self._set("question", zaak, state)
+
+    def questions(self) -> dict[str, dict]:
+        return self._all("question")
+
+    def event_state(self, kind: str, key: str) -> dict | None:
+        return self._get(f"event:{kind}", key)
+
+    def set_event_state(self, kind: str, key: str, state: dict) -> None:
+        self._set(f"event:{kind}", key, state)
+
+    def event_states(self, kind: str) -> dict[str, dict]:
+        return self._all(f"event:{kind}")
+
+    def chat_rules(self) -> dict:
+        return self._all("chat")
+
+    def chat_rule(self, key: str) -> dict | None:
+        return self._get("chat", key)
+
+    def set_chat_rules(self, rules: dict) -> None:
+        for key, value in rules.items():
+            self._set("chat", key, value)
+
+    # ------------------------------------------------------------ outbox
+    def enqueue(self, alert: Alert) -> bool:
+        added = self.db.execute(
+            "INSERT INTO outbox (id, created, subscriber, status, alert) VALUES (%s, %s, %s, 'pending', %s::jsonb) "
+            "ON CONFLICT (id) DO NOTHING", (alert.id, alert.created or "", alert.subscriber, _json(alert.to_dict())))
+        return added.rowcount == 1
+
+    # A mark in `sends` not yet folded into the outbox counts as if it were.
+    _SENT = "EXISTS (SELECT 1 FROM sends s WHERE s.alert_id = o.id AND s.mark = 'sent')"
+
+    def pending_alerts(self) -> list[Alert]:
+        rows = self.db.execute(
+            f"SELECT o.alert, (SELECT max(done) FROM sends s WHERE s.alert_id = o.id AND s.mark = 'part') "
+            f"FROM outbox o WHERE o.status = 'pending' AND NOT {self._SENT} ORDER BY o.created, o.id")
+        out = []
+        for data, done in rows:
+            alert = Alert.from_dict(data)
+            alert.parts_sent = max(alert.parts_sent, done or 0)
+            out.append(alert)
+        return out
+
+    def count_pending_alerts(self) -> int:
+        return self.db.execute(f"SELECT count(*) FROM outbox o WHERE o.status = 'pending' AND NOT {self._SENT}"
+                               ).fetchone()[0]
+
+    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+        rows = self.db.execute(
+            "SELECT o.alert FROM outbox o LEFT JOIN sends s ON s.alert_id = o.id AND s.mark = 'sent' "
+            "WHERE o.subscriber = %s AND (o.status = 'sent' AND o.how LIKE 'telegram%%' OR s.how LIKE 'telegram%%') "
+            "ORDER BY coalesce(nullif(o.sent_at, ''), s.at) DESC, o.id DESC LIMIT %s", (subscriber, limit))
+        return [Alert.from_dict(data) for data, in rows]
+
+    def forget_alerts(self, subscriber: str) -> int:
+        return self.db.execute("DELETE FROM outbox WHERE subscriber = %s", (subscriber,)).rowcount
+
+    def _mark(self, alert_id: str, mark: str, how: str = "", done: int = 0) -> None:
+        if self.readonly:
+            raise StoreError("this store was opened read-only")
+        # Autocommit: durable when it returns, whatever becomes of the cycle's transaction.
+        self.marks.execute("INSERT INTO sends (alert_id, mark, how, done, at) VALUES (%s, %s, %s, %s, %s)",
+                           (alert_id, mark, how, done, now()))
+
+    def mark_sending(self, alert_id: str) -> None:
+        self._mark(alert_id, "sending")
+
+    def mark_part(self, alert_id: str, done: int) -> None:
+        self._mark(alert_id, "part", done=done)
+
+    def mark_sent(self, alert_id: str, how: str) -> None:
+        self._mark(alert_id, "sent", how=how)
+
+    def in_flight(self) -> list[str]:
+        return list(self._in_flight)
+
+    def _started_not_sent(self) -> list[str]:
+        rows = self.db.execute(
+            "SELECT s.alert_id FROM sends s JOIN outbox o ON o.id = s.alert_id AND o.status = 'pending' "
+            "WHERE s.mark = 'sending' AND NOT EXISTS (SELECT 1 FROM sends t WHERE t.alert_id = s.alert_id "
+            "AND t.mark = 'sent') GROUP BY s.alert_id ORDER BY min(s.n)").fetchall()
+        self.db.commit()
+        return [alert_id for alert_id, in rows]
+
+    @property
+    def unfolded_sends(self) -> int:
+        """Sends confirmed and not yet folded into the outbox (`watcher status` shows them)."""
+        return self.marks.execute("SELECT count(*) FROM sends WHERE mark = 'sent'").fetchone()[0]
+
+    def state_rows(self):
+        yield from self.db.execute("SELECT kind, key, value FROM state ORDER BY kind, key")
+
+    def outbox_rows(self):
+        rows = self.db.execute(
+            f"SELECT o.alert, CASE WHEN {self._SENT} THEN 'sent' ELSE o.status END, o.how, o.sent_at "
+            "FROM outbox o ORDER BY o.created, o.id")
+        for data, status, how, sent_at in rows:
+            yield Alert.from_dict(data), status, how, sent_at
+
+    def take_state(self, kind: str, key: str, value) -> None:
+        """A state row as another store had it (`watcher migrate`)."""
+        self._set(kind, key, value)
+
+    def take_alert(self, alert: Alert, status: str, how: str, sent_at: str) -> None:
+        """An outbox row as another store had it (`watcher migrate`)."""
+        self.db.execute(
+            "INSERT INTO outbox (id, created, subscriber, status, how, sent_at, alert) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb) ON CONFLICT (id) DO NOTHING",
+            (alert.id, alert.created or "", alert.subscriber, status, how, sent_at, _json(alert.to_dict())))
+
+    # ------------------------------------------------------------ durability
+    def flush(self) -> None:
+        if self.readonly:
+            raise StoreError("this store was opened read-only")
+        psycopg = self._psycopg
+        try:
+            upto = self.db.execute("SELECT coalesce(max(n), 0) FROM sends").fetchone()[0]
+            # Fold the marks into the outbox, in this transaction: from here the outbox says it.
+            self.db.execute(
+                "UPDATE outbox o SET status = 'sent', how = s.how, sent_at = s.at FROM sends s "
+                "WHERE s.alert_id = o.id AND s.mark = 'sent' AND s.n <= %s AND o.status = 'pending'", (upto,))
+            self.db.execute(
+                "UPDATE outbox o SET alert = jsonb_set(o.alert, '{parts_sent}', to_jsonb(p.done)) "
+                "FROM (SELECT alert_id, max(done) AS done FROM sends WHERE mark = 'part' AND n <= %s "
+                "GROUP BY alert_id) p WHERE p.alert_id = o.id AND o.status = 'pending'", (upto,))
+            self.db.execute("DELETE FROM sends WHERE n <= %s", (upto,))
+            self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < %s", (outbox_cutoff(),))
+            self.db.commit()
+        except psycopg.OperationalError as e:
+            raise StoreError(f"the database {self.where} went away during a commit: {str(e).strip()}; what this "
+                             "cycle did is read again by the next one") from None
+        self._in_flight = []
+
+    def rollback(self) -> None:
+        self.db.rollback()
+
+    def close(self) -> None:
+        for connection in (self.db, self.marks):
+            try:
+                connection.close()  # uncommitted work is rolled back: as if the process had died here
+            except Exception:
+                pass
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+

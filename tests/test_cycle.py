@@ -134,3 +134,31 @@ def test_the_next_page_is_asked_for_while_this_one_is_applied_and_its_failure_wa
     assert events[:3] == ["ask 0", "apply 0", "ask 1"]  # page 1 is on its way while page 0 is applied
     assert events.index("ask 2") < events.index("applied 1")
     assert events[-2:] == ["applied 1", "page 2 failed"]  # its failure comes after page 1 was applied whole
+
+
+def test_the_next_pages_files_are_fetched_while_this_page_waits_for_its_last(tk, write_config, watcher_cli):
+    """Against an API that takes seconds a listing, the files of the page read ahead are downloaded while the
+    page before it is still being applied; what they do to the store still waits for their own page."""
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    tk.page_size = 2
+    rows = [tk.add(r) for r in page_rows() if r["ContentType"] and r["Soort"] == "Motie"][:4]
+    early, released = threading.Event(), []
+    slow, later = rows[1], rows[2]  # the last of page 1, and the first of page 2
+
+    def hold(path, request):
+        if path == f"Document({slow['Id']})/resource":
+            released.append(early.wait(4))  # held until page 2's file is asked for (or 4 s, when it never is)
+        elif path == f"Document({later['Id']})/resource":
+            early.set()
+        return None  # then answered as usual
+
+    tk.intercept = hold
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = write_config([tk_source(tk, since=since, backfill_alerts=True)], [{"name": "moties", "keywords": ["motie"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert released == [True]  # page 2's file came while page 1 still waited for its last
+    for row in rows:
+        assert out.count(f"nieuw: Motie {row['DocumentNummer']}\n") == 1, out

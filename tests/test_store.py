@@ -92,12 +92,18 @@ def test_texts_are_stored_once_by_content(tmp_path, open_store, kind):
 
 
 def test_the_state_holds_metadata_and_texts_are_files_beside_it(tmp_path, open_store, kind):
-    if kind == "postgresql":
-        pytest.skip("PostgreSQL keeps texts in the database: a folder is not there for a watcher on another machine")
     store = open_store(tmp_path)
     h = store.put_text(Document(blocks=[Block("Het antwoord op vraag 7 luidt: nee.")]))
     store.put_document(doc(h=h))
     store.flush()
+    if kind == "postgresql":
+        # In the database, beside the documents rather than in them: a folder is not there for a watcher on
+        # another machine.
+        [row] = store.db.execute("SELECT data::text FROM documents").fetchall()
+        assert "antwoord op vraag 7" not in row[0] and h in row[0]
+        assert store.db.execute("SELECT count(*) FROM texts WHERE hash = %s", (h,)).fetchone()[0] == 1
+        store.close()
+        return
     store.close()
     state = (tmp_path / ("watcher.db" if kind == "sqlite" else "documents.json")).read_bytes()
     assert b"antwoord op vraag 7" not in state
@@ -167,9 +173,14 @@ def test_a_state_from_a_newer_schema_is_refused(tmp_path, open_store, kind):
         open_store(tmp_path)
 
 
-def test_a_damaged_file_gets_a_message_that_says_what_to_do(tmp_path, open_store, kind):
-    if kind == "postgresql":
-        pytest.skip("no file of ours to damage: the server keeps its own")
+@pytest.fixture(params=["sqlite", "tinydb"])
+def local_kind(request):
+    """The stores whose files are ours (PostgreSQL keeps its own)."""
+    return request.param
+
+
+def test_a_damaged_file_gets_a_message_that_says_what_to_do(tmp_path, local_kind):
+    kind, open_store = local_kind, functools.partial(stores.open_store, kind=local_kind)
     open_store(tmp_path).close()
     _damage(tmp_path, kind)
     with pytest.raises(StoreError, match="restore it from a backup"):
@@ -223,3 +234,17 @@ def test_rollback_forgets_every_write_since_the_flush_but_not_a_confirmed_send(t
     store.flush()
     store.close()
     assert open_store(tmp_path).pending_alerts() == []
+
+
+def test_a_database_that_goes_away_is_a_store_error_that_says_so(tmp_path, postgres_server):
+    from tests.postgres import Server
+    private = Server().start()  # one of its own, to stop under the store
+    try:
+        store = stores.open_store(tmp_path, kind="postgresql", dsn=private.new_database())
+        store.put_document(doc())
+        private._as_owner(str(private.bin / "pg_ctl"), "-D", str(private.data), "-m", "immediate", "stop")
+        with pytest.raises(StoreError, match="cannot be used now"):
+            store.document("2022D27850")
+        store.close()
+    finally:
+        private.stop()

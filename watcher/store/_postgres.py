@@ -105,8 +105,8 @@ class PostgresStore(Store):
         self.where = _safe(dsn)
         self._psycopg = psycopg
         try:
-            self.db = psycopg.connect(dsn, autocommit=False)
-            self.marks = psycopg.connect(dsn, autocommit=True)
+            self.db = _Guarded(psycopg.connect(dsn, autocommit=False), self.where)
+            self.marks = _Guarded(psycopg.connect(dsn, autocommit=True), self.where)
         except psycopg.Error as e:
             raise StoreError(f"cannot reach the database {self.where}: {str(e).strip()} (is PostgreSQL running, "
                              "and may this user connect?)") from None
@@ -373,6 +373,31 @@ class PostgresStore(Store):
                 connection.close()  # uncommitted work is rolled back: as if the process had died here
             except Exception:
                 pass
+
+
+class _Guarded:
+    """A connection whose lost server is a StoreError that says so, not a traceback: the watcher stops with
+    the message, and whatever runs it starts it again (what was not committed is read again then)."""
+
+    def __init__(self, connection, where: str):
+        self._connection, self._where = connection, where
+        import psycopg
+        self._lost = psycopg.OperationalError
+
+    def _guard(self, name):
+        method = getattr(self._connection, name)
+
+        def guarded(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except self._lost as e:
+                raise StoreError(f"the database {self._where} cannot be used now: {str(e).strip()}") from None
+        return guarded
+
+    def __getattr__(self, name):
+        if name in ("execute", "commit", "rollback"):
+            return self._guard(name)
+        return getattr(self._connection, name)
 
 
 def _json(value) -> str:

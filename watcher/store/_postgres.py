@@ -22,6 +22,7 @@ import json
 import os
 
 from ..model import Alert, Document, StoredDocument
+from ._kinds import KeyedState
 from ._base import Store, StoreError
 from ._local import now, outbox_cutoff
 
@@ -90,7 +91,7 @@ def _safe(dsn: str) -> str:
     return make_conninfo(**parts)
 
 
-class PostgresStore(Store):
+class PostgresStore(KeyedState, Store):
     SCHEMA = SCHEMA_VERSION
 
     def __init__(self, dsn: str, readonly: bool = False):
@@ -212,46 +213,6 @@ class PostgresStore(Store):
 
     def _all(self, kind: str) -> dict:
         return dict(self.db.execute("SELECT key, value FROM state WHERE kind = %s ORDER BY key", (kind,)).fetchall())
-
-    def cursor(self, source: str) -> dict | None:
-        return self._get("cursor", source)
-
-    def set_cursor(self, source: str, cursor: dict) -> None:
-        self._set("cursor", source, cursor)
-
-    def health(self, source: str) -> dict:
-        return self._get("health", source) or {}
-
-    def set_health(self, source: str, health: dict) -> None:
-        self._set("health", source, health)
-
-    def question(self, zaak: str) -> dict | None:
-        return self._get("question", zaak)
-
-    def set_question(self, zaak: str, state: dict) -> None:
-        self._set("question", zaak, state)
-
-    def questions(self) -> dict[str, dict]:
-        return self._all("question")
-
-    def event_state(self, kind: str, key: str) -> dict | None:
-        return self._get(f"event:{kind}", key)
-
-    def set_event_state(self, kind: str, key: str, state: dict) -> None:
-        self._set(f"event:{kind}", key, state)
-
-    def event_states(self, kind: str) -> dict[str, dict]:
-        return self._all(f"event:{kind}")
-
-    def chat_rules(self) -> dict:
-        return self._all("chat")
-
-    def chat_rule(self, key: str) -> dict | None:
-        return self._get("chat", key)
-
-    def set_chat_rules(self, rules: dict) -> None:
-        for key, value in rules.items():
-            self._set("chat", key, value)
 
     # ------------------------------------------------------------ outbox
     def enqueue(self, alert: Alert) -> bool:

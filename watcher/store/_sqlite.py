@@ -20,6 +20,7 @@ import sqlite3
 from pathlib import Path
 
 from ..model import Alert, StoredDocument
+from ._kinds import KeyedState
 from ._base import SCHEMA_VERSION, StoreError, refuse_schema
 from ._local import LocalStore, file_identity, outbox_cutoff
 
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
-class SqliteStore(LocalStore):
+class SqliteStore(KeyedState, LocalStore):
     def __init__(self, state_dir, readonly: bool = False):
         """`readonly`: for `watcher status` beside a running watcher: reads, never writes, takes no lock."""
         self.dir = Path(state_dir)
@@ -163,48 +164,9 @@ class SqliteStore(LocalStore):
         self.db.execute("INSERT OR REPLACE INTO state (kind, key, value) VALUES (?, ?, ?)",
                         (kind, key, json.dumps(value, ensure_ascii=False)))
 
-    def cursor(self, source: str) -> dict | None:
-        return self._get("cursor", source)
-
-    def set_cursor(self, source: str, cursor: dict) -> None:
-        self._set("cursor", source, cursor)
-
-    def health(self, source: str) -> dict:
-        return self._get("health", source) or {}
-
-    def set_health(self, source: str, health: dict) -> None:
-        self._set("health", source, health)
-
-    def question(self, zaak: str) -> dict | None:
-        return self._get("question", zaak)
-
-    def set_question(self, zaak: str, state: dict) -> None:
-        self._set("question", zaak, state)
-
-    def questions(self) -> dict[str, dict]:
+    def _all(self, kind: str) -> dict:
         return {key: json.loads(value) for key, value in self.db.execute(
-            "SELECT key, value FROM state WHERE kind = 'question' ORDER BY key")}
-
-    def event_state(self, kind: str, key: str) -> dict | None:
-        return self._get(f"event:{kind}", key)
-
-    def set_event_state(self, kind: str, key: str, state: dict) -> None:
-        self._set(f"event:{kind}", key, state)
-
-    def event_states(self, kind: str) -> dict[str, dict]:
-        return {key: json.loads(value) for key, value in self.db.execute(
-            "SELECT key, value FROM state WHERE kind = ? ORDER BY key", (f"event:{kind}",))}
-
-    def chat_rules(self) -> dict:
-        return {key: json.loads(value) for key, value in self.db.execute(
-            "SELECT key, value FROM state WHERE kind = 'chat' ORDER BY key")}
-
-    def chat_rule(self, key: str) -> dict | None:
-        return self._get("chat", key)
-
-    def set_chat_rules(self, rules: dict) -> None:
-        for key, value in rules.items():
-            self._set("chat", key, value)
+            "SELECT key, value FROM state WHERE kind = ? ORDER BY key", (kind,))}
 
     # ------------------------------------------------------------ outbox
     def enqueue(self, alert: Alert) -> bool:

@@ -200,3 +200,26 @@ def test_a_bot_command_answered_mid_page_does_not_make_a_half_applied_page_durab
     assert again.returncode == 0, err
     for row in (quick, slow):
         assert f"[all] nieuw: {row['Soort']} {row['DocumentNummer']}" in out, out
+
+
+def test_a_second_watcher_on_the_same_database_exits_3_until_the_first_is_gone(tk, tmp_path, write_config, spawn,
+                                                                              postgres_dsn):
+    """The lock file guards one machine; a database is shared, so it holds a lock of its own, which the
+    server lets go when its holder dies (SIGKILL included)."""
+    tk.add(page_rows()[0])
+    first_config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], store="postgresql",
+                                dsn=postgres_dsn, state_dir=str(tmp_path / "one"))
+    first = spawn("-c", first_config, "run")
+    deadline = time.monotonic() + 30
+    while not tk.server.requests and time.monotonic() < deadline:
+        time.sleep(0.02)  # the first holds the database once it talks to the API
+    other = tmp_path / "other.yaml"  # another machine: another state_dir, the same database
+    other.write_text(first_config.read_text().replace(str(tmp_path / "one"), str(tmp_path / "two")))
+    second = spawn("-c", other, "run", "--once")
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 3 and "another watcher is running on" in err, err
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=60)
+    third = spawn("-c", other, "run", "--once")
+    out, err = third.communicate(timeout=60)
+    assert third.returncode == 0, err

@@ -223,3 +223,65 @@ def test_a_second_watcher_on_the_same_database_exits_3_until_the_first_is_gone(t
     third = spawn("-c", other, "run", "--once")
     out, err = third.communicate(timeout=60)
     assert third.returncode == 0, err
+
+
+def test_a_watcher_standing_by_takes_over_within_a_poll_interval_when_the_running_one_dies(
+        tk, tmp_path, write_config, spawn, postgres_dsn, watcher_cli):
+    """Three `watcher run` on one database: one polls and sends, two stand by. Kill the one running, twice:
+    another takes over within one poll interval, and every document is alerted once, by whoever ran then."""
+    rows = [r for r in page_rows() if r["Soort"] == "Motie" and r["ContentType"]][:3]
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "all", "keywords": ["motie"]}],
+                          store="postgresql", dsn=postgres_dsn, poll_interval="1s")
+    procs = [spawn("-c", config, "run")]
+    deadline = time.monotonic() + 30
+    while "last success: 20" not in watcher_cli("-c", config, "status")[1] and time.monotonic() < deadline:
+        time.sleep(0.05)  # its first cycle is done: what comes after is news
+    procs += [spawn("-c", config, "run"), spawn("-c", config, "run")]
+    outputs, took_over = [], []
+    for n, row in enumerate(rows):
+        if n:
+            running = next(p for p in procs if p.poll() is None and _holder(watcher_cli, config) == p.pid)
+            running.send_signal(signal.SIGKILL)
+            outputs.append(running.communicate(timeout=30)[0])
+            procs.remove(running)
+            killed, asked = time.monotonic(), len(tk.server.requests)
+            while len(tk.server.requests) == asked and time.monotonic() < killed + 30:
+                time.sleep(0.02)
+            took_over.append(time.monotonic() - killed)
+        tk.add(row)
+        while time.monotonic() < deadline + 60 and _holder(watcher_cli, config) is None:
+            time.sleep(0.05)
+        alerted_by = _wait_for_alert(watcher_cli, config, row["DocumentNummer"])
+        assert alerted_by, f"{row['DocumentNummer']} was never sent"
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        outputs.append(out)
+    printed = Counter(n for out in outputs for line in out.splitlines() for n in [r["DocumentNummer"] for r in rows]
+                      if line.startswith("[all] nieuw:") and line.endswith(n))
+    assert printed == Counter({r["DocumentNummer"]: 1 for r in rows}), printed
+    print(f"taken over {[round(t, 2) for t in took_over]} s after each kill")
+    assert all(t < 1.0 + 2.0 for t in took_over), took_over  # the interval, and a watcher's start
+
+
+def _holder(watcher_cli, config) -> int | None:
+    code, out, err = watcher_cli("-c", config, "status")
+    for line in out.splitlines():
+        if line.startswith("running on:") and "process" in line:
+            return int(line.split("process ")[1].split(",")[0])
+    return None
+
+
+def _wait_for_alert(watcher_cli, config, number: str, within: float = 30.0) -> bool:
+    from watcher.config import load
+    from watcher.store import open_store
+    settings = load(config)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with open_store(settings.state_dir, readonly=True, kind="postgresql", dsn=settings.dsn) as store:
+            doc = store.document(number)
+            if doc is not None and doc.alerted and store.count_pending_alerts() == 0:
+                return True
+        time.sleep(0.1)
+    return False

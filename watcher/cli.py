@@ -247,18 +247,23 @@ def _check(config) -> int:
 def _run(config, once: bool) -> int:
     import sqlite3
 
-    from .store import StateLock, StateLocked, StateUnusable, StoreError, open_store
+    from .store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
 
     try:
-        lock = StateLock(config.state_dir).acquire()
+        lock = (HeldByDatabase() if config.store == "postgresql" else StateLock(config.state_dir)).acquire()
     except (StateLocked, StateUnusable) as e:
         print(f"watcher: {e}", file=sys.stderr)
         return exitcodes.STATE
     try:
         store = open_store(config.state_dir, kind=config.store, dsn=config.dsn)
-        if hasattr(store, "hold_writer"):
+        if hasattr(store, "hold_writer"):  # the state_dir lock guards one machine; a database is shared
             try:
-                store.hold_writer()  # the state_dir lock guards one machine; a database is shared
+                if once:
+                    store.hold_writer()  # or say who holds it
+                elif not _stand_by(store, config):
+                    store.close()
+                    lock.release()
+                    return exitcodes.OK  # stopped while standing by
             except StoreError:
                 store.close()
                 raise
@@ -283,6 +288,33 @@ def _run(config, once: bool) -> int:
         except (OSError, sqlite3.Error):
             pass  # what was not committed is rolled back, as after a crash
         lock.release()
+
+
+def _stand_by(store, config) -> bool:
+    """A second watcher on a database stands by until the one running stops or dies, then takes over: it
+    tries every half poll interval (at most 10 s), so the database is never left unwatched for longer
+    than one. True once it holds the role; False when it was asked to stop first."""
+    import time
+    if store.try_writer():
+        return True
+    holder = store.holder() or {}
+    log.info("another watcher is running on %s (%s, process %s, since %s): standing by, taking over when it "
+             "stops", store.where, holder.get("host", "?"), holder.get("pid", "?"), holder.get("since", "?"))
+    stop = []
+    previous = {s: signal.signal(s, lambda *_: stop.append(True)) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        every = min(config.poll_interval / 2, 10.0)
+        while not stop:
+            deadline = time.monotonic() + every
+            while not stop and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not stop and store.try_writer():
+                log.info("took over on %s", store.where)
+                return True
+        return False
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _why(error, folder) -> str:

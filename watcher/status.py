@@ -43,6 +43,11 @@ def status(config: Config, out, now: datetime | None = None) -> int:
                     stamps = ", ".join(f"{k} {v}" for k, v in around.items() if k in ("Besluit", "Stemming", "Activiteit"))
                     out.write(f"  {stream + ':':13} {stamps or '-'}\n")
         out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
+        if hasattr(store, "holder"):  # a shared database: which watcher holds the roles
+            holder = store.holder()
+            out.write(f"running on:     {holder['host']}, process {holder['pid']}, since {holder['since']} (polls "
+                      "every source, sends, answers the bot)\n" if holder else
+                      "running on:     no watcher holds this database now\n")
         today = now.date()
         open_questions = open_report(collect(store.all_documents(SOORTEN)), today)  # as `watcher questions` counts
         if open_questions:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import socket
 
 from ..model import Alert, Document, StoredDocument
 from ._kinds import KeyedState
@@ -140,11 +141,32 @@ class PostgresStore(KeyedState, Store):
                 self.db.execute("UPDATE watcher_schema SET version = %s", (SCHEMA_VERSION,))
 
     def hold_writer(self) -> None:
-        """Be the one watcher that writes to this database, for as long as this store is open (a session
-        advisory lock: it goes with the connection, so a killed watcher's is released by the server)."""
+        """Be the one watcher that writes to this database, for as long as this store is open, or say who is."""
+        if not self.try_writer():
+            holder = self.holder()
+            who = f" ({holder['host']}, process {holder['pid']}, since {holder['since']})" if holder else ""
+            raise StoreError(f"another watcher is running on {self.where}{who}: stop it first, or start this one "
+                             "as `watcher run`, which stands by and takes over when it stops")
+
+    def try_writer(self) -> bool:
+        """Take the writer's role if no one holds it: a session advisory lock, so the server lets it go when
+        its holder's connection ends (a SIGKILL included). Every role (polling each source, sending, the
+        bot, the clock) goes with it for now. Whoever takes it says so in the state, for `watcher status`."""
         if not self.marks.execute("SELECT pg_try_advisory_lock(%s)", (_WRITER,)).fetchone()[0]:
-            raise StoreError(f"another watcher is running on {self.where}: stop it first (one watcher per "
-                             "database for now)")
+            return False
+        self._set("role", "writer", {"host": socket.gethostname(), "pid": os.getpid(), "since": now()})
+        self.db.commit()
+        self._in_flight = self._started_not_sent()  # what the last holder left half-sent
+        return True
+
+    def holder(self) -> dict | None:
+        """Who holds the writer's role, as they said when they took it (None if no one does now)."""
+        row = self._get("role", "writer")
+        self.db.commit()
+        free = self.marks.execute(
+            "SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())", (_WRITER,)).fetchone()[0]
+        return None if free else row
 
     # ------------------------------------------------------------ documents
     def document(self, key: str) -> StoredDocument | None:

@@ -44,7 +44,8 @@ class Server:
                 self.user = pwd.getpwnam("postgres")
             except KeyError:
                 raise LookupError("running as root and there is no postgres user to run the server as") from None
-        self.dir = Path(tempfile.mkdtemp(prefix="watcher-pg-"))
+        # In /tmp itself when it runs as another user: $TMPDIR may sit under a folder that user cannot enter.
+        self.dir = Path(tempfile.mkdtemp(prefix="watcher-pg-", dir="/tmp" if self.user else None))
         os.chmod(self.dir, 0o755)
         self.data = self.dir / "data"
         self.port = _free_port()

@@ -304,7 +304,8 @@ class PostgresStore(KeyedState, Store):
         return self.marks.execute("SELECT count(*) FROM sends WHERE mark = 'sent'").fetchone()[0]
 
     def state_rows(self):
-        yield from self.db.execute("SELECT kind, key, value FROM state ORDER BY kind, key")
+        # Not who runs (`role`): that is about the processes of now, not the state.
+        yield from self.db.execute("SELECT kind, key, value FROM state WHERE kind <> 'role' ORDER BY kind, key")
 
     def outbox_rows(self):
         rows = self.db.execute(

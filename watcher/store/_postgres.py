@@ -73,7 +73,7 @@ MIGRATIONS = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
 _MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved forward ("watc")
-_WRITER = 0x77617464  # advisory lock key held by the one watcher that writes (several come with leases)
+_WRITER = 0x77617464  # advisory lock key held by the watcher that runs; the others stand by (cli._stand_by)
 
 
 def dsn_of(config_dsn: str) -> str:

@@ -162,3 +162,30 @@ def test_the_next_pages_files_are_fetched_while_this_page_waits_for_its_last(tk,
     assert released == [True]  # page 2's file came while page 1 still waited for its last
     for row in rows:
         assert out.count(f"nieuw: Motie {row['DocumentNummer']}\n") == 1, out
+
+
+def test_a_revision_is_diffed_off_the_event_loop(tk, write_config, watcher_cli, monkeypatch):
+    """A 200-page diff takes seconds of CPU: it is made in a thread, so the bot goes on answering meanwhile."""
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    from tests.pdfgen import render
+    from watcher import cycle
+
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = write_config([tk_source(tk, since=since, backfill_alerts=True)], [{"name": "moties", "keywords": ["motie"]}])
+    row = tk.add(next(r for r in page_rows() if r["Soort"] == "Motie" and r["ContentType"]),
+                 data=render(["De Kamer, gehoord de beraadslaging, verzoekt de regering een motie uit te voeren."]),
+                 content_type="application/pdf")
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    tk.revise(row["Id"], render(["De Kamer, gehoord de beraadslaging, verzoekt de regering deze motie snel uit te voeren."]))
+    where, real = [], cycle.diff
+
+    def watched(old, new):
+        where.append(threading.current_thread() is threading.main_thread())
+        return real(old, new)
+
+    monkeypatch.setattr(cycle, "diff", watched)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert "gewijzigd" in out and where == [False], (where, out)

@@ -239,7 +239,7 @@ class Watcher:
             async with contextlib.aclosing(read_ahead(source.poll(cursor), arrived)) as polled:
                 async for page in polled:
                     async with self._applying():
-                        changes = await self._diffed(await self._apply_page(page.records, backlog_before))
+                        changes = await self._apply_page(page.records, backlog_before)  # revisions diffed
                         if any(c.kind != UNCHANGED for c in changes):
                             await self.matcher_ready()
                         for change in changes:

@@ -76,10 +76,6 @@ _MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved f
 _WRITER = 0x77617464  # advisory lock key held by the watcher that runs; the others stand by (cli._stand_by)
 
 
-def dsn_of(config_dsn: str) -> str:
-    return config_dsn or os.environ.get("WATCHER_DSN", "")
-
-
 def _safe(dsn: str) -> str:
     """The DSN as it may be shown: without its password."""
     try:
@@ -105,7 +101,6 @@ class PostgresStore(KeyedState, Store):
                              "(e.g. postgresql://watcher@localhost/watcher)")
         self.readonly = readonly
         self.where = _safe(dsn)
-        self._psycopg = psycopg
         try:
             self.db = _Guarded(psycopg.connect(dsn, autocommit=False), self.where)
             self.marks = _Guarded(psycopg.connect(dsn, autocommit=True), self.where)
@@ -329,23 +324,18 @@ class PostgresStore(KeyedState, Store):
     def flush(self) -> None:
         if self.readonly:
             raise StoreError("this store was opened read-only")
-        psycopg = self._psycopg
-        try:
-            upto = self.db.execute("SELECT coalesce(max(n), 0) FROM sends").fetchone()[0]
-            # Fold the marks into the outbox, in this transaction: from here the outbox says it.
-            self.db.execute(
-                "UPDATE outbox o SET status = 'sent', how = s.how, sent_at = s.at FROM sends s "
-                "WHERE s.alert_id = o.id AND s.mark = 'sent' AND s.n <= %s AND o.status = 'pending'", (upto,))
-            self.db.execute(
-                "UPDATE outbox o SET alert = jsonb_set(o.alert, '{parts_sent}', to_jsonb(p.done)) "
-                "FROM (SELECT alert_id, max(done) AS done FROM sends WHERE mark = 'part' AND n <= %s "
-                "GROUP BY alert_id) p WHERE p.alert_id = o.id AND o.status = 'pending'", (upto,))
-            self.db.execute("DELETE FROM sends WHERE n <= %s", (upto,))
-            self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < %s", (outbox_cutoff(),))
-            self.db.commit()
-        except psycopg.OperationalError as e:
-            raise StoreError(f"the database {self.where} went away during a commit: {str(e).strip()}; what this "
-                             "cycle did is read again by the next one") from None
+        upto = self.db.execute("SELECT coalesce(max(n), 0) FROM sends").fetchone()[0]
+        # Fold the marks into the outbox, in this transaction: from here the outbox says it.
+        self.db.execute(
+            "UPDATE outbox o SET status = 'sent', how = s.how, sent_at = s.at FROM sends s "
+            "WHERE s.alert_id = o.id AND s.mark = 'sent' AND s.n <= %s AND o.status = 'pending'", (upto,))
+        self.db.execute(
+            "UPDATE outbox o SET alert = jsonb_set(o.alert, '{parts_sent}', to_jsonb(p.done)) "
+            "FROM (SELECT alert_id, max(done) AS done FROM sends WHERE mark = 'part' AND n <= %s "
+            "GROUP BY alert_id) p WHERE p.alert_id = o.id AND o.status = 'pending'", (upto,))
+        self.db.execute("DELETE FROM sends WHERE n <= %s", (upto,))
+        self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < %s", (outbox_cutoff(),))
+        self.db.commit()  # a server gone meanwhile is a StoreError (_Guarded); the next run reads it all again
         self._in_flight = []
 
     def rollback(self) -> None:
@@ -375,7 +365,8 @@ class _Guarded:
             try:
                 return method(*args, **kwargs)
             except self._lost as e:
-                raise StoreError(f"the database {self._where} cannot be used now: {str(e).strip()}") from None
+                raise StoreError(f"the database {self._where} cannot be used now: {str(e).strip()}; what was not "
+                                 "committed is read again when watcher runs next") from None
         return guarded
 
     def __getattr__(self, name):

@@ -265,10 +265,11 @@ def test_a_watcher_standing_by_takes_over_within_a_poll_interval_when_the_runnin
     assert all(t < 1.0 + 2.0 for t in took_over), took_over  # the interval, and a watcher's start
 
 
-def _holder(watcher_cli, config) -> int | None:
+def _holder(watcher_cli, config, role: str = "poll tk") -> int | None:
+    """The process that `watcher status` says holds a role."""
     code, out, err = watcher_cli("-c", config, "status")
     for line in out.splitlines():
-        if line.startswith("running on:") and "process" in line:
+        if line.strip().startswith(f"{role}:") and "process" in line:
             return int(line.split("process ")[1].split(",")[0])
     return None
 

@@ -247,6 +247,7 @@ def _check(config) -> int:
 def _run(config, once: bool) -> int:
     import sqlite3
 
+    from .roles import Alone, Shared
     from .store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
 
     try:
@@ -256,23 +257,22 @@ def _run(config, once: bool) -> int:
         return exitcodes.STATE
     try:
         store = open_store(config.state_dir, kind=config.store, dsn=config.dsn)
-        if hasattr(store, "hold_writer"):  # the state_dir lock guards one machine; a database is shared
-            try:
-                if once:
-                    store.hold_writer()  # or say who holds it
-                elif not _stand_by(store, config):
-                    store.close()
-                    lock.release()
-                    return exitcodes.OK  # stopped while standing by
-            except StoreError:
+        try:
+            # The state_dir lock guards one machine; a database is shared, and its work is cut into roles.
+            roles = Shared(store, config) if store.shared else Alone(config)
+            if store.shared and not _first_roles(store, config, roles, once):
                 store.close()
-                raise
+                lock.release()
+                return exitcodes.OK  # stopped while standing by
+        except StoreError:
+            store.close()
+            raise
     except StoreError as e:
         lock.release()
         print(f"watcher: {e}", file=sys.stderr)
         return exitcodes.STATE
     try:
-        return asyncio.run(_loop(config, store, once, lock))
+        return asyncio.run(_loop(config, store, once, lock, roles))
     except (StoreError, StateUnusable) as e:
         print(f"watcher: {e}", file=sys.stderr)
         return exitcodes.STATE
@@ -290,31 +290,42 @@ def _run(config, once: bool) -> int:
         lock.release()
 
 
-def _stand_by(store, config) -> bool:
-    """A second watcher on a database stands by until the one running stops or dies, then takes over: it
-    tries every half poll interval (at most 10 s), so the database is never left unwatched for longer
-    than one. True once it holds the role; False when it was asked to stop first."""
+def _first_roles(store, config, roles, once: bool) -> bool:
+    """The roles a watcher on a shared database starts with. `run --once` takes what is free and does that
+    (a StoreError naming who runs when nothing is); `run` stands by until a role is free, then takes it: it
+    looks every half poll interval (at most 10 s), so no role is left for longer than one. False when asked
+    to stop while standing by."""
     import time
-    if store.try_writer():
+
+    from .roles import holders
+    from .store import StoreError
+    roles.claim(greedy=once)
+    if roles.held:
         return True
-    holder = store.holder() or {}
-    log.info("another watcher is running on %s (%s, process %s, since %s): standing by, taking over when it "
-             "stops", store.where, holder.get("host", "?"), holder.get("pid", "?"), holder.get("since", "?"))
+    taken = [(role, who) for role, who in holders(store, config) if who]
+    who = "; ".join(f"{role}: {w['host']}, process {w['pid']}, since {w['since']}" for role, w in taken)
+    if once:
+        raise StoreError(f"another watcher is running on {store.where} ({who}): stop it first, or start this one "
+                         "as `watcher run`, which stands by and takes over what it leaves")
+    log.info("another watcher is running on %s (%s): standing by, taking over what it leaves", store.where, who)
     stop = []
     previous = {s: signal.signal(s, lambda *_: stop.append(True)) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        every = min(config.poll_interval / 2, 10.0)
         while not stop:
-            deadline = time.monotonic() + every
+            deadline = time.monotonic() + standby_pause(config)
             while not stop and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if not stop and store.try_writer():
-                log.info("took over on %s", store.where)
+            if not stop and roles.claim():
                 return True
         return False
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def standby_pause(config) -> float:
+    """How often a watcher without a role (or with a free role to look for) looks again."""
+    return min(config.poll_interval / 2, 10.0)
 
 
 def _why(error, folder) -> str:
@@ -336,13 +347,14 @@ def _why(error, folder) -> str:
     return text
 
 
-async def _loop(config, store, once: bool, lock) -> int:
+async def _loop(config, store, once: bool, lock, roles) -> int:
     from . import admins
     from .cycle import Watcher
     from .deliver import Deliverer
     from .http import HTTP
     from .notify import Console, Telegram
     from .ratelimit import RateLimiter
+    from .roles import CLOCK, SENDER, poll
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -357,39 +369,55 @@ async def _loop(config, store, once: bool, lock) -> int:
     deliverer = Deliverer(config, Console(), telegram, limiter, should_stop=stop.is_set)
     http = HTTP(config.http)
     watcher = Watcher(config, store, http, deliverer, should_stop=stop.is_set)
-    bot = None
-    if telegram is not None and not once:
-        from telegram.error import InvalidToken, TelegramError
-
-        from .bot import WatchBot
-
-        bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
-                       page_lock=watcher.page_lock)
-        try:
-            await bot.start()
-        except InvalidToken:
-            print(f"watcher: Telegram refused the token in ${config.telegram.token_env}: check it with @BotFather",
-                  file=sys.stderr)
-            return exitcodes.CONFIG
-        except (TelegramError, OSError) as e:
-            log.error("the bot could not start (%s); alerts are still sent, commands wait", e)
-            bot = None
-    mtime = _mtime(config.path)
+    bot = beside = None
     # A long-running watcher delivers beside polling: a fan-out of 10,000 alerts (minutes at Telegram's 30 a
     # second) never holds up the next poll; each cycle wakes the delivery for what it queued.
     wake = asyncio.Event()
-    beside = None if once else asyncio.create_task(_deliver_beside(watcher, wake, stop))
+
+    async def start_sending() -> int | None:
+        """The bot and the delivery beside polling, once this process is the sender."""
+        nonlocal bot, beside
+        if telegram is not None:
+            from telegram.error import InvalidToken, TelegramError
+
+            from .bot import WatchBot
+
+            bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
+                           page_lock=watcher.page_lock)
+            try:
+                await bot.start()
+            except InvalidToken:
+                print(f"watcher: Telegram refused the token in ${config.telegram.token_env}: check it with "
+                      "@BotFather", file=sys.stderr)
+                return exitcodes.CONFIG
+            except (TelegramError, OSError) as e:
+                log.error("the bot could not start (%s); alerts are still sent, commands wait", e)
+                bot = None
+        beside = asyncio.create_task(_deliver_beside(watcher, wake, stop))
+        return None
+
+    mtime = _mtime(config.path)
     try:
         while True:
             started = loop.time()
             lock.verify()
-            report = await watcher.cycle(deliver=once)
+            if not once:
+                roles.claim()
+                if roles.holds(SENDER) and beside is None and (failed := await start_sending()) is not None:
+                    return failed
+            report = await watcher.cycle(deliver=once and roles.holds(SENDER),
+                                         sources={s.name for s in config.sources if roles.holds(poll(s.name))},
+                                         clock=roles.holds(CLOCK))
             wake.set()
-            await admins.tell(config, store, telegram, limiter, watcher.page_lock)
+            if roles.holds(CLOCK):
+                await admins.tell(config, store, telegram, limiter, watcher.page_lock)
             if once or stop.is_set():
                 return exitcodes.OK if report.ok else exitcodes.SOURCE_FAILED
+            roles.spread()
             try:
-                wait = 0.0 if report.more else pause(started, loop.time(), config.poll_interval)
+                # A watcher that polls nothing looks for a free role again sooner (roles.py).
+                interval = config.poll_interval if report.sources else standby_pause(config)
+                wait = 0.0 if report.more else pause(started, loop.time(), interval)
                 await asyncio.wait_for(stop.wait(), timeout=wait)
             except asyncio.TimeoutError:
                 pass
@@ -398,6 +426,7 @@ async def _loop(config, store, once: bool, lock) -> int:
             if _mtime(config.path) != mtime:
                 mtime = _mtime(config.path)
                 config = _reload(config, watcher)
+                roles.config = config
                 if bot is not None:
                     bot.config = config
     finally:

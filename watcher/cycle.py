@@ -95,7 +95,8 @@ class Watcher:
         # Held while a page is half applied (documents stored, their alerts not yet queued). Whoever else
         # flushes the store in this process (the bot, answering a command) takes it first, or a crash
         # after that flush would lose the half page's alerts.
-        self.page_lock = asyncio.Lock()
+        # On a shared database it also keeps other watchers' writes out (Store.write_lock).
+        self.page_lock = store.write_lock()
         deliverer.page_lock = self.page_lock
         self.streams = Streams(self)
 
@@ -106,6 +107,7 @@ class Watcher:
         self.deliverer.config = config
 
     def _take_rules(self, config: Config) -> None:
+        self._rules_seen = self.store.rules_version()  # before reading them: a change meanwhile is seen next time
         people = subs.effective(config, self.store)
         self.config, self._people = config, people
         # The automaton of the rules that did not change is kept: a /watch does not rebuild a million rules.
@@ -142,19 +144,30 @@ class Watcher:
     def unmuted(self, hits: list[Hit], document: str) -> list[Hit]:
         return [h for h in hits if document not in self.muted.get(h.subscriber, ())] if self.muted else hits
 
-    async def cycle(self, deliver: bool = True) -> CycleReport:
-        """Poll every source once, then (with `deliver`) send what is due. A long-running watcher delivers
-        beside polling instead (`deliver_pending`), so a fan-out of thousands never holds up the next poll."""
+    def rules_changed_elsewhere(self) -> bool:
+        """Another watcher's bot changed a chat's rules since they were last read here (a shared store)."""
+        return self.store.rules_version() != self._rules_seen
+
+    async def cycle(self, deliver: bool = True, sources: set[str] | None = None, clock: bool = True) -> CycleReport:
+        """Poll every source once (or those named in `sources`: the ones this process polls, roles.py), run
+        the clock's events (with `clock`), then (with `deliver`) send what is due. A long-running watcher
+        delivers beside polling instead (`deliver_pending`), so a fan-out of thousands never holds up the
+        next poll."""
         report = CycleReport()
+        if self.rules_changed_elsewhere():
+            self.reload(self.config)
         for source in self.sources:
             if self.should_stop():
                 break
+            if sources is not None and source.name not in sources:
+                continue
             report.sources.append(await self._poll(source))
             self.store.flush()
-        async with self.page_lock:
-            self._clock_events()
-            self.streams.news["agenda"].reminders()
-            self.store.flush()
+        if clock:
+            async with self.page_lock:
+                self._clock_events()
+                self.streams.news["agenda"].reminders()
+                self.store.flush()
         if deliver:
             report.delivered, report.undelivered = await self.deliver_pending()
         return report
@@ -168,10 +181,9 @@ class Watcher:
     # ------------------------------------------------------------------ one source
     async def _poll(self, source: Source) -> SourceReport:
         report = SourceReport(source.name)
-        health = self.store.health(source.name)
         started = self.clock()
-        health["last_attempt"] = started.isoformat(timespec="seconds")
         deadline = asyncio.timeout(source.config.deadline)
+        error = None
         try:
             async with deadline:
                 if source.documents:
@@ -180,18 +192,22 @@ class Watcher:
         except TimeoutError:
             if not deadline.expired():
                 raise  # not ours: whoever set that timeout handles it
-            self._failed(source, report, health, f"not done within its deadline of {source.config.deadline:g}s "
-                                                 "(an upstream too slow or stuck); the next cycle goes on from the "
-                                                 "last page done")
-            return report
+            error = (f"not done within its deadline of {source.config.deadline:g}s (an upstream too slow or "
+                     "stuck); the next cycle goes on from the last page done")
         except (FetchError, ValueError, KeyError, TypeError) as e:
             # ValueError/KeyError/TypeError: a page that is not what the API promised. The cursor stays
             # after the last page that was processed whole.
-            self._failed(source, report, health, str(e) if isinstance(e, FetchError) else f"{type(e).__name__}: {e}")
-            return report
+            error = str(e) if isinstance(e, FetchError) else f"{type(e).__name__}: {e}"
         finally:
             self._end_progress()
-        self._succeeded(source, health, started, report)
+        # Read afresh under the page lock: the clock's watcher (admins.tell) notes in it what it told.
+        async with self.page_lock:
+            health = self.store.health(source.name)
+            health["last_attempt"] = started.isoformat(timespec="seconds")
+            if error is not None:
+                self._failed(source, report, health, error)
+                return report
+            self._succeeded(source, health, started, report)
         summary = ", ".join(f"{n} {k}" for k, n in sorted(report.changes.items()) if k != UNCHANGED)
         if report.baseline:
             log.info("%s: first run: %d documents already there are known, not news; alerts start with what "
@@ -333,6 +349,8 @@ class Watcher:
             except BaseException:  # a deadline's cancellation too
                 self.store.rollback()
                 raise
+            if self.store.shared:
+                self.store.flush()  # other watchers wait on what this page holds (Store.write_lock)
 
     def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport):
         health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",

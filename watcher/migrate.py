@@ -31,7 +31,7 @@ def migrate(state_dir, dsn: str, out, err) -> int:
     try:
         source = open_store(state_dir, readonly=True, kind=kind)
         target = PostgresStore(dsn)
-        target.hold_writer()
+        target.lock_writes()  # no watcher writes into it meanwhile
         if target.count_documents() or next(target.state_rows(), None) or next(target.outbox_rows(), None):
             raise StoreError(f"{target.where} already holds a watcher state: migrate into an empty database")
         copied = _copy(source, target, out)

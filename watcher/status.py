@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from .config import Config
 from .questions import SOORTEN, collect, open_report
+from .roles import holders
 from .store import open_reader
 
 
@@ -43,11 +44,11 @@ def status(config: Config, out, now: datetime | None = None) -> int:
                     stamps = ", ".join(f"{k} {v}" for k, v in around.items() if k in ("Besluit", "Stemming", "Activiteit"))
                     out.write(f"  {stream + ':':13} {stamps or '-'}\n")
         out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
-        if hasattr(store, "holder"):  # a shared database: which watcher holds the roles
-            holder = store.holder()
-            out.write(f"running on:     {holder['host']}, process {holder['pid']}, since {holder['since']} (polls "
-                      "every source, sends, answers the bot)\n" if holder else
-                      "running on:     no watcher holds this database now\n")
+        if store.shared:  # a shared database: which watcher does what (roles.py)
+            out.write("roles:\n")
+            for role, who in holders(store, config):
+                out.write(f"  {role + ':':14}{who['host']}, process {who['pid']}, since {who['since']}\n" if who
+                          else f"  {role + ':':14}no watcher holds it now\n")
         today = now.date()
         open_questions = open_report(collect(store.all_documents(SOORTEN)), today)  # as `watcher questions` counts
         if open_questions:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Iterator
 
 from ..model import Alert, Document, StoredDocument
@@ -157,6 +158,17 @@ class Store(abc.ABC):
     def outbox_rows(self) -> Iterator[tuple[Alert, str, str, str]]:
         """Every alert in the outbox, pending or sent, as (alert, status, how, sent_at)."""
         raise NotImplementedError
+
+    # several watchers (only a database is shared; a local store has one process, holding every role)
+    shared = False  # True: other processes write too, so each page is committed as it is applied
+
+    def write_lock(self):
+        """What a writer holds from reading what it will change until it flushes (cycle.Watcher.page_lock)."""
+        return asyncio.Lock()
+
+    def rules_version(self) -> int:
+        """Moves when another process changed a chat's rules (a shared store); here nobody else can."""
+        return 0
 
     @abc.abstractmethod
     def flush(self) -> None: ...

@@ -17,7 +17,9 @@ steps, applied in one transaction under an advisory lock, so two watchers starti
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import hashlib
 import json
 import os
 import socket
@@ -73,7 +75,13 @@ MIGRATIONS = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
 _MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved forward ("watc")
-_WRITER = 0x77617464  # advisory lock key held by the watcher that runs; the others stand by (cli._stand_by)
+_WRITES = 0x77617464  # transaction advisory lock key: one watcher at a time changes what others read (writing)
+_MEMBER = "watcher run "  # the application_name of a running watcher's connection (join)
+
+
+def _role_key(name: str) -> int:
+    """A role's advisory lock key: 63 bits of a hash of its name, so no two roles share one."""
+    return int.from_bytes(hashlib.sha256(f"watcher role {name}".encode()).digest()[:8], "big") >> 1
 
 
 def _safe(dsn: str) -> str:
@@ -135,33 +143,73 @@ class PostgresStore(KeyedState, Store):
             else:
                 self.db.execute("UPDATE watcher_schema SET version = %s", (SCHEMA_VERSION,))
 
-    def hold_writer(self) -> None:
-        """Be the one watcher that writes to this database, for as long as this store is open, or say who is."""
-        if not self.try_writer():
-            holder = self.holder()
-            who = f" ({holder['host']}, process {holder['pid']}, since {holder['since']})" if holder else ""
-            raise StoreError(f"another watcher is running on {self.where}{who}: stop it first, or start this one "
-                             "as `watcher run`, which stands by and takes over when it stops")
+    # ------------------------------------------------------------ several watchers on one database
+    # Roles (roles.py) are session advisory locks on the autocommitting connection: the server lets them go
+    # the moment their holder's connection ends, a SIGKILL or a lost machine included, and another watcher
+    # takes them at its next look. Who took one says so in a row of `state` (kind 'role'), for `watcher status`.
 
-    def try_writer(self) -> bool:
-        """Take the writer's role if no one holds it: a session advisory lock, so the server lets it go when
-        its holder's connection ends (a SIGKILL included). Every role (polling each source, sending, the
-        bot, the clock) goes with it for now. Whoever takes it says so in the state, for `watcher status`."""
-        if not self.marks.execute("SELECT pg_try_advisory_lock(%s)", (_WRITER,)).fetchone()[0]:
+    def join(self) -> None:
+        """Be counted among the watchers that share the roles (`watchers()`): a `watcher run`, not a reader."""
+        self.marks.execute("SELECT set_config('application_name', %s, false)",
+                           (f"{_MEMBER}{socket.gethostname()}:{os.getpid()}",))
+
+    def watchers(self) -> int:
+        """How many `watcher run` processes are connected to this database now."""
+        return self.marks.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE %s",
+            (_MEMBER + "%",)).fetchone()[0]
+
+    def take_role(self, name: str) -> bool:
+        if not self.marks.execute("SELECT pg_try_advisory_lock(%s)", (_role_key(name),)).fetchone()[0]:
             return False
-        self._set("role", "writer", {"host": socket.gethostname(), "pid": os.getpid(), "since": now()})
-        self.db.commit()
-        self._in_flight = self._started_not_sent()  # what the last holder left half-sent
+        self.marks.execute(
+            "INSERT INTO state (kind, key, value) VALUES ('role', %s, %s::jsonb) "
+            "ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value",
+            (name, _json({"host": socket.gethostname(), "pid": os.getpid(), "since": now()})))
+        if name == "sender":
+            self._in_flight = self._started_not_sent()  # what the last sender left half-sent
         return True
 
-    def holder(self) -> dict | None:
-        """Who holds the writer's role, as they said when they took it (None if no one does now)."""
-        row = self._get("role", "writer")
-        self.db.commit()
-        free = self.marks.execute(
-            "SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted AND database = "
-            "(SELECT oid FROM pg_database WHERE datname = current_database())", (_WRITER,)).fetchone()[0]
-        return None if free else row
+    def drop_role(self, name: str) -> None:
+        self.marks.execute("SELECT pg_advisory_unlock(%s)", (_role_key(name),))
+
+    def role_holder(self, name: str) -> dict | None:
+        """Who holds a role, as they said when they took it; None if no one holds it now."""
+        key = _role_key(name)
+        held = self.marks.execute(
+            "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s "
+            "AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            (key >> 32, key & 0xFFFFFFFF)).fetchone()[0]
+        if not held:
+            return None
+        row = self.marks.execute("SELECT value FROM state WHERE kind = 'role' AND key = %s", (name,)).fetchone()
+        return row[0] if row else {"host": "?", "pid": "?", "since": "?"}
+
+    def writing(self) -> bool:
+        """Take the database's write lock for this transaction if it is free (True if taken or held already).
+        Every watcher takes it before it reads what it is about to change (Store.write_lock): two watchers
+        never interleave read-modify-writes, and no two transactions wait on each other's rows."""
+        return self.db.execute("SELECT pg_try_advisory_xact_lock(%s)", (_WRITES,)).fetchone()[0]
+
+    def lock_writes(self) -> None:
+        """The write lock, waited for (`watcher migrate`, which runs alone and briefly)."""
+        self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITES,))
+
+    def write_lock(self):
+        return _WriteLock(self)
+
+    shared = True  # several watchers may write at once: each page is committed as it is applied
+
+    def rules_version(self) -> int:
+        """Moves whenever a chat's rules change, whichever watcher changed them: a poller in another process
+        takes the new rules at its next cycle (cycle.Watcher.rules_changed_elsewhere)."""
+        row = self.marks.execute("SELECT value FROM state WHERE kind = 'rules' AND key = 'version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def set_chat_rules(self, rules: dict) -> None:
+        super().set_chat_rules(rules)
+        self.db.execute("INSERT INTO state (kind, key, value) VALUES ('rules', 'version', '1'::jsonb) "
+                        "ON CONFLICT (kind, key) DO UPDATE SET value = to_jsonb(state.value::text::bigint + 1)")
 
     # ------------------------------------------------------------ documents
     def document(self, key: str) -> StoredDocument | None:
@@ -299,8 +347,9 @@ class PostgresStore(KeyedState, Store):
         return self.marks.execute("SELECT count(*) FROM sends WHERE mark = 'sent'").fetchone()[0]
 
     def state_rows(self):
-        # Not who runs (`role`): that is about the processes of now, not the state.
-        yield from self.db.execute("SELECT kind, key, value FROM state WHERE kind <> 'role' ORDER BY kind, key")
+        # Not who runs (`role`) nor the rules' change counter: they are about the processes of now.
+        yield from self.db.execute("SELECT kind, key, value FROM state WHERE kind NOT IN ('role', 'rules') "
+                                   "ORDER BY kind, key")
 
     def outbox_rows(self):
         rows = self.db.execute(
@@ -324,6 +373,12 @@ class PostgresStore(KeyedState, Store):
     def flush(self) -> None:
         if self.readonly:
             raise StoreError("this store was opened read-only")
+        if self.writing():  # else another watcher is writing: the marks are folded at a later flush
+            self._fold()
+        self.db.commit()  # a server gone meanwhile is a StoreError (_Guarded); the next run reads it all again
+        self._in_flight = []
+
+    def _fold(self) -> None:
         upto = self.db.execute("SELECT coalesce(max(n), 0) FROM sends").fetchone()[0]
         # Fold the marks into the outbox, in this transaction: from here the outbox says it.
         self.db.execute(
@@ -335,8 +390,6 @@ class PostgresStore(KeyedState, Store):
             "GROUP BY alert_id) p WHERE p.alert_id = o.id AND o.status = 'pending'", (upto,))
         self.db.execute("DELETE FROM sends WHERE n <= %s", (upto,))
         self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < %s", (outbox_cutoff(),))
-        self.db.commit()  # a server gone meanwhile is a StoreError (_Guarded); the next run reads it all again
-        self._in_flight = []
 
     def rollback(self) -> None:
         self.db.rollback()
@@ -347,6 +400,35 @@ class PostgresStore(KeyedState, Store):
                 connection.close()  # uncommitted work is rolled back: as if the process had died here
             except Exception:
                 pass
+
+
+class _WriteLock:
+    """The page lock of a watcher on a shared database: this process's asyncio lock, then the database's write
+    lock for the transaction (PostgresStore.writing), asked for again and again rather than waited for, so
+    the event loop (the bot, the sends) goes on meanwhile. It is let go when the transaction commits: for
+    that, each page is flushed as it is applied (`shared`)."""
+
+    def __init__(self, store: PostgresStore):
+        self._store = store
+        self._here = asyncio.Lock()
+
+    def locked(self) -> bool:
+        return self._here.locked()
+
+    async def __aenter__(self):
+        await self._here.acquire()
+        try:
+            wait = 0.002
+            while not self._store.writing():
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 0.05)
+        except BaseException:
+            self._here.release()
+            raise
+        return self
+
+    async def __aexit__(self, *exc):
+        self._here.release()
 
 
 class _Guarded:

@@ -1,0 +1,96 @@
+"""Who does what when several `watcher run` share one database (`store: postgresql`).
+
+The work is cut into roles: polling each source (`poll <name>`: its documents and their streams), sending
+(`sender`: the outbox and the bot, one per bot token, which is all Telegram allows), and the clock
+(`clock`: overdue questions, agenda reminders, the admins' reports). Each is held by one process at a time
+(PostgresStore.take_role); a process that holds none stands by. A role whose holder dies is free at once and
+taken by whoever looks next: every watcher looks at the start of each cycle, and a watcher standing by
+every half poll interval, so a role is never left for longer than one.
+
+Roles are spread rather than grabbed: a watcher takes a free role only while it holds fewer than its share
+(roles divided by the watchers connected), and gives up a source beyond its share at a cycle's end, where
+everything it read is committed. Sending and the clock are never handed over while their holder lives:
+the sender's rate and the bot's updates would start over.
+
+On a local store (SQLite, TinyDB) there is one process, and it holds every role (`Alone`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+log = logging.getLogger("watcher")
+
+SENDER = "sender"
+CLOCK = "clock"
+
+
+def poll(source: str) -> str:
+    return f"poll {source}"
+
+
+def every_role(config) -> list[str]:
+    return [poll(s.name) for s in config.sources] + [SENDER, CLOCK]
+
+
+class Alone:
+    """Every role, always: the state_dir lock already keeps other processes out."""
+
+    def __init__(self, config):
+        self.held = set(every_role(config))
+
+    def claim(self, greedy: bool = False) -> list[str]:
+        return []
+
+    def spread(self) -> list[str]:
+        return []
+
+    def holds(self, role: str) -> bool:
+        return True
+
+
+class Shared:
+    def __init__(self, store, config):
+        self.store, self.config = store, config
+        self.held: set[str] = set()
+        store.join()
+
+    def holds(self, role: str) -> bool:
+        return role in self.held
+
+    def _share(self) -> int:
+        return math.ceil(len(every_role(self.config)) / max(1, self.store.watchers()))
+
+    def claim(self, greedy: bool = False) -> list[str]:
+        """Take the free roles this process may have; `greedy` (a `run --once`): every free one. Returns those
+        taken now."""
+        taken = []
+        share = len(every_role(self.config)) if greedy else self._share()
+        for role in every_role(self.config):
+            if role in self.held or len(self.held) >= share:
+                continue
+            if self.store.take_role(role):
+                self.held.add(role)
+                taken.append(role)
+                log.info("took the role %s on %s", role, self.store.where)
+        return taken
+
+    def spread(self) -> list[str]:
+        """Give up the sources held beyond this process's share, for a watcher with fewer to take. Returns those
+        given up. Called between cycles, when nothing read is uncommitted."""
+        share = self._share()
+        given = []
+        for role in sorted(r for r in self.held if r.startswith("poll ")):
+            if len(self.held) <= share:
+                break
+            self.store.drop_role(role)
+            self.held.discard(role)
+            given.append(role)
+            log.info("gave up the role %s: another watcher on %s takes it", role, self.store.where)
+        return given
+
+
+def holders(store, config) -> list[tuple[str, dict | None]]:
+    """(role, who holds it or None) for `watcher status`."""
+    return [(role, store.role_holder(role)) for role in every_role(config)]

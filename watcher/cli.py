@@ -414,13 +414,16 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
             if once or stop.is_set():
                 return exitcodes.OK if report.ok else exitcodes.SOURCE_FAILED
             roles.spread()
-            try:
-                # A watcher that polls nothing looks for a free role again sooner (roles.py).
-                interval = config.poll_interval if report.sources else standby_pause(config)
-                wait = 0.0 if report.more else pause(started, loop.time(), interval)
-                await asyncio.wait_for(stop.wait(), timeout=wait)
-            except asyncio.TimeoutError:
-                pass
+            # Until the next cycle; every half interval a look for a role come free (its holder died), taken
+            # up at once, so that no role is left for longer than one poll interval (roles.py).
+            until = loop.time() + (0.0 if report.more else pause(started, loop.time(), config.poll_interval))
+            while not stop.is_set() and loop.time() < until:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=min(standby_pause(config), until - loop.time()))
+                except asyncio.TimeoutError:
+                    pass
+                if not stop.is_set() and loop.time() < until and roles.claim():
+                    break
             if stop.is_set():
                 return exitcodes.OK
             if _mtime(config.path) != mtime:

@@ -19,6 +19,7 @@ class Request:
     headers: dict
     body: bytes
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    peer: int = 0  # the client's port: which process asked, to a test that looks it up while it waits
 
 
 @dataclass
@@ -44,7 +45,10 @@ class LoopbackServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                request = Request(self.command, parts.path, query, dict(self.headers), body)
+                request = Request(self.command, parts.path, query, dict(self.headers), body,
+                                  peer=self.client_address[1])
+                if outer.observe is not None:
+                    outer.observe(request)
                 outer.requests.append(request)
                 try:
                     response = handle(request)
@@ -83,6 +87,7 @@ class LoopbackServer:
                 pass
 
         self.requests: list[Request] = []
+        self.observe = None  # called with each request before it is answered, while its client waits
         self.bytes_sent = 0  # of streamed bodies, as far as the socket took them
         self._count_lock = threading.Lock()
         class Server(ThreadingHTTPServer):

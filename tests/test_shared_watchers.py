@@ -113,3 +113,62 @@ def test_watchers_sharing_a_database_survive_sigkills_of_the_role_holders(
     print(f"{watchers} watchers, {len(killed)} killed; taken over after "
           f"{', '.join(f'{r} {t:.2f} s' for r, t in took_over)}; sent twice: {sorted(twice)}")
     assert all(t < INTERVAL for _, t in took_over), took_over
+
+
+def test_a_watcher_without_a_role_reads_files_for_the_poller_and_its_death_mid_file_loses_nothing(
+        tk, write_config, spawn, postgres_dsn):
+    """Three watchers: one polls, one sends, the third has no role and reads the poller's files from the
+    shared queue (share.py). Killed with a file half read, that file is read again by another, and every
+    document is stored with its text and alerted once."""
+    # More files than the poller reads at once (cycle.CONCURRENT_RECORDS): the rest wait for whoever is free.
+    rows = [r for r in page_rows() if r["Soort"] in ("Motie", "Brief regering") and r["ContentType"]][:40]
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "console", "keywords": ["Kamer"]}], store="postgresql", dsn=postgres_dsn,
+                          poll_interval=f"{INTERVAL}s")
+    procs = []
+    start = lambda: procs.append(spawn("-c", config, "run")) or procs[-1]  # noqa: E731
+    first = start()
+    _wait(lambda: tk.server.requests, 30, "the first watcher polls")
+    seen = Witness(tk.server, procs, postgres_dsn, ["poll tk", "sender", "clock"])
+    second = start()
+    _wait(lambda: (h := seen.holders())["poll tk"] == second.pid and h["sender"] == first.pid, 30,
+          "the second takes the source")
+    helper = start()
+    _wait(lambda: _connected(postgres_dsn) == 3, 30, "the third joins")
+    tk.latency = (0.0, 0.5)  # each file takes half a second
+    for row in rows:
+        tk.add(row)
+    in_flight = _wait(lambda: next((s for s in seen.seen if s.pid == helper.pid and "resource" in s.request.path),
+                                   None), 30, "the third reads a file")
+    helper.send_signal(signal.SIGKILL)
+    helper.communicate(timeout=30)
+    killed_at = time.monotonic()
+    numbers = [r["DocumentNummer"] for r in rows]
+    _wait(lambda: _alerted(config, numbers), 60, "every document stored and alerted")
+    outputs = []
+    for proc in (first, second):
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        outputs.append(out)
+    seen.close()
+    settings = load(config)
+    with open_store(settings.state_dir, readonly=True, kind="postgresql", dsn=settings.dsn) as store:
+        docs = [store.document(n) for n in numbers]
+        assert all(d.current and d.current.hash and not d.text_pending for d in docs), [
+            d.key for d in docs if not (d.current and d.current.hash) or d.text_pending]
+        assert store.files.waiting() == 0
+    again = [s for s in seen.seen if s.request.path == in_flight.request.path and s.request.at > killed_at]
+    assert again and again[0].pid in (first.pid, second.pid), "the file the helper died on was not read again"
+    files = [s for s in seen.seen if "resource" in s.request.path]
+    assert {s.pid for s in files} >= {helper.pid, second.pid} or {s.pid for s in files} >= {helper.pid, first.pid}
+    printed = Counter(n for out in outputs for line in out.splitlines() for n in numbers
+                      if line.startswith("[console] ") and line.endswith(n))
+    assert printed == Counter({n: 1 for n in numbers}), printed
+
+
+def _connected(dsn: str) -> int:
+    import psycopg
+    with psycopg.connect(dsn, autocommit=True) as db:
+        return db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                          "application_name LIKE 'watcher run %'").fetchone()[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from . import compare
+from . import compare, share
 
 
 async def read_ahead(pages, arrived=None):
@@ -65,15 +65,22 @@ class FetchAhead:
         if self._closed:
             return
         for record in records:
-            if compare.wants_file(record, self.store, backlog_before):
+            if not compare.wants_file(record, self.store, backlog_before):
+                continue
+            if self.store.files is not None and record.spec is not None:
+                # A shared store: through its file queue, where other watchers may read it (share.py).
+                record.fetch = self._started(share.shared(self.store, record, self._slots))
+            else:
                 record.fetch = self._early(record.fetch)
 
     def _early(self, fetch):
         async def fetch_in_turn():
             async with self._slots:
                 return await fetch()
+        return self._started(fetch_in_turn)
 
-        task = asyncio.ensure_future(fetch_in_turn())
+    def _started(self, fetch):
+        task = asyncio.ensure_future(fetch())
         self._tasks.add(task)
         task.add_done_callback(self._forget)
 

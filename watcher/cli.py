@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -260,10 +261,8 @@ def _run(config, once: bool) -> int:
         try:
             # The state_dir lock guards one machine; a database is shared, and its work is cut into roles.
             roles = Shared(store, config) if store.shared else Alone(config)
-            if store.shared and not _first_roles(store, config, roles, once):
-                store.close()
-                lock.release()
-                return exitcodes.OK  # stopped while standing by
+            if store.shared and once:
+                _first_roles(store, config, roles)
         except StoreError:
             store.close()
             raise
@@ -290,37 +289,24 @@ def _run(config, once: bool) -> int:
         lock.release()
 
 
-def _first_roles(store, config, roles, once: bool) -> bool:
-    """The roles a watcher on a shared database starts with. `run --once` takes what is free and does that
-    (a StoreError naming who runs when nothing is); `run` stands by until a role is free, then takes it: it
-    looks every half poll interval (at most 10 s), so no role is left for longer than one. False when asked
-    to stop while standing by."""
-    import time
-
+def _first_roles(store, config, roles) -> None:
+    """`run --once` on a shared store takes every role that is free and does that; when none is, it says who
+    has them (a StoreError). (`run` takes its roles in its loop, and stands by until one is free.)"""
     from .roles import holders
     from .store import StoreError
-    roles.claim(greedy=once)
-    if roles.held:
-        return True
-    taken = [(role, who) for role, who in holders(store, config) if who]
-    who = "; ".join(f"{role}: {w['host']}, process {w['pid']}, since {w['since']}" for role, w in taken)
-    if once:
-        raise StoreError(f"another watcher is running on {store.where} ({who}): stop it first, or start this one "
-                         "as `watcher run`, which stands by and takes over what it leaves")
-    log.info("another watcher is running on %s (%s): standing by, taking over what it leaves", store.where, who)
-    stop = []
-    previous = {s: signal.signal(s, lambda *_: stop.append(True)) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        while not stop:
-            deadline = time.monotonic() + standby_pause(config)
-            while not stop and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if not stop and roles.claim():
-                return True
-        return False
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    roles.claim(greedy=True)
+    if not roles.held:
+        raise StoreError(f"another watcher is running on {store.where} ({_who(store, config)}): stop it first, or "
+                         "start this one as `watcher run`, which stands by and takes over what it leaves")
+    for role, who in holders(store, config):
+        if role not in roles.held and who:
+            log.info("%s is done by another watcher (%s, process %s): not by this run", role, who["host"], who["pid"])
+
+
+def _who(store, config) -> str:
+    from .roles import holders
+    return "; ".join(f"{role}: {w['host']}, process {w['pid']}, since {w['since']}"
+                     for role, w in holders(store, config) if w)
 
 
 def standby_pause(config) -> float:
@@ -397,6 +383,14 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
         return None
 
     mtime = _mtime(config.path)
+    helping = None
+    if store.files is not None and not once:
+        # Every watcher on a shared store reads files for whoever polls them (share.py), standing by or not.
+        from .share import Helper
+        helping = asyncio.create_task(Helper(store, watcher.sources, stop).run())
+    if not once and not roles.claim() and not roles.held:
+        log.info("another watcher is running on %s (%s): standing by (reading files for it), taking over what "
+                 "it leaves", store.where, _who(store, config))
     try:
         while True:
             started = loop.time()
@@ -434,6 +428,10 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
                     bot.config = config
     finally:
         try:
+            if helping is not None:
+                helping.cancel()  # a file half read is given back to the queue, for whoever looks next
+                with contextlib.suppress(asyncio.CancelledError):
+                    await helping
             if beside is not None:
                 stop.set()  # the delivery stops between messages; what is left waits in the outbox
                 await beside

@@ -121,6 +121,8 @@ class Record:
     fingerprint: str = ""  # cheap identity of the file (version + length): same, no download needed
     deleted: bool = False
     fetch: Fetch | None = None
+    # What the source needs to fetch the file again in another process (Source.file): plain JSON.
+    spec: dict | None = None
     backlog: bool = False  # the source knows this is old news (a feed's items at the first look)
     quiet: bool = False  # read by a silent backfill: fetched, extracted and stored in full, but not alerted
     rank: int = 0  # order of versions published under their own ids (kst-1-34 < kst-1-34-n1 < -n2)

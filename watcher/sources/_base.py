@@ -7,7 +7,7 @@ from typing import AsyncIterator, Callable, ClassVar
 from ..config import SourceConfig
 from ..extract import Extractor
 from ..http import HTTP
-from ..model import Record, StoredDocument
+from ..model import Fetch, Record, StoredDocument
 
 
 @dataclass
@@ -73,6 +73,14 @@ class Source:
     def documents(self) -> bool:
         """Whether this source reads documents at all (a Tweede Kamer source may read only votes)."""
         return True
+
+    def file(self, spec: dict) -> Fetch:
+        """How to fetch and extract a file described by `spec` (a record's `spec`), in this process or another."""
+        raise NotImplementedError
+
+    def file_of(self, spec: dict) -> dict:
+        """A record's `fetch` and `spec` from one description of its file."""
+        return {"fetch": self.file(spec), "spec": spec}
 
     async def refetch(self, stored: StoredDocument) -> Record | None:
         """A record to retry a text that could not be fetched before; None if the kind cannot."""

@@ -109,7 +109,10 @@ class Feed(Source):
                     links={urlsplit(link).hostname or "link": link} if link else {})
         stamp = _own(entry, "updated") or _own(entry, "published") or hashlib.sha256(
             (meta.titel + summary).encode()).hexdigest()[:16]
-        return Record(key=key, source=self.name, meta=meta, stamp=stamp, fetch=self._fetcher(link, summary))
+        return Record(key=key, source=self.name, meta=meta, stamp=stamp, **self.file_of({"link": link, "summary": summary}))
+
+    def file(self, spec: dict):
+        return self._fetcher(**spec)
 
     def _fetcher(self, link: str, summary: str):
         async def fetch() -> Document:

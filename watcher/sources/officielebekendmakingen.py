@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import AsyncIterator
 
 from ..compare import BACKLOG_MARGIN
@@ -193,10 +193,13 @@ class OfficieleBekendmakingen(Source):
         record = Record(key=base, source=self.name, version=version, meta=meta,
                         stamp=f"{modified}|{identifier}|{changed}",
                         fingerprint=f"{identifier}@{_first_text(element, 'datumTijdstipWijzigingExpression')}",
-                        rank=rank, fetch=self._fetcher(items))
+                        rank=rank, **self.file_of({"items": items}))
         if not indieners and items.get("metadata") and _first_text(element, "publicatienaam").startswith("Kamervragen"):
             record.complete = self._completer(record, items["metadata"])
         return record
+
+    def file(self, spec: dict):
+        return self._fetcher(**spec)
 
     def _fetcher(self, items: dict):
         async def fetch() -> Document:

@@ -177,7 +177,11 @@ class TweedeKamer(Source):
                             and not p.get("Verwijderd") and p.get("Id")), None)
         return Record(key=nummer, source=self.name, version=version_no, meta=meta, stamp=stamp,
                       fingerprint=f"v{version_no}:{length}",
-                      fetch=self._fetcher(doc_id, row.get("ContentType"), length, publication))
+                      **self.file_of({"doc_id": doc_id, "content_type": row.get("ContentType"), "length": length,
+                                      "publication": publication}))
+
+    def file(self, spec: dict):
+        return self._fetcher(**spec)
 
     def _fetcher(self, doc_id: str, content_type, length, publication: dict | None):
         async def fetch() -> Document:

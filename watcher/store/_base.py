@@ -161,6 +161,7 @@ class Store(abc.ABC):
 
     # several watchers (only a database is shared; a local store has one process, holding every role)
     shared = False  # True: other processes write too, so each page is committed as it is applied
+    files = None  # where a shared store's watchers share the work on files (store/_pgfiles.py)
 
     def write_lock(self):
         """What a writer holds from reading what it will change until it flushes (cycle.Watcher.page_lock)."""

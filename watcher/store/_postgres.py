@@ -28,6 +28,7 @@ from ..model import Alert, Document, StoredDocument
 from ._kinds import KeyedState
 from ._base import Store, StoreError
 from ._local import now, outbox_cutoff
+from ._pgfiles import SharedFiles
 
 # Step N moves the schema from version N to N + 1. A step is never edited once released: add one.
 MIGRATIONS = [
@@ -71,6 +72,21 @@ MIGRATIONS = [
         value JSONB NOT NULL,
         PRIMARY KEY (kind, key)
     );
+    """,
+    # Files wanted by a poller, downloaded and extracted by whichever watcher is free (_pgfiles.py).
+    """
+    CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        n BIGSERIAL,
+        source TEXT NOT NULL,
+        spec JSONB NOT NULL,
+        worker INTEGER,
+        done BOOLEAN NOT NULL DEFAULT false,
+        hash TEXT NOT NULL DEFAULT '',
+        error JSONB,
+        created TIMESTAMPTZ NOT NULL DEFAULT now()
+    );
+    CREATE INDEX files_open ON files (n) WHERE NOT done;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
@@ -117,6 +133,7 @@ class PostgresStore(KeyedState, Store):
                              "and may this user connect?)") from None
         try:
             self._migrate()
+            self.files = SharedFiles(self.marks)
             if readonly:
                 self.db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                 self.db.commit()
@@ -254,9 +271,14 @@ class PostgresStore(KeyedState, Store):
         return self.db.execute("SELECT count(*) FROM documents WHERE source = %s", (source,)).fetchone()[0]
 
     # ------------------------------------------------------------ texts
+    @staticmethod
+    def packed(doc: Document) -> tuple[str, bytes]:
+        """A text as it is kept: its content hash, and its JSON gzip'd."""
+        return doc.content_hash(), gzip.compress(json.dumps(doc.to_dict(), ensure_ascii=False).encode(),
+                                                 compresslevel=3, mtime=0)
+
     def put_text(self, doc: Document) -> str:
-        content_hash = doc.content_hash()
-        data = gzip.compress(json.dumps(doc.to_dict(), ensure_ascii=False).encode(), compresslevel=3, mtime=0)
+        content_hash, data = self.packed(doc)
         self.db.execute("INSERT INTO texts (hash, data) VALUES (%s, %s) ON CONFLICT (hash) DO NOTHING",
                         (content_hash, data))
         return content_hash
@@ -390,6 +412,8 @@ class PostgresStore(KeyedState, Store):
             "GROUP BY alert_id) p WHERE p.alert_id = o.id AND o.status = 'pending'", (upto,))
         self.db.execute("DELETE FROM sends WHERE n <= %s", (upto,))
         self.db.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < %s", (outbox_cutoff(),))
+        # Files nobody came back for (their poller died, and the document has changed again since).
+        self.db.execute("DELETE FROM files WHERE created < now() - interval '1 day'")
 
     def rollback(self) -> None:
         self.db.rollback()

@@ -1,0 +1,135 @@
+"""The files of a page, downloaded and extracted by whichever watcher on the database is free.
+
+Reading a file is most of a poll's time (a quarter of a second upstream, seconds of PDF work); applying it is
+not. So on a shared store (PostgreSQL) the poller only decides and applies, and hands the reading out: each
+file it wants is a row of the store's file queue (store/_pgfiles.py); the poller works on its own rows in
+turn, as it would alone, and every other watcher works on the oldest free rows beside it (`Helper`). What
+comes of a file (its text, or why it could not be had) is there for the poller when its record is applied,
+in the page's order, under its page transaction as before: only the reading moved.
+
+A worker that dies leaves its row free the moment its connection ends, and the next claim (the poller's
+own, at the latest) does it again. A file is a file's version (source, document, fingerprint): read twice
+at worst, never applied twice or to the wrong record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from .extract import ExtractError
+from .http import FetchError
+from .model import Document, Record
+
+log = logging.getLogger("watcher")
+
+IDLE = 0.25  # how long an idle helper waits before it looks for work again, at most
+HELPERS = 8  # files one watcher reads at once for others (its own downloads stay within http.PER_HOST)
+
+
+def file_id(record: Record) -> str:
+    return "\x1f".join((record.source, record.key, record.fingerprint or record.stamp))
+
+
+def failure(error: Exception) -> dict:
+    if isinstance(error, ExtractError):
+        return {"kind": "extract", "message": str(error)}
+    return {"kind": "fetch", "message": str(error), "status": getattr(error, "status", None),
+            "permanent": bool(getattr(error, "permanent", False))}
+
+
+def raised(error: dict) -> Exception:
+    if error.get("kind") == "extract":
+        return ExtractError(error.get("message", ""))
+    return FetchError(error.get("message", ""), status=error.get("status"), permanent=bool(error.get("permanent")))
+
+
+async def work_on(store, file_id: str, fetch) -> Document:
+    """Read a claimed file and leave what came of it in the queue; given back undone if stopped half-way."""
+    try:
+        doc = await fetch()
+    except (FetchError, ExtractError) as e:
+        store.files.failed(file_id, failure(e))
+        raise
+    except BaseException:
+        with contextlib.suppress(Exception):
+            store.files.release(file_id)
+        raise
+    store.files.done(file_id, doc, *store.packed(doc))
+    return doc
+
+
+def shared(store, record: Record, slots: asyncio.Semaphore):
+    """The record's `fetch`, through the queue: its file is put in at once (others may start on it), and
+    taking it does it here unless another watcher is at it or did it already."""
+    files, fetch, me = store.files, record.fetch, file_id(record)
+    files.want(me, record.source, record.spec)
+
+    async def take() -> Document:
+        wait = 0.01
+        try:
+            while True:
+                state, value = files.result(me)
+                if state == "gone":  # taken already by the same record read twice in this poll
+                    files.want(me, record.source, record.spec)
+                    continue
+                if state == "done":
+                    return value
+                if state == "failed":
+                    raise raised(value)
+                if state == "free":
+                    async with slots:
+                        if files.claim(me) is not None:
+                            return await work_on(store, me, fetch)
+                await asyncio.sleep(wait)  # another watcher reads it now
+                wait = min(wait * 2, 0.2)
+        finally:
+            with contextlib.suppress(Exception):
+                if files.result(me)[0] in ("done", "failed"):
+                    files.forget(me)
+    return take
+
+
+class Helper:
+    """Reads the oldest free files of the queue for whichever watcher polls them, `HELPERS` at a time, until
+    asked to stop. Every watcher on a shared store runs one, the pollers too (a poller's own rows go first
+    in its own process: they are in its page)."""
+
+    def __init__(self, store, sources, stop: asyncio.Event):
+        self.store, self.stop = store, stop
+        self.sources = {s.name: s for s in sources}
+        self.read = 0  # files read for others, since start
+
+    async def run(self) -> None:
+        """One look at the queue at a time (an idle watcher asks a few times a second, not once per slot); each
+        file found is read beside the others, up to HELPERS at once."""
+        slots = asyncio.Semaphore(HELPERS)
+        wait = 0.02
+        async with asyncio.TaskGroup() as group:
+            while not self.stop.is_set():
+                await slots.acquire()
+                try:
+                    claimed = self.store.files.claim(sources=tuple(self.sources))
+                except Exception:  # the store in trouble: the poll says so; helping waits
+                    log.exception("could not look for files to read")
+                    claimed = None
+                if claimed is None:
+                    slots.release()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self.stop.wait(), timeout=wait)
+                    wait = min(wait * 2, IDLE)
+                    continue
+                wait = 0.02
+                group.create_task(self._read(*claimed, slots))
+
+    async def _read(self, file_id: str, source: str, spec: dict, slots: asyncio.Semaphore) -> None:
+        try:
+            await work_on(self.store, file_id, self.sources[source].file(spec))
+        except (FetchError, ExtractError):
+            pass  # the poller that wants it is told, and counts it
+        except Exception:  # a bug in reading one file must not end the helping; the poller reads it
+            log.exception("reading %s for another watcher failed", file_id.replace("\x1f", " "))
+        finally:
+            slots.release()
+        self.read += 1

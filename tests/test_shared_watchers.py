@@ -172,3 +172,31 @@ def _connected(dsn: str) -> int:
     with psycopg.connect(dsn, autocommit=True) as db:
         return db.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
                           "application_name LIKE 'watcher run %'").fetchone()[0]
+
+
+def test_a_rule_added_in_chat_on_the_sender_is_matched_by_the_poller_in_another_process(
+        tk, telegram, write_config, spawn, postgres_dsn):
+    """The bot runs in the sender's process; the source is polled in another. A /watch there changes what the
+    other matches from its next cycle on (Store.rules_version)."""
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "allow": "open"}, store="postgresql",
+                          dsn=postgres_dsn, poll_interval="1s")
+    env = {"TELEGRAM_BOT_TOKEN": "42:RULES"}
+    procs = [spawn("-c", config, "run", env=env)]
+    _wait(lambda: tk.server.requests, 30, "the first watcher polls")
+    seen = Witness(tk.server, procs, postgres_dsn, ["poll tk", "sender"])
+    procs.append(spawn("-c", config, "run", env=env))
+    _wait(lambda: (h := seen.holders())["poll tk"] == procs[1].pid and h["sender"] == procs[0].pid, 30,
+          "the second polls, the first sends")
+    telegram.send_update(31, "/start")
+    telegram.send_update(31, "/watch begrotingsstaten")
+    _wait(lambda: any("U volgt nu" in t for t in telegram.texts(31)), 30, "the bot answers")
+    row = tk.add(page_rows()[0])  # "Vaststelling van de begrotingsstaten ..."
+    _wait(lambda: any(row["DocumentNummer"] in t for t in telegram.texts(31)), 30, "the new rule's alert")
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    seen.close()
+    listings = [s for s in seen.seen if "resource" not in s.request.path]
+    assert {s.pid for s in listings[-3:]} == {procs[1].pid}  # matched where it was polled

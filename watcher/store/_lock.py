@@ -92,9 +92,8 @@ class StateLock:
 
 
 class HeldByDatabase:
-    """In place of a StateLock for `store: postgresql`: the database holds the one lock that matters (see
-    PostgresStore.try_writer), and two watchers on one machine, standing by for each other, may share a
-    state_dir."""
+    """In place of a StateLock for `store: postgresql`: the database holds the locks that matter (the roles,
+    roles.py), and two watchers on one machine, sharing the work, may share a state_dir."""
 
     def acquire(self) -> "HeldByDatabase":
         return self

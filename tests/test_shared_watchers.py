@@ -175,7 +175,7 @@ def _connected(dsn: str) -> int:
 
 
 def test_a_rule_added_in_chat_on_the_sender_is_matched_by_the_poller_in_another_process(
-        tk, telegram, write_config, spawn, postgres_dsn):
+        tk, telegram, write_config, spawn, postgres_dsn, watcher_cli):
     """The bot runs in the sender's process; the source is polled in another. A /watch there changes what the
     other matches from its next cycle on (Store.rules_version)."""
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
@@ -188,6 +188,10 @@ def test_a_rule_added_in_chat_on_the_sender_is_matched_by_the_poller_in_another_
     procs.append(spawn("-c", config, "run", env=env))
     _wait(lambda: (h := seen.holders())["poll tk"] == procs[1].pid and h["sender"] == procs[0].pid, 30,
           "the second polls, the first sends")
+    code, out, err = watcher_cli("-c", config, "status")
+    roles = {line.split(":")[0].strip(): line for line in out.split("roles:\n")[1].splitlines()[:3]}
+    assert f"process {procs[1].pid}," in roles["poll tk"] and f"process {procs[0].pid}," in roles["sender"], out
+    assert f"process {procs[0].pid}," in roles["clock"], out
     telegram.send_update(31, "/start")
     telegram.send_update(31, "/watch begrotingsstaten")
     _wait(lambda: any("U volgt nu" in t for t in telegram.texts(31)), 30, "the bot answers")

@@ -248,3 +248,32 @@ def test_a_database_that_goes_away_is_a_store_error_that_says_so(tmp_path, postg
         store.close()
     finally:
         private.stop()
+
+
+def test_two_watchers_on_one_database_never_interleave_a_read_modify_write(postgres_dsn):
+    """Each bumps a shared state row 40 times, reading it, yielding (another watcher runs meanwhile) and
+    writing it back, under its write lock: none of the 80 bumps is lost."""
+    import asyncio
+    import threading
+
+    def watcher():
+        store = stores.open_store(None, kind="postgresql", dsn=postgres_dsn)
+
+        async def bump():
+            for _ in range(40):
+                async with store.write_lock():
+                    seen = (store.question("2025Z00001") or {}).get("bumps", 0)
+                    await asyncio.sleep(0.001)
+                    store.set_question("2025Z00001", {"bumps": seen + 1})
+        try:
+            asyncio.run(bump())
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=watcher) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:
+        assert store.question("2025Z00001") == {"bumps": 80}

@@ -54,8 +54,12 @@ async def tell(config, store, telegram, limiter, page_lock: asyncio.Lock, now: d
         if not told:
             continue
         async with page_lock:
+            # Afresh under the lock: on a shared store the source's poller may be another process.
+            told, health = news(source, store.health(source.name), now)
             store.set_health(source.name, health)
             store.flush()
+        if not told:
+            continue
         for admin in config.telegram.admins:
             try:
                 await telegram.send(admin, pack(told), None, limiter)

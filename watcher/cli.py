@@ -403,7 +403,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
                                          sources={s.name for s in config.sources if roles.holds(poll(s.name))},
                                          clock=roles.holds(CLOCK))
             wake.set()
-            if roles.holds(CLOCK):
+            if roles.holds(SENDER):  # the admins' reports go through the bot: one sender per token
                 await admins.tell(config, store, telegram, limiter, watcher.page_lock)
             if once or stop.is_set():
                 return exitcodes.OK if report.ok else exitcodes.SOURCE_FAILED

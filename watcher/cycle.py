@@ -342,15 +342,14 @@ class Watcher:
     async def _applying(self):
         """Apply a page (or a retried document) whole or not at all. Under `page_lock`, so no flush from
         elsewhere lands half-way; on any failure half-way the store goes back to its last flush, cursor
-        included, so the next cycle reads it all again and no document is kept without the alerts it owed."""
+        included, so the next cycle reads it all again and no document is kept without the alerts it owed.
+        On a shared store the lock commits the page as it lets go (Store.write_lock)."""
         async with self.page_lock:
             try:
                 yield
             except BaseException:  # a deadline's cancellation too
                 self.store.rollback()
                 raise
-            if self.store.shared:
-                self.store.flush()  # other watchers wait on what this page holds (Store.write_lock)
 
     def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport):
         health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",

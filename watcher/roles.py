@@ -1,8 +1,8 @@
 """Who does what when several `watcher run` share one database (`store: postgresql`).
 
 The work is cut into roles: polling each source (`poll <name>`: its documents and their streams), sending
-(`sender`: the outbox and the bot, one per bot token, which is all Telegram allows), and the clock
-(`clock`: overdue questions, agenda reminders, the admins' reports). Each is held by one process at a time
+(`sender`: the outbox, the bot and the admins' reports: one process per bot token calls Telegram, which is
+all Telegram allows), and the clock (`clock`: overdue questions and agenda reminders, put in the outbox). Each is held by one process at a time
 (PostgresStore.take_role); a process that holds none stands by. A role whose holder dies is free at once and
 taken by whoever looks next: every watcher looks at the start of each cycle, and a watcher standing by
 every half poll interval, so a role is never left for longer than one.

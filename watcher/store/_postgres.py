@@ -451,8 +451,18 @@ class _WriteLock:
             raise
         return self
 
-    async def __aexit__(self, *exc):
-        self._here.release()
+    async def __aexit__(self, kind, error, trace):
+        try:
+            # The write lock lasts as long as the transaction: end it here, whatever the section did (a bot
+            # command that only read, too), or the other watchers wait for this one's next flush.
+            from psycopg import pq  # here: psycopg is needed only by who uses this store
+            if self._store.db.info.transaction_status != pq.TransactionStatus.IDLE:
+                if kind is None:
+                    self._store.flush()
+                else:
+                    self._store.rollback()  # as after a crash: what the section half did is not kept
+        finally:
+            self._here.release()
 
 
 class _Guarded:

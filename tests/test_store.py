@@ -277,3 +277,22 @@ def test_two_watchers_on_one_database_never_interleave_a_read_modify_write(postg
         thread.join(timeout=120)
     with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:
         assert store.question("2025Z00001") == {"bumps": 80}
+
+
+def test_a_nul_in_upstream_metadata_is_stored_not_a_failure_at_every_cycle(tmp_path, open_store):
+    """PostgreSQL's jsonb cannot hold U+0000; an upstream title, Soort or cursor stamp with one is kept with
+    U+FFFD there (as is elsewhere), and nothing else changes."""
+    store = open_store(tmp_path)
+    hostile = StoredDocument(key="2022D27850", source="tk", meta=Meta(titel="Motie\x00 van", soort="Mo\x00tie"))
+    store.put_document(hostile)
+    store.enqueue(Alert(id="a|2022D27850|new", subscriber="a", document="2022D27850", kind="new",
+                        title="Motie\x00 van", snippet="a \\u0000 b"))
+    store.set_cursor("tk", {"stamp": "2025\x00"})
+    store.flush()
+    store.close()
+    again = open_store(tmp_path, readonly=True)
+    assert again.document("2022D27850").meta.titel in ("Motie\x00 van", "Motie\ufffd van")
+    [alert] = again.pending_alerts()
+    assert alert.title in ("Motie\x00 van", "Motie\ufffd van") and alert.snippet == "a \\u0000 b"
+    assert again.cursor("tk")["stamp"] in ("2025\x00", "2025\ufffd")
+    again.close()

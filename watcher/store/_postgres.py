@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import socket
 
 from ..model import Alert, Document, StoredDocument
@@ -238,7 +239,7 @@ class PostgresStore(KeyedState, Store):
             "INSERT INTO documents (key, source, text_pending, soort, data) VALUES (%s, %s, %s, %s, %s::jsonb) "
             "ON CONFLICT (key) DO UPDATE SET source = EXCLUDED.source, text_pending = EXCLUDED.text_pending, "
             "soort = EXCLUDED.soort, data = EXCLUDED.data",
-            (doc.key, doc.source, doc.text_pending, doc.meta.soort, _json(doc.to_dict())))
+            (doc.key, doc.source, doc.text_pending, doc.meta.soort.replace("\x00", "\ufffd"), _json(doc.to_dict())))
         if doc.meta.aliases:
             with self.db.cursor() as cursor:
                 cursor.executemany("INSERT INTO aliases (alias, key) VALUES (%s, %s) "
@@ -492,5 +493,14 @@ class _Guarded:
 
 
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" in text:
+        # jsonb cannot hold U+0000 (SQLite can): a NUL in upstream's metadata or a file's text becomes U+FFFD,
+        # rather than a page that fails at every cycle. Only an escape of its own, not an escaped backslash
+        # followed by "u0000".
+        text = _NUL.sub(lambda m: m.group(1) + "\\ufffd", text)
+    return text
+
+
+_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 

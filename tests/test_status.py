@@ -44,10 +44,12 @@ def test_status_of_a_failing_source_shows_the_error(tk, write_config, watcher_cl
     assert "last success: never" in out and "HTTP 500" in out
 
 
-def test_status_before_any_run_says_what_to_do(write_config, watcher_cli):
-    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9"}])
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_status_before_any_run_says_what_to_do(write_config, watcher_cli, store, request):
+    dsn = {"dsn": request.getfixturevalue("postgres_dsn")} if store == "postgresql" else {}
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9"}], store=store, **dsn)
     code, out, err = watcher_cli("-c", config, "status")
-    assert code == 1 and "watcher run --once" in out
+    assert code == 1 and "no state in" in out and "watcher run --once" in out and "STALE" not in out, out
 
 
 def _state_with_a_send_not_yet_folded(tk, write_config, watcher_cli, tmp_path, monkeypatch, store="sqlite"):

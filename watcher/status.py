@@ -25,6 +25,10 @@ def status(config: Config, out, now: datetime | None = None) -> int:
         return 1
     stale = []
     with store:
+        if store.shared and not any(store.health(s.name) or store.cursor(s.name) for s in config.sources):
+            # A database is there before any watcher ran on it: nothing in it is stale, there is nothing yet.
+            out.write(f"no state in {store.where} yet: run `watcher run --once` first\n")
+            return 1
         for source in config.sources:
             health = store.health(source.name)
             cursor = store.cursor(source.name) or {}

@@ -204,3 +204,42 @@ def test_a_rule_added_in_chat_on_the_sender_is_matched_by_the_poller_in_another_
     seen.close()
     listings = [s for s in seen.seen if "resource" not in s.request.path]
     assert {s.pid for s in listings[-3:]} == {procs[1].pid}  # matched where it was polled
+
+
+def test_a_poller_waiting_on_a_slow_file_keeps_no_other_watcher_from_writing(
+        tk, telegram, write_config, spawn, postgres_dsn):
+    """The page lock of a shared store keeps every other watcher's writes out while it is held, so a page
+    waits for its files before it takes the lock: the bot in the other process answers (a command it must
+    store) while the poller's file is still on its way."""
+    import threading
+
+    from tests.fakes.tk import FILES
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "console", "keywords": ["motie"]}],
+                          telegram={"api_url": telegram.url, "allow": "open"}, store="postgresql",
+                          dsn=postgres_dsn, poll_interval="1s",
+                          http={"timeout": "60s", "retries": 0})  # the file is slow, not failed
+    env = {"TELEGRAM_BOT_TOKEN": "42:SLOW"}
+    procs = [spawn("-c", config, "run", env=env)]
+    _wait(lambda: tk.server.requests, 30, "the first watcher polls")
+    seen = Witness(tk.server, procs, postgres_dsn, ["poll tk", "sender"])
+    procs.append(spawn("-c", config, "run", env=env))
+    _wait(lambda: (h := seen.holders())["poll tk"] == procs[1].pid and h["sender"] == procs[0].pid, 30,
+          "the second polls, the first sends")
+    release = threading.Event()
+    pdf = FILES["application/pdf"].read_bytes()
+    row = tk.add(next(r for r in page_rows() if r["Soort"] == "Motie" and r["ContentType"] == "application/pdf"))
+    tk.renderers[row["Id"]] = lambda: (release.wait(60), (pdf, "application/pdf"))[1]
+    try:
+        _wait(lambda: any("resource" in s.request.path for s in seen.seen), 30, "the poller asks for the file")
+        telegram.send_update(31, "/start")
+        _wait(lambda: any(t.startswith("Welkom.") for t in telegram.texts(31)), 20,
+              "the bot answers while the file is on its way")
+    finally:
+        release.set()
+    _wait(lambda: _alerted(config, [row["DocumentNummer"]]), 30, "the document stored and alerted")
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    seen.close()

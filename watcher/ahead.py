@@ -59,28 +59,40 @@ class FetchAhead:
         self.store = store
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task] = set()
+        self._of: dict[int, list[asyncio.Task]] = {}  # the tasks started for a page's records, by id(records)
         self._closed = False
 
     def start(self, records, backlog_before=None) -> None:
         if self._closed:
             return
+        # Kept only where someone waits on them (a shared store's page, `ready`): else a long backfill would hold
+        # every page's tasks, and their texts, to its end.
+        started = self._of.setdefault(id(records), []) if self.store.shared else []
         for record in records:
             if not compare.wants_file(record, self.store, backlog_before):
                 continue
             if self.store.files is not None and record.spec is not None:
                 # A shared store: through its file queue, where other watchers may read it (share.py).
-                record.fetch = self._started(share.shared(self.store, record, self._slots))
+                record.fetch = self._started(share.shared(self.store, record, self._slots), started)
             else:
-                record.fetch = self._early(record.fetch)
+                record.fetch = self._early(record.fetch, started)
 
-    def _early(self, fetch):
+    async def ready(self, records) -> None:
+        """Until every file started for these records is in (or failed: its record's fetch says how). On a
+        shared store a page waits here, not under the page lock, which keeps other watchers' writes out."""
+        tasks = self._of.pop(id(records), [])
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def _early(self, fetch, started: list):
         async def fetch_in_turn():
             async with self._slots:
                 return await fetch()
-        return self._started(fetch_in_turn)
+        return self._started(fetch_in_turn, started)
 
-    def _started(self, fetch):
+    def _started(self, fetch, started: list):
         task = asyncio.ensure_future(fetch())
+        started.append(task)
         self._tasks.add(task)
         task.add_done_callback(self._forget)
 
@@ -96,6 +108,7 @@ class FetchAhead:
     async def close(self) -> None:
         """Stop what is still on its way (a poll that failed or stopped at its deadline)."""
         self._closed = True
+        self._of.clear()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -254,6 +254,8 @@ class Watcher:
             # Closed on leaving, so a page still on its way starts no downloads behind us.
             async with contextlib.aclosing(read_ahead(source.poll(cursor), arrived)) as polled:
                 async for page in polled:
+                    if self.store.shared:
+                        await ahead.ready(page.records)  # the reading done before the lock, not under it
                     async with self._applying():
                         changes = await self._apply_page(page.records, backlog_before)  # revisions diffed
                         if any(c.kind != UNCHANGED for c in changes):
@@ -373,6 +375,10 @@ class Watcher:
             record = await source.refetch(stored)
             if record is None:
                 continue
+            if self.store.shared:  # its file read before the page lock is taken, as a page's are
+                one, ahead = [record], FetchAhead(self.store, 1)
+                ahead.start(one, backlog_before)
+                await ahead.ready(one)
             async with self._applying():
                 [change] = await self._diffed([await compare.apply(record, self.store, backlog_before)])
                 report.changes[change.kind] = report.changes.get(change.kind, 0) + 1

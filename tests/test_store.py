@@ -296,3 +296,26 @@ def test_a_nul_in_upstream_metadata_is_stored_not_a_failure_at_every_cycle(tmp_p
     assert alert.title in ("Motie\x00 van", "Motie\ufffd van") and alert.snippet == "a \\u0000 b"
     assert again.cursor("tk")["stamp"] in ("2025\x00", "2025\ufffd")
     again.close()
+
+
+def test_a_value_the_database_refuses_fails_its_page_not_the_watcher(tk, write_config, watcher_cli, postgres_dsn):
+    """A document number of 8,000 characters is too long for PostgreSQL's index (SQLite takes it): the page
+    is rolled back and the source reported failing with the reason, as for a malformed page, with no
+    traceback; the next good page goes on once upstream mends it."""
+    from tests.fakes.tk import page_rows
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    import random
+    rng = random.Random(19)
+    noise = "".join(rng.choice("0123456789ABCDEF") for _ in range(8000))  # not compressible
+    row = tk.add(dict(page_rows()[0], DocumentNummer="2025D" + noise))
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since}],
+                          [{"name": "all", "keywords": ["Kamer"]}], store="postgresql", dsn=postgres_dsn)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 1 and "refused a value" in err and "Traceback" not in err, err
+    with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:
+        assert store.count_documents() == 0 and "refused a value" in store.health("tk")["last_error"]
+    row["DocumentNummer"] = "2025D99999"  # upstream mends it
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:
+        assert store.count_documents() == 1 and store.health("tk")["last_error"] == ""

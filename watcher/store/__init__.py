@@ -8,7 +8,7 @@ PostgreSQL (`PostgresStore`) is for an operator whose state must outlive one mac
 
 from pathlib import Path
 
-from ._base import SCHEMA_VERSION, Store, StoreError
+from ._base import SCHEMA_VERSION, Store, StoreError, StoreRefused
 from ._lock import HeldByDatabase, StateLock, StateLocked, StateUnusable
 from ._sqlite import FILENAME as SQLITE_FILE
 from ._sqlite import SqliteStore
@@ -53,5 +53,5 @@ def open_reader(config, out, first: str = "run `watcher run --once` first") -> S
         return None
 
 
-__all__ = ["HeldByDatabase", "KINDS", "SCHEMA_VERSION", "PostgresStore", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "TinyStore",
+__all__ = ["HeldByDatabase", "KINDS", "SCHEMA_VERSION", "PostgresStore", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "StoreRefused", "TinyStore",
            "found_kind", "open_reader", "open_store"]

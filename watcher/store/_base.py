@@ -13,6 +13,12 @@ class StoreError(Exception):
     """The state cannot be used as it is (another schema, unreadable files). The message says what to do."""
 
 
+class StoreRefused(StoreError, ValueError):
+    """The store would not take a value (a database's limits on what upstream sent: a key too long to index).
+    A ValueError too, so the page that carried it fails as a malformed page does: rolled back, the source
+    reported failing with this message, read again next cycle, the other sources going on."""
+
+
 def refuse_schema(found: int, where) -> None:
     """Say what to do about a state of another schema version than this watcher's; never misread it."""
     if found > SCHEMA_VERSION:

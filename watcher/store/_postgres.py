@@ -18,6 +18,7 @@ steps, applied in one transaction under an advisory lock, so two watchers starti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
@@ -27,7 +28,7 @@ import socket
 
 from ..model import Alert, Document, StoredDocument
 from ._kinds import KeyedState
-from ._base import Store, StoreError
+from ._base import Store, StoreError, StoreRefused
 from ._local import now, outbox_cutoff
 from ._pgfiles import SharedFiles
 
@@ -241,7 +242,7 @@ class PostgresStore(KeyedState, Store):
             "soort = EXCLUDED.soort, data = EXCLUDED.data",
             (doc.key, doc.source, doc.text_pending, doc.meta.soort.replace("\x00", "\ufffd"), _json(doc.to_dict())))
         if doc.meta.aliases:
-            with self.db.cursor() as cursor:
+            with mapped(self.where), self.db.cursor() as cursor:
                 cursor.executemany("INSERT INTO aliases (alias, key) VALUES (%s, %s) "
                                    "ON CONFLICT (alias) DO UPDATE SET key = EXCLUDED.key",
                                    [(alias, doc.key) for alias in doc.meta.aliases])
@@ -257,7 +258,7 @@ class PostgresStore(KeyedState, Store):
 
     def all_documents(self, soorten: tuple[str, ...] = ()):
         # A named cursor streams the rows: 100,000 documents are not all held at once.
-        with self.db.cursor(name="all_documents") as cursor:
+        with mapped(self.where), self.db.cursor(name="all_documents") as cursor:
             if soorten:
                 cursor.execute("SELECT data FROM documents WHERE lower(soort) = ANY(%s) ORDER BY key",
                                ([s.lower() for s in soorten],))
@@ -468,28 +469,38 @@ class _WriteLock:
 
 class _Guarded:
     """A connection whose lost server is a StoreError that says so, not a traceback: the watcher stops with
-    the message, and whatever runs it starts it again (what was not committed is read again then)."""
+    the message, and whatever runs it starts it again (what was not committed is read again then). A value
+    the database will not take is a StoreRefused: the page that brought it fails, the watcher goes on."""
 
     def __init__(self, connection, where: str):
         self._connection, self._where = connection, where
-        import psycopg
-        self._lost = psycopg.OperationalError
 
     def _guard(self, name):
         method = getattr(self._connection, name)
 
         def guarded(*args, **kwargs):
-            try:
+            with mapped(self._where):
                 return method(*args, **kwargs)
-            except self._lost as e:
-                raise StoreError(f"the database {self._where} cannot be used now: {str(e).strip()}; what was not "
-                                 "committed is read again when watcher runs next") from None
         return guarded
 
     def __getattr__(self, name):
         if name in ("execute", "commit", "rollback"):
             return self._guard(name)
         return getattr(self._connection, name)
+
+
+@contextlib.contextmanager
+def mapped(where: str):
+    """psycopg's errors as the store's: a server gone (StoreError), a value refused (StoreRefused)."""
+    import psycopg
+    from psycopg import errors
+    try:
+        yield
+    except (psycopg.DataError, errors.ProgramLimitExceeded) as e:  # before OperationalError: one of them
+        raise StoreRefused(f"the database {where} refused a value: {str(e).strip().splitlines()[0]}") from None
+    except psycopg.OperationalError as e:
+        raise StoreError(f"the database {where} cannot be used now: {str(e).strip()}; what was not "
+                         "committed is read again when watcher runs next") from None
 
 
 def _json(value) -> str:

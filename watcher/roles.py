@@ -7,10 +7,14 @@ all Telegram allows), and the clock (`clock`: overdue questions and agenda remin
 taken by whoever looks next: every watcher looks at the start of each cycle, and a watcher standing by
 every half poll interval, so a role is never left for longer than one.
 
-Roles are spread rather than grabbed: a watcher takes a free role only while it holds fewer than its share
-(roles divided by the watchers connected), and gives up a source beyond its share at a cycle's end, where
-everything it read is committed. Sending and the clock are never handed over while their holder lives:
-the sender's rate and the bot's updates would start over.
+Roles are spread rather than grabbed, counted in units: each source is one, and sending with the clock is
+one (they go together: neither is much work, and the clock's alerts wait for the sender anyway). A watcher
+takes a free unit only while it holds fewer than its share (units divided by the watchers connected), and
+gives up a source beyond its share at a cycle's end, where everything it read is committed. So two
+watchers on two sources poll one each, and one of them sends. Sending and the clock are never handed over
+while their holder lives: the sender's rate and the bot's updates would start over. Every free role is
+taken by someone: the shares add up to at least the units, so while one is free a watcher is under its
+share (or holds the other half of the pair).
 
 On a local store (SQLite, TinyDB) there is one process, and it holds every role (`Alone`).
 """
@@ -32,6 +36,14 @@ def poll(source: str) -> str:
 
 def every_role(config) -> list[str]:
     return [poll(s.name) for s in config.sources] + [SENDER, CLOCK]
+
+
+PAIR = {SENDER, CLOCK}  # one unit of work between them
+
+
+def units(roles) -> int:
+    """How much of the work these roles are: a unit per source, one for sending with the clock."""
+    return sum(r.startswith("poll ") for r in roles) + bool(PAIR & set(roles))
 
 
 class Alone:
@@ -60,15 +72,18 @@ class Shared:
         return role in self.held
 
     def _share(self) -> int:
-        return math.ceil(len(every_role(self.config)) / max(1, self.store.watchers()))
+        return math.ceil((len(self.config.sources) + 1) / max(1, self.store.watchers()))
 
     def claim(self, greedy: bool = False) -> list[str]:
         """Take the free roles this process may have; `greedy` (a `run --once`): every free one. Returns those
         taken now."""
         taken = []
-        share = len(every_role(self.config)) if greedy else self._share()
+        share = math.inf if greedy else self._share()
         for role in every_role(self.config):
-            if role in self.held or len(self.held) >= share:
+            if role in self.held:
+                continue
+            # The other half of a pair held here is no more work: taken whatever the share.
+            if not (role in PAIR and PAIR & self.held) and units(self.held) >= share:
                 continue
             if self.store.take_role(role):
                 self.held.add(role)
@@ -77,16 +92,18 @@ class Shared:
         return taken
 
     def spread(self) -> list[str]:
-        """Give up the sources held beyond this process's share, for a watcher with fewer to take. Returns those
-        given up. Called between cycles, when nothing read is uncommitted."""
+        """Give up the sources held beyond this process's share, for a watcher with fewer to take, and the clock
+        held without the sender (two watchers took one each at the same moment), for the sender to take.
+        Returns those given up. Called between cycles, when nothing read is uncommitted."""
         share = self._share()
-        given = []
+        given = [CLOCK] if CLOCK in self.held and SENDER not in self.held else []
         for role in sorted(r for r in self.held if r.startswith("poll ")):
-            if len(self.held) <= share:
+            if units(self.held - set(given)) <= share:
                 break
+            given.append(role)
+        for role in given:
             self.store.drop_role(role)
             self.held.discard(role)
-            given.append(role)
             log.info("gave up the role %s: another watcher on %s takes it", role, self.store.where)
         return given
 

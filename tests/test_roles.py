@@ -1,0 +1,73 @@
+"""How the roles spread over the watchers of one database (roles.py), on real PostgreSQL connections: each
+watcher here is a store of its own, joined as `watcher run` joins, and dies by closing its connection (what
+a SIGKILL does to it). Whatever joins and dies in whatever order, once each has looked twice: every role is
+held, once; no watcher holds more units of work than its share; sending and the clock are together."""
+
+import math
+import random
+from types import SimpleNamespace
+
+import pytest
+
+from watcher import roles
+from watcher.store import PostgresStore
+
+
+def config(sources: int):
+    return SimpleNamespace(sources=[SimpleNamespace(name=f"source{n}") for n in range(sources)])
+
+
+def held(dsn: str, config) -> dict:
+    """role -> the pid that holds it, as `watcher status` reads it."""
+    with PostgresStore(dsn, readonly=True) as reader:
+        return {role: who["pid"] for role, who in roles.holders(reader, config) if who}
+
+
+@pytest.mark.parametrize("sources", [1, 2, 3])
+def test_roles_are_all_held_once_and_spread_whoever_joins_or_dies(sources, postgres_server):
+    rng = random.Random(sources)
+    settings = config(sources)
+    for trial in range(4):
+        dsn = postgres_server.new_database()
+        watchers = []
+        try:
+            for step in range(12):
+                if not watchers or rng.random() < 0.45:
+                    watchers.append(roles.Shared(PostgresStore(dsn), settings))
+                elif len(watchers) > 1 and rng.random() < 0.5:
+                    dead = watchers.pop(rng.randrange(len(watchers)))
+                    dead.store.close()  # its connection ends: the server lets its roles go
+                for watcher in rng.sample(watchers, len(watchers)):
+                    watcher.claim()
+                    watcher.spread()
+            for _ in range(2):
+                for watcher in watchers:
+                    watcher.claim()
+                    watcher.spread()
+            mine = [watcher.held for watcher in watchers]
+            assert sorted(r for h in mine for r in h) == sorted(roles.every_role(settings)), mine
+            assert set(held(dsn, settings)) == set(roles.every_role(settings))
+            share = math.ceil((sources + 1) / len(watchers))
+            assert max(roles.units(h) for h in mine) <= share, (mine, share)
+            assert all((roles.SENDER in h) == (roles.CLOCK in h) for h in mine), mine
+        finally:
+            for watcher in watchers:
+                watcher.store.close()
+
+
+def test_two_watchers_on_two_sources_poll_one_each_and_one_of_them_sends(postgres_dsn):
+    settings = config(2)
+    first = roles.Shared(PostgresStore(postgres_dsn), settings)
+    first.claim()
+    assert first.held == set(roles.every_role(settings))  # alone, it does everything
+    second = roles.Shared(PostgresStore(postgres_dsn), settings)
+    try:
+        for watcher in (second, first, second):  # the first hands a source over at its cycle's end
+            watcher.claim()
+            watcher.spread()
+        polls = [{r for r in w.held if r.startswith("poll ")} for w in (first, second)]
+        assert [len(p) for p in polls] == [1, 1] and polls[0] != polls[1], polls
+        assert roles.PAIR <= first.held and not roles.PAIR & second.held
+    finally:
+        first.store.close()
+        second.store.close()

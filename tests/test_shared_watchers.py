@@ -243,3 +243,69 @@ def test_a_poller_waiting_on_a_slow_file_keeps_no_other_watcher_from_writing(
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
     seen.close()
+
+
+def test_two_sources_three_watchers_each_source_polled_by_one_at_a_time_through_sigkills(
+        tk, koop, write_config, spawn, postgres_dsn):
+    """Two sources, three watchers: the sources go to two of them (one unit of work each, roles.py). The holder
+    of a random role is SIGKILLed four times: each source's listings always came from the holder of its
+    role, every document of both sources was printed, twice only where a killed sender left it unmarked."""
+    from datetime import date
+    rows = [r for r in page_rows() if r["Soort"] == "Motie" and r["ContentType"]][:4]
+    publications = [f"kst-99999-{80 + n}" for n in range(4)]
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url},
+                           {"name": "ob", "kind": "officielebekendmakingen", "url": koop.url}],
+                          [{"name": "console", "keywords": ["motie", "testonderwerp"]}], store="postgresql",
+                          dsn=postgres_dsn, poll_interval=f"{INTERVAL}s")
+    roles = ["poll tk", "poll ob", "sender"]
+    procs = []
+    start = lambda: procs.append(spawn("-c", config, "run")) or procs[-1]  # noqa: E731
+    start()
+    _wait(lambda: tk.server.requests and koop.server.requests, 30, "the first watcher polls both")
+    tk_seen = Witness(tk.server, procs, postgres_dsn, roles)
+    koop_seen = Witness(koop.server, procs, postgres_dsn, roles)
+    start()
+    start()
+    def spread() -> bool:
+        holders = tk_seen.holders()
+        return None not in holders.values() and len(set(holders.values())) == 3
+    _wait(spread, 30, "one source each for two of them, sending for the third")
+    rng = random.Random(20261202)
+    outputs, kills = [], []
+    for n, (row, identifier) in enumerate(zip(rows, publications)):
+        tk.add(row)
+        koop.add(2, identifier=identifier, modified=date.today().isoformat())
+        time.sleep(rng.uniform(0.0, INTERVAL * 1.2))
+        role = rng.choice(roles)
+        victim_pid = _wait(lambda: tk_seen.holders()[role], INTERVAL, f"someone holds {role}")
+        victim = next(p for p in procs if p.pid == victim_pid)
+        victim.send_signal(signal.SIGKILL)
+        kills.append((role, time.monotonic()))
+        outputs.append(victim.communicate(timeout=30)[0])
+        _wait(lambda: tk_seen.holders()[role] not in (None, victim_pid), INTERVAL, f"someone takes {role}")
+        start()
+    keys = [r["DocumentNummer"] for r in rows] + publications
+    _wait(lambda: _alerted(config, keys), 60, "every document of both sources alerted")
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            outputs.append(out)
+    tk_seen.close()
+    koop_seen.close()
+
+    def by_the_holder(seen, role):
+        if seen.pid is None:  # on its way when its process was killed
+            return any(0 <= seen.request.at - at < 1.0 for _, at in kills)
+        return seen.pid == seen.holders[role]
+
+    for seen, role, listing in ((tk_seen, "poll tk", lambda p: "resource" not in p),
+                                (koop_seen, "poll ob", lambda p: p == "/sru")):
+        listings = [s for s in seen.seen if listing(s.request.path)]
+        assert listings and all(by_the_holder(s, role) for s in listings), [
+            (s.request.path, s.pid, s.holders) for s in listings if not by_the_holder(s, role)][:5]
+    printed = Counter(key for out in outputs for line in out.splitlines() for key in keys
+                      if line.startswith("[console] ") and line.endswith(key))
+    senders_killed = sum(role == "sender" for role, _ in kills)
+    assert set(printed) == set(keys) and sum(printed.values()) - len(keys) <= senders_killed, (printed, kills)

@@ -260,7 +260,7 @@ def _run(config, once: bool) -> int:
         store = open_store(config.state_dir, kind=config.store, dsn=config.dsn)
         try:
             # The state_dir lock guards one machine; a database is shared, and its work is cut into roles.
-            roles = Shared(store, config) if store.shared else Alone(config)
+            roles = Shared(store, config, member=not once) if store.shared else Alone(config)
             if store.shared and once:
                 _first_roles(store, config, roles)
         except StoreError:

@@ -63,10 +63,13 @@ class Alone:
 
 
 class Shared:
-    def __init__(self, store, config):
+    def __init__(self, store, config, member: bool = True):
+        """`member`: counted among the watchers the work is shared by (a `watcher run`); a `run --once` takes what
+        is free and is gone again, and moving the others' shares for it would only move roles about."""
         self.store, self.config = store, config
         self.held: set[str] = set()
-        store.join()
+        if member:
+            store.join()
 
     def holds(self, role: str) -> bool:
         return role in self.held

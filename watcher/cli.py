@@ -251,6 +251,9 @@ def _run(config, once: bool) -> int:
     from .roles import Alone, Shared
     from .store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
 
+    # A stop asked for before the loop (which answers SIGTERM itself) is under way: nothing was done yet, so
+    # there is nothing to finish, and it is a stop like any other (exit 0), not a death by signal.
+    signal.signal(signal.SIGTERM, _stopped_early)
     try:
         lock = (HeldByDatabase() if config.store == "postgresql" else StateLock(config.state_dir)).acquire()
     except (StateLocked, StateUnusable) as e:
@@ -287,6 +290,10 @@ def _run(config, once: bool) -> int:
         except (OSError, sqlite3.Error):
             pass  # what was not committed is rolled back, as after a crash
         lock.release()
+
+
+def _stopped_early(signum, frame):
+    raise SystemExit(exitcodes.OK)
 
 
 def _first_roles(store, config, roles) -> None:

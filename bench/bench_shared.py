@@ -16,7 +16,6 @@ over 1,000 and over a million stored documents, and their ratio (goal < 1.5).
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -27,12 +26,13 @@ from collections import Counter
 from pathlib import Path
 
 from _common import ROOT, generated_pdf, wait_for
+from bench_store import fill
 
 from tests.fakes.tk import FakeTK, page_rows
 from tests.postgres import Server
 from tests.processes import owner_of
 from watcher.demo.telegram import FakeTelegram
-from watcher.model import Alert, Meta, StoredDocument, Version
+from watcher.model import Alert
 from watcher.store import PostgresStore
 
 WATCHERS = (1, 2, 4)
@@ -174,14 +174,8 @@ subscribers:
     env.pop("TELEGRAM_BOT_TOKEN", None)
     once = [sys.executable, "-m", "watcher", "-c", str(config), "run", "--once"]
     subprocess.run(once, cwd=ROOT, env=env, check=True, capture_output=True)  # the first run: a cursor
-    with PostgresStore(dsn) as store:  # the documents go in by the table (bench_store.quiet_cycle)
-        rows = ((f"2026D{n:07d}", json.dumps(StoredDocument(
-            key=f"2026D{n:07d}", source="tk", stamp=f"s{n}", meta=Meta(soort="Motie", aliases=[f"tk-id:{n}"]),
-            versions=[Version("1", "h", "v1:1", "2026-11-01T00:00:00+00:00")]).to_dict())) for n in range(stored))
-        with store.db.cursor() as cursor, cursor.copy("COPY documents (key, source, soort, data) FROM STDIN") as copy:
-            for key, data in rows:
-                copy.write_row((key, "tk", "Motie", data))
-        store.db.commit()
+    with PostgresStore(dsn) as store:
+        fill(store, stored, "postgresql")
         store.db.execute("ANALYZE")
         store.db.commit()
     times = []

@@ -74,11 +74,9 @@ def backfill(open_, folder: Path, count: int, rng: random.Random) -> tuple[float
     return written, marked, lookup
 
 
-def quiet_cycle(open_, folder: Path, count: int, kind: str) -> float:
-    """The median time of a quiet cycle's reads over a store of `count` documents (no texts: what a cycle
-    with nothing new touches does not depend on them). The rows go in by the table, not one by one through
-    the Store: a million of them would take a quarter of an hour that way, and only the reads are timed."""
-    store = open_(folder)
+def fill(store, count: int, kind: str) -> None:
+    """`count` documents of source tk (no texts) put in by the table, not one by one through the Store: a
+    million of them would take a quarter of an hour that way."""
     rows = ((f"2026D{n:07d}", json.dumps(StoredDocument(
         key=f"2026D{n:07d}", source="tk", stamp=f"s{n}", meta=Meta(soort="Motie", aliases=[f"tk-id:{n}"]),
         versions=[Version("1", "h", "v1:1", "2026-11-01T00:00:00+00:00")]).to_dict())) for n in range(count))
@@ -86,10 +84,17 @@ def quiet_cycle(open_, folder: Path, count: int, kind: str) -> float:
         with store.db.cursor() as cursor, cursor.copy("COPY documents (key, source, soort, data) FROM STDIN") as copy:
             for key, data in rows:
                 copy.write_row((key, "tk", "Motie", data))
-        store.db.commit()
     else:
         store.db.executemany("INSERT INTO documents (key, source, data) VALUES (?, 'tk', ?)", rows)
-        store.db.commit()
+    store.db.commit()
+
+
+def quiet_cycle(open_, folder: Path, count: int, kind: str) -> float:
+    """The median time of a quiet cycle's reads over a store of `count` documents (no texts: what a cycle
+    with nothing new touches does not depend on them). The rows go in by the table, not one by one through
+    the Store: a million of them would take a quarter of an hour that way, and only the reads are timed."""
+    store = open_(folder)
+    fill(store, count, kind)
     times = []
     for _ in range(20):
         started = time.perf_counter()

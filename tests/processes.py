@@ -55,26 +55,17 @@ class Witness:
     """Notes, for every request a server gets, who made it and who held each of `roles` then."""
 
     def __init__(self, server, procs: list, dsn: str, roles: list[str]):
-        import psycopg
-
-        from watcher.store._postgres import _role_key
-        self.procs, self.roles, self._key, self._port = procs, roles, _role_key, server.port
+        from watcher.store import PostgresStore
+        self.procs, self.roles, self._port = procs, roles, server.port
         self.seen: list[Seen] = []
-        self._db = psycopg.connect(dsn, autocommit=True)
-        self._lock = threading.Lock()
+        self._store = PostgresStore(dsn, readonly=True)  # read as `watcher status` reads who holds what
+        self._lock = threading.Lock()  # the server answers each request in a thread of its own
         server.observe = self._observe
 
     def holders(self) -> dict:
-        out = {}
         with self._lock:
-            for role in self.roles:
-                key = self._key(role)
-                row = self._db.execute(
-                    "SELECT (s.value->>'pid')::int FROM state s WHERE s.kind = 'role' AND s.key = %s AND EXISTS ("
-                    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s "
-                    "AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))", (role, key >> 32, key & 0xFFFFFFFF)).fetchone()
-                out[role] = row[0] if row else None
-        return out
+            return {role: (who or {}).get("pid") for role in self.roles
+                    for who in [self._store.role_holder(role)]}
 
     def _observe(self, request: Request) -> None:
         # The holders first: a process lets a role go only after its requests are answered (it stops its bot,
@@ -84,4 +75,4 @@ class Witness:
         self.seen.append(Seen(request, pid, holders))
 
     def close(self) -> None:
-        self._db.close()
+        self._store.close()

@@ -71,3 +71,21 @@ def test_two_watchers_on_two_sources_poll_one_each_and_one_of_them_sends(postgre
     finally:
         first.store.close()
         second.store.close()
+
+
+def test_the_clock_taken_apart_from_the_sender_is_handed_to_it(postgres_dsn):
+    """Two watchers looking at the same moment can take one half of the pair each; the one with the clock alone
+    gives it up at its cycle's end, and the sender takes it at its next look."""
+    settings = config(1)
+    one, other = (roles.Shared(PostgresStore(postgres_dsn), settings) for _ in range(2))
+    try:
+        for watcher, role in ((one, roles.CLOCK), (other, roles.SENDER)):  # as looks at that moment left them
+            assert watcher.store.take_role(role)
+            watcher.held.add(role)
+        for watcher in (one, other, one):
+            watcher.spread()
+            watcher.claim()
+        assert roles.PAIR <= other.held and one.held == {"poll source0"}, (one.held, other.held)
+    finally:
+        one.store.close()
+        other.store.close()

@@ -181,6 +181,8 @@ def test_a_watcher_without_a_role_reads_files_for_the_poller_and_its_death_mid_f
         assert all(d.current and d.current.hash and not d.text_pending for d in docs), [
             d.key for d in docs if not (d.current and d.current.hash) or d.text_pending]
         assert store.files.waiting() == 0
+        # and every row went once its poller had what came of it
+        assert store.marks.execute("SELECT count(*) FROM files").fetchone()[0] == 0
     again = [s for s in seen.seen if s.request.path == in_flight.request.path and s.request.at > killed_at]
     assert again and again[0].pid in (first.pid, second.pid), "the file the helper died on was not read again"
     files = [s for s in seen.seen if "resource" in s.request.path]

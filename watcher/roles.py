@@ -2,10 +2,11 @@
 
 The work is cut into roles: polling each source (`poll <name>`: its documents and their streams), sending
 (`sender`: the outbox, the bot and the admins' reports: one process per bot token calls Telegram, which is
-all Telegram allows), and the clock (`clock`: overdue questions and agenda reminders, put in the outbox). Each is held by one process at a time
-(PostgresStore.take_role); a process that holds none stands by. A role whose holder dies is free at once and
-taken by whoever looks next: every watcher looks at the start of each cycle, and a watcher standing by
-every half poll interval, so a role is never left for longer than one.
+all Telegram allows), and the clock (`clock`: overdue questions and agenda reminders, put in the outbox).
+Each is held by one process at a time (PostgresStore.take_role); a process that holds none stands by and
+reads files for the others (share.py). A role whose holder dies is free at once and taken by whoever looks
+next: every watcher looks at the start of each cycle and every half poll interval, so a role is never left
+for longer than one.
 
 Roles are spread rather than grabbed, counted in units: each source is one, and sending with the clock is
 one (they go together: neither is much work, and the clock's alerts wait for the sender anyway). A watcher

@@ -56,7 +56,7 @@ async def work_on(store, file_id: str, fetch) -> Document:
         with contextlib.suppress(Exception):
             store.files.release(file_id)
         raise
-    store.files.done(file_id, doc, *store.packed(doc))
+    store.files.done(file_id, doc)
     return doc
 
 
@@ -67,26 +67,32 @@ def shared(store, record: Record, slots: asyncio.Semaphore):
     files.want(me, record.source, record.spec)
 
     async def take() -> Document:
-        wait = 0.01
+        wait, settled = 0.01, False  # settled: what came of the file is had here, and its row may go
         try:
             while True:
                 state, value = files.result(me)
                 if state == "gone":  # taken already by the same record read twice in this poll
                     files.want(me, record.source, record.spec)
                     continue
-                if state == "done":
+                if state in ("done", "failed"):
+                    settled = True
+                    if state == "failed":
+                        raise raised(value)
                     return value
-                if state == "failed":
-                    raise raised(value)
                 if state == "free":
                     async with slots:
                         if files.claim(me) is not None:
-                            return await work_on(store, me, fetch)
+                            doc = await work_on(store, me, fetch)  # settled either way, unless cancelled
+                            settled = True
+                            return doc
                 await asyncio.sleep(wait)  # another watcher reads it now
                 wait = min(wait * 2, 0.2)
+        except (FetchError, ExtractError):
+            settled = True  # failed here, in work_on
+            raise
         finally:
-            with contextlib.suppress(Exception):
-                if files.result(me)[0] in ("done", "failed"):
+            if settled:
+                with contextlib.suppress(Exception):
                     files.forget(me)
     return take
 
@@ -99,7 +105,6 @@ class Helper:
     def __init__(self, store, sources, stop: asyncio.Event):
         self.store, self.stop = store, stop
         self.sources = {s.name: s for s in sources}
-        self.read = 0  # files read for others, since start
 
     async def run(self) -> None:
         """One look at the queue at a time (an idle watcher asks a few times a second, not once per slot); each
@@ -132,4 +137,3 @@ class Helper:
             log.exception("reading %s for another watcher failed", file_id.replace("\x1f", " "))
         finally:
             slots.release()
-        self.read += 1

@@ -10,23 +10,19 @@ others the moment it is made, whatever the poller's page transaction does.
 
 from __future__ import annotations
 
-import gzip
-import json
-
-from ..model import Document
-
 # Open, and nobody alive works on it.
 _FREE = ("NOT f.done AND (f.worker IS NULL OR NOT EXISTS "
          "(SELECT 1 FROM pg_stat_activity a WHERE a.pid = f.worker))")
 
 
 class SharedFiles:
-    def __init__(self, connection):
-        self.db = connection
+    def __init__(self, store):
+        """`store`: the PostgresStore whose autocommitting connection, texts and JSON this queue uses."""
+        self.store, self.db = store, store.marks
 
     def want(self, file_id: str, source: str, spec: dict) -> None:
         self.db.execute("INSERT INTO files (id, source, spec) VALUES (%s, %s, %s::jsonb) ON CONFLICT (id) DO NOTHING",
-                        (file_id, source, json.dumps(spec, ensure_ascii=False)))
+                        (file_id, source, self.store.jsonb(spec)))
 
     def claim(self, file_id: str | None = None, sources: tuple[str, ...] = ()) -> tuple[str, str, dict] | None:
         """Take a file to work on: this one (the poller's own), or the oldest free one of these sources.
@@ -40,19 +36,20 @@ class SharedFiles:
     def result(self, file_id: str) -> tuple[str, object]:
         """('done', Document), ('failed', {kind, message, status, permanent}), ('busy', None): someone alive works
         on it, ('free', None), or ('gone', None): no such row."""
-        row = self.db.execute(
-            f"SELECT f.done, f.error, t.data, {_FREE} FROM files f LEFT JOIN texts t ON t.hash = f.hash "
-            "WHERE f.id = %s", (file_id,)).fetchone()
+        row = self.db.execute(f"SELECT f.done, f.error, f.hash, {_FREE} FROM files f WHERE f.id = %s",
+                              (file_id,)).fetchone()
         if row is None:
             return "gone", None
-        done, error, data, free = row
+        done, error, content_hash, free = row
         if done:
             if error:
                 return "failed", error
-            return ("done", Document.from_dict(json.loads(gzip.decompress(data)))) if data else ("free", None)
+            doc = self.store.text(content_hash)
+            return ("done", doc) if doc is not None else ("free", None)
         return ("free" if free else "busy"), None
 
-    def done(self, file_id: str, doc: Document, content_hash: str, data: bytes) -> None:
+    def done(self, file_id: str, doc) -> None:
+        content_hash, data = self.store.packed(doc)
         self.db.execute("INSERT INTO texts (hash, data) VALUES (%s, %s) ON CONFLICT (hash) DO NOTHING",
                         (content_hash, data))
         self.db.execute("UPDATE files SET done = true, hash = %s, worker = NULL WHERE id = %s",
@@ -60,7 +57,7 @@ class SharedFiles:
 
     def failed(self, file_id: str, error: dict) -> None:
         self.db.execute("UPDATE files SET done = true, error = %s::jsonb, worker = NULL WHERE id = %s",
-                        (json.dumps(error, ensure_ascii=False), file_id))
+                        (self.store.jsonb(error), file_id))
 
     def release(self, file_id: str) -> None:
         """Give a claimed file back undone (the poll stopped): the next claim takes it."""

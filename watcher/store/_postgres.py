@@ -135,7 +135,7 @@ class PostgresStore(KeyedState, Store):
                              "and may this user connect?)") from None
         try:
             self._migrate()
-            self.files = SharedFiles(self.marks)
+            self.files = SharedFiles(self)
             if readonly:
                 self.db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
                 self.db.commit()
@@ -278,6 +278,11 @@ class PostgresStore(KeyedState, Store):
         """A text as it is kept: its content hash, and its JSON gzip'd."""
         return doc.content_hash(), gzip.compress(json.dumps(doc.to_dict(), ensure_ascii=False).encode(),
                                                  compresslevel=3, mtime=0)
+
+    @staticmethod
+    def jsonb(value) -> str:
+        """A value as this store writes it into a jsonb column (see _json)."""
+        return _json(value)
 
     def put_text(self, doc: Document) -> str:
         content_hash, data = self.packed(doc)

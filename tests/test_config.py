@@ -108,9 +108,17 @@ def _over_five_megabytes(folder):
 
 
 def _deeply_nested(folder):
+    # Deeper than any YAML parser allows: the words are ours, whatever PyYAML would say (6.0.4 has its own).
     path = folder / "sources.yaml"
     path.write_text(A_SOURCE + "x: " + "[" * 20000 + "]" * 20000 + "\n")
-    return path, "nested too deeply to be a config file"
+    return path, "too deep to be a config file"
+
+
+def _nested_past_our_bound(folder):
+    # Deeper than a config file needs, shallower than every parser's own limit: refused by our bound.
+    path = folder / "sources.yaml"
+    path.write_text(A_SOURCE + "x: " + "{a: " * 150 + "1" + "}" * 150 + "\n")
+    return path, "too deep to be a config file"
 
 
 def _state_dir_under_a_file(folder):
@@ -121,6 +129,7 @@ def _state_dir_under_a_file(folder):
 
 
 FILE_CASES = [_not_utf8, _directory, _fifo, _symlink_out_of_its_folder, _over_five_megabytes, _deeply_nested,
+              _nested_past_our_bound,
               _state_dir_under_a_file]
 
 

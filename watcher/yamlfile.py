@@ -52,6 +52,10 @@ def dotted(path: Path) -> str:
     return out or "(top)"
 
 
+MAX_DEPTH = 100
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep: too deep to be a config file"
+
+
 class YAMLSyntaxError(Exception):
     def __init__(self, problem: Problem):
         super().__init__(str(problem))
@@ -77,6 +81,7 @@ class _NoAliases(*_Base):
     """
 
     file = ""
+    depth = 0
 
     def __init__(self, text: str):
         if _Parser is None:
@@ -94,7 +99,16 @@ class _NoAliases(*_Base):
             raise YAMLSyntaxError(Problem(
                 self.file, event.start_mark.line + 1, "(syntax)",
                 f"YAML anchors and aliases ({sign}{event.anchor}) are not accepted here: write the value out"))
-        return super().compose_node(parent, index)
+        # Our own bound, well below the parser's (PyYAML 6.0.4 stops at 1,000 levels with words of its own,
+        # older ones ran into Python's recursion limit): a config file is a few levels deep, and the
+        # operator reads one sentence whichever PyYAML is installed.
+        if self.depth >= MAX_DEPTH:
+            raise YAMLSyntaxError(Problem(self.file, event.start_mark.line + 1, "(syntax)", TOO_DEEP))
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load(text: str, file: str) -> Located:
@@ -106,13 +120,16 @@ def load(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
-        raise YAMLSyntaxError(Problem(file, line, "(syntax)", f"{e.problem or e}")) from None
+        # libyaml's scanner reads ahead of our composer in a flow collection ([[[[…), so it meets its
+        # own nesting limit first; the operator still reads our sentence.
+        message = TOO_DEEP if _brackets_deeper_than(text, MAX_DEPTH) else f"{e.problem or e}"
+        raise YAMLSyntaxError(Problem(file, line, "(syntax)", message)) from None
     except yaml.reader.ReaderError as e:  # a character YAML does not allow (NUL, other controls)
         line = text.count("\n", 0, e.position) + 1
         raise YAMLSyntaxError(Problem(file, line, "(syntax)",
                                       f"character {e.character:#06x} is not allowed in a YAML file")) from None
     except RecursionError:
-        raise YAMLSyntaxError(Problem(file, 1, "(syntax)", "nested too deeply to be a config file")) from None
+        raise YAMLSyntaxError(Problem(file, 1, "(syntax)", TOO_DEEP)) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -124,10 +141,23 @@ def load(text: str, file: str) -> Located:
         try:
             located.data = _convert(node, (), located, constructor)
         except RecursionError:
-            raise YAMLSyntaxError(Problem(file, 1, "(syntax)", "nested too deeply to be a config file")) from None
+            raise YAMLSyntaxError(Problem(file, 1, "(syntax)", TOO_DEEP)) from None
         finally:
             constructor.dispose()
     return located
+
+
+def _brackets_deeper_than(text: str, bound: int) -> bool:
+    """Whether flow brackets open more than `bound` deep: asked only of a file the parser refused."""
+    depth = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > bound:
+                return True
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return False
 
 
 def _convert(node: yaml.Node, path: Path, located: Located, constructor):

@@ -2,16 +2,19 @@
 Gegevensmagazijn (the Activiteit rows are built from the recorded $metadata, their Agendapunt and Zaak
 are recorded: tests/fakes/tk.py `activity`)."""
 
+import copy
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.fakes.tk import activity
 from tests.killing import outputs_killed_at_each_step
 from watcher import agenda
-from watcher.streams import AMSTERDAM
+from watcher.agenda import AMSTERDAM
 
 A = "ac7e0000-0000-4000-8000-00000000a001"
 B = "ac7e0000-0000-4000-8000-00000000b002"
@@ -131,3 +134,39 @@ def test_a_move_whose_new_date_comes_a_cycle_later_is_told_then_in_one_alert(tk,
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert [h.split(" van ")[0] for h in headlines(out)] == ["[dossier] verplaatst: commissiedebat"]
     assert agenda.when(agenda.fold(None, activity(B, then))) in out
+
+
+AGENDA_NEWS = yaml.safe_load((Path(__file__).parent / "cases" / "agenda_news.yaml").read_text())
+
+
+def _meeting(**fields) -> dict:
+    return {**copy.deepcopy(AGENDA_NEWS["base"]), **fields}
+
+
+@pytest.mark.parametrize("case", AGENDA_NEWS["cases"], ids=[c["name"] for c in AGENDA_NEWS["cases"]])
+def test_what_a_meeting_tells_as_it_changes(case):
+    state = None
+    for step in case["steps"]:
+        told = state["told"] if state else {}
+        state, event = agenda.decide({**_meeting(**step["state"]), "told": copy.deepcopy(told)}, None,
+                                     date.fromisoformat(str(step["today"])))
+        assert (event.headline if event else "") == step["told"], step
+
+
+@pytest.mark.parametrize("case", AGENDA_NEWS["reminders"], ids=[c["name"] for c in AGENDA_NEWS["reminders"]])
+def test_the_reminder_is_due_the_day_before_by_the_kamers_day(case):
+    announced, _ = agenda.decide({**_meeting(**{k: v for k, v in case["state"].items() if k != "status"}), "told": {}},
+                                 None, date(2026, 7, 1))
+    state = {**announced, **case["state"]}
+    now = datetime.fromisoformat(case["now"].replace("Z", "+00:00"))
+    assert agenda.reminder(state, agenda.kamer_day(now)) == case["told"]
+
+
+def test_a_move_shows_and_links_the_meeting_it_moved_to():
+    state, _ = agenda.decide({**_meeting(), "told": {}}, None, date(2026, 12, 1))
+    moved = {**state, "status": "Verplaatst", "vervangen_door": ["b"]}
+    replacement = _meeting(nummer="2026A05678", aanvang="2026-12-15T10:00:00+01:00", eind="2026-12-15T12:00:00+01:00",
+                           datum="2026-12-15T00:00:00+01:00", vervangt=["a"])
+    _, event = agenda.decide(moved, replacement, date(2026, 12, 2))
+    assert event.headline.endswith("naar dinsdag 15 december 2026, 10:00–12:00")
+    assert agenda.link(event.shown).endswith("id=2026A05678")

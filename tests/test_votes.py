@@ -203,3 +203,19 @@ def test_a_sigkill_between_the_steps_of_a_vote_neither_loses_nor_repeats_its_ale
         # Each event printed once; a kill between printing and marking may print one twice (never lose it).
         assert set(told) == {"[sgp] aangenomen", "[sgp] aangenomen: stemverhouding bekend, 40 voor – 24 tegen"}, told
         assert all(n <= 2 for n in told.values()), (trial, told)
+
+
+def test_a_withdrawn_position_is_not_counted():
+    besluit, template = recorded_vote()
+    state = fold_besluit(None, besluit)
+    pvv = position(template, "PVV", "Voor", 37)
+    for row in (pvv, position(template, "SGP", "Tegen", 3)):
+        state = fold_stemming(state, row)
+    state = fold_stemming(state, dict(pvv, Verwijderd=True))  # the Kamer takes the PVV's row back
+    assert decide(state)[1].headline == "aangenomen, 0 voor – 3 tegen"
+
+
+def test_a_deleted_besluit_tells_no_result():
+    besluit, template = recorded_vote()
+    state = fold_stemming(fold_besluit(None, dict(besluit, Verwijderd=True)), position(template, "PVV", "Voor", 37))
+    assert decide(state)[1] is None

@@ -10,12 +10,14 @@ date are told in one alert, whichever of the two rows arrives first. Only decide
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from .sources._odata import dossier_numbers
 
 KIND = "agenda"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the Kamer's day: "today", "tomorrow" and "past" are counted in it
 WEEKDAYS = "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
 PLENARY_URL = "https://www.tweedekamer.nl/debat_en_vergadering/plenaire_vergaderingen/details/activiteit?id={nummer}"
 COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergaderingen/details?id={nummer}"
@@ -87,22 +89,30 @@ def lines(state: dict) -> list[str]:
     return out
 
 
+def kamer_day(moment: datetime) -> date:
+    """The day it is in The Hague at `moment` (a UTC clock reads yesterday until 01:00 or 02:00 there)."""
+    return moment.astimezone(AMSTERDAM).date()
+
+
 @dataclass
 class Event:
     number: int
     headline: str
     lines: list[str]
+    # The meeting the alert shows and links: for a move, the one it moved to.
+    shown: dict = field(default_factory=dict)
 
 
-def _told(state: dict, headline: str, body: list[str]) -> Event:
+def _told(state: dict, headline: str, body: list[str], shown: dict | None = None) -> Event:
     told = state["told"]
     told.update(when=when(state), status=state.get("status", ""), events=told.get("events", 0) + 1)
-    return Event(told["events"], headline, body)
+    return Event(told["events"], headline, body, shown if shown is not None else state)
 
 
 def decide(state: dict, replacement: dict | None, today: date) -> tuple[dict, Event | None]:
     """The state with what it told marked, and its news. `replacement`: the state of the Activiteit that
-    replaces this one (VervangenDoor), when known."""
+    replaces this one (VervangenDoor), when known. `today`: the Kamer's day (kamer_day): a debate first seen
+    on its own day is still announced."""
     state = copy.deepcopy(state)
     told = state.setdefault("told", {})
     status = state.get("status", "").lower()
@@ -126,7 +136,7 @@ def decide(state: dict, replacement: dict | None, today: date) -> tuple[dict, Ev
             return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')}, "
                                        "nieuwe datum nog niet bekend", lines(state))
         return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
-                                   f"{when(replacement)}", lines(replacement))
+                                   f"{when(replacement)}", lines(replacement), shown=replacement)
     if status not in ("geannuleerd", "verplaatst") and when(state) != told.get("when"):
         return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
                                    f"{when(state)}", lines(state))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from . import alert as alerts
 from . import subscribers as subs
@@ -25,7 +24,6 @@ from .sources._base import Source, Stream
 from .sources._odata import stamp_key
 
 log = logging.getLogger("watcher.streams")
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # "the day before" is the Kamer's day
 
 
 def cursor_name(source: Source, stream: Stream) -> str:
@@ -205,7 +203,7 @@ class AgendaNews(_News):
         return list(dict.fromkeys(touched))
 
     def tell(self, keys: list[str], quiet: bool) -> int:
-        added, today = 0, self.watcher.clock().date()
+        added, today = 0, agenda.kamer_day(self.watcher.clock())
         for key in keys:
             state = self.store.event_state(agenda.KIND, key)
             if state is None:
@@ -216,13 +214,13 @@ class AgendaNews(_News):
             self.store.set_event_state(agenda.KIND, key, state)
             if event is None or quiet:
                 continue
-            added += self._send(key, replacement or state, state, event)
+            added += self._send(key, event.shown, state, event)
         return added
 
     def reminders(self) -> int:
         """The day before a followed debate: told once to its followers who asked for a reminder
         (`agenda: reminder`), by the first cycle of that day (also one that polls nothing new)."""
-        today = self.watcher.clock().astimezone(AMSTERDAM).date()
+        today = agenda.kamer_day(self.watcher.clock())
         wanted = {s.name for s in subs.effective(self.watcher.config, self.store) if s.agenda == "reminder"}
         added = 0
         for key, state in self.store.event_states(agenda.KIND).items() if wanted else ():
@@ -231,7 +229,7 @@ class AgendaNews(_News):
                 continue
             state["told"]["reminded"] = True
             self.store.set_event_state(agenda.KIND, key, state)
-            added += self._send(key, state, state, agenda.Event(0, headline, agenda.lines(state)), only=wanted,
+            added += self._send(key, state, state, agenda.Event(0, headline, agenda.lines(state), state), only=wanted,
                                 ident="reminder")
         return added
 

@@ -319,3 +319,29 @@ def test_a_value_the_database_refuses_fails_its_page_not_the_watcher(tk, write_c
     assert code == 0, err
     with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:
         assert store.count_documents() == 1 and store.health("tk")["last_error"] == ""
+
+
+def test_the_mirror_keeps_entities_finds_children_and_is_durable_only_at_flush(tmp_path, open_store):
+    store = open_store(tmp_path)
+    store.put_entity("DocumentActor", "a1", {"c": "DocumentActor", "i": "a1", "f": {"actorNaam": "Ceder"}},
+                     ["d1", "p1"])
+    store.put_entity("DocumentActor", "a2", {"c": "DocumentActor", "i": "a2"}, ["d1"])
+    store.set_touched("tk/Document", {"d1": 1, "d2": 2})
+    store.flush()
+    # The actor moves to another document: found under the new parent only.
+    store.put_entity("DocumentActor", "a1", {"c": "DocumentActor", "i": "a1", "f": {"actorNaam": "Ceder"}}, ["d2"])
+    store.drop_touched("tk/Document", ["d1"])
+    assert [e["i"] for e in store.children("DocumentActor", "d1")] == ["a2"]
+    assert [e["i"] for e in store.children("DocumentActor", "d2")] == ["a1"]
+    assert store.children("Document", "d2") == [] and store.touched("tk/Document") == {"d2": 2}
+    store.rollback()
+    assert sorted(e["i"] for e in store.children("DocumentActor", "d1")) == ["a1", "a2"]
+    assert store.touched("tk/Document") == {"d1": 1, "d2": 2}
+    store.put_entity("Fractie", "f1", {"c": "Fractie", "i": "f1"}, [])
+    store.close()
+    again = open_store(tmp_path)
+    assert again.entity("DocumentActor", "a1")["f"] == {"actorNaam": "Ceder"}
+    assert again.entity("Fractie", "f1") is None  # never flushed
+    assert [e["i"] for e in again.entities("DocumentActor")] == ["a1", "a2"] and again.count_entities() == 2
+    assert again.touched("tk/Document") == {"d1": 1, "d2": 2}
+    again.close()

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from ..model import Alert, Document, StoredDocument
 
-SCHEMA_VERSION = 1
+# 2: the mirror of a source's upstream entities (entities, entity_refs) and the marks of what they touched.
+SCHEMA_VERSION = 2
 
 
 class StoreError(Exception):
@@ -24,7 +25,7 @@ def refuse_schema(found: int, where) -> None:
     if found > SCHEMA_VERSION:
         raise StoreError(f"{where} was written by a newer watcher (state schema {found}, this one "
                          f"knows {SCHEMA_VERSION}): upgrade watcher, or point state_dir elsewhere")
-    # Older schemas get a migration step here when there is one; until then there is nothing older.
+    # Each store moves an older schema forward itself (its _check_schema); this is for what it cannot.
     raise StoreError(f"{where} has state schema {found}, which this watcher cannot migrate to "
                      f"{SCHEMA_VERSION}; point state_dir elsewhere to start afresh")
 
@@ -145,6 +146,36 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def event_states(self, kind: str) -> dict[str, dict]: ...
+
+    # the mirror of a source's upstream entities (the Tweede Kamer's SyncFeed: sources/tweedekamer/mirror.py)
+    # and the marks of what their changes touched; written with the page that brought them
+    @abc.abstractmethod
+    def entity(self, category: str, ident: str) -> dict | None: ...
+
+    @abc.abstractmethod
+    def put_entity(self, category: str, ident: str, data: dict, parents: list[str]) -> None:
+        """Keep an entity; `parents`: the ids it names, by which `children` finds it."""
+
+    @abc.abstractmethod
+    def children(self, category: str, parent: str) -> list[dict]:
+        """The entities of `category` that name `parent`."""
+
+    @abc.abstractmethod
+    def entities(self, category: str) -> Iterator[dict]:
+        """Every entity of a category (the small ones: Fractie, Persoon)."""
+
+    @abc.abstractmethod
+    def count_entities(self) -> int: ...
+
+    @abc.abstractmethod
+    def touched(self, kind: str) -> dict[str, int]:
+        """Marks of one kind: key -> sequence number."""
+
+    @abc.abstractmethod
+    def set_touched(self, kind: str, marks: dict[str, int]) -> None: ...
+
+    @abc.abstractmethod
+    def drop_touched(self, kind: str, keys: list[str]) -> None: ...
 
     @abc.abstractmethod
     def chat_rules(self) -> dict: ...

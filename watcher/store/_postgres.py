@@ -90,6 +90,28 @@ MIGRATIONS = [
     );
     CREATE INDEX files_open ON files (n) WHERE NOT done;
     """,
+    # The mirror of a source's upstream entities and what their changes touched (sources/tweedekamer/mirror.py).
+    """
+    CREATE TABLE entities (
+        category TEXT NOT NULL,
+        id TEXT NOT NULL,
+        parents TEXT[] NOT NULL,
+        data JSONB NOT NULL,
+        PRIMARY KEY (category, id)
+    );
+    CREATE TABLE entity_refs (
+        parent TEXT NOT NULL,
+        category TEXT NOT NULL,
+        id TEXT NOT NULL,
+        PRIMARY KEY (parent, category, id)
+    );
+    CREATE TABLE touched (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
 _MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved forward ("watc")
@@ -307,6 +329,49 @@ class PostgresStore(KeyedState, Store):
 
     def _all(self, kind: str) -> dict:
         return dict(self.db.execute("SELECT key, value FROM state WHERE kind = %s ORDER BY key", (kind,)).fetchall())
+
+    # ------------------------------------------------------------ the mirror
+    def entity(self, category: str, ident: str) -> dict | None:
+        row = self.db.execute("SELECT data FROM entities WHERE category = %s AND id = %s", (category, ident)).fetchone()
+        return row[0] if row else None
+
+    def put_entity(self, category: str, ident: str, data: dict, parents: list[str]) -> None:
+        old = self.db.execute("SELECT parents FROM entities WHERE category = %s AND id = %s",
+                              (category, ident)).fetchone()
+        if old is not None and list(old[0]) != parents:
+            self.db.execute("DELETE FROM entity_refs WHERE category = %s AND id = %s AND parent = ANY(%s)",
+                            (category, ident, list(old[0])))
+        self.db.execute("INSERT INTO entities (category, id, parents, data) VALUES (%s, %s, %s, %s::jsonb) "
+                        "ON CONFLICT (category, id) DO UPDATE SET parents = EXCLUDED.parents, data = EXCLUDED.data",
+                        (category, ident, parents, _json(data)))
+        if parents and (old is None or list(old[0]) != parents):
+            with mapped(self.where), self.db.cursor() as cursor:
+                cursor.executemany("INSERT INTO entity_refs (parent, category, id) VALUES (%s, %s, %s) "
+                                   "ON CONFLICT DO NOTHING", [(p, category, ident) for p in parents])
+
+    def children(self, category: str, parent: str) -> list[dict]:
+        return [data for data, in self.db.execute(
+            "SELECT e.data FROM entity_refs r JOIN entities e ON e.category = r.category AND e.id = r.id "
+            "WHERE r.parent = %s AND r.category = %s ORDER BY e.id", (parent, category))]
+
+    def entities(self, category: str):
+        for data, in self.db.execute("SELECT data FROM entities WHERE category = %s ORDER BY id", (category,)).fetchall():
+            yield data
+
+    def count_entities(self) -> int:
+        return self.db.execute("SELECT count(*) FROM entities").fetchone()[0]
+
+    def touched(self, kind: str) -> dict[str, int]:
+        return dict(self.db.execute("SELECT key, seq FROM touched WHERE kind = %s", (kind,)).fetchall())
+
+    def set_touched(self, kind: str, marks: dict[str, int]) -> None:
+        with mapped(self.where), self.db.cursor() as cursor:
+            cursor.executemany("INSERT INTO touched (kind, key, seq) VALUES (%s, %s, %s) "
+                               "ON CONFLICT (kind, key) DO UPDATE SET seq = EXCLUDED.seq",
+                               [(kind, key, seq) for key, seq in marks.items()])
+
+    def drop_touched(self, kind: str, keys: list[str]) -> None:
+        self.db.execute("DELETE FROM touched WHERE kind = %s AND key = ANY(%s)", (kind, list(keys)))
 
     # ------------------------------------------------------------ outbox
     def enqueue(self, alert: Alert) -> bool:

@@ -53,6 +53,28 @@ CREATE TABLE IF NOT EXISTS state (
     PRIMARY KEY (kind, key)
 );
 """
+# Schema 2: the mirror (sources/tweedekamer/mirror.py). `entity_refs` finds an entity's children.
+MIRROR = """
+CREATE TABLE IF NOT EXISTS entities (
+    category TEXT NOT NULL,
+    id TEXT NOT NULL,
+    parents TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (category, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity_refs (
+    parent TEXT NOT NULL,
+    category TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (parent, category, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marks (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+"""
 
 
 class SqliteStore(KeyedState, LocalStore):
@@ -104,6 +126,12 @@ class SqliteStore(KeyedState, LocalStore):
         found = self.db.execute("PRAGMA user_version").fetchone()[0]
         if found == SCHEMA_VERSION:
             return
+        if found == 1:
+            if self.readonly:
+                return  # a reader before the writer moved it forward: nothing in the mirror yet
+            # Schema 1 (before the SyncFeed) gains the mirror's tables; everything it had stays as it is.
+            self.db.executescript(f"BEGIN; {MIRROR} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            return
         if found == 0:
             tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
             if tables:
@@ -115,7 +143,7 @@ class SqliteStore(KeyedState, LocalStore):
                 self.db = _empty()
                 return
             # One transaction, so a reader sees either no tables or all of them with their version.
-            self.db.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            self.db.executescript(f"BEGIN; {SCHEMA} {MIRROR} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             return
         refuse_schema(found, self.dir)
 
@@ -167,6 +195,53 @@ class SqliteStore(KeyedState, LocalStore):
     def _all(self, kind: str) -> dict:
         return {key: json.loads(value) for key, value in self.db.execute(
             "SELECT key, value FROM state WHERE kind = ? ORDER BY key", (kind,))}
+
+    # ------------------------------------------------------------ the mirror
+    def _mirror_rows(self, query: str, args: tuple):
+        try:
+            return self.db.execute(query, args)
+        except sqlite3.OperationalError:
+            if self.readonly:  # a state of schema 1, read before a writer moved it forward
+                return iter(())
+            raise
+
+    def entity(self, category: str, ident: str) -> dict | None:
+        row = next(iter(self._mirror_rows("SELECT data FROM entities WHERE category = ? AND id = ?",
+                                          (category, ident))), None)
+        return json.loads(row[0]) if row else None
+
+    def put_entity(self, category: str, ident: str, data: dict, parents: list[str]) -> None:
+        old = self.db.execute("SELECT parents FROM entities WHERE category = ? AND id = ?", (category, ident)).fetchone()
+        if old is not None and json.loads(old[0]) != parents:
+            self.db.execute("DELETE FROM entity_refs WHERE category = ? AND id = ? AND parent IN "
+                            "(SELECT value FROM json_each(?))", (category, ident, old[0]))
+        self.db.execute("INSERT OR REPLACE INTO entities (category, id, parents, data) VALUES (?, ?, ?, ?)",
+                        (category, ident, json.dumps(parents), json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+        if old is None or json.loads(old[0]) != parents:
+            self.db.executemany("INSERT OR IGNORE INTO entity_refs (parent, category, id) VALUES (?, ?, ?)",
+                                ((p, category, ident) for p in parents))
+
+    def children(self, category: str, parent: str) -> list[dict]:
+        return [json.loads(data) for data, in self._mirror_rows(
+            "SELECT e.data FROM entity_refs r JOIN entities e ON e.category = r.category AND e.id = r.id "
+            "WHERE r.parent = ? AND r.category = ? ORDER BY e.id", (parent, category))]
+
+    def entities(self, category: str):
+        for data, in self._mirror_rows("SELECT data FROM entities WHERE category = ? ORDER BY id", (category,)):
+            yield json.loads(data)
+
+    def count_entities(self) -> int:
+        return next(iter(self._mirror_rows("SELECT count(*) FROM entities", ())), (0,))[0]
+
+    def touched(self, kind: str) -> dict[str, int]:
+        return dict(self._mirror_rows("SELECT key, seq FROM marks WHERE kind = ?", (kind,)))
+
+    def set_touched(self, kind: str, marks: dict[str, int]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO marks (kind, key, seq) VALUES (?, ?, ?)",
+                            ((kind, key, seq) for key, seq in marks.items()))
+
+    def drop_touched(self, kind: str, keys: list[str]) -> None:
+        self.db.executemany("DELETE FROM marks WHERE kind = ? AND key = ?", ((kind, key) for key in keys))
 
     # ------------------------------------------------------------ outbox
     def enqueue(self, alert: Alert) -> bool:
@@ -266,5 +341,5 @@ def _open_problem(path: Path, error: sqlite3.DatabaseError) -> str:
 def _empty() -> sqlite3.Connection:
     """A database in memory with the schema and nothing in it: what a reader sees before the first write."""
     db = sqlite3.connect(":memory:")
-    db.executescript(f"{SCHEMA} PRAGMA user_version = {SCHEMA_VERSION};")
+    db.executescript(f"{SCHEMA} {MIRROR} PRAGMA user_version = {SCHEMA_VERSION};")
     return db

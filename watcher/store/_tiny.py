@@ -1,11 +1,13 @@
 """The TinyDB store: for small installs and for state directories made before SQLite became the default.
 
-Two TinyDB files, each written atomically once per flush:
+Three TinyDB files, each written atomically once per flush, in this order:
 - documents.json: documents (metadata and version list) and the alert outbox;
+- mirror.json: the entities a source mirrors and the marks of what their changes touched (written only
+  when they changed);
 - state.json: schema version, cursors, source health, rules added in chat.
-documents.json is written first. A crash between the two leaves cursors behind the documents, never
-ahead: the next cycle re-reads a little, finds it unchanged, and every alert it owed is already in the
-outbox. A cycle with nothing new rewrites only the small state.json.
+A crash between two leaves cursors behind the documents and the mirror, never ahead: the next cycle
+re-reads a little, finds it unchanged, and every alert it owed is already in the outbox, every root its
+entities touched still marked. A cycle with nothing new rewrites only the small state.json.
 
 Deliveries are made durable at once in outbox.log (one fsync'd line each), then folded into
 documents.json at the next flush.
@@ -41,6 +43,7 @@ class _KeyedTable:
             self.index[row["key"]] = int(doc_id)
             self.rows[row["key"]] = row
         self.dirty: set[str] = set()
+        self.removed: list[int] = []
         self._next_id = max(self.index.values(), default=0) + 1
 
     def get(self, key: str) -> dict | None:
@@ -52,12 +55,11 @@ class _KeyedTable:
         self.dirty.add(key)
 
     def delete(self, keys: list[str]) -> None:
-        ids = [self.index.pop(k) for k in keys if k in self.index]
+        # Removed from the storage at write(), as puts are: a rollback before then brings them back.
+        self.removed += [self.index.pop(k) for k in keys if k in self.index]
         for key in keys:
             self.rows.pop(key, None)
             self.dirty.discard(key)
-        if ids:
-            self.table.remove(doc_ids=ids)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -67,6 +69,9 @@ class _KeyedTable:
 
     def write(self) -> None:
         """Hand every dirty row to TinyDB in two calls (one pass over the table each)."""
+        if self.removed:
+            self.table.remove(doc_ids=self.removed)
+            self.removed = []
         if not self.dirty:
             return
         new, changed = [], {}
@@ -103,8 +108,10 @@ class TinyStore(LocalStore):
         if not readonly:
             self.dir.mkdir(parents=True, exist_ok=True)
         self._docs_storage = self._open_storage("documents.json")
+        self._mirror_storage = self._open_storage("mirror.json")
         self._state_storage = self._open_storage("state.json")
         self._docs_db = TinyDB(storage=lambda: self._docs_storage)
+        self._mirror_db = TinyDB(storage=lambda: self._mirror_storage)
         self._state_db = TinyDB(storage=lambda: self._state_storage)
         self.meta = _KeyedTable(self._state_db, "meta")
         self._check_schema()
@@ -123,6 +130,12 @@ class TinyStore(LocalStore):
         self.chat = _KeyedTable(self._state_db, "chat_rules")
         self.question_states = _KeyedTable(self._state_db, "questions")
         self.event_rows = _KeyedTable(self._state_db, "events")  # keyed "<kind> <key>"
+        self.entity_rows = _KeyedTable(self._mirror_db, "entities")  # keyed "<category>/<id>"
+        self.mark_rows = _KeyedTable(self._mirror_db, "marks")  # keyed "<kind>\n<key>"
+        self._children: dict[str, set[str]] = {}
+        for key, row in self.entity_rows.rows.items():
+            for parent in row["parents"]:
+                self._children.setdefault(parent, set()).add(key)
         # What a cycle asks for every time is indexed, so a cycle with nothing new does no work per document.
         self._pending_texts = {k for k, r in self.documents.rows.items() if r.get("text_pending")}
         self._pending_alerts = {k for k, r in self.outbox.rows.items() if r["status"] == "pending"}
@@ -155,6 +168,11 @@ class TinyStore(LocalStore):
             return
         found = row["value"]
         if found == SCHEMA_VERSION:
+            return
+        if found == 1:
+            # Schema 1 (before the SyncFeed) had no mirror; mirror.json is made at the first flush with one.
+            if not self.readonly:
+                self.meta.put("schema", {"value": SCHEMA_VERSION})
             return
         refuse_schema(found, self.dir)
 
@@ -285,8 +303,43 @@ class TinyStore(LocalStore):
         self.event_rows.put(f"{kind} {key}", {"value": state})
 
     def event_states(self, kind: str) -> dict[str, dict]:
-        return {key.split(" ", 1)[1]: copy.deepcopy(row["value"]) for key, row in sorted(self.event_rows.rows.items())
+        return {key[len(kind) + 1:]: copy.deepcopy(row["value"]) for key, row in sorted(self.event_rows.rows.items())
                 if key.startswith(kind + " ")}
+
+    # the mirror
+    def entity(self, category: str, ident: str) -> dict | None:
+        row = self.entity_rows.get(f"{category}/{ident}")
+        return copy.deepcopy(row["data"]) if row else None
+
+    def put_entity(self, category: str, ident: str, data: dict, parents: list[str]) -> None:
+        key = f"{category}/{ident}"
+        old = self.entity_rows.get(key)
+        for parent in old["parents"] if old else ():
+            self._children.get(parent, set()).discard(key)
+        for parent in parents:
+            self._children.setdefault(parent, set()).add(key)
+        self.entity_rows.put(key, {"data": copy.deepcopy(data), "parents": list(parents)})
+
+    def children(self, category: str, parent: str) -> list[dict]:
+        return [copy.deepcopy(self.entity_rows.get(key)["data"]) for key in sorted(self._children.get(parent, ()))
+                if key.startswith(category + "/")]
+
+    def entities(self, category: str):
+        for key in sorted(k for k in self.entity_rows.rows if k.startswith(category + "/")):
+            yield copy.deepcopy(self.entity_rows.get(key)["data"])
+
+    def count_entities(self) -> int:
+        return len(self.entity_rows)
+
+    def touched(self, kind: str) -> dict[str, int]:
+        return {key[len(kind) + 1:]: row["seq"] for key, row in self.mark_rows.rows.items() if key.startswith(kind + "\n")}
+
+    def set_touched(self, kind: str, marks: dict[str, int]) -> None:
+        for key, seq in marks.items():
+            self.mark_rows.put(f"{kind}\n{key}", {"seq": seq})
+
+    def drop_touched(self, kind: str, keys: list[str]) -> None:
+        self.mark_rows.delete([f"{kind}\n{key}" for key in keys])
 
     def chat_rules(self) -> dict:
         return {key: row["value"] for key, row in self.chat.rows.items()}
@@ -309,6 +362,9 @@ class TinyStore(LocalStore):
         for table in (self.documents, self.outbox):
             table.write()
         self._docs_storage.flush()
+        for table in (self.entity_rows, self.mark_rows):
+            table.write()
+        self._mirror_storage.flush()  # written only when the mirror changed
         for table in (self.meta, self.cursors, self.healths, self.chat, self.question_states, self.event_rows):
             table.write()
         self._state_storage.flush()

@@ -11,15 +11,15 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 
-from ..compare import BACKLOG_MARGIN
-from ..config import parse_duration
-from ..extract import MAX_BYTES, ExtractError
-from ..http import FetchError, TooLarge
-from ..model import Actor, Document, Meta, Record, StoredDocument
-from ._base import Page, Source
-from ._odata import dossier_numbers, get_page, keyset_pages, newest_stamp, read_from, stamp_key
-from .tweedekamer_agenda import Agenda
-from .tweedekamer_votes import Votes
+from ...compare import BACKLOG_MARGIN
+from ...config import parse_duration
+from ...extract import MAX_BYTES, ExtractError
+from ...http import FetchError, TooLarge
+from ...model import Actor, Document, Meta, Record, StoredDocument
+from .._base import Page, Source
+from .._odata import dossier_numbers, get_page, keyset_pages, newest_stamp, read_from, stamp_key
+from ..tweedekamer_agenda import Agenda
+from ..tweedekamer_votes import Votes
 
 log = logging.getLogger("watcher.tweedekamer")
 

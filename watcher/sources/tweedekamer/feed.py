@@ -1,0 +1,229 @@
+"""The SyncFeed 2.0 client: pages of one category, where its head is, where a date lies, one entity by id.
+
+What is known of the feed, and from where (DESIGN.md has the sources; tkconv's `tkgetxml.cc`,
+parlementaire-monitor's `SyncFeedTask.kt` and djosh34/opentk's `docs/` read it the same way):
+- `Feed?category=<C>[&skiptoken=<n>]` is Atom, 250 entries a page, each entry an entity of C (in its
+  `content`), its `updated` time, a `rel="next"` link with the skiptoken just after it, and for a
+  downloadable entity a `rel="enclosure"` link to its file.
+- The skiptoken is one counter over every category; the log is compacted, so an entity appears once, at
+  its latest change. The last entry's `next` is where to go on from: the cursor, kept as the link it is.
+- Caught up is an empty page with a feed-level `rel="resume"` link; a skiptoken above the head gives the
+  same. There is no "since": the head is found by bisection on the skiptoken, a date by bisection on
+  the entries' `updated` times, never by reading history.
+- `Entiteiten/<id>` answers one entity, bare (not in an Atom entry).
+
+A link upstream gives (next, resume, enclosure) is followed only within the configured origin and path:
+a spoofed answer must not send watcher elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from lxml import etree
+
+from ...http import HTTP, FetchError
+from .entities import Entity, EntityError, local, parse, stamp_key
+
+log = logging.getLogger("watcher.tweedekamer")
+
+ATOM = "http://www.w3.org/2005/Atom"
+DEFAULT_BASE = "https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/"
+FIRST_GUESS = 1 << 24  # where the bisection for the head starts (the counter passed 25 million in 2026)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                          remove_comments=True, remove_pis=True)
+
+
+class FeedError(FetchError):
+    """A page or entity that is not what the SyncFeed sends: the message names the category and skiptoken."""
+
+
+@dataclass
+class Entry:
+    entity: Entity
+    next: str  # the link to the feed after this entry
+    skiptoken: int
+    updated: str  # sortable UTC, "" when the entry has none
+
+
+@dataclass
+class FeedPage:
+    url: str
+    entries: list[Entry]
+    next: str = ""  # feed-level: more after this page
+    resume: str = ""  # feed-level: caught up, ask here later
+
+    @property
+    def last(self) -> bool:
+        """Nothing after this page (yet)."""
+        return not self.entries or not self.next
+
+
+def skiptoken_of(url: str) -> int | None:
+    values = parse_qs(urlsplit(url).query).get("skiptoken")
+    return int(values[0]) if values and values[0].strip().isdigit() else None
+
+
+def where(url: str, category: str) -> str:
+    """"Document at skiptoken 20127218": how a failing page is named in the log and in `watcher status`."""
+    token = skiptoken_of(url) if url else None
+    return f"{category} at skiptoken {token}" if token is not None else f"{category} from the start"
+
+
+class SyncFeed:
+    def __init__(self, http: HTTP, base: str = DEFAULT_BASE):
+        self.http = http
+        self.base = base if base.endswith("/") else base + "/"
+        parts = urlsplit(self.base)
+        self._origin = (parts.scheme, parts.netloc.lower())
+        self._feed_path = parts.path + "Feed"
+        self.requests = 0  # listings and entities asked, for a bench and the log
+
+    # ------------------------------------------------------------ links
+    def url(self, category: str, skiptoken: int | None = None) -> str:
+        query = {"category": category}
+        if skiptoken is not None:
+            query["skiptoken"] = str(skiptoken)
+        return f"{self.base}Feed?{urlencode(query)}"
+
+    def check(self, link: str, category: str, what: str) -> str:
+        """A link from upstream, if it stays on this feed and this category; FeedError otherwise."""
+        parts = urlsplit(link)
+        query = parse_qs(parts.query)
+        if (parts.scheme, parts.netloc.lower()) != self._origin or parts.path != self._feed_path:
+            raise FeedError(f"{category}: the feed's {what} link leads elsewhere ({link[:160]}): not followed")
+        if [c.lower() for c in query.get("category", [category])] != [category.lower()]:
+            raise FeedError(f"{category}: the feed's {what} link is for another category ({link[:160]})")
+        if skiptoken_of(link) is None:
+            raise FeedError(f"{category}: the feed's {what} link has no skiptoken ({link[:160]})")
+        return link
+
+    def check_file(self, link: str) -> str:
+        """A file link (enclosure) from upstream, if it stays on this service."""
+        parts = urlsplit(link)
+        if (parts.scheme, parts.netloc.lower()) != self._origin or not parts.path.startswith(urlsplit(self.base).path):
+            raise FeedError(f"a file link leads elsewhere ({link[:160]}): not fetched")
+        return link
+
+    # ------------------------------------------------------------ reading
+    async def page(self, category: str, url: str | None = None) -> FeedPage:
+        url = url or self.url(category)
+        self.requests += 1
+        response = await self.http.get(url, headers={"Accept": "application/atom+xml, application/xml"})
+        return self.parse_page(response.content, url, category)
+
+    def parse_page(self, data: bytes, url: str, category: str) -> FeedPage:
+        named = where(url, category)
+        try:
+            root = etree.fromstring(data, _PARSER)
+        except etree.XMLSyntaxError as e:
+            raise FeedError(f"{named}: the answer is not XML ({e})") from None
+        if root.tag != f"{{{ATOM}}}feed":
+            raise FeedError(f"{named}: the answer is not an Atom feed (<{local(root.tag)}>)")
+        links = _links(root)
+        page = FeedPage(url, [], next=links.get("next", ""), resume=links.get("resume", ""))
+        if page.next:
+            self.check(page.next, category, "next")
+        if page.resume:
+            self.check(page.resume, category, "resume")
+        entries = root.findall(f"{{{ATOM}}}entry")
+        for i, node in enumerate(entries):
+            entry_links = _links(node)
+            link = entry_links.get("next") or (page.next if i == len(entries) - 1 else "")
+            if not link:
+                raise FeedError(f"{named}: entry {i + 1} has no next link")
+            self.check(link, category, "next")
+            content = node.find(f"{{{ATOM}}}content")
+            element = next((c for c in content if isinstance(c.tag, str)), None) if content is not None else None
+            if element is None:
+                raise FeedError(f"{named}: entry {i + 1} carries no entity")
+            try:
+                entity = parse(element, enclosure=entry_links.get("enclosure", ""))
+                updated = stamp_key(node.findtext(f"{{{ATOM}}}updated") or "")
+            except (EntityError, ValueError) as e:
+                raise FeedError(f"{named}: entry {i + 1}: {e}") from None
+            if entity.category != category:
+                raise FeedError(f"{named}: entry {i + 1} is a {entity.category}, not a {category}")
+            page.entries.append(Entry(entity, link, skiptoken_of(link), updated))
+        if not page.entries and not page.resume:
+            raise FeedError(f"{named}: an empty page without a resume link (the feed may be down)")
+        return page
+
+    async def entity(self, ident: str) -> Entity | None:
+        """One entity as it is now (`Entiteiten/<id>`), or None when the feed does not know it (yet)."""
+        if not re.fullmatch(r"[0-9a-fA-F-]{36}", ident):
+            raise FeedError(f"not an entity id: {ident[:60]!r}")
+        self.requests += 1
+        url = f"{self.base}Entiteiten/{ident}"
+        response = await self.http.get(url, headers={"Accept": "application/xml"}, ok=(200, 404))
+        if response.status_code == 404:
+            return None
+        try:
+            return parse(etree.fromstring(response.content, _PARSER))
+        except (etree.XMLSyntaxError, EntityError) as e:
+            raise FeedError(f"entity {ident}: not readable ({e})") from None
+
+    # ------------------------------------------------------------ where to start
+    async def head(self, category: str, guess: int = FIRST_GUESS) -> str:
+        """The cursor at the head of a category: the `next` of its newest entry ("" when it has none).
+
+        Bisection on the skiptoken: a page above the head is empty, a page that ends without a feed-level
+        `next` holds the head. Only a real entry's link is ever returned: a guess above the head, kept as a
+        cursor, would skip everything until the counter passed it. Entries that arrive meanwhile are after
+        the head found, so they are read as news, never skipped.
+        """
+        lo, hi, probe = 0, None, max(guess, 1)
+        last_seen = ""  # the next of the newest entry seen so far
+        while hi is None:  # double until a page is empty
+            page = await self.page(category, self.url(category, probe))
+            if not page.entries:
+                hi = probe
+            elif page.last:
+                return page.entries[-1].next
+            else:
+                lo, last_seen = page.entries[-1].skiptoken, page.entries[-1].next
+                probe = max(probe * 2, lo * 2)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            page = await self.page(category, self.url(category, mid))
+            if not page.entries:
+                hi = mid
+            elif page.last:
+                return page.entries[-1].next
+            else:
+                lo, last_seen = max(lo, page.entries[-1].skiptoken), page.entries[-1].next
+        # Nothing after hi; after lo at most the entry at hi itself, which only a page from lo shows.
+        page = await self.page(category, self.url(category, lo) if lo else None)
+        return page.entries[-1].next if page.entries else last_seen
+
+    async def at_time(self, category: str, moment: str, head: str) -> str:
+        """The cursor just before the first entry updated at or after `moment` (sortable UTC): a `since:`
+        date as a place in the feed. "" means from the start. `head` bounds the search."""
+        lo, hi = 0, skiptoken_of(head) or 0
+        found = ""
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            page = await self.page(category, self.url(category, mid))
+            if not page.entries:
+                hi = mid
+                continue
+            before = [e for e in page.entries if e.updated and e.updated < moment]
+            if not before:
+                hi = mid  # everything from here on is after the moment
+            elif len(before) < len(page.entries):
+                return before[-1].next  # the moment lies in this page
+            else:
+                lo, found = page.entries[-1].skiptoken, page.entries[-1].next
+        return found
+
+
+def _links(node) -> dict[str, str]:
+    out = {}
+    for link in node.findall(f"{{{ATOM}}}link"):
+        rel, href = link.get("rel") or "alternate", (link.get("href") or "").strip()
+        if href and rel not in out:
+            out[rel] = href
+    return out

@@ -1,6 +1,7 @@
-"""kind: tweedekamer against a loopback Gegevensmagazijn serving recorded payloads."""
+"""kind: tweedekamer against a loopback SyncFeed serving recorded payloads (tests/fakes/tk.py)."""
 
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -8,13 +9,16 @@ import pytest
 import yaml
 
 from tests.fakes.server import Response
-from tests.fakes.tk import (FILES, answer_with_askers_on_the_zaak, edit_docx, motion_2025D06779, page_rows)
-from watcher.config import SourceConfig
-from watcher.sources.tweedekamer import TweedeKamer, stamp_key
+from tests.fakes.tk import (FILES, FakeTK, answer_with_askers_on_the_zaak, edit_docx, mirrored, motion_2025D06779,
+                            page_rows)
+from watcher.sources.tweedekamer import assemble, stamp_key
+from watcher.sources.tweedekamer.sync import categories
 from watcher.store import open_store
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STAMPS = yaml.safe_load((Path(__file__).parent / "cases" / "tk_timestamps.yaml").read_text())
+PUBLICATION = (Path(__file__).parent / "fixtures" / "tk" / "publications" /
+               "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml")
 
 
 def source(tk, **extra):
@@ -28,11 +32,23 @@ def hour_ago():
 
 
 def downloads(tk):
-    return [r for r in tk.server.requests if r.path.endswith("/resource") or r.path.endswith("/Resource")]
+    return [r for r in tk.server.requests if "/Resources/" in r.path]
 
 
 def headlines(out):
     return [line for line in out.splitlines() if line.startswith("[")]
+
+
+def record_of(row, tmp_path):
+    fake = FakeTK()
+    fake.add(row, fresh=False)
+    mirror = mirrored(fake, tmp_path)
+    return assemble.document_record(assemble.gather_document(mirror, row["Id"]), "tk", fake.url)
+
+
+def cursors(state):
+    with open_store(state, readonly=True) as store:
+        return {c: store.cursor(f"tk/feed {c}") for c in categories(("documents", "votes", "agenda"))}
 
 
 @pytest.mark.parametrize("case", STAMPS, ids=[c["stamp"] for c in STAMPS])
@@ -40,10 +56,8 @@ def test_timestamps_with_and_without_zone_and_seven_digits_sort_as_utc(case):
     assert stamp_key(case["stamp"]) == case["key"]
 
 
-def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party():
-    tk_source = TweedeKamer(SourceConfig("tk", "tweedekamer", "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"),
-                            None, None)
-    record = tk_source.record(motion_2025D06779())
+def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party(tmp_path):
+    record = record_of(motion_2025D06779(), tmp_path)
     assert record.key == "2025D06779"
     assert record.version == "3"
     assert record.meta.soort == "Motie (gewijzigd/nader)"
@@ -52,21 +66,20 @@ def test_the_record_of_2025D06779_has_version_external_id_indiener_and_party():
     assert record.meta.dossiers == ["19637"]
     [podt] = [a for a in record.meta.actors if a.role == "Indiener"]
     assert (podt.name, podt.party, podt.on) == ("A. Podt", "D66", "zaak")
-    assert record.meta.links == {
-        "tweedekamer.nl": "https://www.tweedekamer.nl/kamerstukken/detail?id=2025Z02986&did=2025D06779",
-        "bestand": "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/Document(3ccf529a-1e25-49d3-81a8-c60621884b39)/resource",
-        "officielebekendmakingen.nl": "https://zoek.officielebekendmakingen.nl/kst-19637-3384.html",
-    }
+    assert record.meta.links["tweedekamer.nl"] == \
+        "https://www.tweedekamer.nl/kamerstukken/detail?id=2025Z02986&did=2025D06779"
+    assert record.meta.links["bestand"].endswith("/SyncFeed/2.0/Resources/3ccf529a-1e25-49d3-81a8-c60621884b39")
+    assert record.meta.links["officielebekendmakingen.nl"] == "https://zoek.officielebekendmakingen.nl/kst-19637-3384.html"
     assert record.meta.datum.startswith("2025-02-18") and record.meta.vergaderjaar == "2024-2025"
+    # As the OData source wrote it: a document stored then is recognised, not fetched again.
+    assert record.fingerprint == "v3:20741"
 
 
-def test_a_document_without_a_zaak_links_the_page_tweedekamer_nl_has_for_its_number():
+def test_a_document_without_a_zaak_links_the_page_tweedekamer_nl_has_for_its_number(tmp_path):
     # The site resolves a document number given as both id and did (public clients use this form; id or
     # did alone does not resolve).
-    tk_source = TweedeKamer(SourceConfig("tk", "tweedekamer", "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"),
-                            None, None)
     row = next(r for r in page_rows() if not r.get("Zaak"))
-    record = tk_source.record(row)
+    record = record_of(row, tmp_path)
     nummer = row["DocumentNummer"]
     assert record.meta.links["tweedekamer.nl"] == f"https://www.tweedekamer.nl/kamerstukken/detail?id={nummer}&did={nummer}"
 
@@ -75,8 +88,7 @@ def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, wr
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
     row = motion_2025D06779()
     publication = row["HuidigeDocumentVersie"]["DocumentPublicatie"][0]
-    tk.publications[publication["Id"]] = (Path(__file__).parent / "fixtures" / "tk" / "publications" /
-                                          "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
+    tk.publications[publication["Id"]] = PUBLICATION.read_bytes()
     tk.add(row)
     config = write_config([source(tk, since=hour_ago())],
                           [{"name": "d66", "telegram": 55, "parties": ["D66"]},
@@ -89,45 +101,37 @@ def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, wr
     assert "zoek.officielebekendmakingen.nl/kst-19637-3384.html" in d66
     [westerwolde] = telegram.texts(56)
     assert "<i>trefwoord Westerwolde</i>" in westerwolde and "gemeente <b>Westerwolde</b>" in westerwolde
-    assert [r.path for r in downloads(tk)] == [f"/OData/v4/2.0/DocumentPublicatie({publication['Id']})/Resource"]
+    assert [r.path for r in downloads(tk)] == [f"/SyncFeed/2.0/Resources/{publication['Id']}"]
 
 
-def test_pages_are_read_by_keyset_with_nothing_missed_or_repeated(tk, write_config, watcher_cli):
+def test_pages_of_every_category_are_read_in_order_with_nothing_missed_or_repeated(tk, write_config, watcher_cli):
     tk.page_size = 7
     rows = [tk.add(r) for r in page_rows()[:30]]
     config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert sorted(line.split()[-1] for line in headlines(out)) == sorted(r["DocumentNummer"] for r in rows)
-    queries = [r.query["$filter"] for r in tk.server.requests if r.path.endswith("/Document")]
-    assert len(queries) >= 5 and len(set(queries)) == len(queries)  # each page asked from the last stamp
-    assert all("$skip" not in r.query for r in tk.server.requests)
+    asked = [r.query["skiptoken"] for r in tk.server.requests
+             if r.query.get("category") == "Document" and "skiptoken" in r.query]
+    assert len(asked) >= 4 and len(set(asked)) == len(asked)  # each page after the first asked once, in turn
+    assert asked == sorted(asked)
 
 
-def test_a_page_full_of_one_stamp_is_got_past_by_nextlink(tk, write_config, watcher_cli):
-    tk.page_size = 3
-    stamp = tk.next_stamp()
-    rows = [tk.add(r, stamp=stamp) for r in page_rows()[:8]]
-    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
-    code, out, err = watcher_cli("-c", config, "run", "--once")
-    assert code == 0, err
-    assert sorted(line.split()[-1] for line in headlines(out)) == sorted(r["DocumentNummer"] for r in rows)
-    assert any("$skip" in r.query for r in tk.server.requests)
-
-
-def test_rows_read_again_in_the_overlap_window_cost_nothing(tk, write_config, watcher_cli):
+def test_a_second_run_reads_one_page_a_category_and_fetches_nothing(tk, write_config, watcher_cli):
     config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
     for r in page_rows()[:5]:
         tk.add(r)
     watcher_cli("-c", config, "run", "--once")
     before = len(downloads(tk))
-    code, out, err = watcher_cli("-c", config, "run", "--once")  # reads the same rows through the overlap
+    tk.requests.clear()
+    code, out, err = watcher_cli("-c", config, "run", "--once")
     assert (code, out) == (0, "")
-    assert len(downloads(tk)) == before
+    assert len(downloads(tk)) == before and tk.entity_requests == 0
+    assert tk.requests == dict.fromkeys(categories(("documents", "votes", "agenda")), 1)
 
 
-def test_a_mass_resend_with_unchanged_files_alerts_nobody_and_downloads_nothing(tk, telegram, write_config,
-                                                                                 watcher_cli, monkeypatch):
+def test_a_mass_resend_of_every_entity_alerts_nobody_and_downloads_nothing(tk, telegram, write_config, watcher_cli,
+                                                                          monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
     rows = [tk.add(r) for r in page_rows()[:40] if r["ContentType"]]
     config = write_config([source(tk, since=hour_ago())], [{"name": "all", "telegram": 9, "keywords": ["Kamer"]}],
@@ -135,26 +139,12 @@ def test_a_mass_resend_with_unchanged_files_alerts_nobody_and_downloads_nothing(
     watcher_cli("-c", config, "run", "--once")
     sent, fetched = len(telegram.messages), len(downloads(tk))
     assert sent == len(rows)
-    for row in rows:  # the 2024-02-19 data fix: same files, new GewijzigdOp and ApiGewijzigdOp
-        tk.touch(row["Id"])
+    for category, ident in list(tk.entities):  # the 2024-02-19 data fix: everything again, new stamps, same content
+        tk.touch(category, ident)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert len(telegram.messages) == sent
-    assert len(downloads(tk)) == fetched
-    assert f"{len(rows)} records" in err
-
-
-def test_after_a_first_run_on_an_empty_listing_an_api_clock_behind_ours_loses_nothing(tk, write_config, watcher_cli):
-    # Nothing matches yet (a soorten filter, a new install's quiet hour): the baseline has no upstream stamp
-    # and takes our clock. A document the API then stamps a few seconds before that moment (its clock
-    # behind ours) is still new.
-    config = write_config([source(tk)], [{"name": "all", "keywords": ["begrotingsstaten"]}])
-    assert watcher_cli("-c", config, "run", "--once")[0] == 0
-    behind = (datetime.now(timezone.utc) - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-    row = tk.add(page_rows()[0], stamp=behind)
-    code, out, err = watcher_cli("-c", config, "run", "--once")
-    assert code == 0, err
-    assert row["DocumentNummer"] in out
+    assert len(downloads(tk)) == fetched and tk.entity_requests == 0
 
 
 def test_old_documents_never_seen_and_resent_are_not_news(tk, write_config, watcher_cli):
@@ -180,7 +170,7 @@ def test_a_version_rise_with_a_changed_file_is_a_revision_and_both_texts_are_kep
     tk.revise(row["Id"], edit_docx(data, "groothandelsvergunning hebben", "vergunning als groothandel hebben"))
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
-    assert f"[apothekers] gewijzigd, versie 1 → 2: " in out
+    assert "[apothekers] gewijzigd, versie 1 → 2: " in out
     assert "«groothandelsvergunning» → «vergunning als groothandel»" in out
     new, revised, attachment = telegram.messages
     assert new["text"].startswith("<b>nieuw</b>") and revised["text"].startswith("<b>gewijzigd, versie 1 → 2</b>")
@@ -219,20 +209,81 @@ def test_members_who_asked_are_found_on_the_zaak(tk, write_config, watcher_cli):
     assert "[minister]" not in out  # the one who signs the answer did not ask
 
 
+def _bikker(row) -> tuple[str, dict, dict]:
+    """A ZaakActor added to the answer's zaak: M.H. Bikker as medeindiener, in the recorded shape."""
+    asker = row["Zaak"][0]["ZaakActor"][1]
+    ident = str(uuid.uuid5(uuid.UUID(row["Id"]), "bikker"))
+    return ident, {"actorNaam": "M.H. Bikker", "actorFractie": "ChristenUnie", "relatie": asker["Relatie"],
+                   "functie": "Tweede Kamerlid"}, {"zaak": [row["Zaak"][0]["Id"]]}
+
+
 def test_a_member_added_as_medeindiener_alerts_that_member_once(tk, write_config, watcher_cli):
     row = tk.add(answer_with_askers_on_the_zaak())
     config = write_config([source(tk, since=hour_ago())],
                           [{"name": "ceder", "members": ["Ceder"]}, {"name": "bikker", "members": ["Bikker"]}])
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert "[bikker]" not in out
-    row["Zaak"][0]["ZaakActor"].append(dict(row["Zaak"][0]["ZaakActor"][1], Id="0-added", ActorNaam="M.H. Bikker"))
-    row["ApiGewijzigdOp"] = tk.next_stamp()
+    ident, fields, refs = _bikker(row)
+    tk.put_entity("ZaakActor", ident, fields, refs)
     fetched = len(downloads(tk))
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert headlines(out) == ["[bikker] nieuw: Antwoord schriftelijke vragen 2025D43150"]
     assert len(downloads(tk)) == fetched  # same version and length: no download
-    row["ApiGewijzigdOp"] = tk.next_stamp()
+    tk.touch("ZaakActor", ident)
     assert watcher_cli("-c", config, "run", "--once")[1] == ""
+
+
+def test_a_document_actor_a_page_after_its_document_makes_one_alert_that_names_the_member(
+        tk, write_config, watcher_cli):
+    row = answer_with_askers_on_the_zaak()
+    row["Zaak"] = []  # the asker only on the document, and published after it
+    actor = row.pop("DocumentActor")[0]
+    config = write_config([source(tk)], [{"name": "veldkamp", "members": ["Veldkamp"]}, {"name": "all", "keywords": ["Druzen"]}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.page_size = 1
+    tk.add(row)
+    tk.bump(500)  # other categories change between the two
+    tk.put_entity("DocumentActor", actor["Id"], {"actorNaam": actor["ActorNaam"], "relatie": "Indiener"},
+                  {"document": [row["Id"]]})
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert sorted(headlines(out)) == ["[all] nieuw: Antwoord schriftelijke vragen 2025D43150",
+                                      "[veldkamp] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert "C.C.J. Veldkamp" in out.split("[veldkamp]")[1]
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []
+
+
+def test_an_answer_whose_question_came_before_the_start_still_tells_who_asked(tk, write_config, watcher_cli):
+    # The question's zaak and its askers were published a month before watcher first ran; the answer today
+    # names only the zaak. The warm-up read the zaak's actors into the mirror, silently.
+    row = answer_with_askers_on_the_zaak()
+    zaak = row.pop("Zaak")[0]
+    month_ago = (datetime.now(timezone.utc) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "4"
+    for category, entity in FakeTK.entities_of("Zaak", zaak):
+        tk.put_entity(category, **entity, stamp=month_ago)
+    tk.bump(10_000)
+    config = write_config([source(tk)], [{"name": "ceder", "members": ["Ceder"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0  # the first run: from now on
+    row["Zaak_Id"] = zaak["Id"]
+    tk.add(row)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[ceder] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert "Kamerlid D.G.M. Ceder, medeindiener" in out
+
+
+def test_a_parent_never_read_is_fetched_by_its_id(tk, write_config, watcher_cli):
+    # A zaak changed long before the warm-up window: named by the new answer, asked for by id.
+    row = answer_with_askers_on_the_zaak()
+    zaak = row["Zaak"][0]
+    long_ago = "2020-01-01T00:00:00.0000000"
+    for category, entity in FakeTK.entities_of("Zaak", {k: v for k, v in zaak.items() if k != "ZaakActor"}):
+        tk.put_entity(category, **entity, stamp=long_ago)
+    tk.bump(10_000)
+    config = write_config([source(tk)], [{"name": "vragen", "keywords": ["Druzen"]}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.add({**row, "Zaak": [], "Zaak_Id": zaak["Id"]})
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[vragen] nieuw: Antwoord schriftelijke vragen 2025D43150"]
+    assert "zaak 2025Z17001" in out and tk.entity_requests >= 1
 
 
 def test_a_deletion_is_told_only_to_those_alerted_before(tk, write_config, watcher_cli):
@@ -243,19 +294,17 @@ def test_a_deletion_is_told_only_to_those_alerted_before(tk, write_config, watch
     watcher_cli("-c", config, "run", "--once")
     tk.delete(alerted["Id"])
     tk.delete(other["Id"])
-    tk.rows["ffffffff-0000-4000-8000-000000000000"] = {"Id": "ffffffff-0000-4000-8000-000000000000",
-                                                       "Verwijderd": True, "ApiGewijzigdOp": tk.next_stamp()}
+    tk.remove("Document", "ffffffff-0000-4000-8000-000000000000")  # one nobody here ever saw
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert headlines(out) == [f"[one] verwijderd: {alerted['Soort']} {alerted['DocumentNummer']}"]
 
 
-def test_placeholder_rows_and_unknown_kinds_do_not_break_a_page(tk, write_config, watcher_cli):
-    placeholder = {k: None for k in page_rows()[0]}
-    placeholder["Id"], placeholder["ApiGewijzigdOp"] = "eeeeeeee-0000-4000-8000-000000000000", tk.next_stamp()
-    tk.rows[placeholder["Id"]] = placeholder
+def test_placeholder_entities_and_unknown_kinds_do_not_break_a_page(tk, write_config, watcher_cli):
+    tk.put_entity("Document", "eeeeeeee-0000-4000-8000-000000000000", {"soort": None, "documentNummer": None})
     odd = tk.add(dict(page_rows()[0], Soort="Soort die niemand kent"))
-    odd["DocumentActor"] = [{"ActorNaam": "X", "Relatie": "Nieuwe relatie", "ActorFractie": None}]
+    tk.put_entity("DocumentActor", "eeeeeeee-0000-4000-8000-000000000001",
+                  {"actorNaam": "X", "relatie": "Nieuwe relatie", "actorFractie": None}, {"document": [odd["Id"]]})
     config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
@@ -266,7 +315,7 @@ def test_a_file_that_fails_is_reported_on_metadata_and_its_text_follows(tk, writ
     row = tk.add(answer_with_askers_on_the_zaak())
     config = write_config([source(tk, since=hour_ago())],
                           [{"name": "ceder", "members": ["Ceder"]}, {"name": "text", "keywords": ["beraadslaging"]}])
-    tk.fail(f"Document({row['Id']})/resource", 500, 500, 500)  # 3 tries; tried again next cycle, not in this one
+    tk.fail(f"Resources/{row['Id']}", 500, 500, 500)  # 3 tries; tried again next cycle, not in this one
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert headlines(out) == ["[ceder] nieuw: Antwoord schriftelijke vragen 2025D43150"]
@@ -276,55 +325,48 @@ def test_a_file_that_fails_is_reported_on_metadata_and_its_text_follows(tk, writ
     assert watcher_cli("-c", config, "run", "--once")[1] == ""
 
 
-def test_a_file_shorter_than_its_content_length_is_retried(tk, write_config, watcher_cli):
+def test_a_file_of_another_length_than_declared_is_kept_and_noted(tk, write_config, watcher_cli):
+    # Known upstream behaviour: the declared contentLength is sometimes wrong (OpenTK's tkpull.cc, 2025-12).
     row = tk.add(page_rows()[0])
     data, ctype = tk.files[row["Id"]]
-    tk.files[row["Id"]] = (data[: len(data) // 2], ctype)
+    tk.files[row["Id"]] = (data + b"\n" * 100, ctype)
     config = write_config([source(tk, since=hour_ago())], [{"name": "text", "keywords": ["beraadslaging"]}])
     code, out, err = watcher_cli("-c", config, "run", "--once")
-    assert out == "" and "ContentLength says" in err
-    tk.files[row["Id"]] = (data, ctype)
-    code, out, err = watcher_cli("-c", config, "run", "--once")
     assert headlines(out) == [f"[text] nieuw: {row['Soort']} {row['DocumentNummer']}"]
+    assert "the feed declared" in err and "kept" in err
 
 
-def stored_cursor(state):
-    with open_store(state, readonly=True) as store:
-        return store.cursor("tk")
-
-
-def test_a_page_that_is_not_json_fails_the_source_and_keeps_the_cursor(tk, write_config, watcher_cli, tmp_path):
+def test_a_page_that_is_not_atom_fails_the_source_names_the_category_and_keeps_the_cursor(tk, write_config,
+                                                                                         watcher_cli, tmp_path):
     config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
+    tk.add(page_rows()[1])  # there before: the cursor is at its skiptoken
     watcher_cli("-c", config, "run", "--once")
-    cursor = stored_cursor(tmp_path / "state")
+    before = cursors(tmp_path / "state")
     row = tk.add(page_rows()[0])
-    tk.not_json = True
+    tk.not_atom = True
     code, out, err = watcher_cli("-c", config, "run", "--once")
-    assert code == 1 and "not JSON" in err
-    assert stored_cursor(tmp_path / "state") == cursor
-    tk.not_json = False
+    assert code == 1 and "not an Atom feed" in err and "Document at skiptoken" in err
+    assert cursors(tmp_path / "state") == before
+    tk.not_atom = False
     assert row["DocumentNummer"] in watcher_cli("-c", config, "run", "--once")[1]
 
 
-# A live OData error body, as quoted in a public script (tests/fixtures/realdocs/PROVENANCE.md).
-INVALID_QUERY = json.loads((Path(__file__).parent / "fixtures" / "realdocs" / "odata-error-response.json").read_text())
-
-
-@pytest.mark.parametrize("status", [400, 200], ids=["as-400", "as-200"])
-def test_an_odata_error_says_the_servers_own_words_and_keeps_the_cursor(status, tk, write_config, watcher_cli,
-                                                                       tmp_path):
+def test_an_error_answer_says_the_servers_words_and_the_other_categories_go_on(tk, write_config, watcher_cli,
+                                                                             tmp_path):
     config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
     watcher_cli("-c", config, "run", "--once")
-    cursor = stored_cursor(tmp_path / "state")
-    tk.add(page_rows()[0])
-    tk.intercept = lambda path, request: (Response(status, json.dumps(INVALID_QUERY).encode(),
-                                                   {"Content-Type": "application/json"})
-                                          if path == "Document" else None)
+    before = cursors(tmp_path / "state")["ZaakActor"]
+    row = tk.add(page_rows()[0])
+    tk.put_entity("ZaakActor", "eeeeeeee-0000-4000-8000-00000000000a", {"actorNaam": "X"}, {"zaak": ["z"]})
+    # The answer a real SyncFeed gave for a broken category for months (ODP #84).
+    tk.intercept = lambda path, request: (Response(500, b"<Error><Message>An error has occurred.</Message></Error>",
+                                                   {"Content-Type": "application/xml"})
+                                          if request.query.get("category") == "ZaakActor" else None)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 1
-    assert "The query specified in the URI is not valid. A binary operator with incompatible types" in err
-    assert "no 'value' list" not in err
-    assert stored_cursor(tmp_path / "state") == cursor
+    assert "An error has occurred." in err and "ZaakActor" in err
+    assert cursors(tmp_path / "state")["ZaakActor"] == before
+    assert headlines(out) == [f"[all] nieuw: {row['Soort']} {row['DocumentNummer']}"]  # the documents went on
 
 
 def test_an_outage_then_recovery_loses_nothing_and_repeats_nothing(tk, telegram, write_config, watcher_cli,
@@ -335,7 +377,7 @@ def test_an_outage_then_recovery_loses_nothing_and_repeats_nothing(tk, telegram,
     watcher_cli("-c", config, "run", "--once")
     rows = [tk.add(r) for r in page_rows()[:6]]
     for _ in range(3):
-        tk.fail("Document", 500, 502, 503)
+        tk.fail("Feed?category=Document", 500, 502, 503)
         assert watcher_cli("-c", config, "run", "--once")[0] == 1
     more = [tk.add(r) for r in page_rows()[6:9]]
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
@@ -345,15 +387,14 @@ def test_an_outage_then_recovery_loses_nothing_and_repeats_nothing(tk, telegram,
     assert sorted(got) == sorted(numbers)
 
 
-def test_soorten_are_applied_in_the_query(tk, write_config, watcher_cli):
+def test_soorten_keep_other_documents_out_unfetched(tk, write_config, watcher_cli):
     motie = tk.add(next(r for r in page_rows() if r["Soort"] == "Motie"))
-    tk.add(next(r for r in page_rows() if r["Soort"] == "Bijlage"))
+    bijlage = tk.add(next(r for r in page_rows() if r["Soort"] == "Bijlage"))
     config = write_config([source(tk, since=hour_ago(), soorten=["Motie", "Brief regering"])],
                           [{"name": "all", "keywords": ["Kamer"]}])
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert headlines(out) == [f"[all] nieuw: Motie {motie['DocumentNummer']}"]
-    query = next(r.query["$filter"] for r in tk.server.requests if r.path.endswith("/Document"))
-    assert "Soort eq 'Motie' or Soort eq 'Brief regering' or Verwijderd eq true" in query
+    assert not any(bijlage["Id"] in r.path for r in downloads(tk))
 
 
 def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
@@ -366,9 +407,7 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
     from watcher.deliver import Deliverer
     from watcher.http import HTTP
     from watcher.notify import Console
-    from watcher.store import open_store
 
-    tk.page_size = 4
     for r in page_rows()[:10]:
         tk.add(r)
     config = load(write_config([source(tk, since="2020-01-01")]))
@@ -389,17 +428,15 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
     assert "tk: [" in err.getvalue() and "10/10" in err.getvalue()
 
 
-def test_a_text_still_missing_after_the_overlap_is_fetched_by_its_id(tk, write_config, watcher_cli):
+def test_a_text_still_missing_is_fetched_again_next_cycle(tk, write_config, watcher_cli):
     row = tk.add(answer_with_askers_on_the_zaak())
     later = [tk.add(r) for r in page_rows()[:3]]
-    config = write_config([source(tk, since=hour_ago(), overlap="1s")],
-                          [{"name": "text", "keywords": ["beraadslaging"]}])
-    tk.fail(f"Document({row['Id']})/resource", *[500] * 3)  # 3 tries in the poll; the retry is next cycle
+    config = write_config([source(tk, since=hour_ago())], [{"name": "text", "keywords": ["beraadslaging"]}])
+    tk.fail(f"Resources/{row['Id']}", *[500] * 3)  # 3 tries in the poll; the retry is next cycle
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert row["DocumentNummer"] not in out and all(r["DocumentNummer"] in out for r in later)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert headlines(out) == ["[text] nieuw: Antwoord schriftelijke vragen 2025D43150"]
-    assert any(r.path == f"/OData/v4/2.0/Document({row['Id']})" for r in tk.server.requests)
 
 
 @pytest.mark.parametrize("backfill_alerts,alerted", [(False, 0), (True, 3)])
@@ -423,21 +460,43 @@ def test_a_backfill_from_since_is_stored_silently_unless_asked(backfill_alerts, 
     assert [line.split()[-1] for line in headlines(out)] == [row["DocumentNummer"]]
 
 
+def test_a_since_date_starts_each_category_where_that_date_lies(tk, write_config, watcher_cli, tmp_path):
+    # A hundred documents changed in 2020, then three today: `since: <an hour ago>` finds its place by
+    # bisection on the entries' times and reads from there, not the history before it.
+    tk.page_size = 5
+    tk.set_clock(datetime(2020, 1, 1, tzinfo=timezone.utc))
+    for row in page_rows()[:100]:
+        tk.add(row)
+    tk.set_clock(datetime.now(timezone.utc))
+    recent = [tk.add(r) for r in page_rows()[100:103]]
+    config = write_config([source(tk, since=hour_ago())], [{"name": "all", "keywords": ["Kamer"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert sorted(line.split()[-1] for line in headlines(out)) == sorted(r["DocumentNummer"] for r in recent)
+    with open_store(tmp_path / "state", readonly=True) as store:
+        assert store.count_documents("tk") == 3
+        # Not one of the hundred older documents was read into the mirror.
+        assert sorted(e["f"]["documentNummer"] for e in store.entities("Document")) == \
+            sorted(r["DocumentNummer"] for r in recent)
+
+
 def test_a_gewijzigde_motie_is_a_revision_of_the_motie_it_replaces(tk, write_config, watcher_cli, tmp_path):
     # The gewijzigde motie 2025D06779 is recorded (its zaak 2025Z02986); the motie it replaces (nr. 3370) is
     # built from it: another zaak and document, the text as it read before (two edits undone). The link
-    # between the zaken is Zaak.VervangenVanuit, in the recorded $metadata's shape.
+    # between the zaken is the replacing zaak's vervangenVanuit.
     replacing = motion_2025D06779()
-    xml = (Path(__file__).parent / "fixtures" / "tk" / "publications" /
-           "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
+    xml = PUBLICATION.read_bytes()
     original = json.loads(json.dumps(replacing))
     original.update(Id="5a3c0000-0000-4000-8000-000000003370", DocumentNummer="2025D05999", Volgnummer=3370,
                     Soort="Motie", Onderwerp="Motie van het lid Podt c.s. over een betere schaderegeling")
     original["Zaak"][0].update(Id="5a3c0000-0000-4000-8000-00000000a370", Nummer="2025Z02000", Soort="Motie")
+    for actor in original["Zaak"][0]["ZaakActor"]:
+        actor["Id"] = str(uuid.uuid5(uuid.UUID(actor["Id"]), "3370"))
     old_xml = xml.replace(b"binnen zes weken", b"binnen acht weken")
     publication = dict(original["HuidigeDocumentVersie"]["DocumentPublicatie"][0],
                        Id="5a3c0000-0000-4000-8000-0000000b3370", ContentLength=len(old_xml))
-    original["HuidigeDocumentVersie"] = dict(original["HuidigeDocumentVersie"], DocumentPublicatie=[publication])
+    original["HuidigeDocumentVersie"] = dict(original["HuidigeDocumentVersie"], DocumentPublicatie=[publication],
+                                             Id="5a3c0000-0000-4000-8000-0000000c3370")
     tk.publications[publication["Id"]] = old_xml
     replacing["HuidigeDocumentVersie"]["DocumentPublicatie"][0]["ContentLength"] = len(xml)
     tk.publications[replacing["HuidigeDocumentVersie"]["DocumentPublicatie"][0]["Id"]] = xml
@@ -464,10 +523,13 @@ def test_a_gewijzigde_motie_is_a_revision_of_the_motie_it_replaces(tk, write_con
     again["Zaak"][0].update(Id="5a3c0000-0000-4000-8000-00000000a399", Nummer="2025Z03399",
                             VervangenVanuit=[{"Id": replacing["Zaak"][0]["Id"], "Nummer": "2025Z02986",
                                               "Soort": "Motie", "Verwijderd": False}])
+    for actor in again["Zaak"][0]["ZaakActor"]:
+        actor["Id"] = str(uuid.uuid5(uuid.UUID(actor["Id"]), "3399"))
     newer_xml = xml.replace(b"binnen zes weken", b"binnen vier weken")
     publication = dict(again["HuidigeDocumentVersie"]["DocumentPublicatie"][0],
                        Id="5a3c0000-0000-4000-8000-0000000b3399", ContentLength=len(newer_xml))
-    again["HuidigeDocumentVersie"] = dict(again["HuidigeDocumentVersie"], DocumentPublicatie=[publication])
+    again["HuidigeDocumentVersie"] = dict(again["HuidigeDocumentVersie"], DocumentPublicatie=[publication],
+                                          Id="5a3c0000-0000-4000-8000-0000000c3399")
     tk.publications[publication["Id"]] = newer_xml
     tk.add(again)
     out = watcher_cli("-c", config, "run", "--once")[1]

@@ -6,12 +6,16 @@ positions are built in the recorded row's shape (tests/fakes/tk.py `position`)."
 import copy
 import random
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
-from tests.fakes.tk import PUBLICATIONS, motion_2025D06779, position, recorded_vote
+from tests.fakes.tk import (RECORDED_MEETING, FakeTK, PUBLICATIONS, activity, mirrored, motion_2025D06779, position,
+                            recorded_vote, vote_state)
 from tests.killing import outputs_killed_at_each_step
-from watcher.votes import decide, fold_besluit, fold_stemming, own_votes, tally
+from watcher.sources.tweedekamer import assemble
+from watcher.sources.tweedekamer.sync import categories
+from watcher.votes import decide, own_votes, tally
 
 
 def headlines(out):
@@ -21,7 +25,9 @@ def headlines(out):
 def _motie_document(tk, besluit):
     """The recorded motie 2025D06779 with its recorded text, filed under the recorded vote's zaak."""
     row = motion_2025D06779()
-    row["Zaak"][0].update(Id=besluit["Zaak"][0]["Id"], Nummer=besluit["Zaak"][0]["Nummer"], Soort="Motie")
+    # One zaak, one set of actors: the SyncFeed has each zaak once, whichever document or vote names it.
+    zaak = besluit["Zaak"][0]
+    row["Zaak"][0].update(Id=zaak["Id"], Nummer=zaak["Nummer"], Soort="Motie", ZaakActor=zaak["ZaakActor"])
     publication = row["HuidigeDocumentVersie"]["DocumentPublicatie"][0]
     xml = (PUBLICATIONS / "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
     publication["ContentLength"] = len(xml)
@@ -48,7 +54,8 @@ def test_a_motie_is_followed_to_its_vote_result_first_then_positions_then_a_verg
     tk.add(_motie_document(tk, besluit))
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert headlines(out) == ["[asiel] nieuw: Motie (gewijzigd/nader) 2025D06779",
-                              "[dossier] nieuw: Motie (gewijzigd/nader) 2025D06779"]
+                              "[dossier] nieuw: Motie (gewijzigd/nader) 2025D06779",
+                              "[sgp] nieuw: Motie (gewijzigd/nader) 2025D06779"]  # Stoffer (SGP) co-signed
     # The result, before any position (as it arrives from the API).
     tk.put("Besluit", besluit)
     out = watcher_cli("-c", config, "run", "--once")[1]
@@ -81,24 +88,19 @@ def test_a_motie_is_followed_to_its_vote_result_first_then_positions_then_a_verg
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # each told once
 
 
-def test_the_subscribers_own_party_is_read_first():
+def test_the_subscribers_own_party_is_read_first(tmp_path):
     besluit, template = recorded_vote()
-    state = fold_besluit(None, besluit)
-    for fractie, soort, seats in (("PVV", "Voor", 37), ("SGP", "Tegen", 3)):
-        state = fold_stemming(state, position(template, fractie, soort, seats))
-    t = tally(state)
-    assert own_votes(t, ("SGP",), ("Bromet",), state["zaken"][0]["actors"]) == ["SGP: tegen"]
-    state = fold_stemming(state, position(template, "GroenLinks-PvdA", "Voor", 25))
+    state = vote_state(tmp_path / "a", besluit, position(template, "PVV", "Voor", 37), position(template, "SGP", "Tegen", 3))
+    assert own_votes(tally(state), ("SGP",), ("Bromet",), state["zaken"][0]["actors"]) == ["SGP: tegen"]
+    state = vote_state(tmp_path / "b", besluit, position(template, "GroenLinks-PvdA", "Voor", 25))
     assert own_votes(tally(state), (), ("Bromet",), state["zaken"][0]["actors"]) == [
         "L. Bromet (GroenLinks-PvdA): voor"]  # a member by the fractie they put the motie forward for
 
 
-def test_a_hoofdelijke_stemming_names_the_members():
+def test_a_hoofdelijke_stemming_names_the_members(tmp_path):
     besluit, template = recorded_vote()
-    state = fold_besluit(None, besluit)
-    for name, fractie, soort in (("Strolenberg, M.F.", "VVD", "Tegen"), ("Bromet, L.", "GroenLinks-PvdA", "Voor"),
-                                 ("Stoffer, C.", "SGP", "Voor")):
-        state = fold_stemming(state, position(template, fractie, soort, 30, member=name))
+    state = vote_state(tmp_path, besluit, *[position(template, fractie, soort, 30, member=name) for name, fractie, soort in (
+        ("Strolenberg, M.F.", "VVD", "Tegen"), ("Bromet, L.", "GroenLinks-PvdA", "Voor"), ("Stoffer, C.", "SGP", "Voor"))])
     state, event = decide(state)
     assert event.headline == "aangenomen, 2 voor – 1 tegen"  # one vote a member, not the fractie's seats
     assert event.lines == ["voor (2): Bromet, L., Stoffer, C.", "tegen (1): Strolenberg, M.F."]
@@ -110,9 +112,9 @@ def test_a_hoofdelijke_stemming_names_the_members():
     ("Stemmen - verworpen", "verworpen"),
     ("Stemmen - uitstellen", "stemming uitgesteld"),
 ])
-def test_each_result_reads_as_what_happened(soort, headline):
+def test_each_result_reads_as_what_happened(soort, headline, tmp_path):
     besluit, _ = recorded_vote()
-    state, event = decide(fold_besluit(None, dict(besluit, BesluitSoort=soort)))
+    state, event = decide(vote_state(tmp_path, dict(besluit, BesluitSoort=soort)))
     assert event.headline == headline
     assert decide(state)[1] is None  # told once
 
@@ -131,22 +133,17 @@ def test_a_vote_postponed_then_held_is_told_again(tk, write_config, watcher_cli)
 
 
 def test_positions_split_over_pages_make_one_alert(tk, write_config, watcher_cli):
-    # A short overlap, and later Besluiten: the vote is no longer read again (with its Stemming expanded) by
-    # the Besluit stream, so its positions come from the Stemming stream alone, in pages of two.
     besluit, template = recorded_vote()
-    config = _setup(tk, write_config, watcher_cli, overlap="1s")
+    config = _setup(tk, write_config, watcher_cli)
     tk.add(_motie_document(tk, besluit))
     tk.put("Besluit", besluit)
     watcher_cli("-c", config, "run", "--once")
-    for n in range(3):
-        tk.put("Besluit", dict(copy.deepcopy(besluit), Id=f"0b5e0000-0000-4000-8000-00000000010{n}",
-                               BesluitSoort="Vrijgeven voor plenaire behandeling"))
-    watcher_cli("-c", config, "run", "--once")
-    tk.page_size = 2  # five rows: three pages
+    tk.page_size = 2  # five rows: three pages of the Stemming category
     for fractie, soort, seats in (("PVV", "Voor", 37), ("SGP", "Voor", 3), ("VVD", "Tegen", 24), ("D66", "Tegen", 9),
                                   ("CDA", "Voor", 5)):
         tk.put("Stemming", position(template, fractie, soort, seats) | {"Besluit_Id": besluit["Id"]})
     out = watcher_cli("-c", config, "run", "--once")[1]
+    assert tk.requests["Stemming"] >= 3
     assert [h.split(": Motie")[0] for h in headlines(out)] == [
         "[asiel] aangenomen: stemverhouding bekend, 45 voor – 33 tegen",
         "[dossier] aangenomen: stemverhouding bekend, 45 voor – 33 tegen",
@@ -162,26 +159,29 @@ def test_votes_before_the_first_run_and_procedural_decisions_are_not_news(tk, wr
     procedural = dict(copy.deepcopy(besluit), Id="0b5e0000-0000-4000-8000-000000000001",
                       BesluitSoort="Vrijgeven voor plenaire behandeling")
     tk.put("Besluit", procedural)
+    # Re-sent by a data fix, never seen before: voted in the meeting of 2 October 2025 (the recorded agendapunt's).
+    tk.put("Activiteit", activity(RECORDED_MEETING, datetime(2025, 10, 2, 14, 0), soort="Stemmingen"))
     old = dict(copy.deepcopy(besluit), Id="0b5e0000-0000-4000-8000-000000000002")
-    tk.put("Besluit", old, fresh=False)  # re-sent by a data fix: decided in 2025 (its recorded GewijzigdOp)
+    tk.put("Besluit", old)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0 and headlines(out) == [], (out, err)
 
 
-def test_an_idle_cycle_asks_each_entity_once_and_documents_only_keeps_todays_cost(tk, write_config, watcher_cli,
-                                                                                  tmp_path):
+def test_an_idle_cycle_asks_each_category_once_and_documents_only_fewer(tk, write_config, watcher_cli, tmp_path):
     config = _setup(tk, write_config, watcher_cli)
     tk.requests.clear()
     watcher_cli("-c", config, "run", "--once")
-    assert tk.requests == {"Document": 1, "Besluit": 1, "Stemming": 1, "Activiteit": 1}
+    assert tk.requests == dict.fromkeys(categories(("documents", "votes", "agenda")), 1)
+    assert tk.entity_requests == 0 and tk.file_requests == 0
     status = watcher_cli("-c", config, "status")[1]
-    assert "  votes:        Besluit 20" in status and ", Stemming 20" in status and "  agenda:       Activiteit 20" in status
+    assert f"  feed:         {len(tk.requests)} categories read to their head" in status, status
     only = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "events": ["documents"]}],
                         [{"name": "x", "keywords": ["x"]}], state_dir=str(tmp_path / "documents-only"))
     watcher_cli("-c", only, "run", "--once")
     tk.requests.clear()
     watcher_cli("-c", only, "run", "--once")
-    assert tk.requests == {"Document": 1}
+    assert tk.requests == dict.fromkeys(categories(("documents",)), 1)
+    assert not {"Besluit", "Stemming", "Activiteit"} & set(tk.requests)
 
 
 def test_a_sigkill_between_the_steps_of_a_vote_neither_loses_nor_repeats_its_alerts(tk, write_config, spawn,
@@ -205,17 +205,23 @@ def test_a_sigkill_between_the_steps_of_a_vote_neither_loses_nor_repeats_its_ale
         assert all(n <= 2 for n in told.values()), (trial, told)
 
 
-def test_a_withdrawn_position_is_not_counted():
+def test_a_withdrawn_position_is_not_counted(tmp_path):
     besluit, template = recorded_vote()
-    state = fold_besluit(None, besluit)
     pvv = position(template, "PVV", "Voor", 37)
+    fake = FakeTK()
+    fake.put("Besluit", besluit)
     for row in (pvv, position(template, "SGP", "Tegen", 3)):
-        state = fold_stemming(state, row)
-    state = fold_stemming(state, dict(pvv, Verwijderd=True))  # the Kamer takes the PVV's row back
-    assert decide(state)[1].headline == "aangenomen, 0 voor – 3 tegen"
+        fake.put("Stemming", dict(row, Besluit_Id=besluit["Id"]))
+    fake.remove("Stemming", pvv["Id"])  # the Kamer takes the PVV's row back
+    state = assemble.vote_state(assemble.gather_vote(mirrored(fake, tmp_path), besluit["Id"]))
+    assert decide({**state, "told": {}})[1].headline == "aangenomen, 0 voor – 3 tegen"
 
 
-def test_a_deleted_besluit_tells_no_result():
+def test_a_deleted_besluit_tells_no_result(tmp_path):
     besluit, template = recorded_vote()
-    state = fold_stemming(fold_besluit(None, dict(besluit, Verwijderd=True)), position(template, "PVV", "Voor", 37))
-    assert decide(state)[1] is None
+    fake = FakeTK()
+    fake.put("Besluit", besluit)
+    fake.put("Stemming", dict(position(template, "PVV", "Voor", 37), Besluit_Id=besluit["Id"]))
+    fake.remove("Besluit", besluit["Id"])
+    state = assemble.vote_state(assemble.gather_vote(mirrored(fake, tmp_path), besluit["Id"]))
+    assert decide({**state, "told": {}})[1] is None

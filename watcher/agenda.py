@@ -1,10 +1,11 @@
 """The agenda (Activiteit) as the store knows it, and what is news: a debate scheduled, moved, cancelled.
 
-An `Activiteit` (a plenair debat, a commissiedebat, a notaoverleg, …) has `Agendapunt`s, each linking a
-Zaak and so a dossier. Its Status is "Gepland", "Uitgevoerd", "Verplaatst" or "Geannuleerd" (openkamer/
-tkapi ActiviteitStatus). A moved debate reappears as a new Activiteit: the old one's `VervangenDoor` (and
-the new one's `VervangenVanuit`) link them, both navigations of the recorded $metadata; the old and new
-date are told in one alert, whichever of the two rows arrives first. Only decides; reading is elsewhere.
+An `Activiteit` (a plenair debat, a commissiedebat, a notaoverleg, …) has `Agendapunt`s, whose zaken
+link a dossier. Its status is "Gepland", "Uitgevoerd", "Verplaatst" or "Geannuleerd" (openkamer/tkapi
+ActiviteitStatus). A moved debate reappears as a new Activiteit that names the old one
+(`vervangenVanuit`); the old and new date are told in one alert, whichever of the two arrives first. The
+state is assembled from the mirror (sources/tweedekamer/assemble.py: `meeting_state`). Only decides;
+reading is elsewhere.
 """
 
 from __future__ import annotations
@@ -14,39 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from .sources._odata import dossier_numbers
-
 KIND = "agenda"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the Kamer's day: "today", "tomorrow" and "past" are counted in it
 WEEKDAYS = "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
 PLENARY_URL = "https://www.tweedekamer.nl/debat_en_vergadering/plenaire_vergaderingen/details/activiteit?id={nummer}"
 COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergaderingen/details?id={nummer}"
-
-
-def _ids(rows) -> list[str]:
-    return [str(r.get("Id")) for r in rows or [] if isinstance(r, dict) and r.get("Id") and not r.get("Verwijderd")]
-
-
-def fold(state: dict | None, row: dict) -> dict:
-    """The state after an Activiteit row (with its Agendapunten' Zaken, VervangenDoor and VervangenVanuit)."""
-    state = copy.deepcopy(state) if state else {"told": {}}
-    zaken = []
-    for punt in row.get("Agendapunt") or []:
-        if not isinstance(punt, dict) or punt.get("Verwijderd"):
-            continue
-        for z in punt.get("Zaak") or []:
-            if isinstance(z, dict) and z.get("Nummer") and not z.get("Verwijderd"):
-                dossiers = dossier_numbers(z.get("Kamerstukdossier"))
-                zaken.append({"nummer": str(z["Nummer"]), "soort": str(z.get("Soort") or ""),
-                              "onderwerp": str(z.get("Onderwerp") or ""), "dossiers": dossiers})
-    state.update(
-        nummer=str(row.get("Nummer") or ""), soort=str(row.get("Soort") or ""),
-        onderwerp=str(row.get("Onderwerp") or ""), status=str(row.get("Status") or ""),
-        datum=str(row.get("Datum") or ""), aanvang=str(row.get("Aanvangstijd") or ""),
-        eind=str(row.get("Eindtijd") or ""), locatie=str(row.get("Locatie") or ""),
-        commissie=str(row.get("Voortouwnaam") or ""), zaken=zaken, removed=bool(row.get("Verwijderd")),
-        vervangen_door=_ids(row.get("VervangenDoor")), vervangt=_ids(row.get("VervangenVanuit")))
-    return state
 
 
 def when(state: dict) -> str:
@@ -129,14 +102,20 @@ def decide(state: dict, replacement: dict | None, today: date) -> tuple[dict, Ev
                             lines(state))
     if status == "geannuleerd" and told.get("status", "").lower() != "geannuleerd":
         return state, _told(state, f"geannuleerd: {state.get('soort', '').lower()} van {told.get('when')}", lines(state))
-    if status == "verplaatst" and told.get("status", "").lower() != "verplaatst":
+    moved_before = told.get("status", "").lower() == "verplaatst"
+    if status == "verplaatst" and (not moved_before or (replacement is not None and not told.get("naar"))):
+        # Told once with its new date; or, when the meeting that replaces it is not there yet (the feed links
+        # a move only from the new meeting to the old), told at once without, and once more when it comes.
         if replacement is None:
             if state.get("vervangen_door"):
                 return state, None  # its new date comes with the Activiteit that replaces it
             return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')}, "
                                        "nieuwe datum nog niet bekend", lines(state))
-        return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
-                                   f"{when(replacement)}", lines(replacement), shown=replacement)
+        was = told.get("when")
+        event = _told(state, f"verplaatst: {state.get('soort', '').lower()} van {was} naar {when(replacement)}",
+                      lines(replacement), shown=replacement)
+        told["naar"] = when(replacement)
+        return state, event
     if status not in ("geannuleerd", "verplaatst") and when(state) != told.get("when"):
         return state, _told(state, f"verplaatst: {state.get('soort', '').lower()} van {told.get('when')} naar "
                                    f"{when(state)}", lines(state))

@@ -86,7 +86,7 @@ class Watcher:
         self._merging: asyncio.Task | None = None
         self._take_rules(config)
         self.extractor = extractor = Extractor()
-        self.sources: list[Source] = [KINDS[s.kind](s, http, extractor) for s in config.sources]
+        self.sources: list[Source] = [KINDS[s.kind](s, http, extractor, store) for s in config.sources]
         self.progress = sys.stdout.isatty() if progress is None else progress  # drawn on stderr
         # Asked between pages: a stop request ends a long backfill at a page boundary, with the cursor
         # right behind what was done.
@@ -183,12 +183,26 @@ class Watcher:
         report = SourceReport(source.name)
         started = self.clock()
         deadline = asyncio.timeout(source.config.deadline)
+        loop = asyncio.get_running_loop()
+        # No new page once most of the deadline is gone: stopping at a page boundary keeps all work done.
+        soft_deadline = loop.time() + source.config.deadline * SOFT_DEADLINE
         error = None
         try:
             async with deadline:
-                if source.documents:
-                    await self._poll_pages(source, report, started)
-                await self.streams.poll(source, report, started)
+                # A source that mirrors its upstream (the Tweede Kamer) reads it first; what it touched is told
+                # only once all of it was read, so that a record is whole, whichever part came last.
+                refreshed = await source.refresh(self._applying,
+                                                 lambda: self.should_stop() or loop.time() > soft_deadline, started)
+                if refreshed.ready:
+                    if source.documents:
+                        await self._poll_pages(source, report, started, soft_deadline)
+                    await self.streams.poll(source, report, started)
+                else:
+                    report.more = not self.should_stop()
+                    log.info("%s: %d entities read, not all of it yet; the next %s goes on from there", source.name,
+                             refreshed.entities, "cycle (at once)" if report.more else "run")
+                if refreshed.errors:
+                    raise FetchError("; ".join(refreshed.errors))
         except TimeoutError:
             if not deadline.expired():
                 raise  # not ours: whoever set that timeout handles it
@@ -217,7 +231,7 @@ class Watcher:
                      f" ({summary})" if summary else "", report.alerts)
         return report
 
-    async def _poll_pages(self, source: Source, report: SourceReport, started: datetime) -> None:
+    async def _poll_pages(self, source: Source, report: SourceReport, started: datetime, soft_deadline: float) -> None:
         cursor = self.store.cursor(source.name)
         if cursor is None:
             since = source.config.since_datetime()
@@ -237,8 +251,6 @@ class Watcher:
         quiet = bool(cursor.get("quiet"))
         backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
         loop = asyncio.get_running_loop()
-        # No new page once most of the deadline is gone: stopping at a page boundary keeps all work done.
-        soft_deadline = loop.time() + source.config.deadline * SOFT_DEADLINE
         pages, last_flush = 0, loop.time()
         ahead = FetchAhead(self.store, CONCURRENT_RECORDS)
 

@@ -29,6 +29,9 @@ class Actor:
     role: str = ""  # Indiener, Medeindiener, Gericht aan, Voortouwcommissie, ... kept as upstream says
     party: str = ""
     on: str = "document"  # "document" or "zaak": for Kamervragen the askers sit on the zaak
+    # The fractie's other names (its afkorting, its name, those it was renamed from): a party rule follows
+    # a fractie across a rename, while `party` stays the name the document uses.
+    aka: list[str] = field(default_factory=list)
 
 
 @dataclass

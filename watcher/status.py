@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from .config import Config
 from .questions import SOORTEN, collect, open_report
 from .roles import holders
+from .sources import KINDS
 from .store import open_reader
 
 
@@ -31,7 +32,6 @@ def status(config: Config, out, now: datetime | None = None) -> int:
             return 1
         for source in config.sources:
             health = store.health(source.name)
-            cursor = store.cursor(source.name) or {}
             last = health.get("last_success")
             when = datetime.fromisoformat(last) if last else None
             if when is None or (now - when).total_seconds() > source.stale_after:
@@ -41,12 +41,9 @@ def status(config: Config, out, now: datetime | None = None) -> int:
             out.write(f"  last success: {last + ' (' + _age(when, now) + ')' if when else 'never'}\n")
             if health.get("last_error"):
                 out.write(f"  last error:   {health['last_error']} ({health.get('failures', 0)} failed cycles)\n")
-            out.write(f"  cursor:       {cursor.get('stamp') or cursor.get('position') or '-'}\n")
+            for label, text in KINDS[source.kind].describe(store, source):
+                out.write(f"  {label + ':':13} {text}\n")
             out.write(f"  documents:    {store.count_documents(source.name)}\n")
-            for stream in ("votes", "agenda"):  # the streams around documents (streams.py), where read
-                if (around := store.cursor(f"{source.name}/{stream}")) is not None:
-                    stamps = ", ".join(f"{k} {v}" for k, v in around.items() if k in ("Besluit", "Stemming", "Activiteit"))
-                    out.write(f"  {stream + ':':13} {stamps or '-'}\n")
         out.write(f"alerts waiting: {store.count_pending_alerts()}\n")
         if store.shared:  # a shared database: which watcher does what (roles.py)
             out.write("roles:\n")

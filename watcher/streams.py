@@ -21,7 +21,6 @@ from .compare import BACKLOG_MARGIN
 from .match import Hit
 from .model import AGENDA, VOTE, Actor, Meta
 from .sources._base import Source, Stream
-from .sources._odata import stamp_key
 
 log = logging.getLogger("watcher.streams")
 
@@ -89,14 +88,9 @@ class _News:
     def store(self):
         return self.watcher.store
 
-    def _older_than_backlog(self, row: dict) -> bool:
-        """A row last changed by the Kamer (GewijzigdOp) longer ago than the backlog margin."""
-        try:
-            changed = stamp_key(str(row.get("GewijzigdOp") or ""))
-        except ValueError:
-            return False
-        cutoff = stamp_key((self.watcher.clock() - BACKLOG_MARGIN).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return bool(changed) and changed < cutoff
+    @staticmethod
+    def key_of(entity: str, row: dict) -> str:
+        return row["key"]
 
     def _followers(self, zaken: list[dict], text: str, meta: Meta) -> tuple[list[Hit], list]:
         """Who hears of what happened to these zaken: whoever the matter matches, and whoever was alerted
@@ -116,25 +110,17 @@ class _News:
 
 
 class VoteNews(_News):
-    @staticmethod
-    def key_of(entity: str, row: dict) -> str:
-        return str(row.get("Besluit_Id") if entity == "Stemming" else row.get("Id"))
-
     def fold(self, page) -> list[str]:
+        """Each vote as the source assembled it, with what was told of it kept."""
         touched = []
         for row in page.rows:
-            key = self.key_of(page.entity, row)
+            key, assembled = row["key"], row["state"]
             state = self.store.event_state(votes.KIND, key)
-            if page.entity == "Besluit":
-                if state is None and not votes.is_vote(row):
-                    continue  # a procedural decision: not a vote
-                new = votes.fold_besluit(state, row)
-                if state is None and self._older_than_backlog(row):
-                    new = votes.settle(new)  # a vote from long ago re-sent (a data fix): known, not news
-            elif state is None:
-                continue  # a position of a vote we do not follow (or from before the first run)
-            else:
-                new = votes.fold_stemming(state, row)
+            if state is None and not votes.is_vote(assembled.get("soort", "")):
+                continue  # a procedural decision: not a vote
+            new = {**(state or {}), **assembled, "told": (state or {}).get("told", {})}
+            if state is None and votes.from_before(assembled, self.watcher.clock() - BACKLOG_MARGIN):
+                new = votes.settle(new)  # a vote from long ago re-sent (a data fix): known, not news
             if new != state:
                 self.store.set_event_state(votes.KIND, key, new)
                 touched.append(key)
@@ -184,18 +170,13 @@ class VoteNews(_News):
 
 
 class AgendaNews(_News):
-    @staticmethod
-    def key_of(entity: str, row: dict) -> str:
-        return str(row.get("Id"))
-
     def fold(self, page) -> list[str]:
+        """Each meeting as the source assembled it, with what was told of it kept."""
         touched = []
         for row in page.rows:
-            key = self.key_of(page.entity, row)
+            key, assembled = row["key"], row["state"]
             state = self.store.event_state(agenda.KIND, key)
-            new = agenda.fold(state, row)
-            if state is None and self._older_than_backlog(row):
-                new["told"] = {"when": agenda.when(new), "status": new.get("status", ""), "events": 0}
+            new = {**(state or {}), **assembled, "told": (state or {}).get("told", {})}
             if new != state:
                 self.store.set_event_state(agenda.KIND, key, new)
                 # A move is told with the old Activiteit: the new one's arrival may complete it.

@@ -1,17 +1,18 @@
-"""Votes (Besluit and Stemming) as the store knows them, and what is news about them.
+"""Votes (a Besluit and its Stemming rows) as the store knows them, and what is news about them.
 
-A `Besluit` on a Zaak (a motie, an amendement, a wetsvoorstel) whose BesluitSoort starts with "Stemmen"
+A `Besluit` on a Zaak (a motie, an amendement, a wetsvoorstel) whose besluitSoort starts with "Stemmen"
 is a vote: "Stemmen - aangenomen", "Stemmen - verworpen", "Stemmen - zonder stemming aannemen" (a
-hamerstuk), "Stemmen - uitstellen". Its `Stemming` rows are the positions: one per fractie (Soort
-Voor/Tegen/Niet deelgenomen, FractieGrootte seats), or one per member in a hoofdelijke stemming (then
-Persoon_Id is set and ActorNaam is the member). `Vergissing` marks a position its fractie says was a
-mistake. The names and values are those of the recorded $metadata and of openkamer/tkapi; tkconv counts
-votes the same way (seats for a fractie, one for a member).
+hamerstuk), "Stemmen - uitstellen". Its `Stemming` rows are the positions: one per fractie (soort
+Voor/Tegen/Niet deelgenomen, fractieGrootte seats), or one per member in a hoofdelijke stemming (then it
+names a persoon and actorNaam is the member). `vergissing` marks a position its fractie says was a
+mistake. The names and values are those of the official XSD and of openkamer/tkapi; tkconv counts votes
+the same way (seats for a fractie, one for a member).
 
 Positions arrive after the result (in a recorded page, the Stemming rows came eleven hours after their
-Besluit, and the Besluit's own stamp did not move), so the state of a vote is folded from both streams,
-and what is news is decided from the state, not from the rows: the result once, then one correction per
-change of the positions that a cycle brings (never one alert per arriving row).
+Besluit), so a vote's state is assembled again from the mirror whenever either changes
+(sources/tweedekamer/assemble.py: `vote_state`), and what is news is decided from the state, not from
+the rows: the result once, then one correction per change of the positions that a cycle brings (never
+one alert per arriving row).
 
 This module only decides; reading the rows and sending the alerts are the caller's.
 """
@@ -20,9 +21,9 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from .match import member_matches, party_key
-from .sources._odata import dossier_numbers
 
 RESULTS = {
     "stemmen - aangenomen": "aangenomen",
@@ -33,57 +34,25 @@ RESULTS = {
 KIND = "vote"  # the store's name for these states
 
 
-def is_vote(row: dict) -> bool:
-    return str(row.get("BesluitSoort") or "").strip().lower().startswith("stemmen")
+def is_vote(soort: str) -> bool:
+    """A Besluit whose besluitSoort starts with "Stemmen" is a vote; the others are procedure."""
+    return soort.strip().lower().startswith("stemmen")
+
+
+def from_before(state: dict, moment: datetime) -> bool:
+    """A vote first seen whose meeting was held before `moment`: upstream re-sending old votes (a data fix),
+    not news. A vote whose meeting is not known is news: better told than lost."""
+    held = state.get("datum", "")
+    try:
+        return bool(held) and datetime.fromisoformat(held).astimezone(timezone.utc) < moment
+    except ValueError:
+        return False
 
 
 def result_words(soort: str) -> str:
     """"Stemmen - aangenomen" -> "aangenomen"; an unlisted "Stemmen - …" in the API's own words."""
     key = soort.strip().lower()
     return RESULTS.get(key) or key.partition(" - ")[2] or key
-
-
-# ---------------------------------------------------------------- folding rows into the state
-
-def _zaak(row: dict) -> dict:
-    dossiers = dossier_numbers(row.get("Kamerstukdossier"))
-    actors = [{"name": str(a.get("ActorNaam") or ""), "party": str(a.get("ActorFractie") or ""),
-               "role": str(a.get("Relatie") or "")}
-              for a in row.get("ZaakActor") or [] if isinstance(a, dict) and not a.get("Verwijderd")]
-    return {"nummer": str(row.get("Nummer") or ""), "soort": str(row.get("Soort") or ""),
-            "onderwerp": str(row.get("Onderwerp") or ""), "volgnummer": row.get("Volgnummer") or 0,
-            "dossiers": dossiers, "actors": actors}
-
-
-def fold_besluit(state: dict | None, row: dict) -> dict:
-    """The state after a Besluit row (with its Zaak, and its Stemming rows when expanded)."""
-    state = copy.deepcopy(state) if state else {"positions": {}, "told": {}}
-    state.update(soort=str(row.get("BesluitSoort") or ""), tekst=str(row.get("BesluitTekst") or ""),
-                 stemmingssoort=str(row.get("StemmingsSoort") or ""), removed=bool(row.get("Verwijderd")))
-    zaken = [_zaak(z) for z in row.get("Zaak") or [] if isinstance(z, dict) and not z.get("Verwijderd")]
-    if zaken:
-        state["zaken"] = [z for z in zaken if z["nummer"]]
-    for vote in row.get("Stemming") or []:
-        if isinstance(vote, dict):
-            state = fold_stemming(state, vote)
-    return state
-
-
-def fold_stemming(state: dict, row: dict) -> dict:
-    """The state after one Stemming row (a deleted one takes its position back)."""
-    state = copy.deepcopy(state)
-    ident = str(row.get("Id") or "")
-    if not ident:
-        return state
-    if row.get("Verwijderd"):
-        state["positions"].pop(ident, None)
-        return state
-    seats = row.get("FractieGrootte")
-    state["positions"][ident] = {
-        "soort": str(row.get("Soort") or ""), "naam": str(row.get("ActorNaam") or ""),
-        "fractie": str(row.get("ActorFractie") or ""), "zetels": seats if isinstance(seats, int) else 0,
-        "vergissing": row.get("Vergissing") is True, "lid": bool(row.get("Persoon_Id"))}
-    return state
 
 
 # ---------------------------------------------------------------- counting

@@ -1,4 +1,7 @@
-"""The loopback Gegevensmagazijn (watcher/demo/tk.py) with the recorded rows and files of tests/fixtures/tk."""
+"""The loopback SyncFeed (watcher/demo/syncfeed.py) with the recorded rows and files of tests/fixtures/tk.
+
+The helpers build recorded OData rows with their expansions (the only recorded Tweede Kamer data with
+whole records); the fake takes each apart into the entities the SyncFeed has for it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import copy
 import json
 from pathlib import Path
 
-from watcher.demo.tk import FakeTK as _FakeTK
+from watcher.demo.syncfeed import FakeSyncFeed
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ODATA = FIXTURES / "tk" / "odata"
@@ -36,7 +39,7 @@ def zaak_document(name: str) -> dict:
     return doc
 
 
-class FakeTK(_FakeTK):
+class FakeTK(FakeSyncFeed):
     """The fake with the recorded files of tests/fixtures/tk/resources."""
 
     def __init__(self, page_size: int = 250):
@@ -104,6 +107,9 @@ def edit_docx(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
+RECORDED_MEETING = "ad15b461-48eb-4607-9f1e-e85498fba16a"  # the Activiteit of the recorded vote's agendapunt
+
+
 def recorded_vote() -> tuple[dict, dict]:
     """The recorded Besluit ("Stemmen - aangenomen", Met handopsteken) and its Stemming row for
     GroenLinks-PvdA (odata/stemming__expand_besluit_agendapunt_zaak__row1_of_3.json). The Besluit comes
@@ -151,3 +157,43 @@ def activity(ident: str, start, soort: str = "Commissiedebat", status: str = "Ge
             "Voortouwnaam": "vaste commissie voor Binnenlandse Zaken", "Voortouwafkorting": "BiZa",
             "Voortouwkortenaam": "Binnenlandse Zaken", "GewijzigdOp": None, "Verwijderd": False,
             "Agendapunt": [punt], "VervangenDoor": [], "VervangenVanuit": [], **fields}
+
+
+def parsed(fake: FakeSyncFeed) -> list:
+    """Every entity the fake holds, as its XML is read by watcher's own parser, in feed order."""
+    from lxml import etree
+
+    from watcher.sources.tweedekamer.entities import parse
+    ordered = sorted(fake.entities.values(), key=lambda e: e["token"])
+    return [parse(etree.fromstring(fake._entity_xml(e).encode())) for e in ordered]
+
+
+def mirrored(fake: FakeSyncFeed, folder):
+    """The fake's entities in a mirror on a real store (SQLite, in `folder`)."""
+    from watcher.sources.tweedekamer.mirror import Mirror
+    from watcher.store import SqliteStore
+    mirror = Mirror(SqliteStore(folder), "tk")
+    mirror.apply(parsed(fake))
+    return mirror
+
+
+def vote_state(folder, besluit: dict, *stemmingen: dict) -> dict:
+    """A recorded Besluit and Stemming rows, through the fake's XML, the parser and the mirror, assembled as
+    the votes stream hands them to votes.decide."""
+    from watcher.sources.tweedekamer import assemble
+    fake = FakeTK()
+    fake.put("Besluit", besluit)
+    for row in stemmingen:
+        fake.put("Stemming", dict(row, Besluit_Id=besluit["Id"]))
+    mirror = mirrored(fake, folder)
+    return {**assemble.vote_state(assemble.gather_vote(mirror, besluit["Id"].lower())), "told": {}}
+
+
+def meeting_state(folder, row: dict, told: dict | None = None) -> dict:
+    """An Activiteit row, through the fake's XML, the parser and the mirror, as the agenda stream hands it to
+    agenda.decide (with what was `told` of it before)."""
+    from watcher.sources.tweedekamer import assemble
+    fake = FakeTK()
+    fake.put("Activiteit", row)
+    mirror = mirrored(fake, folder)
+    return {**assemble.meeting_state(assemble.gather_meeting(mirror, row["Id"].lower())), "told": told or {}}

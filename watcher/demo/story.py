@@ -9,7 +9,6 @@ services change, then runs one cycle exactly as `watcher run --once` does.
 from __future__ import annotations
 
 import contextlib
-import copy
 import html
 import io
 import json
@@ -24,7 +23,7 @@ import yaml
 
 from .koop import FakeKOOP
 from .telegram import FakeTelegram
-from .tk import FakeTK
+from .syncfeed import FakeSyncFeed
 
 DATA = Path(__file__).parent / "data"
 TOKEN = "demo:offline"  # the fake Bot API takes any token; no real bot is reached
@@ -72,9 +71,9 @@ class Story:
         self.folder, self.t = folder, terminal
         self.forward_to = forward_to
         self.kept = False
-        self.tk = FakeTK({"application/pdf": DATA / "motie.pdf",
-                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
-                              DATA / "motie.docx"})
+        self.tk = FakeSyncFeed({"application/pdf": DATA / "motie.pdf",
+                                "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+                                    DATA / "motie.docx"})
         self.koop = FakeKOOP(DATA)
         self.telegram = FakeTelegram()
         self.seen = 0  # messages already shown
@@ -185,17 +184,13 @@ class Story:
         return self.tk.add(motion), self.tk.add(answer)
 
     def revise(self, motion: dict) -> None:
-        row = self.tk.rows[motion["Id"]]
-        row["HuidigeDocumentVersie"] = copy.deepcopy(row["HuidigeDocumentVersie"])
-        row["HuidigeDocumentVersie"]["Versienummer"] = 3
-        row["HuidigeDocumentVersie"]["DocumentPublicatie"][0]["ContentLength"] = len(self.version_3)
-        self.tk.publications[self.publication] = self.version_3
-        row["ApiGewijzigdOp"] = self.tk.next_stamp()
+        self.tk.revise(motion["Id"], version=3, publication=self.version_3)
 
     def resend_everything(self) -> int:
-        for doc_id in list(self.tk.rows):
-            self.tk.touch(doc_id)
-        return len(self.tk.rows)
+        """What a data fix does: every entity sent again, unchanged, with a new stamp."""
+        for category, ident in list(self.tk.entities):
+            self.tk.touch(category, ident)
+        return len(self.tk.entities)
 
     def publish_at_koop(self) -> None:
         self.koop.add(2, identifier="kst-19637-3384", modified=date.today().isoformat(), content=self.version_3)
@@ -243,7 +238,7 @@ def _tell(story: Story, t: Terminal, kept: bool) -> int:
     story.show()
 
     t.heading("4. De Kamer stuurt alles opnieuw, met nieuwe tijdstempels maar dezelfde tekst")
-    t.say(f"   ({story.resend_everything()} stukken opnieuw gemeld)")
+    t.say(f"   (de SyncFeed meldt {story.resend_everything()} gegevens opnieuw: stukken, versies, indieners, zaken)")
     if story.cycle() != 0:
         return 1
     story.show()

@@ -29,7 +29,8 @@ vary it where a real server might):
 - `Resources/<id>` answers the file with its content type.
 
 `requests` counts listings per category; `entity_requests` the `Entiteiten` look-ups; failures can be
-queued per path prefix (`Feed?category=Document`, `Resources/`), used once each.
+queued for one category's listing (`Feed?category=Document`), every listing (`Feed`) or a path prefix
+(`Resources/`), used once each.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class FakeSyncFeed:
         self.entities: dict[tuple[str, str], dict] = {}
         self._tokens: dict[str, list[tuple[int, str]]] = {}  # category -> [(token, id)], in token order
         self.files: dict[str, tuple[bytes, str]] = {}  # resource id -> (bytes, content type)
+        self.publications: dict[str, bytes] = {}  # a DocumentPublicatie's id -> its XML
         self.renderers: dict[str, object] = {}  # resource id -> callable making the file on request
         self._render_lock = threading.Lock()
         self._lock = threading.RLock()
@@ -136,6 +138,10 @@ class FakeSyncFeed:
         self.url = self.server.url + ROOT
 
     # ------------------------------------------------------------ data
+    def set_clock(self, moment: datetime) -> None:
+        """Stamp what follows from `moment` on (a test's entities changed long ago)."""
+        self._clock = moment.astimezone(timezone.utc).replace(microsecond=0)
+
     def next_stamp(self) -> str:
         self._clock += self.stamp_step
         return self._clock.strftime("%Y-%m-%dT%H:%M:%S.%f") + "4"  # seven decimals, as the feed sends
@@ -209,7 +215,9 @@ class FakeSyncFeed:
             return answer
         target = path + (f"?category={category}" if listing else "")
         for i, (prefix, status) in enumerate(self.failures):
-            if target.startswith(prefix):
+            # A listing fails for its own category only ("Feed?category=Document" is not DocumentActor's),
+            # or for all of them ("Feed").
+            if (target == prefix or prefix == "Feed") if listing else target.startswith(prefix):
                 del self.failures[i]
                 return Response(status, b"<html>Service Unavailable</html>", {"Content-Type": "text/html"})
         if listing:
@@ -228,6 +236,8 @@ class FakeSyncFeed:
         if m:
             self.file_requests += 1
             ident = m.group(1).lower()
+            if ident in self.publications:
+                return Response(200, self.publications[ident], {"Content-Type": "application/xml"})
             if ident in self.renderers:
                 with self._render_lock:  # pdfium is not thread-safe, and the server has a thread a request
                     data, ctype = self.renderers[ident]()
@@ -305,6 +315,8 @@ class FakeSyncFeed:
                 + "".join(parts) + f"</{name}>")
 
     # ------------------------------------------------------------ recorded rows
+    entities_of = staticmethod(lambda category, row: entities_of(category, row))
+
     def add(self, row: dict, data: bytes | None = None, content_type: str | None = None, fresh: bool = True) -> dict:
         """Publish a recorded Document row (with its expansions) as the entities the SyncFeed has for it, its
         file served from `Resources/<id>`. `fresh`: dated today, as a document that newly appears is."""
@@ -325,19 +337,33 @@ class FakeSyncFeed:
         for category, entity in entities:
             self.put_entity(category, **entity)
 
-    def revise(self, doc_id: str, data: bytes, version: int | None = None) -> dict:
-        """A new version with another file: a new DocumentVersie, the Document pointing at it."""
+    def revise(self, doc_id: str, data: bytes | None = None, version: int | None = None,
+               publication: bytes | None = None) -> dict:
+        """A new version: a new DocumentVersie, the Document pointing at it, with a new file (`data`) and, where
+        the version before had KOOP's XML publication, a new one (`publication`)."""
         doc = self.entities[("Document", doc_id.lower())]
-        current = self.entities.get(("DocumentVersie", doc["refs"].get("huidigeDocumentVersie", [""])[0]))
+        current_id = doc["refs"].get("huidigeDocumentVersie", [""])[0]
+        current = self.entities.get(("DocumentVersie", current_id))
         number = version or int((current or {}).get("fields", {}).get("versienummer") or 1) + 1
         fields = dict(current["fields"]) if current else {}
         fields["versienummer"] = str(number)
         new_id = _derived(doc_id, f"versie{number}")
         self.put_entity("DocumentVersie", new_id, fields, {"document": [doc_id]})
-        self.files[doc_id.lower()] = (data, doc["content_type"])
+        if publication is not None:
+            for (category, ident), old in list(self.entities.items()):
+                if category == "DocumentPublicatie" and old["refs"].get("documentVersie") == [current_id] \
+                        and (old["fields"].get("documentType") or "").lower() == "xml":
+                    pub_id = _derived(ident, f"versie{number}")
+                    self.publications[pub_id] = publication
+                    self.put_entity("DocumentPublicatie", pub_id, old["fields"], {"documentVersie": [new_id]},
+                                    content_type="application/xml", content_length=len(publication))
+        length = doc["content_length"]
+        if data is not None:
+            self.files[doc_id.lower()] = (data, doc["content_type"])
+            length = len(data)
         refs = {**doc["refs"], "huidigeDocumentVersie": [new_id]}
         return self.put_entity("Document", doc_id, doc["fields"], refs, content_type=doc["content_type"],
-                               content_length=len(data))
+                               content_length=length)
 
     def delete(self, doc_id: str) -> dict:
         return self.remove("Document", doc_id)
@@ -382,7 +408,8 @@ _NAVIGATION = {  # an OData navigation property of a category -> (category it ho
     "DocumentVersie": {"DocumentPublicatie": ("DocumentPublicatie", "child:documentVersie")},
     "Zaak": {"ZaakActor": ("ZaakActor", "child:zaak"), "Kamerstukdossier": ("Kamerstukdossier", "parent:kamerstukdossier"),
              "VervangenVanuit": ("Zaak", "parent:vervangenVanuit")},
-    "Besluit": {"Zaak": ("Zaak", "parent:zaak"), "Stemming": ("Stemming", "child:besluit")},
+    "Besluit": {"Agendapunt": ("Agendapunt", "parent:agendapunt"), "Zaak": ("Zaak", "parent:zaak"),
+                "Stemming": ("Stemming", "child:besluit")},
     "Activiteit": {"Agendapunt": ("Agendapunt", "child:activiteit"), "VervangenVanuit": ("Activiteit", "ref:vervangenVanuit"),
                    "VervangenDoor": ("Activiteit", "ref-back:vervangenVanuit")},
     "Agendapunt": {"Zaak": ("Zaak", "child:agendapunt")},
@@ -400,17 +427,17 @@ def entities_of(category: str, row: dict, parent: tuple[str, str] | None = None)
         key = by_lower.get(name.lower())
         if key is not None and not isinstance(row[key], (dict, list)):
             entity["fields"][name] = row[key]
+    navigated = {how.split("|")[-1].split(":")[1] for nav, (_, how) in _NAVIGATION.get(category, {}).items()
+                 if row.get(nav) and ("parent:" in how or "ref:" in how)}
     for name in relations:
         key = by_lower.get(f"{name}_id".lower())
-        if key is not None and row[key]:
+        if key is not None and row[key] and name not in navigated:  # the expansion, where there is one, says it
             entity["refs"].setdefault(name, []).append(str(row[key]))
     if category in DOWNLOADABLE and row.get("ContentType"):
         entity["content_type"], entity["content_length"] = row["ContentType"], row.get("ContentLength")
-    if parent is not None:
+    if parent is not None:  # the row it is expanded in is its parent, whatever its own `_Id` column says
         link, parent_id = parent
-        entity["refs"].setdefault(link, [])
-        if parent_id not in entity["refs"][link]:
-            entity["refs"][link].append(parent_id)
+        entity["refs"][link] = [parent_id]
     before, after = [], []
     for nav, (child_category, how) in _NAVIGATION.get(category, {}).items():
         items = row.get(nav)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import AsyncIterator, Callable, ClassVar
 
@@ -18,8 +18,18 @@ class Page:
 
 
 @dataclass
+class Refresh:
+    """What a source that keeps a mirror of its upstream found when it brought it up to date."""
+    ready: bool = True  # all of it was read: what its changes touched may be told now
+    errors: list[str] = field(default_factory=list)  # parts that failed this cycle (the rest went on)
+    entities: int = 0  # read this cycle
+    changed: int = 0  # of those, new or changed
+
+
+@dataclass
 class StreamPage:
-    """Rows of an entity around documents (a Besluit, a Stemming, an Activiteit), as the API gave them."""
+    """Rows of what happens around documents (a vote, a meeting), each {"key", "state"}, as the source
+    assembled them."""
     entity: str
     rows: list[dict]
     cursor: dict
@@ -45,11 +55,24 @@ class Source:
     default_url: ClassVar[str] = ""
     options: ClassVar[dict[str, Callable[[object], object]]] = {}
 
-    def __init__(self, config: SourceConfig, http: HTTP, extractor: Extractor):
+    def __init__(self, config: SourceConfig, http: HTTP, extractor: Extractor, store=None):
         self.config = config
         self.name = config.name
         self.http = http
         self.extractor = extractor
+        self.store = store  # read by a kind that keeps a mirror of its upstream there
+
+    async def refresh(self, applying, stopping: Callable[[], bool], now: datetime) -> Refresh:
+        """Bring what this source keeps of its upstream up to date before its records and streams are read,
+        each write under `applying` (the engine's page transaction), until `stopping()`: the Tweede Kamer's
+        mirror. Nothing for most kinds."""
+        return Refresh()
+
+    @classmethod
+    def describe(cls, store, config: SourceConfig) -> list[tuple[str, str]]:
+        """Where the source is, for `watcher status`: (label, text) lines."""
+        cursor = store.cursor(config.name) or {}
+        return [("cursor", str(cursor.get("stamp") or cursor.get("day") or cursor.get("position") or "-"))]
 
     def start(self, since: datetime) -> dict:
         """The cursor of an empty state that starts at `since`."""

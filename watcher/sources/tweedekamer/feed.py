@@ -199,11 +199,18 @@ class SyncFeed:
         page = await self.page(category, self.url(category, lo) if lo else None)
         return page.entries[-1].next if page.entries else last_seen
 
-    async def at_time(self, category: str, moment: str, head: str) -> str:
+    async def at_time(self, category: str, moment: str, guess: int = FIRST_GUESS) -> str:
         """The cursor just before the first entry updated at or after `moment` (sortable UTC): a `since:`
-        date as a place in the feed. "" means from the start. `head` bounds the search."""
-        lo, hi = 0, skiptoken_of(head) or 0
-        found = ""
+        date as a place in the feed. "" means from the start (the head is looked for only when the moment
+        lies past the first page)."""
+        first = await self.page(category)
+        if not first.entries or (first.entries[0].updated or "") >= moment:
+            return ""  # it all lies after the moment: from the start
+        before = [e for e in first.entries if e.updated and e.updated < moment]
+        if len(before) < len(first.entries) or first.last:
+            return before[-1].next
+        lo, hi = first.entries[-1].skiptoken, skiptoken_of(await self.head(category, guess)) or 0
+        found = first.entries[-1].next
         while hi - lo > 1:
             mid = (lo + hi) // 2
             page = await self.page(category, self.url(category, mid))

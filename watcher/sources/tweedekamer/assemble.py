@@ -1,0 +1,265 @@
+"""What a document, a vote and a debate are, put together from the mirror's entities.
+
+`gather_*` reads the parts of one root from the mirror (and names the parents it refers to that the
+mirror does not hold: `missing`, fetched from `Entiteiten/<id>` before it is told); the other functions
+are pure: entities in, the plain data the rest of watcher reads out (a Record with its Meta, a vote's
+state as votes.py decides on it, a meeting's as agenda.py does). Nothing here knows the wire format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...model import Actor, Meta, Record
+from .entities import Entity
+from .mirror import Mirror
+
+PAGE_URL = "https://www.tweedekamer.nl/kamerstukken/detail?id={zaak}&did={nummer}"
+KOOP_URL = "https://zoek.officielebekendmakingen.nl/{identifier}.html"
+
+
+@dataclass
+class Parts:
+    root: Entity | None
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (category, id) named but not mirrored
+    # Named and not mirrored, and asked for, but not waited for when the feed has not got them (a vote's
+    # meeting: only its date is read, to know a vote re-sent from long ago).
+    optional: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class DocumentParts(Parts):
+    version: Entity | None = None
+    actors: list[Entity] = field(default_factory=list)
+    zaken: list[Entity] = field(default_factory=list)
+    zaak_actors: dict[str, list[Entity]] = field(default_factory=dict)
+    dossiers: list[Entity] = field(default_factory=list)  # the document's, then its zaken's
+    replaced: list[Entity] = field(default_factory=list)  # the zaken its zaken replace
+    publications: list[Entity] = field(default_factory=list)
+    parties: dict[str, list[str]] = field(default_factory=dict)  # fractie id -> every name it had
+
+
+def _need(mirror: Mirror, parts: Parts, category: str, ident: str, optional: bool = False) -> Entity | None:
+    found = mirror.get(category, ident) if ident else None
+    if ident and found is None:
+        (parts.optional if optional else parts.missing).append((category, ident))
+    return found if found is not None and not found.deleted else None
+
+
+def _zaken(mirror: Mirror, parts, refs: list[str]) -> None:
+    for ident in refs:
+        zaak = _need(mirror, parts, "Zaak", ident)
+        if zaak is None:
+            continue
+        parts.zaken.append(zaak)
+        parts.zaak_actors[zaak.id] = mirror.children("ZaakActor", zaak.id)
+        for dossier in zaak.refs.get("kamerstukdossier", []):
+            if (found := _need(mirror, parts, "Kamerstukdossier", dossier)) is not None:
+                parts.dossiers.append(found)
+
+
+def _parties(mirror: Mirror, parts, actors: list[Entity]) -> None:
+    for actor in actors:
+        fractie = actor.ref("fractie")
+        if fractie and fractie not in parts.parties:
+            if _need(mirror, parts, "Fractie", fractie) is not None:
+                parts.parties[fractie] = mirror.names(fractie)
+
+
+def gather_document(mirror: Mirror, ident: str) -> DocumentParts:
+    parts = DocumentParts(mirror.get("Document", ident))
+    doc = parts.root
+    if doc is None:
+        parts.missing.append(("Document", ident))
+        return parts
+    if doc.deleted:
+        return parts
+    parts.version = _need(mirror, parts, "DocumentVersie", doc.ref("huidigeDocumentVersie"))
+    parts.actors = mirror.children("DocumentActor", doc.id)
+    for dossier in doc.refs.get("kamerstukdossier", []):
+        if (found := _need(mirror, parts, "Kamerstukdossier", dossier)) is not None:
+            parts.dossiers.append(found)
+    _zaken(mirror, parts, doc.refs.get("zaak", []))
+    for zaak in parts.zaken:
+        for replaced in zaak.refs.get("vervangenVanuit", []):
+            if (found := _need(mirror, parts, "Zaak", replaced)) is not None:
+                parts.replaced.append(found)
+    if parts.version is not None:
+        parts.publications = mirror.children("DocumentPublicatie", parts.version.id)
+    _parties(mirror, parts, parts.actors + [a for actors in parts.zaak_actors.values() for a in actors])
+    return parts
+
+
+def dossier_number(dossier: Entity) -> str:
+    """"36800", or with its toevoeging "36800-X"."""
+    nummer, toevoeging = dossier.text("nummer"), dossier.text("toevoeging")
+    return f"{nummer}-{toevoeging}" if nummer and toevoeging else nummer
+
+
+def _actor(entity: Entity, on: str, parties: dict[str, list[str]]) -> Actor:
+    named = entity.text("actorFractie")
+    aka = [n for n in parties.get(entity.ref("fractie"), []) if n != named]
+    return Actor(name=entity.text("actorNaam"), role=entity.text("relatie"), party=named, on=on, aka=aka)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.strip().lstrip("-").isdigit() and int(text) > 0 else 0
+
+
+def document_record(parts: DocumentParts, source: str, base: str) -> Record | None:
+    """The record of a gathered document: what compare.apply takes (its `spec` says how to get its file; the
+    source adds the fetching). None for a document that has no number to be known by."""
+    doc = parts.root
+    if doc is None:
+        return None
+    stamp = max([doc.bijgewerkt] + [e.bijgewerkt for e in _all_parts(parts)])
+    nummer = doc.text("documentNummer")
+    if doc.deleted:
+        # Known under its number when the mirror saw it alive; else by the id, an alias of what was stored.
+        return Record(key=nummer or f"tk-id:{doc.id}", source=source, stamp=stamp, deleted=True,
+                      meta=Meta(aliases=[f"tk-id:{doc.id}"]))
+    if not nummer:
+        return None
+    version = parts.version
+    external = version.text("externeidentifier") if version else ""
+    zaak_numbers = [z.text("nummer") for z in parts.zaken if z.text("nummer")]
+    file_url = doc.enclosure or f"{base}Resources/{doc.id}"
+    links = {"tweedekamer.nl": PAGE_URL.format(zaak=zaak_numbers[0] if zaak_numbers else nummer, nummer=nummer),
+             "bestand": file_url}
+    if external:
+        links["officielebekendmakingen.nl"] = KOOP_URL.format(identifier=external)
+    actors = [_actor(a, "document", parts.parties) for a in parts.actors]
+    for zaak in parts.zaken:
+        actors += [_actor(a, "zaak", parts.parties) for a in parts.zaak_actors.get(zaak.id, [])]
+    meta = Meta(
+        soort=doc.text("soort"), titel=doc.text("titel"), onderwerp=doc.text("onderwerp"), datum=doc.text("datum"),
+        vergaderjaar=doc.text("vergaderjaar"),
+        # gestartOp: when the zaak began (a written question: when it was put).
+        zaken=[{"nummer": z.text("nummer"), "soort": z.text("soort"),
+                **({"gestart": z.text("gestartOp")[:10]} if z.text("gestartOp") else {})} for z in parts.zaken],
+        dossiers=list(dict.fromkeys(n for d in parts.dossiers if (n := dossier_number(d)))),
+        actors=actors,
+        # A motie or amendement is found by its zaak, for the one that replaces it.
+        aliases=[f"tk-id:{doc.id}"] + ([external] if external else []) + [f"zaak:{n}" for n in zaak_numbers],
+        links=links, vervangt=[z.text("nummer") for z in parts.replaced if z.text("nummer")],
+        volgnummer=_number(doc.text("volgnummer")))
+    version_no = version.text("versienummer") if version else ""
+    xml = next((p for p in parts.publications if p.text("documentType").lower() == "xml" and p.content_type), None)
+    publication = ({"url": xml.enclosure or f"{base}Resources/{xml.id}", "length": xml.content_length}
+                   if xml is not None else None)
+    spec = {"url": file_url, "content_type": doc.content_type, "length": doc.content_length,
+            "publication": publication}
+    # The version and the file's length, as in the OData days: a document stored then is not fetched again.
+    return Record(key=nummer, source=source, version=version_no, meta=meta, stamp=stamp,
+                  fingerprint=f"v{version_no}:{doc.content_length}", spec=spec)
+
+
+def _all_parts(parts: DocumentParts) -> list[Entity]:
+    found = [parts.version] if parts.version else []
+    found += parts.actors + parts.zaken + parts.dossiers + parts.publications
+    return found + [a for actors in parts.zaak_actors.values() for a in actors]
+
+
+# ---------------------------------------------------------------- votes
+
+@dataclass
+class VoteParts(Parts):
+    zaken: list[Entity] = field(default_factory=list)
+    zaak_actors: dict[str, list[Entity]] = field(default_factory=dict)
+    dossiers: list[Entity] = field(default_factory=list)
+    positions: list[Entity] = field(default_factory=list)
+    meeting: Entity | None = None  # the Activiteit of its agendapunt: when it was voted
+
+
+def gather_vote(mirror: Mirror, ident: str) -> VoteParts:
+    parts = VoteParts(mirror.get("Besluit", ident))
+    besluit = parts.root
+    if besluit is None or besluit.deleted:
+        return parts
+    _zaken(mirror, parts, besluit.refs.get("zaak", []))
+    parts.positions = mirror.children("Stemming", besluit.id)
+    punt = _need(mirror, parts, "Agendapunt", besluit.ref("agendapunt"), optional=True)
+    if punt is not None:
+        parts.meeting = _need(mirror, parts, "Activiteit", punt.ref("activiteit"), optional=True)
+    return parts
+
+
+def _zaak_state(zaak: Entity, actors: list[Entity], dossiers: list[Entity]) -> dict:
+    own = set(zaak.refs.get("kamerstukdossier", []))
+    return {"nummer": zaak.text("nummer"), "soort": zaak.text("soort"), "onderwerp": zaak.text("onderwerp"),
+            "volgnummer": _number(zaak.text("volgnummer")),
+            "dossiers": [n for d in dossiers if d.id in own and (n := dossier_number(d))],
+            "actors": [{"name": a.text("actorNaam"), "party": a.text("actorFractie"), "role": a.text("relatie")}
+                       for a in actors]}
+
+
+def vote_state(parts: VoteParts) -> dict | None:
+    """A vote as votes.decide reads it (without what was told): its result, its zaken, every position."""
+    besluit = parts.root
+    if besluit is None:
+        return None
+    if besluit.deleted:
+        return {"removed": True}
+    positions = {}
+    for row in parts.positions:
+        seats = row.text("fractieGrootte")
+        positions[row.id] = {"soort": row.text("soort"), "naam": row.text("actorNaam"),
+                             "fractie": row.text("actorFractie"), "zetels": int(seats) if seats.isdigit() else 0,
+                             "vergissing": row.text("vergissing").lower() == "true", "lid": bool(row.ref("persoon"))}
+    meeting = parts.meeting
+    return {"soort": besluit.text("besluitSoort"), "tekst": besluit.text("besluitTekst"),
+            "stemmingssoort": besluit.text("stemmingsSoort"), "removed": False,
+            "zaken": [_zaak_state(z, parts.zaak_actors.get(z.id, []), parts.dossiers) for z in parts.zaken
+                      if z.text("nummer")],
+            "positions": positions,
+            "datum": (meeting.text("aanvangstijd") or meeting.text("datum")) if meeting else ""}
+
+
+# ---------------------------------------------------------------- the agenda
+
+@dataclass
+class MeetingParts(Parts):
+    punten: list[Entity] = field(default_factory=list)
+    zaken: list[Entity] = field(default_factory=list)
+    zaak_actors: dict[str, list[Entity]] = field(default_factory=dict)
+    dossiers: list[Entity] = field(default_factory=list)
+    replaced_by: list[Entity] = field(default_factory=list)
+
+
+def gather_meeting(mirror: Mirror, ident: str) -> MeetingParts:
+    parts = MeetingParts(mirror.get("Activiteit", ident))
+    meeting = parts.root
+    if meeting is None or meeting.deleted:
+        return parts
+    parts.punten = sorted(mirror.children("Agendapunt", meeting.id),
+                          key=lambda p: (_number(p.text("volgorde")), p.id))
+    seen = set()
+    for punt in parts.punten:
+        for zaak in mirror.children("Zaak", punt.id):
+            if zaak.id not in seen:
+                seen.add(zaak.id)
+                parts.zaken.append(zaak)
+                for dossier in zaak.refs.get("kamerstukdossier", []):
+                    if (found := _need(mirror, parts, "Kamerstukdossier", dossier)) is not None:
+                        parts.dossiers.append(found)
+    # The meetings that replace it name it (vervangenVanuit); one that continues it (voortgezetVanuit) does not.
+    parts.replaced_by = [m for m in mirror.children("Activiteit", meeting.id)
+                         if meeting.id in m.refs.get("vervangenVanuit", [])]
+    return parts
+
+
+def meeting_state(parts: MeetingParts) -> dict | None:
+    """A meeting as agenda.decide reads it (without what was told)."""
+    meeting = parts.root
+    if meeting is None:
+        return None
+    if meeting.deleted:
+        return {"removed": True}
+    return {"nummer": meeting.text("nummer"), "soort": meeting.text("soort"), "onderwerp": meeting.text("onderwerp"),
+            "status": meeting.text("status"), "datum": meeting.text("datum"), "aanvang": meeting.text("aanvangstijd"),
+            "eind": meeting.text("eindtijd"), "locatie": meeting.text("locatie"),
+            "commissie": meeting.text("voortouwnaam"), "removed": False,
+            "zaken": [{k: v for k, v in _zaak_state(z, [], parts.dossiers).items() if k in
+                       ("nummer", "soort", "onderwerp", "dossiers")} for z in parts.zaken if z.text("nummer")],
+            "vervangen_door": [m.id for m in parts.replaced_by],
+            "vervangt": list(meeting.refs.get("vervangenVanuit", []))}

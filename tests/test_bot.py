@@ -208,7 +208,7 @@ def test_a_file_that_fails_three_times_is_parked_alerted_on_its_metadata_and_tol
     row = tk.add(page_rows()[0], data=b"%PDF-1.7\n" + b"\x00broken" * 500)
 
     def file_requests():
-        return sum(r.path.endswith(f"Document({row['Id']})/resource") for r in tk.server.requests)
+        return sum(r.path.endswith(f"/Resources/{row['Id']}") for r in tk.server.requests)
 
     for attempt in (1, 2, 3):
         watcher_cli("-c", config, "run", "--once")

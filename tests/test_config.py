@@ -32,7 +32,7 @@ def test_a_good_file_loads_with_defaults(tmp_path):
     path.write_text("sources:\n  - {name: tk, kind: tweedekamer}\nsubscribers:\n  - {name: a, keywords: [x]}\n")
     config = load(path)
     [source] = config.sources
-    assert source.url == "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
+    assert source.url == "https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/"
     assert (source.since, source.stale_after) == ("now", 86400.0)
     assert config.state_dir == tmp_path / "state"
     assert config.poll_interval == 300.0

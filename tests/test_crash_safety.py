@@ -156,7 +156,7 @@ def test_a_running_watcher_keeps_its_last_good_rules_when_the_file_breaks(tk, wr
         time.sleep(0.5)
         if row is None:
             row = tk.add(page_rows()[0])
-        if len([r for r in tk.server.requests if r.path.endswith("/resource")]) >= 1:
+        if len([r for r in tk.server.requests if "/Resources/" in r.path]) >= 1:
             break
     time.sleep(1.5)
     proc.send_signal(signal.SIGTERM)
@@ -183,7 +183,7 @@ def test_a_bot_command_answered_mid_page_does_not_make_a_half_applied_page_durab
         quick, slow = [tk.add(r) for r in page_rows() if r["ContentType"] and "Kamer" in (r["Titel"] or "")][:2]
         # The second document's file hangs: the first is stored and waits for the page to end.
         tk.renderers[slow["Id"]] = lambda: (release.wait(60), tk.files[slow["Id"]])[1]
-        while time.monotonic() < deadline and not any(r.path.endswith(f"{slow['Id']})/resource")
+        while time.monotonic() < deadline and not any(r.path.endswith(f"/Resources/{slow['Id']}")
                                                       for r in tk.server.requests):
             time.sleep(0.05)
         time.sleep(0.5)

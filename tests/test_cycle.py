@@ -20,10 +20,10 @@ def test_first_run_records_a_baseline_and_alerts_nothing(tk, write_config, watch
     assert code == 0
     assert out == ""
     assert "first run, starting from now" in err
-    # It asked the API once for its newest stamp (so a wrong URL fails now), and downloaded nothing.
-    asked = [r for r in tk.server.requests if r.path.endswith("/Document")]
-    assert asked and asked[0].query.get("$top") == "1" and asked[0].query.get("$orderby") == "ApiGewijzigdOp desc"
-    assert not any(r.path.endswith("/resource") for r in tk.server.requests)
+    # It asked where the feed's head is (so a wrong URL fails now), read nothing from before, downloaded nothing.
+    asked = [r for r in tk.server.requests if r.query.get("category") == "Document"]
+    assert asked and all(r.query.get("skiptoken") for r in asked)
+    assert not any("/Resources/" in r.path for r in tk.server.requests)
 
 
 def test_a_first_run_that_cannot_reach_the_api_fails_and_records_no_baseline(tk, write_config, watcher_cli):
@@ -55,7 +55,7 @@ def test_a_source_that_fails_keeps_its_cursor_and_catches_up(tk, write_config, w
     config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}])
     watcher_cli("-c", config, "run", "--once")
     row = tk.add(zaak_document("zaak_2025Z15314__expand_document_huidigeversie_publicaties__doc_2025D35454_v5.json"))
-    tk.fail("Document", 500, 503, 500)
+    tk.fail("Feed?category=Document", 500, 503, 500)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 1 and out == ""
     assert "will retry next cycle" in err
@@ -148,9 +148,9 @@ def test_the_next_pages_files_are_fetched_while_this_page_waits_for_its_last(tk,
     slow, later = rows[1], rows[2]  # the last of page 1, and the first of page 2
 
     def hold(path, request):
-        if path == f"Document({slow['Id']})/resource":
+        if path == f"Resources/{slow['Id']}":
             released.append(early.wait(4))  # held until page 2's file is asked for (or 4 s, when it never is)
-        elif path == f"Document({later['Id']})/resource":
+        elif path == f"Resources/{later['Id']}":
             early.set()
         return None  # then answered as usual
 

@@ -93,11 +93,11 @@ def test_a_300_mb_file_behind_a_small_content_length_is_read_once_up_to_the_cap(
     row = tk.add(page_rows()[0])  # the row says its file has a few hundred kB
     tk.intercept = lambda path, request: (Response(200, headers={"Content-Type": "application/pdf"},
                                                    stream=itertools.islice(endless(), 300))
-                                          if path == f"Document({row['Id']})/resource" else None)
+                                          if path == f"Resources/{row['Id']}" else None)
     code, err, peak = _run_in_a_process(config)
     assert code == 0, err
     assert "over the 52,428,800-byte limit" in err or "more than the 52,428,800-byte limit" in err, err
-    file = f"Document({row['Id']})/resource"
+    file = f"Resources/{row['Id']}"
     assert [r.path.endswith(file) for r in tk.server.requests].count(True) == 1  # read once
     assert tk.server.bytes_sent <= 50 * MB + SOCKET_SLACK
     assert peak < 300 * MB, f"peak RSS {peak / MB:.0f} MB"
@@ -114,7 +114,7 @@ def test_a_row_that_declares_more_than_the_cap_is_not_downloaded(tk, write_confi
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert "over the 52,428,800-byte limit: not downloaded" in err
-    assert not any(r.path.endswith("/resource") for r in tk.server.requests)
+    assert not any("/Resources/" in r.path for r in tk.server.requests)
     assert row["DocumentNummer"] in out  # alerted on its metadata
 
 
@@ -133,14 +133,14 @@ def test_a_dripping_listing_holds_its_source_for_its_deadline_while_the_others_a
                           http={"timeout": timeout, "retries": 1, "backoff": "0.01s"})
     assert _run_in_a_process(config)[0] == 0  # baseline of both
     with open_store(tmp_path / "state", readonly=True) as store:
-        cursor = store.cursor("tk")
+        cursor = store.cursor("tk/feed Document")
     tk.add(page_rows()[0])
     koop.add(0, modified=date.today().isoformat())
     stop = threading.Event()
     # One byte every half second: no read ever times out, the listing never ends.
-    tk.intercept = lambda path, request: (Response(200, headers={"Content-Type": "application/json"},
+    tk.intercept = lambda path, request: (Response(200, headers={"Content-Type": "application/atom+xml"},
                                                    stream=endless(chunk=1, pause=0.5, stop=stop))
-                                          if path == "Document" else None)
+                                          if request.query.get("category") == "Document" else None)
     try:
         code, err, _ = _run_in_a_process(config, timeout=90)
     finally:
@@ -149,7 +149,7 @@ def test_a_dripping_listing_holds_its_source_for_its_deadline_while_the_others_a
     assert says in err, err
     assert any("kv-tk-2024Z99901" in text for text in telegram.texts(21))  # KOOP's alert went out this cycle
     with open_store(tmp_path / "state", readonly=True) as store:
-        assert store.cursor("tk") == cursor  # where it was: retried next cycle
+        assert store.cursor("tk/feed Document") == cursor  # where it was: retried next cycle
     tk.intercept = None
     code, err, _ = _run_in_a_process(config)
     assert code == 0, err

@@ -37,7 +37,7 @@ def test_status_is_stale_when_the_last_success_is_older_than_stale_after(tk, wri
 
 def test_status_of_a_failing_source_shows_the_error(tk, write_config, watcher_cli):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2026-01-01"}])
-    tk.fail("Document", 500, 500, 500)
+    tk.fail("Feed?category=Document", 500, 500, 500)
     watcher_cli("-c", config, "run", "--once")
     code, out, err = watcher_cli("-c", config, "status")
     assert code == 1

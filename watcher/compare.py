@@ -104,7 +104,7 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
             # Metadata that could not be completed now is completed when the record comes again.
             log.warning("%s %s: metadata incomplete (%s)", record.source, record.key, e)
 
-    meta_changed = stored is not None and stored.meta != record.meta
+    meta_changed = stored is not None and stored.meta != record.meta and not record.rebase
     current = stored.current if stored else None
     if verdict in (SAME_FILE, PARKED):
         return _same_text(record, store, stored, meta_changed)

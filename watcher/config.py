@@ -465,6 +465,8 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
         url = check.text(path + ("url",), raw.get("url"), kind_cls.default_url if kind_cls else "")
         if kind_cls and (not url or not re.match(r"^https?://", url)):
             check.problem(path + ("url",), "expected an http(s) URL")
+        elif kind_cls and (problem := kind_cls.url_problem(url)):
+            check.problem(path + ("url",), problem)
         since = check.text(path + ("since",), raw.get("since"), "now")
         if since != "now":
             check.convert(path + ("since",), since, parse_since, None)

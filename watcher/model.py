@@ -128,6 +128,9 @@ class Record:
     spec: dict | None = None
     backlog: bool = False  # the source knows this is old news (a feed's items at the first look)
     quiet: bool = False  # read by a silent backfill: fetched, extracted and stored in full, but not alerted
+    # Its stored metadata was written in another vocabulary (the OData source, before an upgrade): a change
+    # of metadata alone is the vocabulary's, not news. A changed text still is.
+    rebase: bool = False
     rank: int = 0  # order of versions published under their own ids (kst-1-34 < kst-1-34-n1 < -n2)
     # Fills in metadata that needs another request (KOOP's metadata.xml). Called only for a record
     # that is not a plain re-read, so a re-sent page costs no extra requests.

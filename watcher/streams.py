@@ -118,7 +118,9 @@ class VoteNews(_News):
             state = self.store.event_state(votes.KIND, key)
             if state is None and not votes.is_vote(assembled.get("soort", "")):
                 continue  # a procedural decision: not a vote
-            new = {**(state or {}), **assembled, "told": (state or {}).get("told", {})}
+            new = {**(state or {}), **assembled, "told": (state or {}).get("told", {}),
+                   "positions": votes.positions(state, assembled)}
+            new.pop("withdrawn", None)
             if state is None and votes.from_before(assembled, self.watcher.clock() - BACKLOG_MARGIN):
                 new = votes.settle(new)  # a vote from long ago re-sent (a data fix): known, not news
             if new != state:

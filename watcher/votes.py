@@ -39,6 +39,14 @@ def is_vote(soort: str) -> bool:
     return soort.strip().lower().startswith("stemmen")
 
 
+def positions(state: dict | None, assembled: dict) -> dict:
+    """The positions of a vote: what was stored, with what the mirror has now over it, less what the Kamer took
+    back. The mirror may not have them all: a vote from before it began (an install upgraded from the OData
+    source) keeps the positions known then."""
+    out = {k: v for k, v in (state or {}).get("positions", {}).items() if k not in assembled.get("withdrawn", ())}
+    return {**out, **assembled.get("positions", {})}
+
+
 def from_before(state: dict, moment: datetime) -> bool:
     """A vote first seen whose meeting was held before `moment`: upstream re-sending old votes (a data fix),
     not news. A vote whose meeting is not known is news: better told than lost."""

@@ -69,6 +69,11 @@ class Source:
         return Refresh()
 
     @classmethod
+    def url_problem(cls, url: str) -> str | None:
+        """What is wrong with a `url:` for this kind, beyond being http(s); None when nothing is."""
+        return None
+
+    @classmethod
     def describe(cls, store, config: SourceConfig) -> list[tuple[str, str]]:
         """Where the source is, for `watcher status`: (label, text) lines."""
         cursor = store.cursor(config.name) or {}

@@ -154,6 +154,14 @@ def document_record(parts: DocumentParts, source: str, base: str) -> Record | No
                   fingerprint=f"v{version_no}:{doc.content_length}", spec=spec)
 
 
+def with_known_actors(actors: list[Actor], stored: list[Actor]) -> list[Actor]:
+    """A document's actors, where the mirror has none of a kind (on the document, on its zaak) but the store
+    had some: a document from before the mirror began (an upgraded install, a document older than the
+    warm-up) whose actors the feed will not send again."""
+    kinds = {a.on for a in actors}
+    return actors + [a for a in stored if a.on not in kinds]
+
+
 def _all_parts(parts: DocumentParts) -> list[Entity]:
     found = [parts.version] if parts.version else []
     found += parts.actors + parts.zaken + parts.dossiers + parts.publications
@@ -168,16 +176,21 @@ class VoteParts(Parts):
     zaak_actors: dict[str, list[Entity]] = field(default_factory=dict)
     dossiers: list[Entity] = field(default_factory=list)
     positions: list[Entity] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # Stemming rows the Kamer took back
     meeting: Entity | None = None  # the Activiteit of its agendapunt: when it was voted
 
 
 def gather_vote(mirror: Mirror, ident: str) -> VoteParts:
     parts = VoteParts(mirror.get("Besluit", ident))
     besluit = parts.root
-    if besluit is None or besluit.deleted:
+    if besluit is None:  # a position of a vote from before the mirror began: the vote is asked for by id
+        parts.missing.append(("Besluit", ident))
+        return parts
+    if besluit.deleted:
         return parts
     _zaken(mirror, parts, besluit.refs.get("zaak", []))
     parts.positions = mirror.children("Stemming", besluit.id)
+    parts.withdrawn = [s.id for s in mirror.children("Stemming", besluit.id, deleted=True) if s.deleted]
     punt = _need(mirror, parts, "Agendapunt", besluit.ref("agendapunt"), optional=True)
     if punt is not None:
         parts.meeting = _need(mirror, parts, "Activiteit", punt.ref("activiteit"), optional=True)
@@ -211,7 +224,9 @@ def vote_state(parts: VoteParts) -> dict | None:
             "stemmingssoort": besluit.text("stemmingsSoort"), "removed": False,
             "zaken": [_zaak_state(z, parts.zaak_actors.get(z.id, []), parts.dossiers) for z in parts.zaken
                       if z.text("nummer")],
-            "positions": positions,
+            # The positions the mirror has, and those it knows were taken back: a vote from before the mirror
+            # began keeps the positions stored then (news.votes folds the two).
+            "positions": positions, "withdrawn": list(parts.withdrawn),
             "datum": (meeting.text("aanvangstijd") or meeting.text("datum")) if meeting else ""}
 
 
@@ -229,7 +244,10 @@ class MeetingParts(Parts):
 def gather_meeting(mirror: Mirror, ident: str) -> MeetingParts:
     parts = MeetingParts(mirror.get("Activiteit", ident))
     meeting = parts.root
-    if meeting is None or meeting.deleted:
+    if meeting is None:  # an agendapunt of a meeting from before the mirror began: asked for by id
+        parts.missing.append(("Activiteit", ident))
+        return parts
+    if meeting.deleted:
         return parts
     parts.punten = sorted(mirror.children("Agendapunt", meeting.id),
                           key=lambda p: (_number(p.text("volgorde")), p.id))

@@ -43,10 +43,11 @@ class Mirror:
         found = self.get(category, ident)
         return found if found is not None and not found.deleted else None
 
-    def children(self, category: str, parent: str) -> list[Entity]:
-        """The live entities of `category` that name `parent` (a document's actors, a vote's positions)."""
+    def children(self, category: str, parent: str, deleted: bool = False) -> list[Entity]:
+        """The live entities of `category` that name `parent` (a document's actors, a vote's positions); with
+        `deleted`, those deleted since too (they keep naming what they belonged to)."""
         found = [Entity.from_dict(d) for d in self.store.children(category, parent)] if parent else []
-        return sorted((e for e in found if not e.deleted), key=lambda e: (e.bijgewerkt, e.id))
+        return sorted((e for e in found if deleted or not e.deleted), key=lambda e: (e.bijgewerkt, e.id))
 
     def all(self, category: str) -> list[Entity]:
         return [e for d in self.store.entities(category) if not (e := Entity.from_dict(d)).deleted]

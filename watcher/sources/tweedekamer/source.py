@@ -10,6 +10,7 @@ id first; a root that still lacks one waits (at most CONTEXT_WAIT) and is then t
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, ClassVar
 
@@ -79,6 +80,14 @@ class TweedeKamer(Source):
     def streams(self) -> list[Stream]:
         kinds = {"votes": Votes, "agenda": Agenda}
         return [kinds[e](self) for e in self.events if e in kinds]
+
+    @classmethod
+    def url_problem(cls, url: str) -> str | None:
+        if re.search(r"/odata/", url, re.I):
+            return (f"{url} is the Tweede Kamer's OData API, which watcher no longer reads: the Kamer closed OData "
+                    f"v4 on 2026-10-01 (OData v5 is undocumented). watcher reads its SyncFeed: write "
+                    f"`url: {DEFAULT_BASE}`, or leave url out")
+        return None
 
     @classmethod
     def describe(cls, store, config) -> list[tuple[str, str]]:
@@ -253,6 +262,10 @@ class Documents(_Reader):
                 record = assemble.document_record(parts, self.source.name, self.source.base)
                 if record is None or (soorten and not record.deleted and record.meta.soort not in soorten):
                     continue
+                if not record.deleted and (stored := self.source.store.document(record.key)) is not None:
+                    record.meta.actors = assemble.with_known_actors(record.meta.actors, stored.meta.actors)
+                    # Stored by the OData source (its file link says so): first seen here in the feed's words.
+                    record.rebase = "/OData/" in stored.meta.links.get("bestand", "")
                 record.fetch = self.source.file(record.spec)
                 records.append(record)
             cursor = {**cursor, "seq": max([cursor["seq"]] + [s for s, _ in chunk]), "waiting": dict(waiting)}
@@ -288,6 +301,8 @@ class _MirrorStream(_Reader, Stream):
                     rows.append({"key": ident, "state": state})
             cursor = {**cursor, "seq": max([cursor["seq"]] + [s for s, _ in chunk]), "waiting": dict(waiting)}
             yield StreamPage(self.entity, rows, cursor)
+        if not found:
+            yield StreamPage(self.entity, [], cursor)  # the cursor as kept now (an OData-era one, replaced)
 
 
 class Votes(_MirrorStream):

@@ -8,10 +8,10 @@ left where it was; the others go on.
 Where a category starts the first time:
 - at its head (found by bisection): a new install alerts on what changes from now on;
 - at the date of `since:` (found by bisection on the entries' times), for a backfill;
-- Zaak, ZaakActor, Agendapunt and Activiteit a warm-up window earlier (`warmup:`, default 90 days),
-  read silently into the mirror: an answer arriving next month to a question put last month still knows
-  who asked it (the askers are ZaakActors of the question's zaak, and no document names them), and a
-  vote knows the meeting it was held in;
+- Zaak, ZaakActor, DocumentActor, Agendapunt and Activiteit a warm-up window earlier (`warmup:`,
+  default 90 days), read silently into the mirror: an answer arriving next month to a question put last
+  month still knows who asked it (the askers are ZaakActors of the question's zaak, and no document names
+  them), a revised document its signers, and a vote the meeting it was held in;
 - Fractie and Persoon from the start of the feed: the names of every party and member (small: a few
   thousand entities).
 An install upgraded from the OData source starts every category at its head, whatever `since:` says: what
@@ -40,7 +40,7 @@ NEEDED = {
 }
 ALWAYS = ("Fractie", "Persoon", "Toezegging")  # names of parties and members; promises, kept for what follows
 FROM_START = ("Fractie", "Persoon")
-WARM = ("Zaak", "ZaakActor", "Agendapunt", "Activiteit")
+WARM = ("Zaak", "ZaakActor", "DocumentActor", "Agendapunt", "Activiteit")
 WARMUP = timedelta(days=90)
 FETCHES_PER_CYCLE = 400  # Entiteiten look-ups a cycle: a flood of unknown parents waits for the next one
 

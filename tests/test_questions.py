@@ -25,8 +25,10 @@ def _document(soort: str, zaak: str, days_ago: int, askers=(("I. Kahraman", "NSC
     row["Datum"] = (datetime.now(timezone.utc) - timedelta(days=days_ago)).strftime("%Y-%m-%dT00:00:00+01:00")
     z = row["Zaak"][0]
     z["Id"], z["Nummer"], z["Soort"], z["Onderwerp"] = str(uuid.uuid4()), zaak, "Schriftelijke vragen", onderwerp
-    z["ZaakActor"] = [dict(z["ZaakActor"][0], ActorNaam=name, ActorFractie=party,
+    # Each zaak its own actors: in the SyncFeed an actor is one entity, of one zaak.
+    z["ZaakActor"] = [dict(z["ZaakActor"][0], Id=str(uuid.uuid4()), ActorNaam=name, ActorFractie=party,
                            Relatie="Indiener" if i == 0 else "Medeindiener") for i, (name, party) in enumerate(askers)]
+    row["DocumentActor"] = [dict(a, Id=str(uuid.uuid4())) for a in row["DocumentActor"]]
     return row
 
 

@@ -314,7 +314,9 @@ def test_a_value_the_database_refuses_fails_its_page_not_the_watcher(tk, write_c
     assert code == 1 and "refused a value" in err and "Traceback" not in err, err
     with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:
         assert store.count_documents() == 0 and "refused a value" in store.health("tk")["last_error"]
-    row["DocumentNummer"] = "2025D99999"  # upstream mends it
+    doc = tk.entities[("Document", row["Id"])]  # upstream mends it
+    tk.put_entity("Document", row["Id"], {**doc["fields"], "documentNummer": "2025D99999"}, doc["refs"],
+                  content_type=doc["content_type"], content_length=doc["content_length"])
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     with stores.open_store(None, readonly=True, kind="postgresql", dsn=postgres_dsn) as store:

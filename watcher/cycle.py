@@ -223,7 +223,7 @@ class Watcher:
                 return report
             self._succeeded(source, health, started, report)
         summary = ", ".join(f"{n} {k}" for k, n in sorted(report.changes.items()) if k != UNCHANGED)
-        if report.baseline:
+        if report.baseline and not source.exact_start:
             log.info("%s: first run: %d documents already there are known, not news; alerts start with what "
                      "changes from now on", source.name, report.records)
         else:
@@ -240,8 +240,8 @@ class Watcher:
                 # so that a wrong URL fails this run rather than every later one.
                 report.baseline = True
                 cursor = await source.baseline(started)
-                log.info("%s: first run, starting from now (%s)", source.name,
-                         cursor.get("stamp") or cursor.get("day") or cursor.get("start"))
+                where = cursor.get("stamp") or cursor.get("day")
+                log.info("%s: first run, starting from now%s", source.name, f" ({where})" if where else "")
             else:
                 cursor = source.start(since)
                 if not source.config.backfill_alerts:
@@ -256,7 +256,7 @@ class Watcher:
 
         def arrived(page) -> None:
             for record in page.records:
-                if report.baseline:
+                if report.baseline and not source.exact_start:
                     record.backlog = True  # there before us: known, not news
                 elif quiet:
                     record.quiet = True  # a silent backfill: stored in full (for `watcher preview`), not alerted

@@ -131,20 +131,28 @@ class FakeSyncFeed:
         self.requests: dict[str, int] = {}
         self.entity_requests = 0
         self.file_requests = 0
-        # Stamps follow the real clock, so a `since:` date in a test lands among them.
-        self._clock = datetime.now(timezone.utc).replace(microsecond=0)
-        self.stamp_step = timedelta(seconds=1, microseconds=123)
+        # Stamps follow the real clock (each change a little after the one before), as the Kamer's do, so a
+        # `since:` date or a first run's start lands among them; `set_clock` moves them elsewhere.
+        self._clock = datetime.now(timezone.utc)
+        self._follow_real_time = True
+        self.stamp_step = timedelta(microseconds=1000)
         self.server = LoopbackServer(self.handle)
         self.url = self.server.url + ROOT
 
     # ------------------------------------------------------------ data
-    def set_clock(self, moment: datetime) -> None:
-        """Stamp what follows from `moment` on (a test's entities changed long ago)."""
-        self._clock = moment.astimezone(timezone.utc).replace(microsecond=0)
+    def set_clock(self, moment: datetime | None, step: timedelta | None = None) -> None:
+        """Stamp what follows from `moment` on, `step` apart (entities changed long ago, a year spread out);
+        None: follow the real clock again."""
+        self._follow_real_time = moment is None
+        self._clock = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self.stamp_step = step or timedelta(microseconds=1000)
 
     def next_stamp(self) -> str:
-        self._clock += self.stamp_step
-        return self._clock.strftime("%Y-%m-%dT%H:%M:%S.%f") + "4"  # seven decimals, as the feed sends
+        with self._lock:
+            self._clock += self.stamp_step
+            if self._follow_real_time:
+                self._clock = max(self._clock, datetime.now(timezone.utc))
+            return self._clock.strftime("%Y-%m-%dT%H:%M:%S.%f") + "4"  # seven decimals, as the feed sends
 
     def put_entity(self, category: str, ident: str, fields: dict | None = None, refs: dict | None = None,
                    deleted: bool = False, merge: bool = False, stamp: str | None = None,

@@ -53,6 +53,9 @@ class Stream:
 class Source:
     kind: ClassVar[str]
     default_url: ClassVar[str] = ""
+    # Whether a first run's poll reads only what changed after the start (the Tweede Kamer's feed, placed by
+    # time): then what it finds is news. Most kinds read what is there, and that is known, not news.
+    exact_start: ClassVar[bool] = False
     options: ClassVar[dict[str, Callable[[object], object]]] = {}
 
     def __init__(self, config: SourceConfig, http: HTTP, extractor: Extractor, store=None):

@@ -85,12 +85,12 @@ class Entity:
 
     def content(self) -> dict:
         """What the entity says, without when it was stamped: the same content re-stamped (a data fix
-        re-sent 25,000 entities on 2024-02-19) compares equal."""
-        return {"f": self.fields, "r": self.refs, "d": self.deleted, "t": self.content_type,
-                "l": self.content_length, "e": self.enclosure}
+        re-sent 25,000 entities on 2024-02-19) compares equal; and without where its file is linked from (an
+        entity asked for by id comes without its feed entry's enclosure)."""
+        return {"f": self.fields, "r": self.refs, "d": self.deleted, "t": self.content_type, "l": self.content_length}
 
     def to_dict(self) -> dict:
-        return {"c": self.category, "i": self.id, "b": self.bijgewerkt, **self.content()}
+        return {"c": self.category, "i": self.id, "b": self.bijgewerkt, **self.content(), "e": self.enclosure}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Entity":

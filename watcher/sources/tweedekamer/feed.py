@@ -175,16 +175,21 @@ class SyncFeed:
         cursor, would skip everything until the counter passed it. Entries that arrive meanwhile are after
         the head found, so they are read as news, never skipped.
         """
+        cursor, _ = await self._head(category, guess)
+        return cursor
+
+    async def _head(self, category: str, guess: int) -> tuple[str, FeedPage | None]:
+        """The head's cursor and the page that holds it."""
         lo, hi, probe = 0, None, max(guess, 1)
-        last_seen = ""  # the next of the newest entry seen so far
+        last_seen, last_page = "", None  # the newest entry seen so far, and its page
         while hi is None:  # double until a page is empty
             page = await self.page(category, self.url(category, probe))
             if not page.entries:
                 hi = probe
             elif page.last:
-                return page.entries[-1].next
+                return page.entries[-1].next, page
             else:
-                lo, last_seen = page.entries[-1].skiptoken, page.entries[-1].next
+                lo, last_seen, last_page = page.entries[-1].skiptoken, page.entries[-1].next, page
                 probe = max(probe * 2, lo * 2)
         while hi - lo > 1:
             mid = (lo + hi) // 2
@@ -192,24 +197,39 @@ class SyncFeed:
             if not page.entries:
                 hi = mid
             elif page.last:
-                return page.entries[-1].next
+                return page.entries[-1].next, page
             else:
-                lo, last_seen = max(lo, page.entries[-1].skiptoken), page.entries[-1].next
+                lo, last_seen, last_page = page.entries[-1].skiptoken, page.entries[-1].next, page
         # Nothing after hi; after lo at most the entry at hi itself, which only a page from lo shows.
         page = await self.page(category, self.url(category, lo) if lo else None)
-        return page.entries[-1].next if page.entries else last_seen
+        return (page.entries[-1].next, page) if page.entries else (last_seen, last_page)
 
-    async def at_time(self, category: str, moment: str, guess: int = FIRST_GUESS) -> str:
+    async def start_at(self, category: str, moment: str, guess: int = FIRST_GUESS) -> str:
+        """The cursor of a new install (`since: now`): at the head, but before what changed after `moment`
+        (sortable UTC, when watcher started). What arrives while the head is looked for is news then, not
+        counted among what was there before: the search takes a dozen requests, and the Kamer goes on."""
+        cursor, page = await self._head(category, guess)
+        if page is None:
+            return cursor
+        before = [e for e in page.entries if e.updated and e.updated < moment]
+        if len(before) == len(page.entries):
+            return cursor  # the usual case: nothing newer than the start
+        if before:
+            return before[-1].next
+        return await self.at_time(category, moment, below=page.entries[0].skiptoken)
+
+    async def at_time(self, category: str, moment: str, guess: int = FIRST_GUESS, below: int | None = None) -> str:
         """The cursor just before the first entry updated at or after `moment` (sortable UTC): a `since:`
-        date as a place in the feed. "" means from the start (the head is looked for only when the moment
-        lies past the first page)."""
+        date as a place in the feed. "" means from the start. The head bounds the search (`below`, when
+        it is known; else looked for, only when the moment lies past the first page)."""
         first = await self.page(category)
         if not first.entries or (first.entries[0].updated or "") >= moment:
             return ""  # it all lies after the moment: from the start
         before = [e for e in first.entries if e.updated and e.updated < moment]
         if len(before) < len(first.entries) or first.last:
             return before[-1].next
-        lo, hi = first.entries[-1].skiptoken, skiptoken_of(await self.head(category, guess)) or 0
+        lo = first.entries[-1].skiptoken
+        hi = below if below is not None else skiptoken_of(await self.head(category, guess)) or 0
         found = first.entries[-1].next
         while hi - lo > 1:
             mid = (lo + hi) // 2

@@ -53,8 +53,9 @@ class Mirror:
         return [e for d in self.store.entities(category) if not (e := Entity.from_dict(d)).deleted]
 
     # ------------------------------------------------------------ writing
-    def apply(self, entities: list[Entity]) -> int:
-        """Take a page's entities; mark the roots they touch. Returns how many changed."""
+    def apply(self, entities: list[Entity], silent: frozenset = frozenset()) -> int:
+        """Take a page's entities; mark the roots they touch, but for those in `silent` (read to know the
+        context of what comes later, not as news: a warm-up). Returns how many changed."""
         changed, touched = 0, []
         for entity in entities:
             old = self.get(entity.category, entity.id)
@@ -62,10 +63,14 @@ class Mirror:
                 # A deletion is bare: it keeps what it was, so that its parents are still known.
                 entity = Entity(entity.category, entity.id, entity.bijgewerkt, True, old.fields, old.refs,
                                 old.content_type, old.content_length, old.enclosure)
+            if old is not None and old.enclosure and not entity.enclosure:
+                entity.enclosure = old.enclosure
             if old is not None and old.content() == entity.content():
                 continue  # re-stamped, not changed
             changed += 1
             self.put(entity, old)
+            if entity.id in silent:
+                continue
             # Both before and after: a DocumentActor moved to another document touches the two.
             touched += self._roots(entity) + (self._roots(old) if old is not None else [])
         self.mark(touched)

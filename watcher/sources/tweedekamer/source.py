@@ -55,12 +55,14 @@ def _now() -> datetime:
 class TweedeKamer(Source):
     kind = "tweedekamer"
     default_url = DEFAULT_BASE
+    exact_start = True
     options = {"soorten": _soorten, "events": _events, "warmup": parse_duration}
 
     def __init__(self, config, http, extractor, store=None):
         super().__init__(config, http, extractor, store)
         self.feed = SyncFeed(http, self.base)
         self.mirror = Mirror(store, self.name) if store is not None else None
+        self.seq_before = 0
         warmup = self.config.options.get("warmup")
         self.sync = Sync(self.name, self.feed, self.mirror, store,
                          timedelta(seconds=warmup) if warmup else WARMUP)
@@ -113,6 +115,8 @@ class TweedeKamer(Source):
 
     async def refresh(self, applying, stopping, now: datetime) -> Refresh:
         """Bring the mirror up to date, then fetch the parents of what is to be told."""
+        # A first run's baseline: what this sync marks arrived after the start (the warm-up marks nothing).
+        self.seq_before = self.mirror.seq
         refresh = await self.sync.run(categories(self.events), applying, stopping, self.config.since_datetime(),
                                       self.upgraded(), now)
         if refresh.ready:
@@ -133,8 +137,8 @@ class TweedeKamer(Source):
         return {"seq": 0, "start": (since.astimezone(timezone.utc) - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     async def baseline(self, now: datetime) -> dict:
-        """A new install tells what its changes touch from now on: what the first sync marked is known."""
-        return {"seq": self.mirror.seq,
+        """A new install tells what changed after it started: what its first sync marked arrived since."""
+        return {"seq": self.seq_before,
                 "start": (now.astimezone(timezone.utc) - BACKLOG_MARGIN).isoformat(timespec="seconds")}
 
     async def poll(self, cursor: dict) -> AsyncIterator[Page]:
@@ -282,7 +286,7 @@ class _MirrorStream(_Reader, Stream):
         return {"seq": 0}
 
     async def baseline(self, now: datetime) -> dict:
-        return {"seq": self.mirror.seq}
+        return {"seq": self.source.seq_before}
 
     def state(self, parts) -> dict | None:
         raise NotImplementedError

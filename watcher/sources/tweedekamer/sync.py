@@ -75,8 +75,9 @@ class Sync:
                 if not await self._category(category, applying, stopping, since, upgraded, now, refresh):
                     refresh.ready = False
             except (FetchError, ValueError) as e:
-                # FeedError names the category and skiptoken already; a FetchError names the URL.
-                message = str(e) if isinstance(e, FeedError) else f"{category}: {e}"
+                # A FeedError names the category and skiptoken already; anything else is named here.
+                state = self.store.cursor(self.cursor_name(category)) or {}
+                message = str(e) if isinstance(e, FeedError) else f"{where(state.get('next', ''), category)}: {e}"
                 refresh.errors.append(message)
                 log.error("%s: %s; the cursor stays, the other categories go on", self.name, message)
 
@@ -90,6 +91,9 @@ class Sync:
         state = self.store.cursor(self.cursor_name(category))
         if state is None:
             state = {"next": await self._start(category, since, upgraded, now)}
+            if category in WARM or category in FROM_START:
+                # Read before the start to know the context of what comes after it: not news itself.
+                state["silent_before"] = _stamp(min(since or now, now))
             async with applying():
                 self.store.set_cursor(self.cursor_name(category), state)
         url = state.get("next") or None
@@ -99,10 +103,14 @@ class Sync:
             page = await self.feed.page(category, url)
             if page.entries or page.last != state.get("head"):
                 async with applying():
-                    refresh.changed += self.mirror.apply([e.entity for e in page.entries])
+                    before = state.get("silent_before", "")
+                    silent = frozenset(e.entity.id for e in page.entries if before and e.updated and e.updated < before)
+                    refresh.changed += self.mirror.apply([e.entity for e in page.entries], silent)
                     url = page.entries[-1].next if page.entries else url
                     # `head`: read to the head at the last look (for `watcher status`).
-                    state = {"next": url or "", "head": page.last}
+                    state = {**state, "next": url or "", "head": page.last}
+                    if before and page.entries and page.entries[-1].updated >= before:
+                        state.pop("silent_before")  # past the start: from here on, what changes is news
                     self.store.set_cursor(self.cursor_name(category), state)
                 refresh.entities += len(page.entries)
             if page.last:
@@ -117,11 +125,10 @@ class Sync:
             moment = min(moment or now, now) - self.warmup
         guess = self._head_hint or FIRST_GUESS
         if moment is None:
-            place = await self.feed.head(category, guess)
+            place = await self.feed.start_at(category, _stamp(now), guess)
             log.info("%s: %s starts at its head (%s)", self.name, category, where(place, category))
         else:
-            stamp = stamp_key(moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
-            place = await self.feed.at_time(category, stamp, guess)
+            place = await self.feed.at_time(category, _stamp(moment), guess)
             log.info("%s: %s starts at %s (%s)", self.name, category, moment.date(), where(place, category))
         token = skiptoken_of(place) or 0
         self._head_hint = max(self._head_hint, token + 1)  # the counter is one over all categories
@@ -154,3 +161,7 @@ class Sync:
                         self.mirror.put(entity)
         log.info("%s: %d of %d parents not mirrored yet fetched by id", self.name, len(found), len(wanted))
         return len(found)
+
+
+def _stamp(moment: datetime) -> str:
+    return stamp_key(moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))

@@ -93,7 +93,7 @@ subscribers:
         if not wait_for(lambda: connected(dsn) == watchers and tk.server.requests, 60):
             raise SystemExit("the watchers did not start")
         time.sleep(2.0)  # the first cycle (a first run: what is there is not news) is done
-        files = who_asked(tk.server, procs, only=lambda path: path.lower().endswith("/resource"))
+        files = who_asked(tk.server, procs, only=lambda path: "/Resources/" in path)
         tk.latency = (0.0, latency)
         rows = [r for r in page_rows() if r["ContentType"]]
         started = time.perf_counter()

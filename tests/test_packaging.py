@@ -60,7 +60,7 @@ def test_the_bundled_config_first_run_asks_each_source_and_records_a_baseline(tm
     """The first run of the bundled config reaches every source once (so a wrong URL fails now, not every
     later cycle) and then alerts nothing. Here its URLs point at the loopback fakes."""
     text = (ROOT / "sources.yaml").read_text()
-    text = text.replace("https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/", tk.url)
+    text = text.replace("https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/", tk.url)
     text = text.replace("https://repository.overheid.nl/sru", koop.url)
     config = tmp_path / "sources.yaml"
     config.write_text(text)

@@ -119,7 +119,7 @@ def test_watchers_sharing_a_database_survive_sigkills_of_the_role_holders(
     killed = [pid for what, pid, _ in kills if what != "stop"]
 
     # Each source was polled by one process at a time: every listing came from the holder of its role then.
-    listings = [s for s in tk_seen.seen if "resource" not in s.request.path]
+    listings = [s for s in tk_seen.seen if "/Resources/" not in s.request.path]
     assert listings and all(_by_the_holder(s, "poll tk", kills) for s in listings), [
         (s.request.path, s.pid, s.holders) for s in listings if not _by_the_holder(s, "poll tk", kills)][:5]
     # One bot token, one sender: every call to Telegram came from the holder of `sender` then.
@@ -165,7 +165,7 @@ def test_a_watcher_without_a_role_reads_files_for_the_poller_and_its_death_mid_f
     tk.latency = (0.0, 0.5)  # each file takes half a second
     for row in rows:
         tk.add(row)
-    in_flight = _wait(lambda: next((s for s in seen.seen if s.pid == helper.pid and "resource" in s.request.path),
+    in_flight = _wait(lambda: next((s for s in seen.seen if s.pid == helper.pid and "/Resources/" in s.request.path),
                                    None), 30, "the third reads a file")
     helper.send_signal(signal.SIGKILL)
     helper.communicate(timeout=30)
@@ -185,7 +185,7 @@ def test_a_watcher_without_a_role_reads_files_for_the_poller_and_its_death_mid_f
         assert store.marks.execute("SELECT count(*) FROM files").fetchone()[0] == 0
     again = [s for s in seen.seen if s.request.path == in_flight.request.path and s.request.at > killed_at]
     assert again and again[0].pid in (first.pid, second.pid), "the file the helper died on was not read again"
-    files = [s for s in seen.seen if "resource" in s.request.path]
+    files = [s for s in seen.seen if "/Resources/" in s.request.path]
     assert {s.pid for s in files} >= {helper.pid, second.pid} or {s.pid for s in files} >= {helper.pid, first.pid}
     printed = Counter(n for out in outputs for line in out.splitlines() for n in numbers
                       if line.startswith("[console] ") and line.endswith(n))
@@ -219,7 +219,7 @@ def test_a_rule_added_in_chat_on_the_sender_is_matched_by_the_poller_in_another_
     _wait(lambda: any(row["DocumentNummer"] in t for t in telegram.texts(31)), 30, "the new rule's alert")
     _stop_all(procs, [])
     seen.close()
-    listings = [s for s in seen.seen if "resource" not in s.request.path]
+    listings = [s for s in seen.seen if "/Resources/" not in s.request.path]
     assert {s.pid for s in listings[-3:]} == {procs[1].pid}  # matched where it was polled
 
 
@@ -243,7 +243,7 @@ def test_a_poller_waiting_on_a_slow_file_keeps_no_other_watcher_from_writing(
     row = tk.add(next(r for r in page_rows() if r["Soort"] == "Motie" and r["ContentType"] == "application/pdf"))
     tk.renderers[row["Id"]] = lambda: (release.wait(60), (pdf, "application/pdf"))[1]
     try:
-        _wait(lambda: any("resource" in s.request.path for s in seen.seen), 30, "the poller asks for the file")
+        _wait(lambda: any("/Resources/" in s.request.path for s in seen.seen), 30, "the poller asks for the file")
         telegram.send_update(31, "/start")
         _wait(lambda: any(t.startswith("Welkom.") for t in telegram.texts(31)), 20,
               "the bot answers while the file is on its way")
@@ -292,7 +292,7 @@ def test_two_sources_three_watchers_each_source_polled_by_one_at_a_time_through_
     _stop_all(procs, outputs, kills)
     tk_seen.close()
     koop_seen.close()
-    for seen, role, listing in ((tk_seen, "poll tk", lambda p: "resource" not in p),
+    for seen, role, listing in ((tk_seen, "poll tk", lambda p: "/Resources/" not in p),
                                 (koop_seen, "poll ob", lambda p: p == "/sru")):
         listings = [s for s in seen.seen if listing(s.request.path)]
         assert listings and all(_by_the_holder(s, role, kills) for s in listings), [

@@ -225,3 +225,42 @@ def test_a_deleted_besluit_tells_no_result(tmp_path):
     fake.remove("Besluit", besluit["Id"])
     state = assemble.vote_state(assemble.gather_vote(mirrored(fake, tmp_path), besluit["Id"]))
     assert decide({**state, "told": {}})[1] is None
+
+
+def test_a_kill_between_two_pages_of_vote_rows_loses_no_vote(tk, write_config, spawn, tmp_path):
+    import signal
+    import threading
+    import time
+    besluit, template = recorded_vote()
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "sgp", "parties": ["SGP"]}])
+    tk.add(_motie_document(tk, besluit))
+    tk.put("Besluit", besluit)
+    assert spawn("-c", config, "run", "--once").wait(timeout=60) == 0
+    tk.page_size = 2
+    sides = (("PVV", "Voor", 37), ("SGP", "Voor", 3), ("VVD", "Tegen", 24), ("D66", "Tegen", 9), ("CDA", "Voor", 5),
+             ("SP", "Tegen", 5))
+    for fractie, soort, seats in sides:
+        tk.put("Stemming", position(template, fractie, soort, seats) | {"Besluit_Id": besluit["Id"]})
+    asked, hold = threading.Event(), threading.Event()
+    stemming_pages = []
+
+    def second_page_waits(path, request):
+        if request.query.get("category") == "Stemming":
+            stemming_pages.append(request.query.get("skiptoken"))
+            if len(stemming_pages) == 2:  # the first page is applied (and kept): die before the next
+                asked.set()
+                hold.wait(30)
+        return None
+
+    tk.intercept = second_page_waits
+    proc = spawn("-c", config, "run", "--once")
+    assert asked.wait(30)
+    proc.send_signal(signal.SIGKILL)
+    killed = proc.communicate(timeout=30)[0]
+    hold.set()
+    tk.intercept = None
+    time.sleep(0.1)
+    out = spawn("-c", config, "run", "--once").communicate(timeout=60)[0]
+    told = [line for line in (killed + out).splitlines() if line.startswith("[sgp]")]
+    # The vote was there before the first run: first seen now, whole, with all six positions, once.
+    assert [t.split(": Motie")[0] for t in told] == ["[sgp] aangenomen, 45 voor – 38 tegen"]

@@ -112,6 +112,10 @@ class Sync:
                     if before and page.entries and page.entries[-1].updated >= before:
                         state.pop("silent_before")  # past the start: from here on, what changes is news
                     self.store.set_cursor(self.cursor_name(category), state)
+                    if page.entries:
+                        # Durable page by page: a catch-up of hours killed half-way goes on from there.
+                        # Under the page lock, the pages of other categories are whole too.
+                        self.store.flush()
                 refresh.entities += len(page.entries)
             if page.last:
                 return True

@@ -584,3 +584,35 @@ def test_after_a_since_start_votes_and_debates_are_told_and_not_the_backlog_at_o
     assert len(told) == 2, told
     assert any(h.startswith("[dossier] aangenomen: stemverhouding bekend, 3 voor – 0 tegen") for h in told), told
     assert any(h.startswith("[dossier] verplaatst: commissiedebat van ") for h in told), told
+
+
+def test_a_resend_of_25000_entities_costs_no_alert_no_download_and_no_lookup(tk, write_config, watcher_cli, tmp_path):
+    # The 2024-02-19 data fix re-sent about 25,800 documents; this one re-sends 25,000 entities over five
+    # categories, every one of them already in the mirror.
+    old = {"soort": "Brief regering", "datum": "2019-05-01T00:00:00", "onderwerp": "Oud nieuws"}
+    for n in range(1000):
+        doc, version = str(uuid.UUID(int=n + 1)), str(uuid.UUID(int=n + 1_000_001))
+        tk.put_entity("Document", doc, {**old, "documentNummer": f"2019D{n:05d}"},
+                      {"huidigeDocumentVersie": [version]}, content_type="application/pdf", content_length=20741)
+        tk.put_entity("DocumentVersie", version, {"versienummer": "1"}, {"document": [doc]})
+        tk.put_entity("DocumentActor", str(uuid.UUID(int=n + 2_000_001)), {"actorNaam": "X", "relatie": "Indiener"},
+                      {"document": [doc]})
+    for n in range(2000):
+        besluit = str(uuid.UUID(int=n + 3_000_001))
+        tk.put_entity("Besluit", besluit, {"besluitSoort": "Vrijgeven voor plenaire behandeling"})
+        for m in range(10):
+            tk.put_entity("Stemming", str(uuid.UUID(int=n * 10 + m + 4_000_001)), {"soort": "Voor"},
+                          {"besluit": [besluit]})
+    assert len(tk.entities) == 25_000
+    config = write_config([source(tk, since="2020-01-01", backfill_alerts=True)], [{"name": "all", "keywords": ["nieuws"]}])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert (code, out) == (0, ""), err
+    before = (tk.file_requests, tk.entity_requests)
+    with open_store(tmp_path / "state", readonly=True) as store:
+        assert store.count_entities() == 25_000
+    for category, ident in list(tk.entities):
+        tk.touch(category, ident)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert (code, out) == (0, ""), err
+    assert (tk.file_requests, tk.entity_requests) == before
+    assert "tk: 0 records, 0 alerts" in err  # nothing was even put together again

@@ -222,8 +222,9 @@ class SqliteStore(KeyedState, LocalStore):
                                 ((p, category, ident) for p in parents))
 
     def children(self, category: str, parent: str) -> list[dict]:
+        # From the few refs to their rows: SQLite would otherwise start from every entity of the category.
         return [json.loads(data) for data, in self._mirror_rows(
-            "SELECT e.data FROM entity_refs r JOIN entities e ON e.category = r.category AND e.id = r.id "
+            "SELECT e.data FROM entity_refs r CROSS JOIN entities e ON e.category = r.category AND e.id = r.id "
             "WHERE r.parent = ? AND r.category = ? ORDER BY e.id", (parent, category))]
 
     def entities(self, category: str):

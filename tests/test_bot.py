@@ -43,7 +43,8 @@ def test_watch_member_dossier_list_and_unwatch(bot_for):
     assert bot.answer(5, "/start").startswith("Welkom.")
     assert bot.answer(5, "/watch Oeigoer*") == "U volgt nu <b>Oeigoer*</b>."
     assert bot.answer(5, "/watch Oeigoer*") == "U volgt <b>Oeigoer*</b> al."
-    assert bot.answer(5, "/member Van der Staaij") == "U volgt nu <b>Van der Staaij</b>."
+    assert bot.answer(5, "/member Van der Staaij") == (  # no Kamer data yet to check a name against
+        "U volgt nu <b>Van der Staaij</b>.\n(Nog niet nagekeken: watcher leest de namen van de Kamer bij de eerste ronde.)")
     assert bot.answer(5, "/dossier 35207") == "U volgt nu <b>35207</b>."
     assert bot.answer(5, "/list") == ("<b>Onderwerpen</b> (1)\n• Oeigoer* (direct)\n<b>Kamerleden</b> (1)\n"
                                       "• Van der Staaij (direct)\n<b>Dossiers</b> (1)\n• 35207 (direct)\n\nStatus: actief")

@@ -1,5 +1,6 @@
 """Watchlists: who a document concerns and why, precise and explainable."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from watcher.config import Subscriber
 from watcher.extract import extract
 from watcher.match import SNIPPET, Matcher
 from watcher.model import Actor, Meta
+from watcher.parliament import Parliament
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "match_cases.yaml").read_text())
@@ -29,11 +31,18 @@ def document(spec: dict):
     return doc, Meta(**raw)
 
 
+def recorded_parliament() -> Parliament:
+    """The parties of the recorded Fractie page (tests/fixtures/tk/odata/fractie__page_value_array.json)."""
+    rows = json.loads((Path(__file__).parent / "fixtures" / "tk" / "odata" / "fractie__page_value_array.json").read_text())
+    return Parliament([[r["Afkorting"], r["NaamNL"], r["NaamEN"]] for r in rows])
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_who_and_why(case):
     doc, meta = document(case["doc"])
-    hits = Matcher([subscriber(s) for s in case["subscribers"]]).match(doc.text, meta, doc.metadata.get("askers"),
-                                                                          stated=doc.metadata)
+    parliament = recorded_parliament() if case.get("parliament") == "recorded" else None
+    matcher = Matcher([subscriber(s) for s in case["subscribers"]], parliament=parliament)
+    hits = matcher.match(doc.text, meta, doc.metadata.get("askers"), stated=doc.metadata)
     assert {h.subscriber: h.reasons for h in hits} == case["expect"]
     for h in hits:
         assert 0 < len(h.snippet) <= SNIPPET

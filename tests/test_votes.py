@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.fakes.tk import (RECORDED_MEETING, FakeTK, PUBLICATIONS, activity, mirrored, motion_2025D06779, position,
+from tests.fakes.tk import (ODATA, RECORDED_MEETING, FakeTK, PUBLICATIONS, activity, mirrored, motion_2025D06779, position,
                             recorded_vote, vote_state)
 from tests.killing import outputs_killed_at_each_step
 from watcher.sources.tweedekamer import assemble
@@ -264,3 +264,40 @@ def test_a_kill_between_two_pages_of_vote_rows_loses_no_vote(tk, write_config, s
     told = [line for line in (killed + out).splitlines() if line.startswith("[sgp]")]
     # The vote was there before the first run: first seen now, whole, with all six positions, once.
     assert [t.split(": Motie")[0] for t in told] == ["[sgp] aangenomen, 45 voor – 38 tegen"]
+
+
+def test_a_fractie_renamed_between_the_vote_and_today_is_still_followed_by_either_name(tk, write_config, watcher_cli):
+    # GroenLinks-PvdA is PRO since 2026-06-09 (ODP #186): the same Fractie entity, renamed. The vote and its
+    # positions carry the name the fractie had then; a rule on the new name follows it, the alert says the old.
+    import json
+    fracties = json.loads((ODATA / "fractie__page_value_array.json").read_text())
+    glpvda = next(r for r in fracties if r["Afkorting"] == "GroenLinks-PvdA")
+    tk.put_entity("Fractie", glpvda["Id"], {"afkorting": glpvda["Afkorting"], "naamNl": glpvda["NaamNL"]})
+    besluit, template = recorded_vote()
+    for actor in besluit["Zaak"][0]["ZaakActor"]:
+        if actor["ActorFractie"] == "GroenLinks-PvdA":
+            actor["Fractie_Id"] = glpvda["Id"]
+    config = _setup(tk, write_config, watcher_cli)
+    tk.add(_motie_document(tk, besluit))
+    tk.put("Besluit", besluit)
+    tk.put("Stemming", dict(template, Besluit_Id=besluit["Id"]))  # the recorded row: GroenLinks-PvdA, 25, voor
+    watcher_cli("-c", config, "run", "--once")
+    tk.put_entity("Fractie", glpvda["Id"], {"afkorting": "PRO", "naamNl": "PRO"})  # the rename
+    renamed = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                           [{"name": "pro", "parties": ["PRO"]}, {"name": "oud", "parties": ["GroenLinks-PvdA"]}],
+                           state_dir=str(config.parent / "state"))
+    watcher_cli("-c", renamed, "run", "--once")
+    tk.put("Stemming", position(template, "SGP", "Tegen", 3) | {"Besluit_Id": besluit["Id"]})
+    out = watcher_cli("-c", renamed, "run", "--once")[1]
+    assert [h.split(": Motie")[0] for h in headlines(out)] == [
+        "[oud] aangenomen: uitslag gecorrigeerd, nu 25 voor – 3 tegen",
+        "[pro] aangenomen: uitslag gecorrigeerd, nu 25 voor – 3 tegen"]
+    pro = out.split("[pro]")[1]
+    assert "waarom: partij PRO" in pro and "~ GroenLinks-PvdA: voor" in pro  # the name the vote has
+    # `watcher check` knows both names now, and the one nobody uses it names with the nearest.
+    code, _, err = watcher_cli("-c", write_config(
+        [{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+        [{"name": "a", "parties": ["PRO", "GroenLinks-PvdA", "GL-PvdA"]}], state_dir=str(config.parent / "state")),
+        "check")
+    assert code == 2 and "parties[2]: unknown party 'GL-PvdA' (did you mean 'GroenLinks-PvdA'" in err, err
+    assert "parties[0]" not in err and "parties[1]" not in err

@@ -20,6 +20,7 @@ from . import subscribers as subs
 from .alert import headline, pack
 from .config import RULE_WORD, Config
 from .match import rule_problem
+from .parliament import Parliament
 from .store import Store
 
 log = logging.getLogger("watcher.bot")
@@ -246,8 +247,13 @@ class WatchBot:
             if not argument:
                 return f"Gebruik: /{command} &lt;{ARGUMENT_WORD[command]}&gt;"
             problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
+            parliament = Parliament.from_store(self.store, people=kind == "members")
+            problem = problem or parliament.problem(kind, argument, dutch=True)
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
+            # Before the first run there is no list of the Kamer's parties and members to check a name against.
+            unchecked = "" if parliament.checks(kind) else (
+                "\n(Nog niet nagekeken: watcher leest de namen van de Kamer bij de eerste ronde.)")
             rules = list(state.get(kind, []))
             reason = f"{RULE_WORD[kind]} {argument}" if kind in RULE_WORD else ""
             if every is not None and argument in rules:
@@ -263,10 +269,10 @@ class WatchBot:
                 digests[reason] = every
             self._save(chat_id, {**state, "started": True, kind: rules + [argument], "digests": digests})
             if every is not None:
-                return f"U volgt nu <b>{shown(argument)}</b>, {FREQUENCY_WORDS[every]}."
+                return f"U volgt nu <b>{shown(argument)}</b>, {FREQUENCY_WORDS[every]}.{unchecked}"
             if kind == "exclude":
                 return f"U krijgt niets meer waarin <b>{shown(argument)}</b> staat."
-            return f"U volgt nu <b>{shown(argument)}</b>."
+            return f"U volgt nu <b>{shown(argument)}</b>.{unchecked}"
         if command == "unwatch":
             for kind in RULE_KINDS:
                 rules = list(state.get(kind, []))

@@ -252,14 +252,16 @@ def config_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("WATCHER_CONFIG") or DEFAULT_CONFIG)
 
 
-def load(path: str | os.PathLike, need_sources: bool = True, probe_state: bool = False) -> Config:
+def load(path: str | os.PathLike, need_sources: bool = True, probe_state: bool = False, parliament=None) -> Config:
     """Read and check a sources.yaml. Raises ConfigError listing every problem, FileNotFoundError, or
     another OSError (which the caller reports as it is).
 
     `need_sources`: a file without sources is an error (for every command but `match`, which needs only
-    watchlists). `probe_state`: also make sure state_dir can be created and written (`watcher check`)."""
+    watchlists). `probe_state`: also make sure state_dir can be created and written (`watcher check`).
+    `parliament`: the parties and members the Kamer's data knows (parliament.Parliament): a rule on a name
+    it does not have is an error, with the nearest names."""
     path = Path(path)
-    return parse(read_text(path), path, need_sources=need_sources, probe_state=probe_state)
+    return parse(read_text(path), path, need_sources=need_sources, probe_state=probe_state, parliament=parliament)
 
 
 def _file_problem(path: Path, message: str) -> ConfigError:
@@ -304,7 +306,7 @@ def read_text(path: Path) -> str:
                                    "as UTF-8")]) from None
 
 
-def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = False) -> Config:
+def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = False, parliament=None) -> Config:
     try:
         located = yamlfile.load(text, str(path))
     except yamlfile.YAMLSyntaxError as e:
@@ -330,7 +332,7 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
     if need_sources and not sources and not any(p.key.startswith("sources") for p in check.problems):
         check.problem(("sources",), "no sources to poll: add one (README, Configuration), e.g. "
                                     "`- {name: tweedekamer, kind: tweedekamer}`")
-    subscribers = _subscribers(check, top.get("subscribers"))
+    subscribers = _subscribers(check, top.get("subscribers"), parliament)
     if probe_state and (problem := state_dir_problem(state_dir)):
         where = " (from $WATCHER_STATE)" if os.environ.get("WATCHER_STATE") else ""
         check.problem(("state_dir",), problem + where)
@@ -487,7 +489,7 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
     return out
 
 
-def _subscribers(check: _Checker, value) -> list[Subscriber]:
+def _subscribers(check: _Checker, value, parliament=None) -> list[Subscriber]:
     from . import match  # keyword syntax belongs to the matcher
 
     out, names = [], set()
@@ -517,7 +519,7 @@ def _subscribers(check: _Checker, value) -> list[Subscriber]:
                 items = plain
             rules[key] = check.texts(path + (key,), items)
             for j, rule in enumerate(rules[key]):
-                error = match.rule_problem(key, rule)
+                error = match.rule_problem(key, rule) or (parliament.problem(key, rule) if parliament else None)
                 if error:
                     check.problem(path + (key, j), error)
         digest = check.text(path + ("digest",), raw.get("digest"), "instant")

@@ -37,43 +37,6 @@ from .model import Meta
 SNIPPET = 200
 MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller"}
 
-# Parties by their folded names and abbreviations -> one canonical name. A party outside this list is an
-# error in sources.yaml: a typo must not silently match nothing.
-PARTIES = {
-    "christenunie": ["cu", "christen unie"],
-    "groenlinks-pvda": ["gl-pvda", "glpvda", "groenlinks/pvda", "groenlinks pvda"],
-    "groenlinks": ["gl"],
-    "pvda": ["partij van de arbeid"],
-    "sgp": ["staatkundig gereformeerde partij"],
-    "cda": ["christen-democratisch appel"],
-    "vvd": ["volkspartij voor vrijheid en democratie"],
-    "d66": ["democraten 66"],
-    "pvv": ["partij voor de vrijheid"],
-    "sp": ["socialistische partij"],
-    "pvdd": ["partij voor de dieren"],
-    "denk": [],
-    "ja21": [],
-    "fvd": ["forum voor democratie"],
-    "bbb": ["boerburgerbeweging", "boer burger beweging"],
-    "nsc": ["nieuw sociaal contract"],
-    "volt": [],
-    "50plus": [],
-    "bij1": [],
-    "bvnl": ["belang van nederland"],
-    "groep van haga": [],
-    "lid omtzigt": [],
-    "lpf": ["lijst pim fortuyn"],
-}
-_PARTY_KEYS = {alias: name for name, aliases in PARTIES.items() for alias in [name, *aliases]}
-# How each party spells itself, for facts read from a text ("GL-PvdA" in a subject line is GroenLinks-PvdA).
-PARTY_NAMES = {
-    "christenunie": "ChristenUnie", "groenlinks-pvda": "GroenLinks-PvdA", "groenlinks": "GroenLinks",
-    "pvda": "PvdA", "sgp": "SGP", "cda": "CDA", "vvd": "VVD", "d66": "D66", "pvv": "PVV", "sp": "SP",
-    "pvdd": "PvdD", "denk": "DENK", "ja21": "JA21", "fvd": "FvD", "bbb": "BBB", "nsc": "NSC", "volt": "Volt",
-    "50plus": "50PLUS", "bij1": "BIJ1", "bvnl": "BVNL", "groep van haga": "Groep Van Haga",
-    "lid omtzigt": "Lid Omtzigt", "lpf": "LPF",
-}
-
 _WORD = re.compile(r"\w+")
 _DOSSIER = re.compile(r"^(\d{3,6}(-[A-Z0-9]+)?|\d{4}Z\d{5})$")
 
@@ -159,9 +122,10 @@ def member_tokens(name: str) -> tuple[str, ...]:
     return tokens
 
 
-def party_key(name: str) -> str | None:
-    folded = " ".join(fold(name).split())
-    return _PARTY_KEYS.get(folded) or _PARTY_KEYS.get(folded.replace(" ", ""))
+def party_key(name: str) -> str:
+    """A party name as itself, folded: what a name is when the Kamer's data does not say which party it is
+    (parliament.Parliament knows every name of every fractie, and falls back to this)."""
+    return "".join(fold(name).split())
 
 
 def dossier_key(value: str) -> str:
@@ -179,10 +143,10 @@ def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
         return "een Kamerlid heeft een naam nodig, bijvoorbeeld Van der Staaij" if dutch else \
             "a member needs a name, e.g. Van der Staaij"
     if kind == "parties":
-        if party_key(rule) is None:
-            known = ", ".join(sorted({n.upper() if len(n) <= 5 else n for n in PARTIES}))
-            return f"onbekende partij {rule!r}; bekend: {known}" if dutch else f"unknown party {rule!r}; known: {known}"
-        return None
+        # Which parties there are is the Kamer's data's to say (parliament.Parliament), not this module's.
+        if party_key(rule):
+            return None
+        return "een partij heeft een naam nodig, bijvoorbeeld SGP" if dutch else "a party needs a name, e.g. SGP"
     if kind == "dossiers":
         if not _DOSSIER.match(dossier_key(rule)):
             return (f"{rule!r} is geen dossiernummer (35207, 36800-X) en geen zaaknummer (2022Z11285)" if dutch else
@@ -282,17 +246,21 @@ class Matcher:
     """Every subscriber's rules. `previous`: the matcher these rules replace; its keyword automaton is kept
     for every subscriber whose keywords did not change, and only the others go into a side automaton."""
 
-    def __init__(self, subscribers, previous: "Matcher | None" = None):
+    def __init__(self, subscribers, previous: "Matcher | None" = None, parliament=None):
+        """`parliament`: which names are one party (parliament.Parliament); the engine swaps in a new one when
+        the Kamer's data names parties anew. Without it, a party is the name as written."""
         self.names = [s.name for s in subscribers]
         self.members: dict[str, list] = {}  # surname -> [(subscriber index, rule, tokens)]
-        self.parties: dict[str, list] = {}  # party -> [(subscriber index, rule)]
+        self.party_rules: list[tuple[int, str]] = []  # (subscriber index, rule)
+        self.parliament = parliament if parliament is not None else (previous.parliament if previous else None)
+        self._parties: tuple[object, dict] | None = None  # (the parliament they were keyed by, key -> rules)
         self.dossiers: dict[str, list] = {}  # number -> [(subscriber index, rule)]
         for index, s in enumerate(subscribers):
             for rule in s.members:
                 tokens = member_tokens(rule)
                 self.members.setdefault(tokens[-1], []).append((index, rule, tokens))
             for rule in s.parties:
-                self.parties.setdefault(party_key(rule), []).append((index, rule))
+                self.party_rules.append((index, rule))
             for rule in s.dossiers:
                 self.dossiers.setdefault(dossier_key(rule), []).append((index, rule))
         # (automaton, its subscriber index -> ours, or -1 for one whose rules it no longer has); the first
@@ -323,6 +291,18 @@ class Matcher:
     @property
     def built(self) -> bool:
         return all(part._automaton is not None or not part.count for part, _ in self._parts)
+
+    def party_key(self, name: str) -> str:
+        return self.parliament.party_key(name) if self.parliament is not None else party_key(name)
+
+    def parties(self) -> dict[str, list[tuple[int, str]]]:
+        """The party rules by key, keyed again whenever the engine hands over another parliament."""
+        if self._parties is None or self._parties[0] is not self.parliament:
+            keyed: dict[str, list] = {}
+            for index, rule in self.party_rules:
+                keyed.setdefault(self.party_key(rule), []).append((index, rule))
+            self._parties = (self.parliament, keyed)
+        return self._parties[1]
 
     def build(self) -> "Matcher":
         """Make the automata now (in a thread, off the event loop)."""
@@ -368,16 +348,18 @@ class Matcher:
                 h.in_change = index in in_change
 
         people = _people(meta, askers or [])
-        for name, party in people:
+        for name, _, _ in people:
             tokens = member_tokens(name)
             for index, rule, rule_tokens in self.members.get(tokens[-1] if tokens else "", []):
                 if _surname_match(rule_tokens, tokens) and f"member {rule}" not in " ".join(hit(index).reasons):
                     hit(index).reasons.append(f"member {rule} ({name})")
                     if index not in first_span and (at := _find(body, tokens[-1])) is not None:
                         first_span[index] = (at, at)  # the snippet shows where the text names them
-        for key in {party_key(p) for _, p in people if p} - {None}:
-            for index, rule in self.parties.get(key, []):
-                hit(index).reasons.append(f"party {rule}")
+        parties = self.parties()
+        for key in {self.party_key(p) for _, party, aka in people for p in [party, *aka] if p}:
+            for index, rule in parties.get(key, []):
+                if f"party {rule}" not in hit(index).reasons:
+                    hit(index).reasons.append(f"party {rule}")
         numbers = {dossier_key(d) for d in meta.dossiers} | {dossier_key(z.get("nummer", "")) for z in meta.zaken}
         if not numbers and stated:
             numbers = {dossier_key(n) for n in [*stated.get("dossiers", []), *stated.get("zaken", [])]}
@@ -403,10 +385,11 @@ class Matcher:
         return out
 
 
-def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str]]:
-    people = [(a.name, a.party) for a in meta.actors if a.role.lower() in MEMBER_ROLES]
+def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str, list[str]]]:
+    """(name, party as the document names it, the party's other names) of who put a document forward."""
+    people = [(a.name, a.party, a.aka) for a in meta.actors if a.role.lower() in MEMBER_ROLES]
     if not people:
-        people = [(a.get("name", ""), a.get("party", "")) for a in askers]
+        people = [(a.get("name", ""), a.get("party", ""), []) for a in askers]
     return people
 
 

@@ -119,7 +119,7 @@ def collect(documents) -> list[Question]:
 
 
 def open_report(questions: list[Question], today: date, member: str | None = None,
-                party: str | None = None) -> list[Question]:
+                party: str | None = None, party_key=party_key) -> list[Question]:
     """The open questions, overdue first and then the longest open; optionally of one member or party."""
     wanted = [q for q in questions if not q.closed and q.asked_on is not None and q.asked_on <= today]
     if member:
@@ -139,9 +139,11 @@ def print_report(config, out, member: str | None = None, party: str | None = Non
     if store is None:
         return 1
     today = today or date.today()
+    from .parliament import Parliament
     with store:
         questions = collect(store.all_documents(SOORTEN))
-    shown = open_report(questions, today, member, party)
+        parliament = Parliament.from_store(store)
+    shown = open_report(questions, today, member, party, parliament.party_key)
     overdue = sum(q.overdue(today) for q in shown)
     who = " of " + " and ".join(x for x in (member, party) if x) if member or party else ""
     out.write(f"{len(shown)} open written questions{who} ({overdue} overdue), of {len(questions)} the store knows\n")

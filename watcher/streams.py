@@ -162,7 +162,7 @@ class VoteNews(_News):
         added = 0
         for hit in hits:
             s = people.get(hit.subscriber)
-            own = votes.own_votes(tally, s.parties, s.members, actors) if s else []
+            own = votes.own_votes(tally, s.parties, s.members, actors, self.watcher.matcher.party_key) if s else []
             alert = alerts.around_alert(f"vote:{key}|{event.number}", hit.subscriber, VOTE, event.headline,
                                         subject, hit.reasons, own + event.lines)
             if self.store.enqueue(alert):

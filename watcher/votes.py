@@ -134,8 +134,11 @@ def lines(t: Tally | None) -> list[str]:
     return out
 
 
-def own_votes(t: Tally | None, parties: tuple[str, ...], members: tuple[str, ...], zaak_actors: list[dict]) -> list[str]:
-    """The votes of what a subscriber follows, to read first: "SGP: voor", "Ceder (ChristenUnie): voor"."""
+def own_votes(t: Tally | None, parties: tuple[str, ...], members: tuple[str, ...], zaak_actors: list[dict],
+              party_key=party_key) -> list[str]:
+    """The votes of what a subscriber follows, to read first: "SGP: voor", "Ceder (ChristenUnie): voor".
+    `party_key`: one key for the names of one party (parliament.Parliament.party_key): a fractie renamed since
+    the vote is still the subscriber's."""
     if t is None:
         return []
     out = []

@@ -154,7 +154,7 @@ def _named(m) -> list[dict]:
         if not re.match(r"^[A-Z]", name) or len(name.split()) > 6 or re.search(r"\d", name):
             continue  # not a name: the sentence went on (a party may have digits: JA21, 50PLUS)
         party = _SHARED.sub("", (np.group("party") or "").strip())
-        people.append({"name": name, "party": canonical_party(party)})
+        people.append({"name": name, "party": party})
     # "Mutluer, Lahlah (GroenLinks-PvdA)", "de leden Lahlah en Chakor (GroenLinks-PvdA)": a name without a
     # party shares the party of the next name that has one.
     following = ""
@@ -164,14 +164,6 @@ def _named(m) -> list[dict]:
         else:
             person["party"] = following
     return people
-
-
-def canonical_party(party: str) -> str:
-    """The known spelling of a party ("GL-PvdA" -> "GroenLinks-PvdA"); an unknown one as written."""
-    from ..match import PARTY_NAMES, party_key
-
-    key = party_key(party) if party else None
-    return PARTY_NAMES.get(key, party) if key else party
 
 
 def facts(blocks) -> dict:
@@ -231,5 +223,6 @@ def _speakers(blocks) -> list[dict]:
     for b in blocks:
         if b.kind == "heading" and b.label == b.text and (m := _SPEAKER_NAME.match(b.text)):
             name = m.group("name").strip()
-            found.setdefault(name, {"name": name, "party": canonical_party((m.group("party") or "").strip())})
+            # The party as the text writes it: which fractie that is, is the Kamer's data's to say (parliament.py).
+            found.setdefault(name, {"name": name, "party": (m.group("party") or "").strip()})
     return list(found.values())

@@ -58,6 +58,7 @@ class Mirror:
         context of what comes later, not as news: a warm-up). Returns how many changed."""
         changed, touched = 0, []
         for entity in entities:
+            self._learn_party_name(entity)
             old = self.get(entity.category, entity.id)
             if entity.deleted and old is not None:
                 # A deletion is bare: it keeps what it was, so that its parents are still known.
@@ -83,17 +84,32 @@ class Mirror:
             names = set((self.store.entity("Fractie", entity.id) or {}).get("a", []))
             if old is not None:
                 names |= {n for n in (old.text("afkorting"), old.text("naamNl")) if n}
-            data["a"] = sorted(names - {entity.text("afkorting"), entity.text("naamNl")})
+            data["a"] = sorted(names - {entity.text("afkorting"), entity.text("naamNl"), entity.text("naamEn")})
         parents = sorted({p for refs in entity.refs.values() for p in refs})
         self.store.put_entity(entity.category, entity.id, data, parents)
 
     def names(self, fractie: str) -> list[str]:
-        """Every name a fractie has had here: its afkorting and name now, and those it was renamed from."""
+        """Every name a fractie has here: its afkorting and names now, those it was renamed from, and those the
+        Kamer's actors gave it."""
         data = self.store.entity("Fractie", fractie) if fractie else None
         if not data:
             return []
         now = Entity.from_dict(data)
-        return list(dict.fromkeys(n for n in (now.text("afkorting"), now.text("naamNl"), *data.get("a", [])) if n))
+        return list(dict.fromkeys(n for n in (now.text("afkorting"), now.text("naamNl"), now.text("naamEn"),
+                                              *data.get("a", [])) if n))
+
+    def _learn_party_name(self, entity: Entity) -> None:
+        """An actor or position names its fractie as the Kamer wrote it then ("NSC", where the Fractie's afkorting
+        is "Nieuw Sociaal Contract"; "GroenLinks-PvdA", a name the fractie no longer has): kept with the fractie,
+        so that a rule on that name finds it."""
+        fractie, named = entity.ref("fractie"), entity.text("actorFractie")
+        if entity.deleted or not fractie or not named:
+            return
+        data = self.store.entity("Fractie", fractie)
+        if data is None or named in self.names(fractie):
+            return
+        data["a"] = sorted(set(data.get("a", [])) | {named})
+        self.store.put_entity("Fractie", fractie, data, [])
 
     def mark(self, roots: list[tuple[str, str]]) -> None:
         """Mark roots dirty, each with the next sequence number (in the order given)."""

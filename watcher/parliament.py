@@ -1,0 +1,121 @@
+"""Parties and members as the Tweede Kamer's own data names them, not as a list in the code.
+
+A party is a Fractie entity of the mirror (sources/tweedekamer/) under every name it has had: its afkorting
+and its names now, the names it was renamed from (GroenLinks-PvdA is PRO since 2026-06-09, ODP #186), and the
+names the Kamer's actors gave it (a ZaakActor of the NSC says "NSC" while the fractie's afkorting is
+"Nieuw Sociaal Contract"). A rule on any of those names follows the party under all of them. A member is a
+Persoon entity. Before the first sync there is nothing to know names by: a rule is taken as written, and
+said not to be checked yet.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .match import fold, member_matches
+
+NOT_CHECKED = ("parties and members are not checked yet: the Tweede Kamer's data is read at the first run; "
+               "`watcher check` after it names any the Kamer does not know")
+
+
+def _folded(name: str) -> str:
+    return " ".join(fold(name).split())
+
+
+class Parliament:
+    def __init__(self, fracties=(), people=()):
+        """`fracties`: for each party, every name it is known by (its name now first); `people`: full names."""
+        self.groups: list[list[str]] = [list(dict.fromkeys(n for n in names if n)) for names in fracties]
+        self.groups = [g for g in self.groups if g]
+        self._party: dict[str, int] = {}
+        for i, names in enumerate(self.groups):
+            for name in names:
+                self._party.setdefault(_folded(name), i)
+                self._party.setdefault(_folded(name).replace(" ", ""), i)
+        self.people = list(dict.fromkeys(p for p in people if p))
+
+    @classmethod
+    def from_store(cls, store, people: bool = False) -> "Parliament":
+        """The parties (and with `people`, the members) the mirror knows; none from a store without it."""
+        fracties, persons = [], []
+        try:
+            for data in store.entities("Fractie"):
+                fields = data.get("f", {})
+                fracties.append([fields.get("afkorting") or "", fields.get("naamNl") or "", fields.get("naamEn") or "",
+                                 *data.get("a", [])])
+            if people:
+                for data in store.entities("Persoon"):
+                    f = data.get("f", {})
+                    surname = " ".join(p for p in (f.get("tussenvoegsel"), f.get("achternaam")) if p)
+                    if surname:
+                        persons.append(" ".join(p for p in (f.get("initialen"), surname) if p))
+                        if f.get("roepnaam"):
+                            persons.append(f"{f['roepnaam']} {surname}")
+        except AttributeError:  # a store of another kind of test double, or none
+            pass
+        return cls(fracties, persons)
+
+    @property
+    def knows_parties(self) -> bool:
+        return bool(self.groups)
+
+    # ------------------------------------------------------------ parties
+    def party(self, name: str) -> int | None:
+        folded = _folded(name)
+        found = self._party.get(folded)
+        return found if found is not None else self._party.get(folded.replace(" ", ""))
+
+    def party_key(self, name: str) -> str:
+        """One key for every name of one party; an unknown name stands for itself."""
+        found = self.party(name) if name else None
+        return f"fractie {found}" if found is not None else _folded(name).replace(" ", "")
+
+    def names(self, name: str) -> list[str]:
+        found = self.party(name)
+        return self.groups[found] if found is not None else [name]
+
+    def party_problem(self, rule: str, dutch: bool = False) -> str | None:
+        """What is wrong with a party rule: a name the Kamer's data does not have (with the nearest ones)."""
+        if not self.knows_parties or self.party(rule) is not None:
+            return None
+        near = self._near(rule, [n for names in self.groups for n in names])
+        if dutch:
+            return f"de Kamer kent geen fractie {rule!r}" + (f"; bedoelt u {_or(near, 'of')}?" if near else "")
+        return f"unknown party {rule!r}" + (f" (did you mean {_or(near, 'or')}?)" if near else
+                                            "; the Tweede Kamer's data names no such fractie")
+
+    # ------------------------------------------------------------ members
+    def member_problem(self, rule: str, dutch: bool = False) -> str | None:
+        if not self.people or any(member_matches(rule, person) for person in self.people):
+            return None
+        surnames = list(dict.fromkeys(" ".join(w for w in person.split() if "." not in w) for person in self.people))
+        near = self._near(" ".join(w for w in rule.split() if "." not in w), surnames)
+        if dutch:
+            return f"de Kamer kent geen Kamerlid {rule!r}" + (f"; bedoelt u {_or(near, 'of')}?" if near else "")
+        return f"unknown member {rule!r}" + (f" (did you mean {_or(near, 'or')}?)" if near else
+                                             "; the Tweede Kamer's data names no such person")
+
+    def problem(self, kind: str, rule: str, dutch: bool = False) -> str | None:
+        """What is wrong with a `parties` or `members` rule by the Kamer's data; None for other kinds."""
+        if kind == "parties":
+            return self.party_problem(rule, dutch)
+        if kind == "members":
+            return self.member_problem(rule, dutch)
+        return None
+
+    def checks(self, kind: str) -> bool:
+        """Whether there is anything to check a rule of this kind against yet."""
+        return bool(self.groups) if kind == "parties" else bool(self.people) if kind == "members" else True
+
+    @staticmethod
+    def _near(name: str, candidates: list[str]) -> list[str]:
+        by_fold = {}
+        for candidate in candidates:
+            by_fold.setdefault(_folded(candidate), candidate)
+        return [by_fold[f] for f in difflib.get_close_matches(_folded(name), list(by_fold), n=3, cutoff=0.6)]
+
+
+def _or(names: list[str], word: str) -> str:
+    quoted = [f"'{n}'" for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} {word} {quoted[-1]}"
+

@@ -123,9 +123,10 @@ def member_tokens(name: str) -> tuple[str, ...]:
 
 
 def party_key(name: str) -> str:
-    """A party name as itself, folded: what a name is when the Kamer's data does not say which party it is
-    (parliament.Parliament knows every name of every fractie, and falls back to this)."""
-    return "".join(fold(name).split())
+    """A party name as itself, without case, accents, spaces or punctuation (GroenLinks-PvdA is groenlinks pvda):
+    what a name is when the Kamer's data does not say which party it is (parliament.Parliament knows every name
+    of every fractie, and falls back to this)."""
+    return re.sub(r"[\W_]", "", fold(name))
 
 
 def dossier_key(value: str) -> str:

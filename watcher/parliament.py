@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import difflib
 
-from .match import fold, member_matches
+from .match import member_matches, member_tokens, party_key
 
 NOT_CHECKED = ("parties and members are not checked yet: the Tweede Kamer's data is read at the first run; "
                "`watcher check` after it names any the Kamer does not know")
 
 
 def _folded(name: str) -> str:
-    return " ".join(fold(name).split())
+    """A party name with case, accents, spaces and punctuation left out: GroenLinks-PvdA, groenlinks pvda."""
+    return party_key(name)
 
 
 class Parliament:
@@ -31,7 +32,6 @@ class Parliament:
         for i, names in enumerate(self.groups):
             for name in names:
                 self._party.setdefault(_folded(name), i)
-                self._party.setdefault(_folded(name).replace(" ", ""), i)
         self.people = list(dict.fromkeys(p for p in people if p))
 
     @classmethod
@@ -61,14 +61,12 @@ class Parliament:
 
     # ------------------------------------------------------------ parties
     def party(self, name: str) -> int | None:
-        folded = _folded(name)
-        found = self._party.get(folded)
-        return found if found is not None else self._party.get(folded.replace(" ", ""))
+        return self._party.get(_folded(name))
 
     def party_key(self, name: str) -> str:
         """One key for every name of one party; an unknown name stands for itself."""
         found = self.party(name) if name else None
-        return f"fractie {found}" if found is not None else _folded(name).replace(" ", "")
+        return f"fractie {found}" if found is not None else _folded(name)
 
     def names(self, name: str) -> list[str]:
         found = self.party(name)
@@ -88,8 +86,15 @@ class Parliament:
     def member_problem(self, rule: str, dutch: bool = False) -> str | None:
         if not self.people or any(member_matches(rule, person) for person in self.people):
             return None
-        surnames = list(dict.fromkeys(" ".join(w for w in person.split() if "." not in w) for person in self.people))
-        near = self._near(" ".join(w for w in rule.split() if "." not in w), surnames)
+        # Near by the surname proper ("Cedar" -> "Ceder"), shown with its tussenvoegsel ("Van der Staaij").
+        shown: dict[str, str] = {}
+        for person in self.people:
+            surname = " ".join(w for w in person.split() if "." not in w)
+            if (tokens := member_tokens(surname)):
+                shown.setdefault(tokens[-1], surname[:1].upper() + surname[1:])
+        wanted = member_tokens(rule)
+        near = [shown[t] for t in difflib.get_close_matches(wanted[-1] if wanted else "", list(shown), n=3,
+                                                               cutoff=0.75)]
         if dutch:
             return f"de Kamer kent geen Kamerlid {rule!r}" + (f"; bedoelt u {_or(near, 'of')}?" if near else "")
         return f"unknown member {rule!r}" + (f" (did you mean {_or(near, 'or')}?)" if near else

@@ -92,13 +92,16 @@ def test_a_yaml_rule_is_not_taken_away_by_a_button(bot_for):
 
 
 def test_party_exclude_privacy_and_recent_from_chat(bot_for):
+    from tests.fakes.tk import store_recorded_fracties
     bot = bot_for()
+    store_recorded_fracties(bot.store)
     bot.answer(5, "/start")
-    assert bot.answer(5, "/party SGP") == "U volgt nu <b>SGP</b>."
+    assert bot.answer(5, "/party SGP") == "Dat gaat niet: de Kamer kent geen fractie 'SGP'; bedoelt u 'SP'?"
+    assert bot.answer(5, "/party Partij voor de Vrijheid") == "U volgt nu <b>Partij voor de Vrijheid</b>."
     assert bot.answer(5, "/party Piratenclub").startswith("Dat gaat niet:")
     assert bot.answer(5, "/exclude Tibet") == "U krijgt niets meer waarin <b>Tibet</b> staat."
     [chat] = effective(bot.config, bot.store)
-    assert chat.parties == ("SGP",) and chat.exclude == ("Tibet",)
+    assert chat.parties == ("Partij voor de Vrijheid",) and chat.exclude == ("Tibet",)
     assert "30 dagen" in bot.answer(5, "/privacy")
     assert bot.answer(5, "/recent").startswith("Dit gesprek kreeg nog geen meldingen")
     for n in range(12):

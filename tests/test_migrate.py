@@ -27,6 +27,9 @@ def _a_lived_in_state(state_dir, kind: str) -> dict:
     store.set_question("2026Z00001", {"asked": "2026-11-01", "answered": ""})
     store.set_event_state("vote", "b1", {"result": "aangenomen"})
     store.set_chat_rules({"chat:7": {"started": True, "keywords": ["Xinjiang"]}})
+    # The Tweede Kamer's mirror: an entity with its parents, and a root its change marked.
+    store.put_entity("ZaakActor", "a1", {"c": "ZaakActor", "i": "a1", "f": {"actorNaam": "Ceder"}}, ["z1", "p1"])
+    store.set_touched("tk/Document", {"d1": 4})
     for n in range(3):
         store.enqueue(Alert(id=f"chat 7|2026D0000{n}|new", subscriber="chat 7", document=f"2026D0000{n}",
                             kind="new", title="t", created=f"2026-11-0{n + 1}T00:00:00+00:00"))
@@ -58,6 +61,8 @@ def test_a_local_state_arrives_whole_in_postgresql_and_the_source_is_left_as_it_
         assert [d.key for d in pg.pending_texts("tk")] == ["2026D00002"]
         assert pg.cursor("tk/votes") == {"Besluit": "x", "pending": []}
         assert pg.question("2026Z00001") == {"asked": "2026-11-01", "answered": ""}
+        assert [e["f"] for e in pg.children("ZaakActor", "z1")] == [{"actorNaam": "Ceder"}]
+        assert pg.touched("tk/Document") == {"d1": 4}
         assert pg.event_state("vote", "b1") == {"result": "aangenomen"}
         assert pg.chat_rule("chat:7")["keywords"] == ["Xinjiang"]
         assert [a.id for a in pg.pending_alerts()] == ["chat 7|2026D00002|new"]  # the two sent stay sent

@@ -199,7 +199,7 @@ def test_a_version_rise_with_the_same_text_is_not_a_revision(tk, write_config, w
 def test_members_who_asked_are_found_on_the_zaak(tk, write_config, watcher_cli):
     tk.add(answer_with_askers_on_the_zaak())
     config = write_config([source(tk, since=hour_ago())],
-                          [{"name": "ceder", "members": ["Ceder"]}, {"name": "cu", "parties": ["CU"]},
+                          [{"name": "ceder", "members": ["Ceder"]}, {"name": "cu", "parties": ["ChristenUnie"]},
                            {"name": "minister", "members": ["Veldkamp"]}])
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err

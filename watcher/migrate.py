@@ -51,14 +51,15 @@ def migrate(state_dir, dsn: str, out, err) -> int:
         lock.release()
     out.write(f"copied {state_dir} ({kind}) into {target.where}: {copied['documents']:,} documents, "
               f"{copied['texts']:,} texts, {copied['state']:,} cursors, questions and chats, "
-              f"{copied['alerts']:,} alerts ({copied['pending']:,} pending); counts and hashes agree.\n"
+              f"{copied['alerts']:,} alerts ({copied['pending']:,} pending), {copied['entities']:,} mirrored "
+              f"entities of the Tweede Kamer; counts and hashes agree.\n"
               f"Next: set `store: postgresql` and `dsn: {target.where}` in sources.yaml (or $WATCHER_DSN), "
               f"then start watcher; {state_dir} stays as it was.\n")
     return exitcodes.OK
 
 
 def _copy(source, target, out) -> dict:
-    copied = dict.fromkeys(("documents", "texts", "state", "alerts", "pending"), 0)
+    copied = dict.fromkeys(("documents", "texts", "state", "alerts", "pending", "entities"), 0)
     texts: set[str] = set()
     for doc in source.all_documents():
         for version in doc.versions:
@@ -81,6 +82,15 @@ def _copy(source, target, out) -> dict:
         target.take_alert(alert, status, how, sent_at)
         copied["alerts"] += 1
         copied["pending"] += status == "pending"
+    # The mirror of the Tweede Kamer's entities, and what their changes marked and no reader has yet taken.
+    for category, ident, data, parents in source.mirror_rows():
+        target.put_entity(category, ident, data, parents)
+        copied["entities"] += 1
+    marks: dict[str, dict[str, int]] = {}
+    for kind, key, seq in source.touched_rows():
+        marks.setdefault(kind, {})[key] = seq
+    for kind, keyed in marks.items():
+        target.set_touched(kind, keyed)
     return copied
 
 
@@ -105,6 +115,14 @@ def _summary(store) -> dict:
     for row in outbox:
         alerts.update(repr(row).encode())
     summary["alerts"] = (len(outbox), alerts.hexdigest())
+    mirror = hashlib.sha256()
+    count = 0
+    for category, ident, data, parents in store.mirror_rows():
+        mirror.update(repr((category, ident, _canonical(data), sorted(parents))).encode())
+        count += 1
+    for row in store.touched_rows():
+        mirror.update(repr(tuple(row)).encode())
+    summary["mirror"] = (count, mirror.hexdigest())
     return summary
 
 

@@ -197,3 +197,13 @@ def meeting_state(folder, row: dict, told: dict | None = None) -> dict:
     fake.put("Activiteit", row)
     mirror = mirrored(fake, folder)
     return {**assemble.meeting_state(assemble.gather_meeting(mirror, row["Id"].lower())), "told": told or {}}
+
+
+def store_recorded_fracties(store) -> None:
+    """The recorded Fractie page (odata/fractie__page_value_array.json) in a store's mirror, as a first run
+    would leave it: the parties a bot or `watcher check` knows names by."""
+    from watcher.sources.tweedekamer.entities import Entity
+    for row in json.loads((ODATA / "fractie__page_value_array.json").read_text()):
+        entity = Entity("Fractie", row["Id"], fields={"afkorting": row["Afkorting"], "naamNl": row["NaamNL"],
+                                                      "naamEn": row["NaamEN"]})
+        store.put_entity("Fractie", entity.id, entity.to_dict(), [])

@@ -177,6 +177,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def drop_touched(self, kind: str, keys: list[str]) -> None: ...
 
+    def mirror_rows(self) -> Iterator[tuple[str, str, dict, list[str]]]:
+        """Every mirrored entity as (category, id, data, parents), and then `touched_rows`: what `watcher
+        migrate` copies of the mirror."""
+        raise NotImplementedError
+
+    def touched_rows(self) -> Iterator[tuple[str, str, int]]:
+        raise NotImplementedError
+
     @abc.abstractmethod
     def chat_rules(self) -> dict: ...
 

@@ -370,6 +370,14 @@ class PostgresStore(KeyedState, Store):
                                "ON CONFLICT (kind, key) DO UPDATE SET seq = EXCLUDED.seq",
                                [(kind, key, seq) for key, seq in marks.items()])
 
+    def mirror_rows(self):
+        for category, ident, data, parents in self.db.execute(
+                "SELECT category, id, data, parents FROM entities ORDER BY category, id").fetchall():
+            yield category, ident, data, list(parents)
+
+    def touched_rows(self):
+        yield from self.db.execute("SELECT kind, key, seq FROM touched ORDER BY kind, key").fetchall()
+
     def drop_touched(self, kind: str, keys: list[str]) -> None:
         self.db.execute("DELETE FROM touched WHERE kind = %s AND key = ANY(%s)", (kind, list(keys)))
 

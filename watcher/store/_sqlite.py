@@ -241,6 +241,14 @@ class SqliteStore(KeyedState, LocalStore):
         self.db.executemany("INSERT OR REPLACE INTO marks (kind, key, seq) VALUES (?, ?, ?)",
                             ((kind, key, seq) for key, seq in marks.items()))
 
+    def mirror_rows(self):
+        for category, ident, data, parents in self._mirror_rows(
+                "SELECT category, id, data, parents FROM entities ORDER BY category, id", ()):
+            yield category, ident, json.loads(data), json.loads(parents)
+
+    def touched_rows(self):
+        yield from self._mirror_rows("SELECT kind, key, seq FROM marks ORDER BY kind, key", ())
+
     def drop_touched(self, kind: str, keys: list[str]) -> None:
         self.db.executemany("DELETE FROM marks WHERE kind = ? AND key = ?", ((kind, key) for key in keys))
 

@@ -338,6 +338,17 @@ class TinyStore(LocalStore):
         for key, seq in marks.items():
             self.mark_rows.put(f"{kind}\n{key}", {"seq": seq})
 
+    def mirror_rows(self):
+        for key in sorted(self.entity_rows.rows):
+            row = self.entity_rows.get(key)
+            category, ident = key.split("/", 1)
+            yield category, ident, copy.deepcopy(row["data"]), list(row["parents"])
+
+    def touched_rows(self):
+        for key in sorted(self.mark_rows.rows):
+            kind, mark = key.split("\n", 1)
+            yield kind, mark, self.mark_rows.get(key)["seq"]
+
     def drop_touched(self, kind: str, keys: list[str]) -> None:
         self.mark_rows.delete([f"{kind}\n{key}" for key in keys])
 

@@ -81,9 +81,12 @@ class Sync:
                 refresh.errors.append(message)
                 log.error("%s: %s; the cursor stays, the other categories go on", self.name, message)
 
-        async with asyncio.TaskGroup() as group:
-            for category in wanted:
-                group.create_task(one(category))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for category in wanted:
+                    group.create_task(one(category))
+        except ExceptionGroup as e:
+            raise e.exceptions[0] from None  # the store's trouble (a full disk) as the engine knows it
         return refresh
 
     async def _category(self, category, applying, stopping, since, upgraded, now, refresh) -> bool:
@@ -155,9 +158,12 @@ class Sync:
             else:
                 self.absent.add((category, ident))
 
-        async with asyncio.TaskGroup() as group:
-            for category, ident in wanted:
-                group.create_task(one(category, ident))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for category, ident in wanted:
+                    group.create_task(one(category, ident))
+        except ExceptionGroup as e:
+            raise e.exceptions[0] from None
         if found:
             async with applying():
                 for entity in found:

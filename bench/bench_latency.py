@@ -75,7 +75,7 @@ subscribers:
             if not wait_for(lambda: any(row["DocumentNummer"] in t for t in telegram.texts(CHAT)), POLL + 60):
                 raise SystemExit(f"trial {trial}: no alert within {POLL + 60:g} s")
             arrived = time.monotonic()
-            polled = next(r.at for r in tk.server.requests if r.at >= added and r.path.endswith("/Document"))
+            polled = next(r.at for r in tk.server.requests if r.at >= added and r.query.get("category") == "Document")
             results.append((arrived - added, polled - added, arrived - polled))
             print(f"trial {trial + 1}: {arrived - added:5.1f} s = {polled - added:4.1f} s waiting for the poll + "
                   f"{arrived - polled:4.2f} s of work")

@@ -35,17 +35,17 @@ from tests.fakes.tk import FakeTK, page_rows
 from watcher.model import Block, Document, Meta, StoredDocument, Version
 from watcher.store import open_store
 
-def document_rows(tk: FakeTK, count: int, folder: Path) -> None:
+def document_rows(tk: FakeTK, count: int, folder: Path) -> list[dict]:
     """Rows and their PDFs, rendered once into `folder`, so serving them costs the fake server nothing."""
-    rows = [r for r in page_rows() if r["ContentType"]]
+    rows, added = [r for r in page_rows() if r["ContentType"]], []
     for n in range(count):
         row = dict(rows[n % len(rows)], Id=f"00000000-0000-4000-8000-{n:012d}", DocumentNummer=f"2026D{n:05d}",
                    ContentType="application/pdf")
         path = folder / f"{n}.pdf"
         path.write_bytes(generated_pdf(n, 1 + n % 20, row["Onderwerp"] or row["Titel"] or ""))
-        row = tk.add(row, data=b"", content_type="application/pdf")
-        row["ContentLength"] = path.stat().st_size
         tk.renderers[row["Id"]] = (lambda p=path: (p.read_bytes(), "application/pdf"))
+        added.append(tk.add(row, data=b"", content_type="application/pdf", length=path.stat().st_size))
+    return added
 
 
 def config_for(tmp: Path, tk: FakeTK, store: str, since: datetime | None = None) -> Path:
@@ -209,29 +209,29 @@ def main(count: int, kind: str, profile: bool, latency: tuple[float, float] = (0
     import pypdfium2
     tmp = Path(tempfile.mkdtemp())
     tk = FakeTK()
-    # Changes as far apart as a year's are (50,000 documents and their revisions: one every ~10 minutes),
-    # so the overlap window re-reads a row or two, as it does upstream, not a whole page.
-    tk.stamp_step = timedelta(days=365) / 55_000
-    tk._clock -= tk.stamp_step * count * 1.2
-    since = tk._clock - timedelta(hours=1)
+    # Changes as far apart as a year's are (50,000 documents and their revisions: one every ~10 minutes; a
+    # document is a few entities).
+    step = timedelta(days=365) / 55_000 / 6
+    start = datetime.now(timezone.utc) - step * count * 6 * 1.2
+    tk.set_clock(start, step)
+    since = start - timedelta(hours=1)
     tk.server.start()
     started = time.perf_counter()
     (tmp / "pdf").mkdir()
-    document_rows(tk, count, tmp / "pdf")
+    rows = document_rows(tk, count, tmp / "pdf")
     pages = sum(len(pypdfium2.PdfDocument(str(path))) for path in (tmp / "pdf").glob("*.pdf"))  # as rendered
     print(f"{count:,} documents ({pages:,} PDF pages) generated in {time.perf_counter() - started:.0f} s; store: {kind}")
     config = config_for(tmp, tk, kind, since)
     tk.latency = latency
     before = os.times()
     backfill = Run(config, profile=tmp / "backfill.prof" if profile else None)  # `since` is before the first row: takes in every document
-    revised = [row for n, row in enumerate(tk.rows.values()) if n % 10 == 0]  # a tenth revised later
+    revised = [row for n, row in enumerate(rows) if n % 10 == 0]  # a tenth revised later
     for row in revised:  # the same pages under a changed title: a small diff, as most revisions are
         n = int(row["Id"][-12:])
         path = tmp / "pdf" / f"{n}-v2.pdf"
         path.write_bytes(generated_pdf(n, 1 + n % 20, (row["Onderwerp"] or row["Titel"] or "") + " (gewijzigd)"))
         tk.renderers[row["Id"]] = (lambda p=path: (p.read_bytes(), "application/pdf"))
-        tk.revise(row["Id"], b"")
-        row["ContentLength"] = path.stat().st_size
+        tk.revise(row["Id"], length=path.stat().st_size)
     again = Run(config)
     after = os.times()
     wall = backfill.wall + again.wall

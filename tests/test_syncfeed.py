@@ -260,3 +260,25 @@ def test_the_head_is_the_newest_entry_when_pages_end_just_before_it(count, feed)
         feed.put_entity("ZaakActor", str(uuid.UUID(int=i + 1)), {"actorNaam": str(i)})
     cursor = run(with_client(feed, lambda client: client.head("ZaakActor", guess=1)))
     assert skiptoken_of(cursor) == feed.head("ZaakActor")
+
+
+@pytest.mark.parametrize("next_on_last", [False, True], ids=["last-page-without-next", "last-page-with-next"])
+def test_the_head_and_a_reading_to_it_do_not_depend_on_a_next_link_on_the_last_page(next_on_last, feed):
+    # Unknown of the real feed: whether the last page with entries still links a next (to an empty page).
+    feed.page_size, feed.next_on_last = 3, next_on_last
+    feed.bump(500)
+    made = [feed.put_entity("Besluit", str(uuid.UUID(int=i + 1)), {"status": "Besluit"})["token"] for i in range(7)]
+
+    async def read(client):
+        pages, url = 0, None
+        seen = []
+        while True:
+            page = await client.page("Besluit", url)
+            pages += 1
+            seen += [e.skiptoken for e in page.entries]
+            url = page.entries[-1].next if page.entries else url
+            if page.last:
+                return seen, pages, await client.head("Besluit", guess=1)
+    seen, pages, head = run(with_client(feed, read))
+    assert seen == made and skiptoken_of(head) == made[-1]
+    assert pages == (4 if next_on_last else 3)  # one more request where the last page says there is more

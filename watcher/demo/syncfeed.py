@@ -325,16 +325,18 @@ class FakeSyncFeed:
     # ------------------------------------------------------------ recorded rows
     entities_of = staticmethod(lambda category, row: entities_of(category, row))
 
-    def add(self, row: dict, data: bytes | None = None, content_type: str | None = None, fresh: bool = True) -> dict:
+    def add(self, row: dict, data: bytes | None = None, content_type: str | None = None, fresh: bool = True,
+            length: int | None = None) -> dict:
         """Publish a recorded Document row (with its expansions) as the entities the SyncFeed has for it, its
-        file served from `Resources/<id>`. `fresh`: dated today, as a document that newly appears is."""
+        file served from `Resources/<id>`. `fresh`: dated today, as a document that newly appears is.
+        `length`: the file's length the feed declares, for a file a renderer makes when it is asked for."""
         row = copy.deepcopy(row)
         if fresh and not row.get("Verwijderd"):
             row["Datum"] = self._clock.strftime("%Y-%m-%dT00:00:00+01:00")
         content_type = content_type or row.get("ContentType") or "application/pdf"
         if data is None:
             data = self.default_files.get(content_type, self.default_files["application/pdf"]).read_bytes()
-        row["ContentType"], row["ContentLength"] = content_type, len(data)
+        row["ContentType"], row["ContentLength"] = content_type, len(data) if length is None else length
         self.files[row["Id"].lower()] = (data, content_type)
         row.setdefault("HuidigeDocumentVersie", {"Id": _derived(row["Id"], "versie1"), "Versienummer": 1})
         self.publish(entities_of("Document", row))
@@ -346,7 +348,7 @@ class FakeSyncFeed:
             self.put_entity(category, **entity)
 
     def revise(self, doc_id: str, data: bytes | None = None, version: int | None = None,
-               publication: bytes | None = None) -> dict:
+               publication: bytes | None = None, length: int | None = None) -> dict:
         """A new version: a new DocumentVersie, the Document pointing at it, with a new file (`data`) and, where
         the version before had KOOP's XML publication, a new one (`publication`)."""
         doc = self.entities[("Document", doc_id.lower())]
@@ -365,13 +367,15 @@ class FakeSyncFeed:
                     self.publications[pub_id] = publication
                     self.put_entity("DocumentPublicatie", pub_id, old["fields"], {"documentVersie": [new_id]},
                                     content_type="application/xml", content_length=len(publication))
-        length = doc["content_length"]
+        declared = doc["content_length"]
         if data is not None:
             self.files[doc_id.lower()] = (data, doc["content_type"])
-            length = len(data)
+            declared = len(data)
+        if length is not None:
+            declared = length
         refs = {**doc["refs"], "huidigeDocumentVersie": [new_id]}
         return self.put_entity("Document", doc_id, doc["fields"], refs, content_type=doc["content_type"],
-                               content_length=length)
+                               content_length=declared)
 
     def delete(self, doc_id: str) -> dict:
         return self.remove("Document", doc_id)

@@ -66,13 +66,19 @@ def _parties(mirror: Mirror, parts, actors: list[Entity]) -> None:
                 parts.parties[fractie] = mirror.names(fractie)
 
 
+def _gather(mirror: Mirror, kind, category: str, ident: str):
+    """The parts of a root, started: the root itself, named as missing when the mirror does not have it (its
+    child came, it did not: asked for by id)."""
+    parts = kind(mirror.get(category, ident))
+    if parts.root is None:
+        parts.missing.append((category, ident))
+    return parts
+
+
 def gather_document(mirror: Mirror, ident: str) -> DocumentParts:
-    parts = DocumentParts(mirror.get("Document", ident))
+    parts = _gather(mirror, DocumentParts, "Document", ident)
     doc = parts.root
-    if doc is None:
-        parts.missing.append(("Document", ident))
-        return parts
-    if doc.deleted:
+    if doc is None or doc.deleted:
         return parts
     parts.version = _need(mirror, parts, "DocumentVersie", doc.ref("huidigeDocumentVersie"))
     parts.actors = mirror.children("DocumentActor", doc.id)
@@ -181,12 +187,9 @@ class VoteParts(Parts):
 
 
 def gather_vote(mirror: Mirror, ident: str) -> VoteParts:
-    parts = VoteParts(mirror.get("Besluit", ident))
+    parts = _gather(mirror, VoteParts, "Besluit", ident)  # a position may come of a vote from before the mirror
     besluit = parts.root
-    if besluit is None:  # a position of a vote from before the mirror began: the vote is asked for by id
-        parts.missing.append(("Besluit", ident))
-        return parts
-    if besluit.deleted:
+    if besluit is None or besluit.deleted:
         return parts
     _zaken(mirror, parts, besluit.refs.get("zaak", []))
     parts.positions = mirror.children("Stemming", besluit.id)
@@ -242,12 +245,9 @@ class MeetingParts(Parts):
 
 
 def gather_meeting(mirror: Mirror, ident: str) -> MeetingParts:
-    parts = MeetingParts(mirror.get("Activiteit", ident))
+    parts = _gather(mirror, MeetingParts, "Activiteit", ident)  # an agendapunt may come of an older meeting
     meeting = parts.root
-    if meeting is None:  # an agendapunt of a meeting from before the mirror began: asked for by id
-        parts.missing.append(("Activiteit", ident))
-        return parts
-    if meeting.deleted:
+    if meeting is None or meeting.deleted:
         return parts
     parts.punten = sorted(mirror.children("Agendapunt", meeting.id),
                           key=lambda p: (_number(p.text("volgorde")), p.id))

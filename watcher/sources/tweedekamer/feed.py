@@ -188,24 +188,17 @@ class SyncFeed:
         """The head's cursor and the page that holds it."""
         lo, hi, probe = 0, None, max(guess, 1)
         last_seen, last_page = "", None  # the newest entry seen so far, and its page
-        while hi is None:  # double until a page is empty
-            page = await self.page(category, self.url(category, probe))
+        while hi is None or hi - lo > 1:
+            # Doubling until a page is empty, then halving between the newest entry seen and that page.
+            token = probe if hi is None else (lo + hi) // 2
+            page = await self.page(category, self.url(category, token))
             if not page.entries:
-                hi = probe
+                hi = token
             elif page.last:
                 return page.entries[-1].next, page
             else:
                 lo, last_seen, last_page = page.entries[-1].skiptoken, page.entries[-1].next, page
                 probe = max(probe * 2, lo * 2)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            page = await self.page(category, self.url(category, mid))
-            if not page.entries:
-                hi = mid
-            elif page.last:
-                return page.entries[-1].next, page
-            else:
-                lo, last_seen, last_page = page.entries[-1].skiptoken, page.entries[-1].next, page
         # Nothing after hi; after lo at most the entry at hi itself, which only a page from lo shows.
         page = await self.page(category, self.url(category, lo) if lo else None)
         return (page.entries[-1].next, page) if page.entries else (last_seen, last_page)

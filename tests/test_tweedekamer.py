@@ -616,3 +616,21 @@ def test_a_resend_of_25000_entities_costs_no_alert_no_download_and_no_lookup(tk,
     assert (code, out) == (0, ""), err
     assert (tk.file_requests, tk.entity_requests) == before
     assert "tk: 0 records, 0 alerts" in err  # nothing was even put together again
+
+
+def test_a_long_warm_up_holds_no_news_back(tk, write_config, watcher_cli):
+    # The warm-up reads what came before the start, silently, a share each cycle: at the live pace it takes
+    # hours, and a document published meanwhile is told meanwhile.
+    tk.page_size = 5
+    tk.set_clock(datetime.now(timezone.utc) - timedelta(days=30), step=timedelta(seconds=10))
+    for n in range(300):  # 60 pages: three cycles of the warm-up's 20
+        tk.put_entity("ZaakActor", str(uuid.UUID(int=n + 1)), {"actorNaam": f"Lid {n}"}, {"zaak": [str(uuid.UUID(int=9))]})
+    tk.set_clock(None)
+    tk.category_latency = {"ZaakActor": 0.3}  # its pages slow: the warm-up meets the cycle's deadline
+    config = write_config([source(tk, deadline="6s")], [{"name": "all", "keywords": ["Kamer"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    row = tk.add(page_rows()[0])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0 and headlines(out) == [f"[all] nieuw: {row['Soort']} {row['DocumentNummer']}"], err
+    status = watcher_cli("-c", config, "status")[1]
+    assert "catching up: ZaakActor at skiptoken" in status, status

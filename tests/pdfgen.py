@@ -21,7 +21,9 @@ LEADING = 12
 
 def wrap(paragraph: str, width: int, hyphenate: bool) -> list[str]:
     """Lines of at most `width` characters; with `hyphenate`, a long word that does not fit is broken with
-    a hyphen (between two lower-case letters, never at a hyphen it already has)."""
+    a hyphen (between two lower-case letters, never at a hyphen it already has, never inside a URL: a
+    typesetter moves a URL to the next line whole, and a hyphen at the end of a line in a URL is the URL's own,
+    as in the Aanhangsels of tests/fixtures/realdocs2)."""
     if not hyphenate:
         return textwrap.wrap(paragraph, width, break_long_words=False, break_on_hyphens=False) or [""]
     lines, line = [], ""
@@ -32,7 +34,7 @@ def wrap(paragraph: str, width: int, hyphenate: bool) -> list[str]:
             continue
         cut = room - 1
         rest_letters = sum(c.isalpha() for c in word[cut:])
-        if len(word) >= 8 and "-" not in word and cut >= 3 and rest_letters >= 3 \
+        if len(word) >= 8 and "-" not in word and "://" not in word and not word.startswith("www.") and cut >= 3 and rest_letters >= 3 \
                 and word[cut - 1].islower() and word[cut].islower():
             lines.append(f"{line} {word[:cut]}-" if line else f"{word[:cut]}-")
             line = word[cut:]

@@ -18,18 +18,29 @@ from tests.fakes.tk import edit_docx
 from tests.pdfgen import render
 from watcher.extract._text import label_numbers
 
-REAL = Path(__file__).parent / "fixtures" / "realdocs"
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL = FIXTURES / "realdocs"
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "real_documents.yaml").read_text())
+BODY = ("question", "answer", "paragraph", "heading", "speech")
+
+
+def _id(case: dict) -> str:
+    what = case.get("file") or case["text"][:40]
+    if "cause" not in case:
+        return what
+    facts = [k for k in case if k not in ("file", "text", "cause")]
+    return f"{what}: {case['cause']} ({', '.join(facts)})"
 
 
 def _person(asker: dict) -> str:
     return f"{asker['name']} ({asker['party']})" if asker.get("party") else asker["name"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.get("file") or c["text"][:40] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_a_real_document_reads_as_the_letter_says(case):
     if "file" in case:
-        doc = extract((REAL / case["file"]).read_bytes(), name=case["file"])
+        path = FIXTURES / case["file"] if "/" in case["file"] else REAL / case["file"]
+        doc = extract(path.read_bytes(), name=path.name)
     else:
         doc = extract(case["text"].encode(), name="letter.txt")
     meta = doc.metadata
@@ -64,6 +75,22 @@ def test_a_real_document_reads_as_the_letter_says(case):
         assert sum(1 for b in doc.blocks if b.kind == "heading" and b.label == b.text) == case["speeches"]
     if "datum" in case and case["datum"] is None:
         assert "datum" not in meta
+    body = [b.text for b in doc.blocks if b.kind in BODY]
+    notes = {b.label: b.text for b in doc.blocks if b.kind == "footnote"}
+    if "footnote_count" in case:
+        assert sorted(notes) == sorted(f"Voetnoot {n}" for n in range(1, case["footnote_count"] + 1)), sorted(notes)
+    if "footnote" in case:
+        nr, text = case["footnote"]
+        assert text in notes.get(f"Voetnoot {nr}", ""), (nr, notes)
+        assert not any(text in t for t in body), text
+    for text in case.get("body_absent", []):
+        assert not any(text in t for t in body), text
+    for text in case.get("joined", []):
+        assert any(text in t for t in body), text
+    for number in case.get("not_dossiers", []):
+        assert number not in meta.get("dossiers", []), meta.get("dossiers")
+    if case.get("no_answers"):
+        assert not any(b.kind == "answer" for b in doc.blocks), [b.text for b in doc.blocks if b.kind == "answer"]
 
 
 def test_handelingen_as_koop_serves_them_read_as_the_reserialised_copy():

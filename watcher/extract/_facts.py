@@ -26,7 +26,7 @@ _ASKERS = re.compile(
     re.I)
 NAMES_AT_MOST = 400  # characters after "vragen van de leden" in which the names stand
 _ASKERS_END = re.compile(
-    r"\s+(?:aan\s+(?:de|het)|over|inzake|betreffende|ter\s+vervanging|mede\s+ingediend|c\.s\.|voorgesteld)\b"
+    r"\s+(?:aan\s+(?:de|het)|over|inzake|betreffende|ter\s+vervanging|mede\s+ingediend|voorgesteld)\b|\s+c\.s\.(?!\w)"
     r"|\s*\((?:ingezonden|ontvangen)|(?<=\))\s+(?!en\b)|[.;:?]\s|[.;:?]$|\n", re.I)
 _NAME_PARTY = re.compile(r"^(?P<name>.+?)(?:\s*\((?P<party>[^()]{1,40})\))?$")
 # "(beiden SP)", "(beide SP)", "(allen PVV)": one party for the names before it.
@@ -38,6 +38,24 @@ _MINISTER = [
     # The signature, also where a PDF ran it into the paragraph before it ("… deze motie. De Minister voor …").
     re.compile(r"(?:^|(?<=[.!?] ))De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
 ]
+
+_ALSO_FOR = re.compile(r",?\s+mede namens (?P<for>(?:de|het) [^()]{3,160}?)(?=\s*\(|\s*[.;]|$)", re.I)
+# The date an answer was received, "(ontvangen 17 mei 2024)": an Aanhangsel's own date, never the questions'.
+_RECEIVED = re.compile(r"\(ontvangen(?: op)? (?P<date>\d{1,2} \w+ \d{4})\)", re.I)
+_LOWER_WORDS = {"van", "voor", "en", "de", "der", "den", "het", "op", "in", "te", "ter", "ten", "tot"}
+
+
+def _from_capitals(text: str) -> str:
+    """"MINISTER VAN JUSTITIE EN VEILIGHEID" -> "Minister van Justitie en Veiligheid", "D. YEŞILGÖZ-ZEGERIUS" ->
+    "D. Yeşilgöz-Zegerius": a signature set in capitals, as the text writes it elsewhere. Normal case stays."""
+    if not text.isupper():
+        return text
+
+    def word(w: str, first: bool) -> str:
+        if not first and w.lower() in _LOWER_WORDS:
+            return w.lower()
+        return "-".join(part[:1] + part[1:].lower() for part in w.split("-"))
+    return " ".join(word(w, i == 0) for i, w in enumerate(text.split()))
 
 
 # The signature of an answer letter: "De Minister van Justitie en Veiligheid," and, a paragraph on, the name;
@@ -55,6 +73,8 @@ _ANSWERS_OF = re.compile(r"Antwoorden? van de (?P<title>(?:minister|staatssecret
 _KAMERSTUK = re.compile(r"Kamerstuk(?:ken)?(?:\s+[IV]+)?(?:\s+\d{4}\s*[/–-]\s*\d{2,4})?,?\s+"
                         r"(?P<nr>\d{2}\s?\d{3}(?:-[A-Z0-9]+)?),\s+nr\.?\s*\d+")
 _STUK_HEAD = re.compile(r"^(?P<nrs>\d{2}\s?\d{3}(?:-[A-Z0-9]+)?(?:\s*/\s*\d{2}\s?\d{3}(?:-[A-Z0-9]+)?)*)\s*/?\s*Nr\.\s*\d+$", re.I)
+# A page of tweedekamer.nl or a KOOP page states a Kamerstuk's number as "Nummer 33308-13", "Nummer 36410-XII-61".
+_NUMBERED = re.compile(r"^Nummer:?\s+(?P<nr>\d{2}\s?\d{3}(?:-[IVXLC]+|-[A-Z])?)-\d+$", re.I)
 _DOSSIER_NR = re.compile(r"\d{2}\s?\d{3}(?:-[A-Z0-9]+)?")
 # Where a letter states its own date: "Datum 24 maart 2024", "Den Haag, 3 april 2009", or a date on its own.
 _DATED = re.compile(r"^(?:Datum:?\s+|(?:Den Haag|'s-Gravenhage|’s-Gravenhage),?\s+)(?P<date>.+)$|^(?P<bare>\d{1,2} \w+ \d{4})$",
@@ -87,10 +107,10 @@ def _minister(blocks) -> str:
             break
     if not title:
         return ""
-    who = " ".join(title.split())
+    who = _from_capitals(" ".join(title.split()))
     who = who[0].upper() + who[1:]
     if name:
-        who += f" ({' '.join(name.split())})"
+        who += f" ({_from_capitals(' '.join(name.split()))})"
     if on_behalf:
         who += f", mede namens {' '.join(on_behalf.split())}"
     return who
@@ -103,6 +123,8 @@ def _dossiers(texts) -> list[str]:
             found.append(m.group("nr"))
         if (m := _STUK_HEAD.match(text)):
             found += _DOSSIER_NR.findall(m.group("nrs"))
+        if (m := _NUMBERED.match(text.strip())):
+            found.append(m.group("nr"))
     return list(dict.fromkeys(re.sub(r"\s+", "", n) for n in found))
 
 
@@ -166,6 +188,32 @@ def _named(m) -> list[dict]:
     return people
 
 
+# A motie's or amendement's title: "MOTIE VAN HET LID WELZIJN C.S.", "GEWIJZGIDE MOTIE VAN DE LEDEN GABRIËLS EN
+# KOSTIĆ TER VERVANGING VAN …", "MOTIE HET LID LÉON DE JONG C.S.", "MOTIE VAN KOSTIĆ" (any misspelt "gewijzigde").
+_MOTION_TITLE = re.compile(
+    r"^(?:(?:tweede\s+)?(?:nader\s+)?gewij\w*\s+)?(?:motie|amendement)\s+(?:van\s+)?(?:(?:het\s+)?lid\s+|(?:de\s+)?leden\s+)?"
+    r"(?P<names>.+?)(?:\s+c\.s\.?)?(?:\s+(?:ter\s+vervanging|over)\b.*)?$", re.I)
+# Where a motie's text ends; its signatures follow, one name a line.
+_MOTION_END = re.compile(r"(?:^|\s)en gaat over tot de orde van de dag[.,;]?$", re.I)
+_SIGNATURE = re.compile(r"^(?:[^\W\d_]|['’. -]){2,60}$")
+
+
+def signers(texts: list[str]) -> list[dict]:
+    """Who signed a motie: the names under it as printed, else those of its title ("c.s." is no one)."""
+    title = next((m for text in texts[:HEAD] if (m := _MOTION_TITLE.match(text.strip()))), None)
+    if title is None:
+        return []
+    end = next((i for i, text in enumerate(texts) if _MOTION_END.search(text.strip())), None)
+    signed = []
+    for text in texts[end + 1:] if end is not None else []:
+        name = text.strip()
+        if not _SIGNATURE.match(name) or len(name.split()) > 5 or not name[:1].isupper():
+            break
+        signed.append(name)
+    names = signed or [_title(n.strip()) for n in re.split(r",\s*|\s+en\s+", title.group("names"), flags=re.I) if n.strip()]
+    return [{"name": name, "party": ""} for name in names]
+
+
 def facts(blocks) -> dict:
     # The letterhead is read on its own (it may be long: a sidebar of twenty lines).
     body = [b for b in blocks if b.kind != "letterhead"]
@@ -183,7 +231,8 @@ def facts(blocks) -> dict:
     if zaken:
         out["zaken"] = zaken
     letterhead = [b.text for b in blocks if b.kind == "letterhead"]
-    date = stated_date(letterhead + head)
+    received = next((d for text in head if (m := _RECEIVED.search(text)) and (d := iso_date(m.group("date")))), "")
+    date = received or stated_date(letterhead + head)
     if not date:
         date = next((d for text in head if (d := iso_date(text))), "")
     if date:
@@ -195,13 +244,18 @@ def facts(blocks) -> dict:
     if dossiers:
         out["dossiers"] = dossiers
     found = [people for text in head if (people := askers(text))]
-    if found:
+    if (signed := signers([b.text for b in body if b.kind != "footnote"])):
+        out["askers"] = signed
+    elif found:
         # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties.
         out["askers"] = next((p for p in found if any(a["party"] for a in p)), found[0])
     for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
         for pattern in _MINISTER:
             if (m := pattern.search(text)):
                 out["minister"] = " ".join(m.group("who").split())
+                # "Antwoord van Staatssecretaris Heijnen (IenW), mede namens de Minister van JenV (ontvangen …)"
+                if (also := _ALSO_FOR.match(text, m.end())):
+                    out["minister"] += ", mede namens " + " ".join(also.group("for").split())
                 break
         if "minister" in out:
             break

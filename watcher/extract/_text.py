@@ -25,6 +25,8 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v")
 _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
 _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
+# The end of a line that is inside a URL: "https://", "www.utwente.nl/nieuws/lessen-van-".
+_URL_END = re.compile(r"(?:https?://|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
 _SUSPENDED = re.compile(r"^(?:en|of|tot|en/of)\s+\w")  # "burger- en politieke rechten"
 _BARE_NUMBER = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])$")  # a list or footnote number whose text wrapped
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.
@@ -47,7 +49,7 @@ RUNNING_MAX_LENGTH = 60
 # ministries' "Antwoord op vraag 3 en 8", "Antwoord op vragen 7, 8, en 9", "Antwoorden op de vragen 4 t/m 6".
 # A label starts with a capital ("VRAAG 3" too): "vragen" alone is the last word of a wrapped line.
 LABEL = re.compile(r"^(?=(?-i:[VA]))(?P<kind>Vraag|Antwoord|Vragen|Antwoorden)(?:\s+op\s+(?:de\s+)?(?:vraag|vragen))?"
-                   r"(?:\s+(?P<nr>\d+[a-z]?(?:\s*(?:,|en|t/m|tot en met|-|&)\s*(?:en\s+)?\d+[a-z]?)*))?\s*[.:]?$", re.I)
+                   r"(?:\s+(?P<nr>\d+[a-z]?(?:(?:\s*(?:,|en|t/m|tot en met|-|&)\s*|\s+)(?:en\s+)?\d+[a-z]?)*))?\s*[.:]?$", re.I)
 # "Mevrouw Ellemeet (GroenLinks):", "De heer Hijink (SP):", "De voorzitter:", "Minister De Jonge:" in Handelingen.
 SPEAKER = re.compile(r"^(?P<who>(?:De heer|Mevrouw|De voorzitter|Voorzitter|(?:De )?[Mm]inister|(?:De )?[Ss]taatssecretaris)"
                      r"(?: [^:]{1,100})?):$")
@@ -68,7 +70,29 @@ FULL_LINE = 50
 _LEAD = re.compile(r"^(?:[•*\-–]\s+|#{1,6}\s+)")
 
 
+# A letter followed by an accent set on its own ("Yes¸ilgöz", "Kostic´", "Wałe˛sa", as some PDFs' text layers
+# have it) is the one letter the reader sees. The acute only after a consonant: after a vowel ("auto´s",
+# "zo´n") it stands for an apostrophe.
+_SPACING_ACCENTS = {"\u00b8": "\u0327", "\u02db": "\u0328", "\u02c7": "\u030c", "\u00a8": "\u0308", "\u02dc": "\u0303",
+                    "\u02c6": "\u0302", "\u02d8": "\u0306", "\u02da": "\u030a", "\u02d9": "\u0307", "\u02dd": "\u030b"}
+# TeX's PDFs set the accent of an i before a dotless one: "na¨ıef" is "naïef".
+_SPACING_ACCENT = re.compile("[\u00a8\u00b4\u02c6`]\u0131|(?<=[^\\W\\d_])[" + "".join(_SPACING_ACCENTS) + "]|"
+                             "(?<=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])\u00b4")
+# A trema stands on the second of two vowels ("coördinatie", "ideeën"): between two, it is the second's.
+_TREMA = re.compile("(?<=[aeiouAEIOU])\u00a8([aeiouAEIOU])")
+_I_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "`": "\u0300"}
+
+
+def _accent(m: re.Match) -> str:
+    mark = m.group(0)
+    if mark.endswith("\u0131"):
+        return "i" + _I_ACCENTS[mark[0]]
+    return _SPACING_ACCENTS.get(mark, "\u0301")
+
+
 def clean(text: str) -> str:
+    if _SPACING_ACCENT.search(text):
+        text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACES)
     return _WS.sub(" ", text).strip()
 
@@ -96,9 +120,9 @@ def label_numbers(label: str) -> set[int]:
     return numbers
 
 
-def drop_running(lines: list[str], dropped: list[str] | None = None) -> list[str]:
-    """Blank out running headers and footers: lines of a known shape anywhere, and short lines standing
-    alone (blank lines around them) that repeat on three or more pages. What words they hold go to
+def drop_running(lines: list[str], dropped: list[str] | None = None, repeats: bool = True) -> list[str]:
+    """Blank out running headers and footers: lines of a known shape anywhere, and (`repeats`) short lines
+    standing alone (blank lines around them) that repeat on three or more pages. What words they hold go to
     `dropped` once each (a letterhead's "Directie Azië en Oceanië" still counts for matching)."""
     def alone(i: int) -> bool:
         return (i == 0 or not lines[i - 1]) and (i == len(lines) - 1 or not lines[i + 1])
@@ -108,7 +132,7 @@ def drop_running(lines: list[str], dropped: list[str] | None = None) -> list[str
     for i, line in enumerate(lines):
         bare = _bare(line) if len(line) <= 2 * RUNNING_MAX_LENGTH else ""  # a long line is never a header
         if bare and (any(p.match(bare) for p in RUNNING) or (
-                len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
+                repeats and len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
                 and not LABEL.match(bare) and not SPEAKER.match(bare) and not _TERMINAL.search(bare)
                 and not bare.isdigit())):
             out.append("")  # keeps the paragraph break the running line stood in
@@ -146,8 +170,8 @@ def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> b
         return True
     if _starts_block(line):
         return False
-    if _BROKEN.search(end):
-        return True  # nobody ends a paragraph with a hyphen: a word or compound goes on
+    if _BROKEN.search(end) or _URL_END.search(end):
+        return True  # nobody ends a paragraph with a hyphen, or a URL with a slash: it goes on
     if _QUESTION_END.search(end):
         # A question ends here and its answer follows (PDFs have no blank line between), unless what
         # follows is its source: "(bron: https://...)".
@@ -178,7 +202,9 @@ class _Paragraph:
 
     def add(self, line: str) -> None:
         broken = _BROKEN.search(self.end)
-        if broken and _SUSPENDED.match(line):
+        if _URL_END.search(self.end):
+            glue = ""  # a URL goes on on the next line as it is, hyphen and all: "…/in-ruim-400-" + "woonwijken"
+        elif broken and _SUSPENDED.match(line):
             glue = " "  # "burger- en politieke rechten"
         elif broken and line[:1].islower() and not _KEEP_HYPHEN.search(self.end):
             # "cybersurveillance-" + "technologie": a word broken over a line end loses the hyphen.
@@ -350,17 +376,32 @@ def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-def document(lines: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False) -> Document:
+def joined(lines: list[str]) -> str:
+    """Lines of one paragraph as one line, words broken over lines joined as in a paragraph."""
+    para = _Paragraph()
+    for line in lines:
+        if (line := clean(line)):
+            para.add(line) if para else para.__init__(line)
+    return para.text
+
+
+def document(lines: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False,
+             notes=(), marked: bool = False) -> Document:
     """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
     paragraphs separated by blank lines (DOCX, HTML, XML). `letterhead`: paragraphs the format knows to
     be letterhead (a DOCX template's sidebar); with the running lines dropped from the text they become
-    blocks of kind "letterhead", first, which are matched but never diffed."""
+    blocks of kind "letterhead", first, which are matched but never diffed. `notes`: (number, text) of the
+    footnotes a format found apart from the text (a PDF's foot of the page), last. `marked`: the format
+    marked the footnotes' numbers in the text itself (by their type size), and its furniture by where it
+    stands: no digits are guessed to be a marker, and no line is dropped for repeating."""
     cleaned = [clean(l) for l in lines]
     dropped: list[str] = []
     # A structured format has no page furniture to drop: a short line that repeats ("Motie") is text.
-    paras = paragraphs(cleaned if structured else drop_running(cleaned, dropped), structured)
+    paras = paragraphs(cleaned if structured else drop_running(cleaned, dropped, repeats=not marked), structured)
     side = list(dict.fromkeys(t for t in (clean(t) for t in list(letterhead) + dropped) if t))
-    blocks = [Block(text=t, kind=LETTERHEAD) for t in side] + separate_footnote_markers(paren_footnotes(label(paras)))
+    found = [Block(text=text, kind="footnote", label=f"Voetnoot {number}") for number, text in notes if text]
+    body = paren_footnotes(label(paras)) + found
+    blocks = [Block(text=t, kind=LETTERHEAD) for t in side] + (body if marked else separate_footnote_markers(body))
     meta = dict(metadata or {})
     meta.update({k: v for k, v in facts(blocks).items() if v and k not in meta})
     return Document(blocks=blocks, metadata=meta)

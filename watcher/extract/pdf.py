@@ -1,7 +1,13 @@
 """PDF text with pypdfium2 (2-3 ms a page here, against ~25 for pypdf and ~94 for pdfminer.six).
 
-Running headers and footers ("Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34 16") are lines
-that repeat at the top or bottom of most pages once digits are ignored: they are dropped.
+Each line is measured where the PDF says it stands: where it begins, its height on the page, the size of its
+type, and which of its digits are set smaller than the text beside them. `_layout.py` decides from that what
+is text, what is a footnote and what is the page's furniture. Measuring costs a few calls a line, not one a
+character (bench/bench_diff.py prints the ratio against pdfium's text alone).
+
+A PDF whose text pdfium cannot place (its text and its characters do not line up) is read by the text alone:
+running headers and footers ("Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34 16") are then the lines
+that repeat at the top or bottom of most pages once digits are ignored.
 """
 
 from __future__ import annotations
@@ -10,27 +16,37 @@ import re
 from collections import Counter
 
 from ..model import Document
-from . import _text
+from . import _layout, _text
 from ._errors import ExtractError
 
 _DIGITS = re.compile(r"\d+")
 EDGE_LINES = 3
+WIDE = 0.6  # a line wider than this many times its type size a letter holds a gap, or is two lines
+GAP = 5.0  # a space between words wider than this many times the type size divides two columns (a table's
+# cells stand closer: "Volgcommissie(s):   BuZa" is one line)
+# A physical line: pdfium ends one with a line break, or joins it to the next at a hyphen it marks U+FFFE.
+_PHYSICAL = re.compile(r"([^\r\n\ufffe]*)(\ufffe|\r\n|\r|\n|$)")
 
 
 def _shape(line: str) -> str:
     return _DIGITS.sub("#", _text.clean(line)).lower()
 
 
-def page_texts(data: bytes) -> list[str]:
+def _open(data: bytes):
     import pypdfium2 as pdfium
 
     try:
-        pdf = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         message = str(e)
         if "password" in message.lower():
             raise ExtractError("the PDF is encrypted with a password") from None
         raise ExtractError(f"the PDF cannot be read ({message})") from None
+
+
+def page_texts(data: bytes) -> list[str]:
+    """pdfium's text of each page, and nothing else: the floor the benches measure against."""
+    pdf = _open(data)
     try:
         pages = []
         for page in pdf:
@@ -39,6 +55,104 @@ def page_texts(data: bytes) -> list[str]:
             textpage.close()
             page.close()
         return pages
+    finally:
+        pdf.close()
+
+
+def _measure(textpage, text: str) -> list[_layout.Line] | None:
+    """The page's physical lines with where they stand; None where pdfium's text and characters differ."""
+    import pypdfium2.raw as raw
+
+    if len(text) != textpage.count_chars():
+        return None
+    handle, box = textpage.raw, raw.FS_RECTF()
+
+    def height(index: int) -> float:
+        if not raw.FPDFText_GetLooseCharBox(handle, index, box):
+            return 0.0
+        return box.top - box.bottom
+
+    lines = []
+    for m in _PHYSICAL.finditer(text):
+        content, start = m.group(1), m.start()
+        first = len(content) - len(content.lstrip())
+        if first == len(content):
+            if m.end() == len(text):
+                break
+            continue
+        hyphen = "-" if m.group(2) == "\ufffe" else ""
+        for begin, end in _visual_lines(handle, box, content, start, first):
+            if not raw.FPDFText_GetLooseCharBox(handle, start + begin, box):
+                continue  # a character pdfium made up (a space, a line break): nothing to place
+            part = content[begin:end]
+            line = _layout.Line(text=part + (hyphen if end == len(content) else ""), x=box.left, y=box.bottom,
+                                size=box.top - box.bottom)
+            for digits in _DIGITS.finditer(part):
+                line.markers += _small_digits(part, digits, start + begin, height)
+            lines.append(line)
+    return lines
+
+
+def _visual_lines(handle, box, content: str, start: int, first: int) -> list[tuple[int, int]]:
+    """The (begin, end) of each printed line in one of pdfium's lines. pdfium joins what stands at one height
+    (a colophon in the margin beside the page's footer) and sometimes lines set one under the other (short
+    footnotes, with no line break between them in the text). The line's ends are looked at first: only a
+    line that goes down, or is wider than its letters can fill, is read letter by letter."""
+    import pypdfium2.raw as raw
+
+    last = len(content.rstrip()) - 1
+    if last <= first or not raw.FPDFText_GetLooseCharBox(handle, start + first, box):
+        return [(first, len(content))]
+    left, bottom, size = box.left, box.bottom, box.top - box.bottom
+    if not raw.FPDFText_GetLooseCharBox(handle, start + last, box):
+        return [(first, len(content))]
+    if box.bottom > bottom - 0.5 * size and box.right - left < WIDE * size * (last - first + 1):
+        return [(first, len(content))]
+    parts, begin, right, bottom = [], first, None, None
+    for i in range(first, len(content)):
+        if content[i].isspace() or not raw.FPDFText_GetLooseCharBox(handle, start + i, box):
+            continue
+        if right is not None and (
+                (box.left < right - 2 * size and box.bottom < bottom - 0.5 * size)  # back to the left, and down
+                or box.left > right + GAP * size):  # a gap no word space makes: another column
+            parts.append((begin, i))
+            begin = i
+        right, bottom = box.right, box.bottom
+    parts.append((begin, len(content)))
+    return [(b, e) for b, e in parts if content[b:e].strip()]
+
+
+def _small_digits(content: str, digits, start: int, height) -> list[tuple[int, int]]:
+    """The digits at the end of a run that are set smaller than the text beside them: "2022⁴" -> "4"."""
+    before = next((i for i in range(digits.start() - 1, -1, -1) if not content[i].isspace()), None)
+    after = next((i for i in range(digits.end(), len(content)) if not content[i].isspace()), None)
+    beside = before if before is not None else after
+    if beside is None:
+        return []
+    reference = height(start + beside)
+    if not reference or height(start + digits.end() - 1) >= _layout.SUPERSCRIPT * reference:
+        return []
+    first = digits.end() - 1
+    while first > digits.start() and height(start + first - 1) < _layout.SUPERSCRIPT * reference:
+        first -= 1
+    return [(first, digits.end())]
+
+
+def read_pages(data: bytes) -> tuple[list[str], list[_layout.Page] | None]:
+    """Each page's text, and its measured lines (None when any page cannot be measured)."""
+    pdf = _open(data)
+    try:
+        texts, pages = [], []
+        for page in pdf:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            texts.append(text)
+            if pages is not None:
+                lines = _measure(textpage, text)
+                pages = None if lines is None else pages + [_layout.Page(lines, page.get_height())]
+            textpage.close()
+            page.close()
+        return texts, pages
     finally:
         pdf.close()
 
@@ -69,10 +183,16 @@ def drop_running_lines(pages: list[list[str]], dropped: list[str] | None = None)
 
 
 def extract_pdf(data: bytes) -> Document:
+    texts, measured = read_pages(data)
+    if measured is not None:
+        layout = _layout.read(measured)
+        notes = [(number, _text.joined(lines)) for number, lines in layout.notes]
+        return _text.document(layout.lines, {"pages": len(texts)}, letterhead=layout.furniture, notes=notes,
+                              marked=True)
     # pdfium joins a line that ends in a hyphen to the next one and marks the spot with U+FFFE, even when
     # the next line is the page footer: undo that, so the footer is a line of its own again.
     pages = [p.replace("\ufffe", "-\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-             for p in page_texts(data)]
+             for p in texts]
     lines: list[str] = []
     dropped: list[str] = []
     for page in drop_running_lines(pages, dropped):

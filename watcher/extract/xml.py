@@ -48,6 +48,27 @@ def _speaker(node) -> str:
     return re.sub(r"\s*:\s*$", "", text).strip()
 
 
+def dossiers(root) -> list[str]:
+    """The dossiers a KOOP file states of itself: <dossiernummer><dossiernr>36 410</dossiernr>
+    <begrotingshoofdstuk>XII</begrotingshoofdstuk></dossiernummer> is 36410-XII; in the full shape also
+    <meta name="OVERHEIDop.dossiernummer" content="28325"/> (a begroting's chapter is not in it)."""
+    found = []
+    for node in root.iter():
+        name = _xmlsafe.local(node.tag) if isinstance(node.tag, str) else ""
+        if name == "dossiernummer":
+            parts = {_xmlsafe.local(c.tag): "".join(c.itertext()).strip() for c in node if isinstance(c.tag, str)}
+            number = re.sub(r"\s+", "", parts.get("dossiernr", "") or (node.text or ""))
+            chapter = re.sub(r"\s+", "", parts.get("begrotingshoofdstuk", ""))
+            if re.fullmatch(r"\d{4,6}", number):
+                found.append(f"{number}-{chapter}" if chapter else number)
+        elif name == "meta" and node.get("name") == "OVERHEIDop.dossiernummer":
+            for number in re.split(r"[;,]\s*", node.get("content") or ""):
+                if re.fullmatch(r"\d{4,6}(?:-[A-Z0-9]+)?", number.strip()):
+                    found.append(number.strip())
+    # "36410" from the metadata is the same dossier as "36410-XII" from the text: keep the fuller one.
+    return [n for n in dict.fromkeys(found) if not any(o != n and o.startswith(n + "-") for o in found)]
+
+
 def extract_xml(data: bytes) -> Document:
     root = _xmlsafe.parse(repair_double_utf8(data))
     paras: list[str] = []
@@ -100,4 +121,5 @@ def extract_xml(data: bytes) -> Document:
     if not paras:
         text = " ".join("".join(root.itertext()).split())
         paras = [text] if text else []
-    return _text.from_paragraphs(paras + notes, structured=True)
+    stated = dossiers(root)
+    return _text.from_paragraphs(paras + notes, {"dossiers": stated} if stated else None, structured=True)

@@ -26,7 +26,7 @@ _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
 _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
 # The end of a line that is inside a URL: "https://", "www.utwente.nl/nieuws/lessen-van-".
-_URL_END = re.compile(r"(?:https?://|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
+_URL_END = re.compile(r"(?:https?:/|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
 _SUSPENDED = re.compile(r"^(?:en|of|tot|en/of)\s+\w")  # "burger- en politieke rechten"
 _BARE_NUMBER = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])$")  # a list or footnote number whose text wrapped
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.

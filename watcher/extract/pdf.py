@@ -60,17 +60,19 @@ def page_texts(data: bytes) -> list[str]:
 
 
 def _measure(textpage, text: str) -> list[_layout.Line] | None:
-    """The page's physical lines with where they stand; None where pdfium's text and characters differ."""
+    """The page's printed lines with where they stand; None where pdfium's text and characters differ.
+    A line costs a call for its first and its last letter, and one for each number it holds."""
     import pypdfium2.raw as raw
 
     if len(text) != textpage.count_chars():
         return None
     handle, box = textpage.raw, raw.FS_RECTF()
 
-    def height(index: int) -> float:
+    def place(index: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, height) of a character, None for one pdfium made up."""
         if not raw.FPDFText_GetLooseCharBox(handle, index, box):
-            return 0.0
-        return box.top - box.bottom
+            return None
+        return box.left, box.bottom, box.right, box.top - box.bottom
 
     lines = []
     for m in _PHYSICAL.finditer(text):
@@ -81,59 +83,64 @@ def _measure(textpage, text: str) -> list[_layout.Line] | None:
                 break
             continue
         hyphen = "-" if m.group(2) == "\ufffe" else ""
-        for begin, end in _visual_lines(handle, box, content, start, first):
-            if not raw.FPDFText_GetLooseCharBox(handle, start + begin, box):
-                continue  # a character pdfium made up (a space, a line break): nothing to place
+        for begin, end, where in _printed_lines(place, content, start, first):
             part = content[begin:end]
-            line = _layout.Line(text=part + (hyphen if end == len(content) else ""), x=box.left, y=box.bottom,
-                                size=box.top - box.bottom)
+            line = _layout.Line(text=part + (hyphen if end == len(content) else ""), x=where[0], y=where[1],
+                                size=where[3])
             for digits in _DIGITS.finditer(part):
-                line.markers += _small_digits(part, digits, start + begin, height)
+                line.markers += _small_digits(part, digits, start + begin, line.size, place)
             lines.append(line)
     return lines
 
 
-def _visual_lines(handle, box, content: str, start: int, first: int) -> list[tuple[int, int]]:
-    """The (begin, end) of each printed line in one of pdfium's lines. pdfium joins what stands at one height
-    (a colophon in the margin beside the page's footer) and sometimes lines set one under the other (short
-    footnotes, with no line break between them in the text). The line's ends are looked at first: only a
-    line that goes down, or is wider than its letters can fill, is read letter by letter."""
-    import pypdfium2.raw as raw
-
+def _printed_lines(place, content: str, start: int, first: int) -> list[tuple[int, int, tuple]]:
+    """(begin, end, where its first letter stands) of each printed line in one of pdfium's lines. pdfium
+    joins what stands at one height (a colophon in the margin beside the page's footer; a letter's sidebar
+    beside its text) and sometimes lines set one under the other (short footnotes, with no line break
+    between them in the text). Only a line whose last letter stands lower than its first, is set in
+    another size, or stands further right than its letters can reach, is read letter by letter."""
+    head = place(start + first)
+    if head is None:
+        return []  # a character pdfium made up (a space, a line break): nothing to place
+    left, bottom, _, size = head
     last = len(content.rstrip()) - 1
-    if last <= first or not raw.FPDFText_GetLooseCharBox(handle, start + first, box):
-        return [(first, len(content))]
-    left, bottom, size = box.left, box.bottom, box.top - box.bottom
-    if not raw.FPDFText_GetLooseCharBox(handle, start + last, box):
-        return [(first, len(content))]
-    if box.bottom > bottom - 0.5 * size and box.right - left < WIDE * size * (last - first + 1):
-        return [(first, len(content))]
-    parts, begin, right, bottom = [], first, None, None
+    tail = place(start + last) if last > first else None
+    letters = last - first + 1
+    if tail is None or (tail[1] > bottom - 0.5 * size  # not lower
+                        and (tail[3] >= 0.9 * size or content[last].isdigit())  # not smaller (but a marker)
+                        and (letters < 12 or tail[2] - left < WIDE * size * letters)):  # not too wide
+        return [(first, len(content), head)]
+    parts, begin, where, right = [], first, head, None
     for i in range(first, len(content)):
-        if content[i].isspace() or not raw.FPDFText_GetLooseCharBox(handle, start + i, box):
+        if content[i].isspace() or (at := place(start + i)) is None:
             continue
         if right is not None and (
-                (box.left < right - 2 * size and box.bottom < bottom - 0.5 * size)  # back to the left, and down
-                or box.left > right + GAP * size):  # a gap no word space makes: another column
-            parts.append((begin, i))
-            begin = i
-        right, bottom = box.right, box.bottom
-    parts.append((begin, len(content)))
-    return [(b, e) for b, e in parts if content[b:e].strip()]
+                (at[0] < right - 2 * size and at[1] < bottom - 0.5 * size)  # back to the left, and down
+                or at[0] > right + GAP * size):  # a gap no word space makes: another column
+            parts.append((begin, i, where))
+            begin, where = i, at
+        right, bottom = at[2], at[1]
+    parts.append((begin, len(content), where))
+    return [(b, e, w) for b, e, w in parts if content[b:e].strip()]
 
 
-def _small_digits(content: str, digits, start: int, height) -> list[tuple[int, int]]:
-    """The digits at the end of a run that are set smaller than the text beside them: "2022⁴" -> "4"."""
-    before = next((i for i in range(digits.start() - 1, -1, -1) if not content[i].isspace()), None)
-    after = next((i for i in range(digits.end(), len(content)) if not content[i].isspace()), None)
-    beside = before if before is not None else after
-    if beside is None:
-        return []
-    reference = height(start + beside)
-    if not reference or height(start + digits.end() - 1) >= _layout.SUPERSCRIPT * reference:
+def _small_digits(content: str, digits, start: int, size: float, place) -> list[tuple[int, int]]:
+    """The digits at the end of a run that are set smaller than the line around them: "2022⁴" -> "4"."""
+    reference = size
+    if digits.start() == 0:  # the line begins with them: compare with the text after them
+        after = next((i for i in range(digits.end(), len(content)) if not content[i].isspace()), None)
+        if after is None or (at := place(start + after)) is None:
+            return []
+        reference = at[3]
+
+    def small(index: int) -> bool:
+        at = place(start + index)
+        return at is not None and at[3] < _layout.SUPERSCRIPT * reference
+
+    if not small(digits.end() - 1):
         return []
     first = digits.end() - 1
-    while first > digits.start() and height(start + first - 1) < _layout.SUPERSCRIPT * reference:
+    while first > digits.start() and small(first - 1):
         first -= 1
     return [(first, digits.end())]
 
@@ -184,11 +191,15 @@ def drop_running_lines(pages: list[list[str]], dropped: list[str] | None = None)
 
 def extract_pdf(data: bytes) -> Document:
     texts, measured = read_pages(data)
-    if measured is not None:
-        layout = _layout.read(measured)
-        notes = [(number, _text.joined(lines)) for number, lines in layout.notes]
-        return _text.document(layout.lines, {"pages": len(texts)}, letterhead=layout.furniture, notes=notes,
-                              marked=True)
+    if measured is None:
+        return by_text(texts)
+    layout = _layout.read(measured)
+    notes = [(number, _text.joined(lines)) for number, lines in layout.notes]
+    return _text.document(layout.lines, {"pages": len(texts)}, letterhead=layout.furniture, notes=notes, marked=True)
+
+
+def by_text(texts: list[str]) -> Document:
+    """A PDF read from its text alone, as watcher read every PDF before it measured lines."""
     # pdfium joins a line that ends in a hyphen to the next one and marks the spot with U+FFFE, even when
     # the next line is the page footer: undo that, so the footer is a line of its own again.
     pages = [p.replace("\ufffe", "-\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")

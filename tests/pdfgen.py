@@ -47,8 +47,8 @@ def wrap(paragraph: str, width: int, hyphenate: bool) -> list[str]:
     return lines
 
 
-def _text(pdf, page, text: str, x: float, y: float) -> None:
-    obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(FONT_SIZE))
+def _text(pdf, page, text: str, x: float, y: float, size: float = FONT_SIZE) -> None:
+    obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(size))
     buffer = ctypes.create_string_buffer((text + "\x00").encode("utf-16-le"))
     raw.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)))
     raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, y)
@@ -57,7 +57,10 @@ def _text(pdf, page, text: str, x: float, y: float) -> None:
 
 def render(paragraphs: list[str], width: int = 95, lines_per_page: int = 60, hyphenate: bool = False,
            header: str | None = "Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34",
-           footer: str | None = "Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34 {page}") -> bytes:
+           footer: str | None = "Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34 {page}",
+           sidebar: list[str] = ()) -> bytes:
+    """`sidebar`: lines set small in a column right of the text on the first page, as a ministry's letter
+    has its sender, address and reference (the Rijkshuisstijl)."""
     lines: list[str] = []
     for paragraph in paragraphs:
         lines += wrap(paragraph, width, hyphenate) + [""]
@@ -65,6 +68,9 @@ def render(paragraphs: list[str], width: int = 95, lines_per_page: int = 60, hyp
     for number, start in enumerate(range(0, max(len(lines), 1), lines_per_page), 1):
         page = pdf.new_page(PAGE_W, PAGE_H)
         y = PAGE_H - MARGIN
+        if number == 1:
+            for i, text in enumerate(sidebar):
+                _text(pdf, page, text, PAGE_W - 150, y - 2 * LEADING - i * 0.8 * LEADING, 0.8 * FONT_SIZE)
         if header:
             _text(pdf, page, header.format(page=number), MARGIN, y)
             y -= 2 * LEADING

@@ -171,3 +171,39 @@ def test_a_real_letter_as_html_reads_as_the_docx():
            [b.label for b in letter.blocks if b.kind == "heading"]
     for key in ("askers", "zaken", "minister"):
         assert page.metadata.get(key) == letter.metadata.get(key), key
+
+
+SIDEBAR = ["Directoraat-Generaal Politie en Veiligheidsregio’s", "Turfmarkt 147", "2511 DP Den Haag", "Postbus 20301",
+           "www.rijksoverheid.nl/jenv", "T 070 426 64 26", "Ons kenmerk 5401166"]
+
+
+def test_a_real_letter_as_a_pdf_keeps_its_sidebar_apart_as_the_docx_does():
+    # A ministry's letter as a PDF has its sender, address and reference in a column of small type right of
+    # the text: letterhead, as in the DOCX, never glued to a paragraph, never diffed, still matched.
+    letter = extract((REAL / "kv-answer-2.docx").read_bytes(), name="a.docx")
+    paragraphs = [b.text.replace("ş", "s") for b in letter.body.blocks if b.kind != "footnote"]
+    pdf = extract(render(paragraphs, width=70, lines_per_page=40, header=None, footer="{page}", sidebar=SIDEBAR))
+    side = [b.text for b in pdf.blocks if b.kind == "letterhead"]
+    for text in SIDEBAR:
+        assert text in side, (text, side)
+        assert text not in pdf.body.text, text
+    source = extract("\n\n".join(paragraphs).encode(), name="a.txt")
+    assert diff(source, pdf).changes == []
+    matcher = Matcher([Subscriber(name="adres", keywords=("Turfmarkt",))])
+    assert [h.subscriber for h in matcher.match(pdf.text, Meta())] == ["adres"]
+
+
+@pytest.mark.parametrize("wrapped,whole", [
+    # The plain text: only where a compound breaks differs; a capital after the hyphen keeps it.
+    ("Bedrijven volgen de OESO-\nRichtlijnen voor multinationale ondernemingen.",
+     "Bedrijven volgen de\nOESO-Richtlijnen voor multinationale ondernemingen."),
+    # A lower-case compound keeps its hyphen where the document writes it with one elsewhere.
+    ("De drone-exploitanten melden zich. Voor drone-\nexploitanten geldt een register.",
+     "De drone-exploitanten melden zich. Voor\ndrone-exploitanten geldt een register."),
+    # ... and a word broken at a line end with no such twin loses it.
+    ("De surveillance-\ntechnologie wordt gebruikt.", "De surveillancetechnologie\nwordt gebruikt."),
+])
+def test_a_rewrapped_text_whose_only_change_is_a_broken_compound_is_no_change(wrapped, whole):
+    a, b = extract(wrapped.encode(), name="a.txt"), extract(whole.encode(), name="b.txt")
+    assert a.text == b.text
+    assert diff(a, b).changes == []

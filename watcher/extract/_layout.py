@@ -10,6 +10,8 @@ read and tested without a PDF. `pdf.py` measures the lines; this module decides:
   begins with a number set smaller still (or further left than the line after it) begins a footnote; the lines
   after it go on with that footnote. What stands in the foot outside the body column (a colophon: "ah-tk-…",
   "ISSN 0921 - 7398", "'s-Gravenhage 2024") is furniture;
+- a **sidebar**: lines set smaller than the body, in a column left or right of it (a ministry letter's
+  sender, address and reference) are furniture, as a DOCX letter's are;
 - **markers**: digits set smaller than the text they follow ("gevaarlijk»»?¹", "uit 2022⁴") are a footnote's
   number when the document has that footnote: " [4]", never a digit of the word;
 - a **paragraph break** where the space between two lines is wider than the line spacing, or the type size
@@ -29,7 +31,8 @@ SMALLER = 0.92  # a size below this share of the body size is set smaller
 SUPERSCRIPT = 0.85  # digits below this share of the text beside them are raised markers
 EDGE = 0.15  # the top and foot of the page in which running lines stand, as a share of its height
 EDGE_LINES = 4  # and among its first or last lines
-SAME_HEIGHT = 3.0  # points within which two lines on two pages stand at the same height
+SAME_HEIGHT = 3.0
+SIDE = 0.6  # a line set small that begins this far across the text's width stands in a sidebar  # points within which two lines on two pages stand at the same height
 _DIGITS = re.compile(r"\d+")
 _NOTE_START = re.compile(r"^(\d{1,3})\s+(?=\S)")
 
@@ -47,6 +50,7 @@ class Line:
 class Page:
     lines: list[Line]
     height: float
+    width: float = 0.0
 
 
 @dataclass
@@ -148,15 +152,13 @@ def read(pages: list[Page]) -> Layout:
         foot = _foot(page, size, skip)
         previous: Line | None = None
         for i, line in enumerate(page.lines):
-            if i in skip:
+            if i in skip or beside(line, page, size, left):
                 furniture.append(line.text)
                 continue
             if i >= foot:
                 number = _note_start(page.lines, i)
                 if number:
                     notes.append((number, [line.text[len(number):].strip()]))
-                elif line.x < left - size and line.x + size < left:
-                    furniture.append(line.text)  # a colophon in the margin: "ISSN 0921 - 7398"
                 elif notes:
                     notes[-1][1].append(line.text)  # a footnote goes on (over the page, too)
                 else:
@@ -176,6 +178,14 @@ def read(pages: list[Page]) -> Layout:
     shapes: set[str] = set()
     furniture = [text for text in furniture if not (_shape(text) in shapes or shapes.add(_shape(text)))]
     return Layout(out_lines, notes, furniture)
+
+
+def beside(line: Line, page: Page, size: float, left: float) -> bool:
+    """A line set smaller than the text, in a column of its own left or right of it: a letter's sidebar (its
+    sender, address, phone numbers and reference), a colophon in the margin."""
+    if line.size >= SMALLER * size:
+        return False
+    return line.x + size < left or (page.width > 0 and line.x > left + SIDE * (page.width - left))
 
 
 def _breaks(above: Line, line: Line) -> bool:

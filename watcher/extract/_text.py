@@ -27,6 +27,9 @@ _BROKEN = re.compile(r"(\w)-$")
 _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
 # The end of a line that is inside a URL: "https://", "www.utwente.nl/nieuws/lessen-van-".
 _URL_END = re.compile(r"(?:https?:/|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
+_LAST_WORD = re.compile(r"[^\W\d_]+-$")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+_COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]{2,}-[^\W\d_]{2,}(?![\w-])")  # "drone-exploitanten" inside a line
 _SUSPENDED = re.compile(r"^(?:en|of|tot|en/of)\s+\w")  # "burger- en politieke rechten"
 _BARE_NUMBER = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])$")  # a list or footnote number whose text wrapped
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.
@@ -192,7 +195,8 @@ class _Paragraph:
     """A paragraph being built: its pieces, and its last characters for the tests that look at its end
     (so a paragraph of a thousand lines costs a thousand steps, not a million)."""
 
-    def __init__(self, line: str = ""):
+    def __init__(self, line: str = "", hyphenated: frozenset = frozenset()):
+        self.hyphenated = hyphenated  # compounds the document writes with a hyphen elsewhere
         self.parts = [line] if line else []
         self.end = line[-80:]
         self.asks = "?" in line
@@ -206,7 +210,7 @@ class _Paragraph:
             glue = ""  # a URL goes on on the next line as it is, hyphen and all: "…/in-ruim-400-" + "woonwijken"
         elif broken and _SUSPENDED.match(line):
             glue = " "  # "burger- en politieke rechten"
-        elif broken and line[:1].islower() and not _KEEP_HYPHEN.search(self.end):
+        elif broken and line[:1].islower() and not _KEEP_HYPHEN.search(self.end) and not self._compound(line):
             # "cybersurveillance-" + "technologie": a word broken over a line end loses the hyphen.
             self.parts[-1], self.end, glue = self.parts[-1][:-1], self.end[:-1], ""
         elif broken:
@@ -216,6 +220,14 @@ class _Paragraph:
         self.parts.append(glue + line)
         self.end = (self.end + glue + line)[-80:]
         self.asks = self.asks or "?" in line
+
+    def _compound(self, line: str) -> bool:
+        """"drone-" + "exploitanten" where the document writes "drone-exploitanten" elsewhere."""
+        if not self.hyphenated:
+            return False
+        head = _LAST_WORD.search(self.end)
+        tail = _FIRST_WORD.match(line)
+        return bool(head and tail) and f"{head.group(0)}{tail.group(0)}".lower() in self.hyphenated
 
     @property
     def text(self) -> str:
@@ -230,7 +242,9 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
     `structured`: the lines are paragraphs a format marks as such (XML's <al>), never joined."""
     paras: list[_Paragraph] = []
     notes: list[str] = []
-    current, last_line, blank = _Paragraph(), "", False
+    # A hyphen at a line's end is the word's own where the document writes the word with one elsewhere.
+    hyphenated = frozenset(w.lower() for line in lines if "-" in line for w in _COMPOUND.findall(line))
+    current, last_line, blank = _Paragraph(hyphenated=hyphenated), "", False
 
     def finish(para: _Paragraph) -> None:
         if para:
@@ -255,11 +269,11 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
             current.add(line)
         else:
             finish(current)
-            current = _Paragraph(line)
+            current = _Paragraph(line, hyphenated)
         blank, last_line = False, line
         if len(current.parts) == 1 and _is_label(current.parts[0]):
             paras.append(current)  # a label stands alone
-            current = _Paragraph()
+            current = _Paragraph(hyphenated=hyphenated)
     finish(current)
     return [p.text for p in paras] + notes
 

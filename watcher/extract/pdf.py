@@ -156,7 +156,7 @@ def read_pages(data: bytes) -> tuple[list[str], list[_layout.Page] | None]:
             texts.append(text)
             if pages is not None:
                 lines = _measure(textpage, text)
-                pages = None if lines is None else pages + [_layout.Page(lines, page.get_height())]
+                pages = None if lines is None else pages + [_layout.Page(lines, page.get_height(), page.get_width())]
             textpage.close()
             page.close()
         return texts, pages

@@ -25,7 +25,7 @@ BODY = ("question", "answer", "paragraph", "heading", "speech")
 
 
 def _id(case: dict) -> str:
-    what = case.get("file") or case["text"][:40]
+    what = case.get("file") or case.get("text", case.get("html", ""))[:40]
     if "cause" not in case:
         return what
     facts = [k for k in case if k not in ("file", "text", "cause")]
@@ -41,6 +41,8 @@ def test_a_real_document_reads_as_the_letter_says(case):
     if "file" in case:
         path = FIXTURES / case["file"] if "/" in case["file"] else REAL / case["file"]
         doc = extract(path.read_bytes(), name=path.name)
+    elif "html" in case:
+        doc = extract(case["html"].encode(), "text/html")
     else:
         doc = extract(case["text"].encode(), name="letter.txt")
     meta = doc.metadata

@@ -28,6 +28,7 @@ NAMES_AT_MOST = 400  # characters after "vragen van de leden" in which the names
 _ASKERS_END = re.compile(
     r"\s+(?:aan\s+(?:de|het)|over|inzake|betreffende|ter\s+vervanging|mede\s+ingediend|voorgesteld)\b|\s+c\.s\.(?!\w)"
     r"|\s*\((?:ingezonden|ontvangen)|(?<=\))\s+(?!en\b)|[.;:?]\s|[.;:?]$|\n", re.I)
+_MEMBER_OF = re.compile(r"^(?:tweede[- ]?)?kamerlid(?:\s+(?:voor|van)(?:\s+de)?)?\s+(?P<party>[^\s,()]{2,30})$", re.I)
 _NAME_PARTY = re.compile(r"^(?P<name>.+?)(?:\s*\((?P<party>[^()]{1,40})\))?$")
 # "(beiden SP)", "(beide SP)", "(allen PVV)": one party for the names before it.
 _SHARED = re.compile(r"^(?:beiden?|allen|allebei)\s+", re.I)
@@ -171,6 +172,9 @@ def _named(m) -> list[dict]:
         part = re.sub(r"^(?:(?:de|het)\s+)*(?:leden|lid)\s+", "", part.strip(), flags=re.I)
         if not part:
             continue
+        if (member := _MEMBER_OF.match(part)) and people:
+            people[-1]["party"] = people[-1]["party"] or member.group("party")  # "Lilian Helder, Kamerlid PVV"
+            continue
         np = _NAME_PARTY.match(part)
         name = _title(np.group("name").strip())
         if not re.match(r"^[A-Z]", name) or len(name.split()) > 6 or re.search(r"\d", name):
@@ -198,8 +202,9 @@ _MOTION_END = re.compile(r"(?:^|\s)en gaat over tot de orde van de dag[.,;]?$", 
 _SIGNATURE = re.compile(r"^(?:[^\W\d_]|['’. -]){2,60}$")
 
 
-def signers(texts: list[str]) -> list[dict]:
-    """Who signed a motie: the names under it as printed, else those of its title ("c.s." is no one)."""
+def signers(texts: list[str], named: list[dict] = ()) -> list[dict]:
+    """Who signed a motie: the names under it as printed, else `named` (who the text says put it forward,
+    "Indiener Lilian Helder, Kamerlid PVV"), else those of its title ("c.s." is no one)."""
     title = next((m for text in texts[:HEAD] if (m := _MOTION_TITLE.match(text.strip()))), None)
     if title is None:
         return []
@@ -210,6 +215,8 @@ def signers(texts: list[str]) -> list[dict]:
         if not _SIGNATURE.match(name) or len(name.split()) > 5 or not name[:1].isupper():
             break
         signed.append(name)
+    if not signed and named:
+        return list(named)
     names = signed or [_title(n.strip()) for n in re.split(r",\s*|\s+en\s+", title.group("names"), flags=re.I) if n.strip()]
     return [{"name": name, "party": ""} for name in names]
 
@@ -244,7 +251,8 @@ def facts(blocks) -> dict:
     if dossiers:
         out["dossiers"] = dossiers
     found = [people for text in head if (people := askers(text))]
-    if (signed := signers([b.text for b in body if b.kind != "footnote"])):
+    named = next((p for p in found if any(a["party"] for a in p)), found[0]) if found else []
+    if (signed := signers([b.text for b in body if b.kind != "footnote"], named)):
         out["askers"] = signed
     elif found:
         # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties.

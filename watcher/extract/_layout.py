@@ -42,8 +42,9 @@ class Line:
     text: str
     x: float  # where the line begins, from the left
     y: float  # its baseline's height from the foot of the page
-    size: float  # the size its first letter is set in
+    size: float  # the size it is set in (the larger of its first and last letter's)
     markers: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of digits set small
+    right: float = 0.0  # where it ends
 
 
 @dataclass
@@ -185,7 +186,8 @@ def beside(line: Line, page: Page, size: float, left: float) -> bool:
     sender, address, phone numbers and reference), a colophon in the margin."""
     if line.size >= SMALLER * size:
         return False
-    return line.x + size < left or (page.width > 0 and line.x > left + SIDE * (page.width - left))
+    # Beside, not inside: a sidebar on the left ends before the text begins.
+    return (line.right and line.right + size / 2 < left) or (page.width > 0 and line.x > left + SIDE * (page.width - left))
 
 
 def _breaks(above: Line, line: Line) -> bool:

@@ -9,15 +9,42 @@ from . import _text
 from .text import decode
 
 DROP = "script, style, noscript, nav, header, footer, form, button, svg, iframe"
+# Page chrome that older sites mark by name or role only (tweedekamer.nl before 2020 had no <nav>).
+CHROME = ", ".join(f"[{attr}*={word}]" for attr in ("class", "id") for word in
+                   ("menu", "navigat", "breadcrumb", "cookie", "skiplink", "sitemap", "toolbar", "footer", "header")) + \
+    ", [role=navigation], [role=banner], [role=contentinfo], [role=search]"
+MENU_ITEMS = 3  # a list of at least this many items that are each a short link alone is a menu
+MENU_WORDS = 4
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "blockquote", "dt", "dd",
           "caption", "figcaption", "address"}
+
+
+def _menu(node) -> bool:
+    """A list whose every item is one short link and nothing else: a menu, not text."""
+    items = node.css("li")
+    if len(items) < MENU_ITEMS:
+        return False
+    for item in items:
+        text = item.text(separator=" ", strip=True)
+        links = " ".join(a.text(separator=" ", strip=True) for a in item.css("a"))
+        if not text or text != links or len(text.split()) > MENU_WORDS:
+            return False
+    return True
 
 
 def extract_html(data: bytes) -> Document:
     tree = LexborHTMLParser(decode(data))
     for node in tree.css(DROP):
         node.decompose()
-    root = tree.css_first("main") or tree.body or tree.root
+    root = tree.css_first("main") or tree.css_first("article")
+    if root is None:  # no element says where the content is: take away what looks like the site's
+        for node in tree.css(CHROME):
+            if node.tag not in ("html", "body"):
+                node.decompose()
+        for node in tree.css("ul, ol"):
+            if _menu(node):
+                node.decompose()
+        root = tree.body or tree.root
     paras = []
     if root is None:
         return _text.from_paragraphs([])

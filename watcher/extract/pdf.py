@@ -83,18 +83,19 @@ def _measure(textpage, text: str) -> list[_layout.Line] | None:
                 break
             continue
         hyphen = "-" if m.group(2) == "\ufffe" else ""
-        for begin, end, where in _printed_lines(place, content, start, first):
+        for begin, end, where, tail in _printed_lines(place, content, start, first):
             part = content[begin:end]
+            # Its size is the larger of its ends': "Zaak:" set small before its value is a line of text.
             line = _layout.Line(text=part + (hyphen if end == len(content) else ""), x=where[0], y=where[1],
-                                size=where[3])
+                                size=max(where[3], tail[3] if tail else 0.0), right=tail[2] if tail else where[2])
             for digits in _DIGITS.finditer(part):
                 line.markers += _small_digits(part, digits, start + begin, line.size, place)
             lines.append(line)
     return lines
 
 
-def _printed_lines(place, content: str, start: int, first: int) -> list[tuple[int, int, tuple]]:
-    """(begin, end, where its first letter stands) of each printed line in one of pdfium's lines. pdfium
+def _printed_lines(place, content: str, start: int, first: int) -> list[tuple[int, int, tuple, tuple | None]]:
+    """(begin, end, where its first and its last letter stand) of each printed line in one of pdfium's lines. pdfium
     joins what stands at one height (a colophon in the margin beside the page's footer; a letter's sidebar
     beside its text) and sometimes lines set one under the other (short footnotes, with no line break
     between them in the text). Only a line whose last letter stands lower than its first, is set in
@@ -109,19 +110,20 @@ def _printed_lines(place, content: str, start: int, first: int) -> list[tuple[in
     if tail is None or (tail[1] > bottom - 0.5 * size  # not lower
                         and (tail[3] >= 0.9 * size or content[last].isdigit())  # not smaller (but a marker)
                         and (letters < 12 or tail[2] - left < WIDE * size * letters)):  # not too wide
-        return [(first, len(content), head)]
-    parts, begin, where, right = [], first, head, None
+        # A marker raised at the end is no part of the line's size or height.
+        return [(first, len(content), head, tail if tail and tail[1] <= bottom + 0.2 * size else None)]
+    parts, begin, where, previous = [], first, head, None
     for i in range(first, len(content)):
         if content[i].isspace() or (at := place(start + i)) is None:
             continue
-        if right is not None and (
-                (at[0] < right - 2 * size and at[1] < bottom - 0.5 * size)  # back to the left, and down
-                or at[0] > right + GAP * size):  # a gap no word space makes: another column
-            parts.append((begin, i, where))
+        if previous is not None and (
+                (at[0] < previous[2] - 2 * size and at[1] < previous[1] - 0.5 * size)  # back to the left, and down
+                or at[0] > previous[2] + GAP * size):  # a gap no word space makes: another column
+            parts.append((begin, i, where, previous))
             begin, where = i, at
-        right, bottom = at[2], at[1]
-    parts.append((begin, len(content), where))
-    return [(b, e, w) for b, e, w in parts if content[b:e].strip()]
+        previous = at
+    parts.append((begin, len(content), where, previous))
+    return [part for part in parts if content[part[0]:part[1]].strip()]
 
 
 def _small_digits(content: str, digits, start: int, size: float, place) -> list[tuple[int, int]]:

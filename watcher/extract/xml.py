@@ -18,7 +18,9 @@ from . import _text, _xmlsafe
 
 PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel"}
 HEADINGS = {"titel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
-SKIP = {"metadata", "meta", "kamerstukkop", "kamervraagkop"}
+SKIP = {"metadata", "meta"}  # metadata: read for its facts (dossiers), never text
+SIDE = {"kamerstukkop", "kamervraagkop", "dossiernummer"}  # the printed head (vergaderjaar, kamer, dossier):
+# letterhead, matched but not diffed
 LABELLED = {"vraag": "Vraag", "antwoord": "Antwoord"}
 CONTAINED = {"al", "al-groep", "motie", "spreker", "lijst", "tussenkop"}  # what makes a <tekst> a container
 
@@ -73,6 +75,7 @@ def extract_xml(data: bytes) -> Document:
     root = _xmlsafe.parse(repair_double_utf8(data))
     paras: list[str] = []
     notes: list[str] = []
+    side: list[str] = []
 
     def text_of(node) -> str:
         parts = [node.text or ""]
@@ -88,9 +91,17 @@ def extract_xml(data: bytes) -> Document:
             parts.append(child.tail or "")
         return "".join(parts)
 
+    def own(text: str | None) -> None:
+        """Text that stands between elements of a container: a paragraph of its own, never lost."""
+        if text and text.strip():
+            paras.append(" ".join(text.split()))
+
     def walk(node):
         name = _xmlsafe.local(node.tag)
         if name in SKIP:
+            return
+        if name in SIDE:
+            side.extend(t for t in (" ".join(n.split()) for n in node.itertext()) if t)
             return
         if name == "spreker":
             who = _speaker(node)
@@ -106,20 +117,27 @@ def extract_xml(data: bytes) -> Document:
                     walk(child)
             return
         if name in PARAGRAPHS and any(_xmlsafe.local(c.tag) in CONTAINED for c in node.iterdescendants()):
-            for child in node:  # a <tekst> of Handelingen holds paragraphs, moties, speakers: each their own
+            # A <tekst> of Handelingen holds paragraphs, moties, speakers: each their own. What it says
+            # itself between them (an <al> inside an <al>) stays, in its place.
+            own(node.text)
+            for child in node:
                 walk(child)
+                own(child.tail)
             return
-        if name in PARAGRAPHS or name in HEADINGS:
+        if name in PARAGRAPHS or name in HEADINGS or not len(node):
             text = " ".join(text_of(node).split())
             if text:
-                paras.append(text)
+                paras.append(text)  # an element the schema's newer than us: its text is still text
             return
+        own(node.text)
         for child in node:
             walk(child)
+            own(child.tail)
 
     walk(root)
     if not paras:
         text = " ".join("".join(root.itertext()).split())
         paras = [text] if text else []
     stated = dossiers(root)
-    return _text.from_paragraphs(paras + notes, {"dossiers": stated} if stated else None, structured=True)
+    return _text.from_paragraphs(paras + notes, {"dossiers": stated} if stated else None, letterhead=side,
+                                 structured=True)

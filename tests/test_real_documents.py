@@ -3,6 +3,7 @@ read from each (the cases are in tests/cases/real_documents.yaml)."""
 
 from pathlib import Path
 
+import io
 import html
 import re
 
@@ -209,3 +210,42 @@ def test_a_rewrapped_text_whose_only_change_is_a_broken_compound_is_no_change(wr
     a, b = extract(wrapped.encode(), name="a.txt"), extract(whole.encode(), name="b.txt")
     assert a.text == b.text
     assert diff(a, b).changes == []
+
+
+def _docx(paragraphs: list[tuple[str, str]]) -> bytes:
+    """A DOCX of (style, text) paragraphs: style "b" bold, "i" italic, "" plain (as a ministry's letter sets
+    its questions apart by type when no "Vraag" and "Antwoord" head them)."""
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r>{'<w:rPr><w:' + style + '/></w:rPr>' if style else ''}<w:t>{html.escape(text)}</w:t></w:r></w:p>"
+                   for style, text in paragraphs)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+        z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>')
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("style", ["b", "i"])
+def test_questions_set_apart_by_their_type_are_questions_and_what_follows_their_answers(style):
+    doc = extract(_docx([(style, "Inleiding"), ("", "Hierbij de antwoorden."),
+                         (style, "1. Bent u bekend met het bericht over de stikstofregels?"), ("", "Ja."),
+                         (style, "Wat vindt u daarvan?"), (style, "Kunt u dat toelichten?"),
+                         ("", "Het kabinet vindt dat zorgelijk."), ("", "Een tweede alinea van het antwoord.")]),
+                  name="a.docx")
+    assert [(b.kind, b.label, b.text) for b in doc.blocks] == [
+        ("paragraph", "", "Inleiding"), ("paragraph", "", "Hierbij de antwoorden."),
+        ("question", "Vraag 1", "1. Bent u bekend met het bericht over de stikstofregels?"),
+        ("answer", "Antwoord 1", "Ja."),
+        ("question", "Vraag 2", "Wat vindt u daarvan?"), ("question", "Vraag 2", "Kunt u dat toelichten?"),
+        ("answer", "Antwoord 2", "Het kabinet vindt dat zorgelijk."),
+        ("answer", "Antwoord 2", "Een tweede alinea van het antwoord.")]
+
+
+def test_one_bold_question_is_emphasis_and_a_mededeling_answers_nothing():
+    doc = extract(_docx([("", "Mededeling van de Minister van Financiën (ontvangen 3 mei 2024)."),
+                         ("b", "Kunnen de vragen binnen drie weken worden beantwoord?"),
+                         ("", "De vragen kunnen niet binnen de gebruikelijke termijn worden beantwoord.")]), name="a.docx")
+    assert not any(b.kind in ("question", "answer") for b in doc.blocks)

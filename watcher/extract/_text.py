@@ -287,16 +287,50 @@ def _label_number(text: str) -> str:
     return ", ".join(numbers[:-1]) + " en " + numbers[-1]
 
 
-def label(paras: list[str]) -> list[Block]:
-    """Give each paragraph its kind and the label of the question or answer it belongs to."""
+def _asked_apart(paras: list[str], set_apart: frozenset) -> list[bool]:
+    """Which paragraphs are part of a question set apart by its type: a run of paragraphs printed in bold
+    or italic throughout that ends in a question mark. A bold heading ("Inleiding") asks nothing."""
+    asked = [False] * len(paras)
+    i = 0
+    while i < len(paras):
+        if paras[i] not in set_apart:
+            i += 1
+            continue
+        end = i
+        while end + 1 < len(paras) and paras[end + 1] in set_apart:
+            end += 1
+        if _QUESTION_END.search(paras[end]):
+            asked[i:end + 1] = [True] * (end + 1 - i)
+        i = end + 1
+    return asked
+
+
+_LEADING_NUMBER = re.compile(r"^(\d{1,3})[.)]?\s")
+
+
+def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
+    """Give each paragraph its kind and the label of the question or answer it belongs to. `set_apart`:
+    paragraphs the format printed in bold or italic throughout (a question, where no "Antwoord" heads the
+    answers)."""
     explicit_answers = any((m := LABEL.match(_bare(p))) and m.group("kind").lower().startswith("antwoord")
                            for p in paras)
     numbered = sum(1 for p in paras if NUMBERED_QUESTION.match(p) and "?" in p) >= 2
+    asked = _asked_apart(paras, set_apart) if set_apart and not explicit_answers else [False] * len(paras)
+    if sum(1 for i, a in enumerate(asked) if a and (i + 1 == len(asked) or not asked[i + 1])) < 2:
+        asked = [False] * len(paras)  # one bold question is emphasis, not the shape of the document
+    asked_count = 0
     blocks: list[Block] = []
     current, kind, question_nr = "", "paragraph", ""
     fresh_question = False
-    for para in paras:
+    for i, para in enumerate(paras):
         bare = _bare(para)
+        if asked[i]:
+            if not (i and asked[i - 1]):  # a new question: its own number, or the next
+                asked_count += 1
+                question_nr = (m.group(1) if (m := _LEADING_NUMBER.match(para)) else str(asked_count))
+            blocks.append(Block(text=para, kind="question", label=f"Vraag {question_nr}"))
+            current, kind, fresh_question = f"Antwoord {question_nr}", "answer", False
+            continue
         if (item := AGENDAPUNT.match(para)):
             current, kind, fresh_question = f"Agendapunt {item.group('nr')}", "paragraph", False
         speaker = SPEAKER.match(para)
@@ -400,7 +434,7 @@ def joined(lines: list[str]) -> str:
 
 
 def document(lines: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False,
-             notes=(), marked: bool = False) -> Document:
+             notes=(), marked: bool = False, set_apart=()) -> Document:
     """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
     paragraphs separated by blank lines (DOCX, HTML, XML). `letterhead`: paragraphs the format knows to
     be letterhead (a DOCX template's sidebar); with the running lines dropped from the text they become
@@ -414,18 +448,19 @@ def document(lines: list[str], metadata: dict | None = None, letterhead=(), stru
     paras = paragraphs(cleaned if structured else drop_running(cleaned, dropped, repeats=not marked), structured)
     side = list(dict.fromkeys(t for t in (clean(t) for t in list(letterhead) + dropped) if t))
     found = [Block(text=text, kind="footnote", label=f"Voetnoot {number}") for number, text in notes if text]
-    body = paren_footnotes(label(paras)) + found
+    body = paren_footnotes(label(paras, frozenset(clean(t) for t in set_apart))) + found
     blocks = [Block(text=t, kind=LETTERHEAD) for t in side] + (body if marked else separate_footnote_markers(body))
     meta = dict(metadata or {})
     meta.update({k: v for k, v in facts(blocks).items() if v and k not in meta})
     return Document(blocks=blocks, metadata=meta)
 
 
-def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False) -> Document:
+def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False,
+                    set_apart=()) -> Document:
     lines: list[str] = []
     for para in paras:
         lines += [" ".join(para.split()), ""]
-    return document(lines, metadata, letterhead, structured)
+    return document(lines, metadata, letterhead, structured, set_apart=[" ".join(p.split()) for p in set_apart])
 
 
 def from_text(text: str, metadata: dict | None = None) -> Document:

@@ -76,8 +76,21 @@ def _own_text(p) -> str:
     return " ".join("".join(parts).split())
 
 
+def _emphasized(p) -> bool:
+    """Is every run of text in the paragraph bold or italic (a question set apart by its type)?"""
+    runs = [r for r in p.iter(f"{W}r") if any((t.text or "").strip() for t in r.iter(f"{W}t"))]
+    if not runs:
+        return False
+    for run in runs:
+        props = run.find(f"{W}rPr")
+        marks = [] if props is None else [props.find(f"{W}b"), props.find(f"{W}i")]
+        if not any(m is not None and m.get(f"{W}val", "true").lower() not in ("0", "false", "off") for m in marks):
+            return False
+    return True
+
+
 def _paragraphs(root):
-    """(text, is letterhead) of each paragraph, in order. Letterhead: a paragraph in one of the
+    """(element, text, is letterhead) of each paragraph, in order. Letterhead: a paragraph in one of the
     template's letterhead styles or in a text frame, and an unstyled one in the same table cell as a
     letterhead paragraph (the addressee lines above the "adres" line)."""
     # Elements, not ids: lxml makes a new proxy each time, so an id may be reused by another element.
@@ -90,7 +103,7 @@ def _paragraphs(root):
         style = _style(p)
         side = (style in LETTERHEAD_STYLES or f"{W}txbxContent" in ancestors
                 or (not style and p.getparent() in styled_cells))
-        yield _own_text(p), side
+        yield p, _own_text(p), side
 
 
 def _letterhead(texts: list[str]) -> list[str]:
@@ -114,11 +127,13 @@ def _letterhead(texts: list[str]) -> list[str]:
 
 def extract_docx(data: bytes) -> Document:
     root = _xmlsafe.parse(read_member(data, "word/document.xml"))
-    body, side = [], []
-    for text, is_side in _paragraphs(root):
+    body, side, apart = [], [], []
+    for p, text, is_side in _paragraphs(root):
         (side if is_side else body).append(text)
+        if text and not is_side and _emphasized(p):
+            apart.append(text)
     # The page headers hold the letterhead of the first page (and "Datum" and "Pagina 2 van 3" of the
     # others): letterhead too, whatever their style.
     for member in _members(data, "header"):
-        side += [text for text, _ in _paragraphs(_xmlsafe.parse(read_member(data, member)))]
-    return _text.from_paragraphs([p for p in body if p], letterhead=_letterhead(side))
+        side += [text for _, text, _ in _paragraphs(_xmlsafe.parse(read_member(data, member)))]
+    return _text.from_paragraphs([p for p in body if p], letterhead=_letterhead(side), set_apart=apart)

@@ -249,3 +249,17 @@ def test_one_bold_question_is_emphasis_and_a_mededeling_answers_nothing():
                          ("b", "Kunnen de vragen binnen drie weken worden beantwoord?"),
                          ("", "De vragen kunnen niet binnen de gebruikelijke termijn worden beantwoord.")]), name="a.docx")
     assert not any(b.kind in ("question", "answer") for b in doc.blocks)
+
+
+def test_watcher_match_fires_dossier_and_member_rules_on_a_real_motie_file(tmp_path, watcher_cli):
+    # A source that has only the file (or `watcher match`) knows the dossier and the signers from the file.
+    import json
+
+    config = tmp_path / "sources.yaml"
+    config.write_text("subscribers:\n  - {name: ienw, dossiers: [36410]}\n  - {name: xii, dossiers: [36410-XII]}\n"
+                      "  - {name: pvdd, members: [Kostić]}\n  - {name: other, dossiers: [35207]}\n")
+    motie = FIXTURES / "realdocs2" / "kst-36410-XII-61.xml"
+    code, out, err = watcher_cli("-c", config, "match", "--json", motie)
+    assert code == 0, err
+    assert [(x["subscriber"], x["reasons"]) for x in map(json.loads, out.splitlines())] == [
+        ("ienw", ["dossier 36410"]), ("xii", ["dossier 36410-XII"]), ("pvdd", ["member Kostić (Kostić)"])]

@@ -209,4 +209,5 @@ def mark(line: Line, numbers: set[str]) -> str:
         out.append(f" [{digits}]")
         at = end
     out.append(text[at:])
-    return "".join(out)
+    # "»?¹,²": a comma between two markers is part of the markers, not of the sentence.
+    return re.sub(r"(\[\d+\])\s?,\s?(?=\[\d+\])", r"\1 ", "".join(out))

@@ -403,8 +403,14 @@ def paren_footnotes(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-_AFTER_MARK = re.compile(r"(?<=[»”’?!])(\d{1,3})(?=\s|$)")
+_AFTER_MARK = re.compile(r"(?<=[»”’?!])(\d{1,3}(?:,\s?\d{1,3})*)(?=\s|$)")  # "»?1, 2": notes 1 and 2
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPERSCRIPT = re.compile(r"(?<=\S)[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}")  # "Schiphol¹ ."
 _AFTER_WORD = re.compile(r"(?<=[^\W\d_]|[.,;:)])(\d{1,3})(?=[\s,.;:)]|$)")
+
+
+def _markers(m: re.Match) -> str:
+    return "".join(f" [{n}]" for n in re.findall(r"\d+", m.group(1)))
 
 
 def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
@@ -417,7 +423,10 @@ def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         if block.kind == "footnote":
             continue
-        block.text = _AFTER_MARK.sub(lambda m: f" [{m.group(1)}]", block.text)
+        block.text = _AFTER_MARK.sub(_markers, block.text)
+        if numbers and _SUPERSCRIPT.search(block.text):  # "m²" stays where no footnote 2 exists
+            block.text = _SUPERSCRIPT.sub(lambda m: f" [{n}]" if (n := m.group(0).translate(_SUPERSCRIPTS)) in numbers
+                                          else m.group(0), block.text)
         if numbers:
             block.text = _AFTER_WORD.sub(lambda m: f" [{m.group(1)}]" if m.group(1) in numbers else m.group(1),
                                          block.text)

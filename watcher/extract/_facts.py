@@ -33,7 +33,10 @@ _NAME_PARTY = re.compile(r"^(?P<name>.+?)(?:\s*\((?P<party>[^()]{1,40})\))?$")
 # "(beiden SP)", "(beide SP)", "(allen PVV)": one party for the names before it.
 _SHARED = re.compile(r"^(?:beiden?|allen|allebei)\s+", re.I)
 _MINISTER = [
-    re.compile(r"Antwoord van (?:de )?(?P<who>(?:Minister|Staatssecretaris)[^()]{0,60}?\([^)]+\))", re.I),
+    re.compile(r"(?:Antwoord|Mededeling) van (?:de )?(?P<who>(?:Minister|Staatssecretaris)[^()]{0,60}?"
+               r"\((?!ontvangen|ingezonden)[^)]+\))", re.I),
+    # A mededeling of delay: "Mededeling van de Minister van Financiën (ontvangen 3 mei 2024)".
+    re.compile(r"Mededeling van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?)(?=\s*\(|[.;:]|$)"),
     re.compile(r"Beantwoord door (?P<who>[^()]+?)\s*\(", re.I),
     re.compile(r"Antwoorden? van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?) op vragen"),
     # The signature, also where a PDF ran it into the paragraph before it ("… deze motie. De Minister voor …").

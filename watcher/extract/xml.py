@@ -19,6 +19,7 @@ from . import _text, _xmlsafe
 PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel"}
 HEADINGS = {"titel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
 SKIP = {"metadata", "meta"}  # metadata: read for its facts (dossiers), never text
+SKIP |= {"li.nr"}  # a list item's bullet or number ("•", "1.", "a."): layout, not words
 SIDE = {"kamerstukkop", "kamervraagkop", "dossiernummer"}  # the printed head (vergaderjaar, kamer, dossier):
 # letterhead, matched but not diffed
 LABELLED = {"vraag": "Vraag", "antwoord": "Antwoord"}

@@ -355,3 +355,35 @@ def test_paid_broadcast_lifts_the_overall_limit_and_says_so_on_each_message(tmp_
     bad = write_config(telegram={"api_url": telegram.url, "paid_broadcast": "ja"})
     code, out, err = watcher_cli("-c", bad, "check")
     assert code != 0 and "telegram.paid_broadcast" in err and "expected true or false" in err, err
+
+
+@pytest.mark.parametrize("passing", [
+    {"code": 502, "description": "Bad Gateway"},
+    {"code": 429, "description": "Too Many Requests: retry after 1", "retry_after": 1},
+    {"code": 500, "description": "Internal Server Error"},
+])
+def test_an_alert_refused_as_html_whose_plain_text_meets_a_passing_failure_is_sent_later(
+        passing, tk, telegram, write_config, monkeypatch, watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    [row] = publish(tk, 1)
+    telegram.fail(400, "Bad Request: can't parse entities")
+    telegram.fail(**passing)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert telegram.messages == [] and "waits for the next cycle" in err
+    watcher_cli("-c", config, "run", "--once")
+    assert [row["DocumentNummer"] in t for t in telegram.texts(501)] == [True]
+    watcher_cli("-c", config, "run", "--once")
+    assert len(telegram.messages) == 1  # and once only
+
+
+def test_an_alert_whose_plain_text_is_refused_too_is_given_up(tk, telegram, write_config, monkeypatch, watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    publish(tk, 1)
+    telegram.fail(400, "Bad Request: can't parse entities")
+    telegram.fail(400, "Bad Request: chat not found")
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert "refused the plain text too" in err
+    watcher_cli("-c", config, "run", "--once")
+    assert telegram.messages == []

@@ -235,16 +235,21 @@ class Deliverer:
                 await self._save_chat(store, subscriber.telegram, {"migrated_to": e.new_chat_id})
                 return "migrated"
             except BadRequest as e:
-                # Our message was refused as it is: send it once more as plain text, then give up on it
-                # rather than retry it for ever.
+                # Our message was refused as it is: send it once more as plain text. Only a second refusal
+                # gives the alert up; a passing failure of the plain text (a 502, a timeout, a 429) leaves it
+                # for the next cycle, which starts again from the HTML.
                 log.error("chat %s refused alert %s: %s", chat, batch[0].id, e)
                 try:
                     await self.telegram.send(chat, ["\n\n".join(alerts.render_text(a) for a in batch)[:4000]],
                                              None, self.limiter, html=False)
                     how = "telegram (plain)"
-                except TelegramError as again:
+                except BadRequest as again:
                     log.error("chat %s refused the plain text too (%s); alert given up", chat, again)
                     how = "rejected"
+                except (TelegramError, OSError) as again:
+                    log.warning("chat %s: the plain text of alert %s was not delivered (%s); it waits for the "
+                                "next cycle", chat, batch[0].id, again)
+                    return "stop"
                 for alert in batch:
                     store.mark_sent(alert.id, how)
                 return "sent" if how != "rejected" else "dropped"

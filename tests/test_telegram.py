@@ -387,3 +387,31 @@ def test_an_alert_whose_plain_text_is_refused_too_is_given_up(tk, telegram, writ
     assert "refused the plain text too" in err
     watcher_cli("-c", config, "run", "--once")
     assert telegram.messages == []
+
+
+def test_a_subscriber_missing_from_sources_yaml_for_a_while_gets_what_it_was_owed_when_it_returns(
+        tmp_path, write_config, telegram, monkeypatch, caplog):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    desk = {"name": "desk", "telegram": 9, "keywords": ["x"]}
+    other = {"name": "other", "telegram": 8, "keywords": ["y"]}
+    present = load(write_config(subscribers=[desk, other], telegram={"api_url": telegram.url}), need_sources=False)
+    half_written = load(write_config(subscribers=[other], telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(present.state_dir)
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
+    for i in range(3):
+        store.enqueue(make_alert(i))  # for desk
+    caplog.set_level("INFO")
+    assert deliver_once(half_written, store, telegram, lambda: now[0]) == (0, 3)
+    assert "3 alert(s) for desk kept: it is not in sources.yaml" in caplog.text
+    now[0] += timedelta(days=2)
+    assert deliver_once(half_written, store, telegram, lambda: now[0]) == (0, 3)  # still kept
+    assert deliver_once(present, store, telegram, lambda: now[0]) == (3, 0)  # back: all of it, once
+    assert len(telegram.texts(9)) == 3 and "desk is in sources.yaml again" in caplog.text
+    # Gone longer than the grace: what it was owed is dropped, and said so.
+    store.enqueue(make_alert(5))
+    assert deliver_once(half_written, store, telegram, lambda: now[0]) == (0, 1)
+    now[0] += timedelta(days=8)
+    assert deliver_once(half_written, store, telegram, lambda: now[0]) == (0, 0)
+    assert "1 alert(s) for desk dropped: the subscriber is not in sources.yaml since" in caplog.text
+    assert len(telegram.texts(9)) == 3
+    store.close()

@@ -31,6 +31,9 @@ log = logging.getLogger("watcher.deliver")
 DIGEST_PERIOD = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 MAX_RETRY_AFTER = 3  # 429s waited out for one message before it is left for the next cycle
 CONCURRENT_CHATS = 64
+# A subscriber missing from sources.yaml (a half-written file, a line commented out, a rename) keeps what
+# it is owed this long: back within it, it gets everything; gone longer, it is gone.
+MISSING_GRACE = timedelta(days=7)
 
 
 def _seconds(error) -> float:
@@ -76,8 +79,16 @@ class Deliverer:
         self._pages = {}
         delivered = 0
         jobs = []
+        known = {s.name for s in self.config.subscribers} | {subs.chat_name(c) for c in subs.chats(store)}
+        missing = {name for name, state in store.event_states("missing").items() if state.get("since")}
         for name, pending in fair_order(store.pending_alerts()):
             subscriber = subscribers.get(name)
+            if subscriber is None and name not in known:
+                self._keep_missing(store, pending, name)
+                continue
+            if name in missing:
+                log.info("%s is in sources.yaml again: what it was owed is sent", name)
+                store.set_event_state("missing", name, {})
             if subscriber is None:
                 self._drop(store, pending, name)
                 continue
@@ -96,11 +107,23 @@ class Deliverer:
         """A stop request, or this pass's budget spent: start no other message."""
         return self.should_stop() or (self._ends is not None and time.monotonic() > self._ends)
 
-    def _drop(self, store: Store, pending: list[Alert], name: str) -> None:
-        # Not in sources.yaml any more, paused, stopped or blocked: what was owed is not kept for later.
-        log.info("%d alert(s) for %s dropped: the subscriber is gone, paused or blocked", len(pending), name)
+    def _drop(self, store: Store, pending: list[Alert], name: str, why: str = "paused, stopped or blocked") -> None:
+        log.info("%d alert(s) for %s dropped: the subscriber is %s", len(pending), name, why)
         for alert in pending:
             store.mark_sent(alert.id, "dropped")
+
+    def _keep_missing(self, store: Store, pending: list[Alert], name: str) -> None:
+        """A subscriber that sources.yaml no longer names: its alerts wait MISSING_GRACE for it to come back."""
+        now = self.clock()
+        since = (store.event_state("missing", name) or {}).get("since")
+        if not since:
+            store.set_event_state("missing", name, {"since": now.isoformat(timespec="seconds")})
+            log.warning("%d alert(s) for %s kept: it is not in sources.yaml; they are sent if it comes back "
+                        "within %d days", len(pending), name, MISSING_GRACE.days)
+            return
+        if now - datetime.fromisoformat(since) > MISSING_GRACE:
+            self._drop(store, pending, name, f"not in sources.yaml since {since}")
+            store.set_event_state("missing", name, {})
 
     async def _serve(self, store: Store, subscriber, pending: list[Alert]) -> int:
         """One subscriber's alerts, in order."""

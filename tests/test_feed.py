@@ -62,3 +62,22 @@ def test_a_zoek_officielebekendmakingen_item_is_the_koop_publication():
     assert [r.meta.aliases for r in records] == [["ah-tk-20232024-9901"], ["kst-99999-7"]]
     assert records[1].meta.soort == "Kamerstuk"
     assert records[0].meta.onderwerp.startswith("Vragen van de leden Voorbeeld (XYZ)")
+
+
+def test_an_item_that_links_to_another_site_is_told_from_its_summary_and_that_site_is_not_read(
+        feed, write_config, watcher_cli):
+    from watcher.demo.server import LoopbackServer, Response
+
+    internal = LoopbackServer(lambda request: Response(200, b"<p>GEHEIM beheerderspagina</p>",
+                                                       {"Content-Type": "text/html"})).start()
+    try:
+        config = write_config([{"name": "rss", "kind": "feed", "url": feed.url, "since": "2020-01-01",
+                                "backfill_alerts": True}], [{"name": "all", "keywords": ["GEHEIM", "exportkrediet"]}])
+        feed.add("/kst-4.html", "kst-4 : Tweede Kamer", "Brief over exportkrediet", rfc822(1),
+                 link=internal.url + "/admin")
+        code, out, err = watcher_cli("-c", config, "run", "--once")
+        assert code == 0, err
+        assert internal.requests == [] and "GEHEIM" not in out
+        assert "trefwoord exportkrediet" in out and "leads to another site" in err
+    finally:
+        internal.stop()

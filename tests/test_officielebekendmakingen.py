@@ -197,3 +197,26 @@ def test_a_changed_text_under_the_same_identifier_is_a_revision(koop, write_conf
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert headlines(out) == ["[all] gewijzigd: Kamerstuk kst-99999-7"]
     assert "«niet» toegevoegd" in out
+
+
+@pytest.mark.parametrize("elsewhere", ["internal", "file:///etc/passwd", "gopher://127.0.0.1/x"])
+def test_a_record_whose_file_url_points_at_another_site_is_not_read_nor_quoted(elsewhere, koop, write_config,
+                                                                             watcher_cli):
+    # A spoofed or compromised answer names an internal address (cloud metadata, an admin page) as the file.
+    from watcher.demo.server import LoopbackServer, Response
+
+    internal = LoopbackServer(lambda request: Response(200, b"<p>GEHEIM: het wachtwoord van de beheerder</p>",
+                                                       {"Content-Type": "text/html"})).start()
+    try:
+        target = internal.url + "/latest/meta-data/" if elsewhere == "internal" else elsewhere
+        config = write_config([ob_source(koop)], [{"name": "desk", "keywords": ["GEHEIM", "Testmans"]}])
+        assert watcher_cli("-c", config, "run", "--once")[0] == 0  # baseline
+        record = koop.add(0, modified=TODAY)
+        for item in record.iter("{http://standaarden.overheid.nl/sru}itemUrl"):
+            item.text = target  # every manifestation points elsewhere
+        code, out, err = watcher_cli("-c", config, "run", "--once")
+        assert internal.requests == []
+        assert "GEHEIM" not in out and "wachtwoord" not in out
+        assert "not fetched" in err
+    finally:
+        internal.stop()

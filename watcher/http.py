@@ -9,7 +9,9 @@ Bounds, because an upstream may be broken or hostile:
   says (an answer that announces more is refused before its body is read at all); compressed bodies
   count as they unpack, so a gzip bomb stops at the cap too;
 - place: redirects are followed only within the origin asked (or to `http.redirect_hosts`), so a source
-  never silently fetches from somewhere else.
+  never silently fetches from somewhere else; a URL that upstream data names (a record's file, a feed's
+  item) is fetched only `within` the source's own origin and the hosts it is known to use, so a spoofed or
+  compromised answer cannot make watcher read an internal address and quote it to subscribers.
 """
 
 from __future__ import annotations
@@ -77,9 +79,13 @@ class HTTP:
             follow_redirects=False, transport=transport)
 
     async def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
-                  ok: tuple[int, ...] = (200,), max_bytes: int = LISTING_LIMIT) -> httpx.Response:
+                  ok: tuple[int, ...] = (200,), max_bytes: int = LISTING_LIMIT,
+                  within: tuple[str, ...] | None = None) -> httpx.Response:
         """GET with retries. Returns a response whose status is in `ok`, its body read whole (at most
-        `max_bytes`); raises FetchError otherwise."""
+        `max_bytes`); raises FetchError otherwise. `within`: the URL came from upstream data, and may only
+        lead to these origins (URLs) or hosts, or to `http.redirect_hosts`."""
+        if within is not None and (problem := self.place_problem(url, within)):
+            raise FetchError(problem, permanent=True)
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
@@ -129,6 +135,27 @@ class HTTP:
             finally:
                 await response.aclose()
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {_short(origin)}", permanent=True)
+
+    def place_problem(self, url: str, within: tuple[str, ...]) -> str:
+        """Why a URL from upstream data is not fetched ("" if it may be): another scheme than http(s), or a
+        site that is neither the source's own, one it is known to use, nor one the operator listed."""
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as e:
+            return f"a link from upstream is not a URL ({str(url)[:120]}: {e}): not fetched"
+        if target.scheme not in ("http", "https") or not target.host:
+            return f"a link from upstream is not a web address ({str(url)[:120]}): not fetched"
+        for allowed in within:
+            if "://" in allowed:
+                if _origin(httpx.URL(allowed)) == _origin(target):
+                    return ""
+            elif target.host == allowed:
+                return ""
+        if target.host in self.settings.redirect_hosts:
+            return ""
+        return (f"a link from upstream leads to another site, {target.scheme}://{target.host}"
+                f"{f':{target.port}' if target.port else ''}: not fetched (if it is one the source uses, list "
+                f"{target.host} under http.redirect_hosts)")
 
     def _check_redirect(self, origin: httpx.URL, target: httpx.URL) -> None:
         # The same origin (scheme, host and port: another port is another server), or the same host moved

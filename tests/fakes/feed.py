@@ -18,15 +18,16 @@ class FakeFeed:
         self.url = self.server.url + "/rss"
 
     def add(self, path: str, title: str, description: str, date: str, page: bytes | None = None,
-            status: int = 200) -> str:
-        self.items.append({"path": path, "title": title, "description": description, "date": date})
+            status: int = 200, link: str | None = None) -> str:
+        """An item whose page is served at `path`; `link`: the item names another URL than its page."""
+        self.items.append({"path": path, "title": title, "description": description, "date": date, "link": link})
         self.pages[path] = (status, page if page is not None else (OB / "real_repo_html_stb-2014-296.html").read_bytes())
         self.version += 1
         return self.server.url + path
 
     def _body(self) -> bytes:
         items = "".join(
-            f"<item><link>{self.server.url}{i['path']}</link><category>Kamerstuk</category>"
+            f"<item><link>{i['link'] or self.server.url + i['path']}</link><category>Kamerstuk</category>"
             f"<title>{i['title']}</title><description>{i['description']}</description>"
             f"<pubDate>{i['date']}</pubDate></item>" for i in self.items)
         return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'

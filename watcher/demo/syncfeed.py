@@ -18,7 +18,9 @@ vary it where a real server might):
   `link rel="next"` and, for a downloadable entity, `link rel="enclosure"` to `Resources/<id>`
   (unknown: whether the enclosure has type and length attributes; it has neither).
 - A page of `page_size` entries (250 known) has a feed-level `next` when more follow. `next_on_last`:
-  whether the last page with entries still carries one (unknown; off). An empty page has `resume` =
+  whether the last page with entries still carries one (unknown; off). `relative_links`: whether links are
+  written relative to the page ("Feed?category=…", "Resources/<id>"; unknown; the recorded pages have absolute
+  ones; off). An empty page has `resume` =
   self + 1 (as recorded in ODP #37) and no `next`; so does a skiptoken above the head.
 - The entity: default namespace (known), or `prefix` "tk" / "ns1" (the latter known for Toezegging,
   Vergadering and Verslag); `tk:bijgewerkt` with `zone` "" (known, ODP #193) or "Z" (known, a
@@ -121,6 +123,7 @@ class FakeSyncFeed:
         self.zone = ""  # "" or "Z" after tk:bijgewerkt
         self.deleted_word = "true"
         self.next_on_last = False
+        self.relative_links = False
         # faults and pace
         self.failures: list[tuple[str, int]] = []
         self.not_atom = False
@@ -289,7 +292,10 @@ class FakeSyncFeed:
                 out.append(f"<link rel=\"enclosure\" href={quoteattr(self.url + 'Resources/' + ident)}/>")
             out.append(f"<content type=\"application/xml\">{self._entity_xml(entity)}</content></entry>")
         out.append("</feed>")
-        return Response(200, "".join(out).encode(), {"Content-Type": "application/atom+xml; charset=utf-8"})
+        body = "".join(out)
+        if self.relative_links:  # every link as a path relative to the page, which is at {url}Feed
+            body = body.replace(f'href="{self.url}', 'href="')
+        return Response(200, body.encode(), {"Content-Type": "application/atom+xml; charset=utf-8"})
 
     def _entity_xml(self, entity: dict) -> str:
         category, p = entity["category"], (self.prefix + ":" if self.prefix else "")

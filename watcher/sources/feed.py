@@ -118,7 +118,8 @@ class Feed(Source):
         async def fetch() -> Document:
             if link:
                 try:
-                    response = await self.http.get(link, max_bytes=MAX_BYTES)
+                    # An item's page is read only on the feed's own site (or a host the operator listed).
+                    response = await self.http.get(link, max_bytes=MAX_BYTES, within=(self.config.url,))
                     return await self.extractor(response.content, response.headers.get("content-type", ""), link)
                 except (FetchError, ExtractError) as e:
                     if not summary:

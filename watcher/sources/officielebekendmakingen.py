@@ -37,6 +37,10 @@ DEFAULT_QUERY = ('c.product-area==officielepublicaties AND (w.publicatienaam=="K
 PAGE_SIZE = 1000  # the service's maximum
 REVISION = re.compile(r"^(?P<base>.+)-(?P<letter>[nhv])(?P<number>\d+)$")
 TEXT_PREFERENCE = ("xml", "html", "pdf")
+# The hosts KOOP's records name for a publication's files (recorded SRU records: repository.overheid.nl/frbr/…,
+# zoek.officielebekendmakingen.nl/<id>.xml): anything else a record names is not fetched.
+KOOP_SITES = ("repository.overheid.nl", "zoek.officielebekendmakingen.nl", "officielebekendmakingen.nl",
+              "www.officielebekendmakingen.nl")
 
 
 def _query(value) -> str:
@@ -201,6 +205,10 @@ class OfficieleBekendmakingen(Source):
     def file(self, spec: dict):
         return self._fetcher(**spec)
 
+    def _sites(self) -> tuple[str, ...]:
+        """Where KOOP's records may send watcher for a file: the SRU service's own origin and KOOP's sites."""
+        return (self.config.url, *KOOP_SITES)
+
     def _fetcher(self, items: dict):
         async def fetch() -> Document:
             problems = []
@@ -209,7 +217,7 @@ class OfficieleBekendmakingen(Source):
                 if not url:
                     continue
                 try:
-                    response = await self.http.get(url, max_bytes=MAX_BYTES)
+                    response = await self.http.get(url, max_bytes=MAX_BYTES, within=self._sites())
                     return await self.extractor(response.content, response.headers.get("content-type", ""), url)
                 except (FetchError, ExtractError) as e:
                     problems.append(f"{manifestation}: {e}")
@@ -219,7 +227,7 @@ class OfficieleBekendmakingen(Source):
     def _completer(self, record: Record, url: str):
         async def complete() -> None:
             """Indieners and ontvanger from metadata.xml, where the SRU record did not carry them."""
-            response = await self.http.get(url)
+            response = await self.http.get(url, within=self._sites())
             try:
                 root = _xmlsafe.parse(response.content)
             except ExtractError as e:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from lxml import etree
 
@@ -126,7 +126,7 @@ class SyncFeed:
             raise FeedError(f"{named}: the answer is not XML ({e})") from None
         if root.tag != f"{{{ATOM}}}feed":
             raise FeedError(f"{named}: the answer is not an Atom feed (<{local(root.tag)}>)")
-        links = _links(root)
+        links = _links(root, url)
         page = FeedPage(url, [], next=links.get("next", ""), resume=links.get("resume", ""))
         if page.next:
             self.check(page.next, category, "next")
@@ -135,7 +135,7 @@ class SyncFeed:
         entries = root.findall(f"{{{ATOM}}}entry")
         checked = ""  # a link checked whole: the others of the page differ from it only in their skiptoken
         for i, node in enumerate(entries):
-            entry_links = _links(node)
+            entry_links = _links(node, url)
             link = entry_links.get("next") or (page.next if i == len(entries) - 1 else "")
             if not link:
                 raise FeedError(f"{named}: entry {i + 1} has no next link")
@@ -246,10 +246,12 @@ class SyncFeed:
         return found
 
 
-def _links(node) -> dict[str, str]:
+def _links(node, against: str) -> dict[str, str]:
+    """The links of a feed or an entry by rel, each resolved against the page's URL (a relative link is
+    the server's to write: "Feed?category=Zaak&skiptoken=5" is asked from where the page came, then checked)."""
     out = {}
     for link in node.findall(f"{{{ATOM}}}link"):
         rel, href = link.get("rel") or "alternate", (link.get("href") or "").strip()
         if href and rel not in out:
-            out[rel] = href
+            out[rel] = urljoin(against, href)
     return out

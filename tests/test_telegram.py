@@ -1,6 +1,7 @@
 """Telegram delivery: formatting, splitting, each failure mode, the rate limits and digests."""
 
 import asyncio
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -414,4 +415,38 @@ def test_a_subscriber_missing_from_sources_yaml_for_a_while_gets_what_it_was_owe
     assert deliver_once(half_written, store, telegram, lambda: now[0]) == (0, 0)
     assert "1 alert(s) for desk dropped: the subscriber is not in sources.yaml since" in caplog.text
     assert len(telegram.texts(9)) == 3
+    store.close()
+
+
+@pytest.mark.parametrize("field,value", [
+    ("links", {"tweedekamer.nl": "https://www.tweedekamer.nl/x?" + "a=1&" * 2000, "pdf": "https://x.nl/" + "b" * 5000}),
+    ("title", "<&>" * 2000),  # escapes to five times its length
+    ("snippet", "«x» & <y> " * 900),
+])
+def test_every_line_fits_a_message_before_packing_so_no_tag_is_cut_and_nothing_is_refused(
+        field, value, tmp_path, write_config, telegram, monkeypatch):
+    from html.parser import HTMLParser
+
+    alert = make_alert(**{field: value})
+    messages = alerts.render_html(alert)
+    for message in messages:
+        assert len(message) <= alerts.MESSAGE_LIMIT
+        opened = []
+
+        class Tags(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                opened.append(tag)
+
+            def handle_endtag(self, tag):
+                assert opened and opened.pop() == tag, message[:200]
+        Tags().feed(message)
+        assert opened == [], opened  # every tag closes in its part
+        assert re.findall(r"&(?!(?:amp|lt|gt|quot|#\d+);)", message) == []  # and no entity is cut
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    store.enqueue(alert)
+    assert deliver_once(config, store, telegram) == (1, 0)
+    assert len(telegram.messages) == len(messages) and all(m.get("parse_mode") == "HTML" for m in telegram.messages)
     store.close()

@@ -16,7 +16,8 @@ from .model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
-LINE_LIMIT = 3000  # one line (a title of a thousand words) is cut to this before escaping
+LINE_LIMIT = 3000  # one line (a title of a thousand words) is cut to this, escaped
+LINK_LIMIT = 1000  # characters of a link's escaped URL; a longer one is not linked (every line fits a message)
 
 
 def alert_id(subscriber: str, change: Change) -> str:
@@ -200,10 +201,21 @@ def render_text(alert: Alert) -> str:
 
 
 def _e(text: str, limit: int = LINE_LIMIT) -> str:
+    """Escaped for Telegram's HTML, at most `limit` characters once escaped ("<" grows to "&lt;")."""
     text = str(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return html.escape(text, quote=False)
+    escaped = html.escape(text, quote=False)
+    if len(escaped) <= limit:
+        return escaped
+    keep = limit - 1
+    while len(html.escape(text[:keep], quote=False)) > limit - 1:
+        keep = keep * 3 // 4  # an upstream line of "<&>" escapes to five times its length
+    return html.escape(text[:keep], quote=False) + "…"
+
+
+def _link(url: str, name: str) -> str:
+    """A named link; a URL too long to go in a message whole (an upstream's) is left out, its name stays."""
+    href = html.escape(url, quote=True)
+    return f'<a href="{href}">{_e(name, 200)}</a>' if len(href) <= LINK_LIMIT else _e(name, 200)
 
 
 def _bold_hit(snippet: str, highlight: str) -> str:
@@ -225,7 +237,10 @@ def html_lines(alert: Alert) -> list[str]:
     if alert.snippet:
         lines.append(f"\u201c{_bold_hit(alert.snippet, alert.highlight)}\u201d")
     lines += [f"• {_e(change, 600)}" for change in alert.changes]
-    links = [f'<a href="{html.escape(url, quote=True)}">{_e(name)}</a>' for name, url in alert.links.items()]
+    links: list[str] = []
+    for name, url in alert.links.items():
+        link = _link(url, name)  # the line of links fits a message: past LINE_LIMIT, names only
+        links.append(link if len(" · ".join(links + [link])) <= LINE_LIMIT else _e(name, 200))
     if links:
         lines.append(" · ".join(links))
     return lines
@@ -263,8 +278,7 @@ def render_digest(alerts: list[Alert], period: str) -> list[str]:
     lines = [f"<b>Overzicht ({_e(period)}): {len(alerts)} melding{'en' if len(alerts) != 1 else ''}</b>"]
     for alert in alerts:
         link = next(iter(alert.links.values()), "")
-        title = _e(alert.title, 300)
-        title = f'<a href="{html.escape(link, quote=True)}">{title}</a>' if link else title
+        title = _link(link, alert.title) if link else _e(alert.title, 300)
         lines.append(f"• <b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)} — {title}"
                      f" <i>({_e(why(alert), 300)})</i>")
     return pack(lines)

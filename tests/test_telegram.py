@@ -115,6 +115,9 @@ def test_a_message_telegram_refuses_is_sent_once_as_plain_text(tk, telegram, wri
     code, out, err = watcher_cli("-c", config, "run", "--once")
     [message] = telegram.messages
     assert "parse_mode" not in message and row["DocumentNummer"] in message["text"]
+    # As the subscriber reads it (not the console's "[desk] …"), with the buttons under it.
+    assert message["text"].startswith("nieuw") and "desk" not in message["text"]
+    assert "reply_markup" in message
     watcher_cli("-c", config, "run", "--once")
     assert len(telegram.messages) == 1
 
@@ -449,4 +452,24 @@ def test_every_line_fits_a_message_before_packing_so_no_tag_is_cut_and_nothing_i
     store.enqueue(alert)
     assert deliver_once(config, store, telegram) == (1, 0)
     assert len(telegram.messages) == len(messages) and all(m.get("parse_mode") == "HTML" for m in telegram.messages)
+    store.close()
+
+
+def test_a_refused_diff_attachment_is_one_line_and_the_text_is_not_sent_again(tmp_path, write_config, telegram,
+                                                                           monkeypatch):
+    from watcher.model import Block, Document
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    old = store.put_text(Document([Block("binnen zes weken", label="alinea 1")]))
+    new = store.put_text(Document([Block("binnen acht weken", label="alinea 1")]))
+    store.enqueue(make_alert(kind="revised", old_hash=old, new_hash=new, changes=["alinea 1: «zes» → «acht»"]))
+    telegram.fail(400, "Bad Request: file is too big", after=1)  # the text goes in; the attachment is refused
+    assert deliver_once(config, store, telegram) == (1, 0)
+    texts = telegram.texts(9)
+    assert len(texts) == 2 and "«zes» → «acht»" in texts[0]
+    assert texts[1] == alerts.ATTACHMENT_REFUSED
+    assert deliver_once(config, store, telegram) == (0, 0) and len(telegram.texts(9)) == 2
     store.close()

@@ -8,6 +8,7 @@ are numbered. Everything from upstream is escaped: in Telegram HTML only <, > an
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime, timezone
 
 from .match import Hit
@@ -266,6 +267,16 @@ def pack(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     if len(messages) > 1:
         messages = [f"{m}\n({i}/{len(messages)})" for i, m in enumerate(messages, 1)]
     return messages
+
+
+# Said in the chat when Telegram refuses a revision's diff as an attachment: its text went out already.
+ATTACHMENT_REFUSED = "(De bijlage met alle wijzigingen kon niet worden meegestuurd.)"
+
+
+def as_plain(message: str) -> str:
+    """A Telegram HTML message as the subscriber reads it, without its tags: for when the HTML is refused."""
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", message)
+    return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))[:MESSAGE_LIMIT]
 
 
 def render_html(alert: Alert) -> list[str]:

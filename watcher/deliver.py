@@ -262,9 +262,11 @@ class Deliverer:
                 # gives the alert up; a passing failure of the plain text (a 502, a timeout, a 429) leaves it
                 # for the next cycle, which starts again from the HTML.
                 log.error("chat %s refused alert %s: %s", chat, batch[0].id, e)
+                # Only what Telegram has not accepted yet, as the subscriber reads it, with its buttons; a
+                # refused attachment (the parts went out) is one line saying so.
+                rest = [alerts.as_plain(m) for m in messages[done[0]:]] or [alerts.ATTACHMENT_REFUSED]
                 try:
-                    await self.telegram.send(chat, ["\n\n".join(alerts.render_text(a) for a in batch)[:4000]],
-                                             None, self.limiter, html=False)
+                    await self.telegram.send(chat, rest, None, self.limiter, html=False, buttons=keys, silent=silent)
                     how = "telegram (plain)"
                 except BadRequest as again:
                     log.error("chat %s refused the plain text too (%s); alert given up", chat, again)

@@ -228,3 +228,34 @@ def test_a_second_watcher_on_the_same_database_exits_3_until_the_first_is_gone(t
     third = spawn("-c", other, "run", "--once")
     out, err = third.communicate(timeout=60)
     assert third.returncode == 0, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_the_whole_process_group_after_extraction_ends_the_run_quietly(sig, tk, write_config):
+    # systemd's default and `timeout` in a crontab signal the whole group: the extraction workers too.
+    # They leave signals to their parent, which closes the pool within a bound: no hang, no traceback.
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    rows = [tk.add(r) for r in page_rows()[:3]]
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
+                            "backfill_alerts": True}], [{"name": "all", "keywords": ["Kamer"]}], poll_interval="1s")
+    proc = subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not first_cycle_done(config.parent / "state"):
+            time.sleep(0.05)  # the files were extracted: the workers are up
+        assert len([r for r in tk.server.requests if "/Resources/" in r.path]) == len(rows)
+        os.killpg(proc.pid, sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err, err

@@ -12,6 +12,7 @@ import ctypes.util
 import multiprocessing
 import os
 import signal
+import threading
 
 from ..model import Document
 from ._detect import detect
@@ -22,6 +23,7 @@ TIMEOUT = 60.0  # seconds one document may take
 MEMORY = 2 * 1024**3  # address space of a worker
 WORKERS = 2
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+CLOSE_WAIT = 2.0  # seconds the pool's clean-up is given before what is left of it is killed
 
 
 def extract(data: bytes, content_type: str = "", name: str = "") -> Document:
@@ -69,6 +71,8 @@ def _worker_setup(limit: int) -> None:
     from multiprocessing import forkserver
 
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the group's signals are the watcher's (_forkserver.py)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The forkserver hands each child its "alive" pipe, and exits only once no process holds that pipe
     # open: a busy worker holding it would keep the forkserver alive, so PDEATHSIG would never fire and
     # both would outlive the watcher. A worker starts no processes of its own and needs none of it.
@@ -104,6 +108,9 @@ class Extractor:
     def _get_pool(self):
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
+            # The forkserver imports this before anything else (not the watcher's __main__, whose SIGTERM
+            # handler would make it exit): signals to the process group are the watcher's (_forkserver.py).
+            context.set_forkserver_preload(["watcher.extract._forkserver"])
             self._pool = context.Pool(self.workers, initializer=_worker_setup, initargs=(self.memory,),
                                       maxtasksperchild=500)
         return self._pool
@@ -138,10 +145,20 @@ class Extractor:
             raise ExtractError(f"extraction took longer than {self.timeout:g}s and was stopped") from None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        """Stop the workers in a bounded time. The pool's own clean-up runs in a thread: an idle worker
+        leaves on its sentinel; one stuck in a file ignores SIGTERM (the watcher's to act on:
+        _forkserver.py), so after CLOSE_WAIT what is left is killed, and the clean-up ends."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        cleanup = threading.Thread(target=lambda: (pool.terminate(), pool.join()), daemon=True)
+        cleanup.start()
+        cleanup.join(CLOSE_WAIT)
+        if cleanup.is_alive():
+            for worker in list(getattr(pool, "_pool", [])):
+                if worker.exitcode is None:
+                    worker.kill()
+            cleanup.join(CLOSE_WAIT)
 
 
 __all__ = ["ExtractError", "Extractor", "extract"]

@@ -473,3 +473,24 @@ def test_a_refused_diff_attachment_is_one_line_and_the_text_is_not_sent_again(tm
     assert texts[1] == alerts.ATTACHMENT_REFUSED
     assert deliver_once(config, store, telegram) == (0, 0) and len(telegram.texts(9)) == 2
     store.close()
+
+
+def test_a_429_asking_for_an_hour_is_not_slept_and_the_alert_goes_next_cycle(tmp_path, write_config, telegram,
+                                                                            monkeypatch, caplog):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    store.enqueue(make_alert(1))
+    sleeps = []
+
+    async def sleep(seconds):
+        sleeps.append(seconds)
+
+    telegram.fail(429, "Too Many Requests: retry after 3600", retry_after=3600)
+    caplog.set_level("INFO")
+    assert deliver_once(config, store, telegram, sleep=sleep) == (0, 1)
+    assert sleeps == [] and "asks to wait 3600s; the rest waits for the next cycle" in caplog.text
+    assert deliver_once(config, store, telegram, sleep=sleep) == (1, 0)  # the next cycle sends it, once
+    assert len(telegram.texts(9)) == 1
+    store.close()

@@ -30,6 +30,9 @@ log = logging.getLogger("watcher.deliver")
 
 DIGEST_PERIOD = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 MAX_RETRY_AFTER = 3  # 429s waited out for one message before it is left for the next cycle
+# A 429 asking for longer than this is not slept in this cycle: the message waits for the next (a cron run
+# that slept an hour would make the next runs find the lock taken; a long sleep would hold a SIGTERM up).
+LONGEST_WAIT = 30.0
 CONCURRENT_CHATS = 64
 # A subscriber missing from sources.yaml (a half-written file, a line commented out, a rename) keeps what
 # it is owed this long: back within it, it gets everything; gone longer, it is gone.
@@ -245,8 +248,13 @@ class Deliverer:
                     log.warning("chat %s: still rate limited after %d waits; the rest waits for the next cycle",
                                 chat, MAX_RETRY_AFTER)
                     return "stop"
+                if wait > LONGEST_WAIT:
+                    log.warning("chat %s: Telegram asks to wait %ds; the rest waits for the next cycle", chat, wait)
+                    return "stop"
                 log.info("chat %s: Telegram asks to wait %ss", chat, wait)
                 await self._sleep(float(wait))
+                if self._stopping():
+                    return "stop"  # a stop request during the wait: nothing more is started
             except Forbidden as e:
                 log.warning("subscriber %s blocked the bot (%s): deactivated, watchlist kept", subscriber.name, e)
                 await self._save_chat(store, subscriber.telegram, {"blocked": True})

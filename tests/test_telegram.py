@@ -494,3 +494,20 @@ def test_a_429_asking_for_an_hour_is_not_slept_and_the_alert_goes_next_cycle(tmp
     assert deliver_once(config, store, telegram, sleep=sleep) == (1, 0)  # the next cycle sends it, once
     assert len(telegram.texts(9)) == 1
     store.close()
+
+
+def test_a_digest_time_left_in_the_future_by_a_clock_that_jumped_ahead_is_not_trusted(
+        tmp_path, write_config, telegram, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"], "digest": "daily"}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
+    store.enqueue(make_alert(1))
+    assert deliver_once(config, store, telegram, lambda: now[0] + timedelta(days=200)) == (1, 0)  # the jump
+    store.enqueue(make_alert(2))
+    assert deliver_once(config, store, telegram, lambda: now[0]) == (1, 0)  # back: the next digest goes
+    store.enqueue(make_alert(3))
+    assert deliver_once(config, store, telegram, lambda: now[0] + timedelta(hours=1)) == (0, 1)  # a day apart
+    assert len(telegram.texts(9)) == 2
+    store.close()

@@ -511,3 +511,34 @@ def test_a_digest_time_left_in_the_future_by_a_clock_that_jumped_ahead_is_not_tr
     assert deliver_once(config, store, telegram, lambda: now[0] + timedelta(hours=1)) == (0, 1)  # a day apart
     assert len(telegram.texts(9)) == 2
     store.close()
+
+
+def test_a_subscriber_back_with_nothing_waiting_is_no_longer_counted_missing(tmp_path, write_config, telegram,
+                                                                            monkeypatch):
+    # Its alerts were forgotten meanwhile (/vergeet): an old "missing since" must not make its next absence
+    # drop what it is owed at once.
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    store.set_event_state("missing", "desk", {"since": "2026-01-01T00:00:00+00:00"})
+    assert deliver_once(config, store, telegram) == (0, 0)
+    assert not (store.event_state("missing", "desk") or {}).get("since")
+    store.close()
+
+
+def test_a_stop_request_during_a_429_wait_starts_nothing_more(tmp_path, write_config, telegram, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    store.enqueue(make_alert(1))
+    stop = []
+
+    async def sleep(seconds):
+        stop.append(seconds)  # SIGTERM arrives while Telegram's wait is waited
+
+    telegram.fail(429, "Too Many Requests: retry after 5", retry_after=5)
+    assert deliver_once(config, store, telegram, sleep=sleep, should_stop=lambda: bool(stop)) == (0, 1)
+    assert stop == [5] and telegram.messages == []
+    store.close()

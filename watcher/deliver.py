@@ -83,15 +83,15 @@ class Deliverer:
         delivered = 0
         jobs = []
         known = {s.name for s in self.config.subscribers} | {subs.chat_name(c) for c in subs.chats(store)}
-        missing = {name for name, state in store.event_states("missing").items() if state.get("since")}
+        missing = {name: state["since"] for name, state in store.event_states("missing").items() if state.get("since")}
+        for name in missing.keys() & known:  # back, whether or not anything waited for it
+            log.info("%s is in sources.yaml again: what it was owed is sent", name)
+            store.set_event_state("missing", name, {})
         for name, pending in fair_order(store.pending_alerts()):
             subscriber = subscribers.get(name)
             if subscriber is None and name not in known:
-                self._keep_missing(store, pending, name)
+                self._keep_missing(store, pending, name, missing.get(name))
                 continue
-            if name in missing:
-                log.info("%s is in sources.yaml again: what it was owed is sent", name)
-                store.set_event_state("missing", name, {})
             if subscriber is None:
                 self._drop(store, pending, name)
                 continue
@@ -115,10 +115,10 @@ class Deliverer:
         for alert in pending:
             store.mark_sent(alert.id, "dropped")
 
-    def _keep_missing(self, store: Store, pending: list[Alert], name: str) -> None:
-        """A subscriber that sources.yaml no longer names: its alerts wait MISSING_GRACE for it to come back."""
+    def _keep_missing(self, store: Store, pending: list[Alert], name: str, since: str | None) -> None:
+        """A subscriber that sources.yaml no longer names (missing `since`): its alerts wait MISSING_GRACE
+        for it to come back."""
         now = self.clock()
-        since = (store.event_state("missing", name) or {}).get("since")
         if not since:
             store.set_event_state("missing", name, {"since": now.isoformat(timespec="seconds")})
             log.warning("%d alert(s) for %s kept: it is not in sources.yaml; they are sent if it comes back "

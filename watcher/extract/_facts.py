@@ -255,11 +255,10 @@ def facts(blocks) -> dict:
         out["dossiers"] = dossiers
     found = [people for text in head if (people := askers(text))]
     named = next((p for p in found if any(a["party"] for a in p)), found[0]) if found else []
-    if (signed := signers([b.text for b in body if b.kind != "footnote"], named)):
-        out["askers"] = signed
-    elif found:
-        # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties.
-        out["askers"] = next((p for p in found if any(a["party"] for a in p)), found[0])
+    # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties; a
+    # motie's signers where it is one.
+    if (who := signers([b.text for b in body if b.kind != "footnote"], named) or named):
+        out["askers"] = who
     for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
         for pattern in _MINISTER:
             if (m := pattern.search(text)):

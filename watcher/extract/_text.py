@@ -83,6 +83,8 @@ _SPACING_ACCENT = re.compile("[\u00a8\u00b4\u02c6`]\u0131|(?<=[^\\W\\d_])[" + ""
                              "(?<=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z])\u00b4")
 # A trema stands on the second of two vowels ("coördinatie", "ideeën"): between two, it is the second's.
 _TREMA = re.compile("(?<=[aeiouAEIOU])\u00a8([aeiouAEIOU])")
+# Any of the marks at all: a plain character class, so a line without one (nearly every line) costs one scan.
+_ANY_ACCENT = re.compile("[\u00a8\u00b4\u00b8\u02c6\u02c7\u02d8-\u02dd\u0131]")
 _I_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "`": "\u0300"}
 
 
@@ -94,7 +96,7 @@ def _accent(m: re.Match) -> str:
 
 
 def clean(text: str) -> str:
-    if _SPACING_ACCENT.search(text):
+    if _ANY_ACCENT.search(text):
         text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACES)
     return _WS.sub(" ", text).strip()
@@ -435,10 +437,12 @@ def separate_footnote_markers(blocks: list[Block]) -> list[Block]:
 
 def joined(lines: list[str]) -> str:
     """Lines of one paragraph as one line, words broken over lines joined as in a paragraph."""
-    para = _Paragraph()
-    for line in lines:
-        if (line := clean(line)):
-            para.add(line) if para else para.__init__(line)
+    cleaned = [c for c in map(clean, lines) if c]
+    if not cleaned:
+        return ""
+    para = _Paragraph(cleaned[0])
+    for line in cleaned[1:]:
+        para.add(line)
     return para.text
 
 

@@ -3,7 +3,7 @@
 Each line is measured where the PDF says it stands: where it begins, its height on the page, the size of its
 type, and which of its digits are set smaller than the text beside them. `_layout.py` decides from that what
 is text, what is a footnote and what is the page's furniture. Measuring costs a few calls a line, not one a
-character (bench/bench_diff.py prints the ratio against pdfium's text alone).
+character (bench/bench_extract.py prints the ratio against pdfium's text alone).
 
 A PDF whose text pdfium cannot place (its text and its characters do not line up) is read by the text alone:
 running headers and footers ("Tweede Kamer, vergaderjaar 2019–2020, 35 207, nr. 34 16") are then the lines
@@ -158,7 +158,10 @@ def read_pages(data: bytes) -> tuple[list[str], list[_layout.Page] | None]:
             texts.append(text)
             if pages is not None:
                 lines = _measure(textpage, text)
-                pages = None if lines is None else pages + [_layout.Page(lines, page.get_height(), page.get_width())]
+                if lines is None:
+                    pages = None
+                else:
+                    pages.append(_layout.Page(lines, page.get_height(), page.get_width()))
             textpage.close()
             page.close()
         return texts, pages

@@ -18,8 +18,9 @@ from . import _text, _xmlsafe
 
 PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel"}
 HEADINGS = {"titel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
-SKIP = {"metadata", "meta"}  # metadata: read for its facts (dossiers), never text
-SKIP |= {"li.nr"}  # a list item's bullet or number ("•", "1.", "a."): layout, not words
+# Never text: metadata (read for its facts, the dossiers), and a list item's bullet or number ("•", "1.", "a."),
+# which is layout.
+SKIP = {"metadata", "meta", "li.nr"}
 SIDE = {"kamerstukkop", "kamervraagkop", "dossiernummer"}  # the printed head (vergaderjaar, kamer, dossier):
 # letterhead, matched but not diffed
 LABELLED = {"vraag": "Vraag", "antwoord": "Antwoord"}

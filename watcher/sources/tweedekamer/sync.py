@@ -93,7 +93,7 @@ class Sync:
     async def _category(self, category, applying, stopping, since, upgraded, now, refresh) -> bool:
         """Read one category to its head; False when the time ran out first. A category still reading its
         warm-up (what came before the start, read silently) reads WARMUP_PAGES a cycle and holds nothing
-        back: at the live pace a warm-up takes hours, and what is news meanwhile is told meanwhile (a member
+        back: at the live pace a warm-up takes more than an hour (README), and what is news meanwhile is told meanwhile (a member
         the warm-up had not reached yet is told as a metadata change once it has)."""
         state = self.store.cursor(self.cursor_name(category))
         if state is None:

@@ -85,3 +85,59 @@ class Server:
     def stop(self) -> None:
         self._as_owner(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Partition:
+    """A TCP relay on 127.0.0.1 to a server, which `cut()` turns into a network partition: from then on
+    nothing goes through in either direction and nothing is closed either, no RST, no FIN, as when a cable or a
+    firewall drops the packets. (The relay's own kernel still acknowledges what arrives, so this is a
+    server that stopped answering rather than a link the client's keepalives can see is dead: the case only
+    a deadline catches.)"""
+
+    def __init__(self, port: int):
+        import threading
+        self._to = port
+        self._cut = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def dsn(self, dsn: str) -> str:
+        """`dsn` (of the server behind) through this relay."""
+        import re
+        return re.sub(r"@127\.0\.0\.1:\d+/", f"@127.0.0.1:{self.port}/", dsn)
+
+    def cut(self) -> None:
+        self._cut.set()
+
+    def _accept(self) -> None:
+        import threading
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            server = socket.create_connection(("127.0.0.1", self._to))
+            self._sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        while not self._cut.is_set():
+            try:
+                data = source.recv(65536)
+                if self._cut.is_set():
+                    break  # read after the cut: dropped on the floor, as the network would
+                if not data:
+                    sink.shutdown(socket.SHUT_WR)
+                    return
+                sink.sendall(data)
+            except OSError:
+                return
+        self._cut.wait()  # and hold both sockets open, saying nothing, until the test ends
+
+    def close(self) -> None:
+        self._listener.close()
+        for sock in self._sockets:
+            sock.close()

@@ -4,6 +4,7 @@ and leave no role unheld for longer than one poll interval."""
 
 import random
 import signal
+import socket
 import time
 from collections import Counter
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.fakes.tk import page_rows
 from tests.processes import Witness
+from watcher import exitcodes
 from watcher.config import load
 from watcher.demo.telegram import _fields
 from watcher.store import open_store
@@ -301,3 +303,45 @@ def test_two_sources_three_watchers_each_source_polled_by_one_at_a_time_through_
                       if line.startswith("[console] ") and line.endswith(key))
     senders_killed = sum(role == "sender" for role, _, _ in kills)
     assert set(printed) == set(keys) and sum(printed.values()) - len(keys) <= senders_killed, (printed, kills)
+
+
+@pytest.mark.parametrize("sigterm", [False, True], ids=["left-alone", "sigterm"])
+def test_a_watcher_cut_off_from_the_database_stops_within_its_timeout_and_another_takes_its_roles_and_sends(
+        sigterm, tk, telegram, tmp_path, write_config, spawn, postgres_server, postgres_dsn):
+    """A partition between the sender and the database (no RST: its calls are never answered) ends that
+    watcher within `database_timeout`, with one line that says so, whether it was asked to stop or not; the
+    other watcher ends the sessions the server still keeps for it (which hold its roles), takes its roles
+    and sends what came in meanwhile."""
+    from tests.postgres import Partition
+    partition = Partition(postgres_server.port)
+    direct = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "chat", "telegram": 777, "keywords": ["motie"]}],
+                          telegram={"api_url": telegram.url}, store="postgresql", dsn=postgres_dsn,
+                          poll_interval="1s", database_timeout="3s")
+    through = tmp_path / "through.yaml"
+    through.write_text(direct.read_text().replace(postgres_dsn, partition.dsn(postgres_dsn)))
+    env = {"TELEGRAM_BOT_TOKEN": "42:CUT"}
+    procs = [spawn("-c", through, "run", env=env)]
+    _wait(lambda: tk.server.requests, 30, "the first watcher polls")
+    seen = Witness(tk.server, procs, postgres_dsn, ["poll tk", "sender"])
+    procs.append(spawn("-c", direct, "run", env=env))
+    _wait(lambda: (h := seen.holders())["poll tk"] == procs[1].pid and h["sender"] == procs[0].pid, 30,
+          "the second polls, the first sends")
+    try:
+        partition.cut()
+        if sigterm:
+            procs[0].send_signal(signal.SIGTERM)
+        row = tk.add(next(r for r in page_rows() if r["Soort"] == "Motie" and r["ContentType"]))
+        _, err = procs[0].communicate(timeout=60)
+        assert procs[0].returncode == exitcodes.STATE, err
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("watcher: the database") and "no answer within 3 s" in last, err
+        _wait(lambda: seen.holders()["sender"] == procs[1].pid, 60, "the other watcher sends")
+        _wait(lambda: any(row["DocumentNummer"] in t for t in telegram.texts(777)), 30, "the alert is sent")
+        procs[1].send_signal(signal.SIGTERM)
+        _, err = procs[1].communicate(timeout=60)
+        assert procs[1].returncode == 0, err
+        assert f"the watcher {socket.gethostname()}:{procs[0].pid} had said nothing" in err, err
+    finally:
+        seen.close()
+        partition.close()

@@ -250,6 +250,19 @@ def test_a_database_that_goes_away_is_a_store_error_that_says_so(tmp_path, postg
         private.stop()
 
 
+def test_both_ends_of_a_database_connection_notice_a_silent_peer_and_the_dsns_own_values_are_kept(postgres_dsn):
+    """TCP keepalives and a user timeout on the client (libpq) and on the server (the session's settings), and
+    a connect timeout: a partition is noticed by the kernels within a minute. What the DSN says wins."""
+    with stores.open_store(None, kind="postgresql", dsn=postgres_dsn + "?keepalives_idle=42") as store:
+        for connection in (store.db, store.marks):
+            client = connection.info.get_parameters()
+            assert (client["keepalives"], client["keepalives_idle"], client["keepalives_count"],
+                    client["tcp_user_timeout"], client["connect_timeout"]) == ("1", "42", "3", "30000", "10")
+            server = [connection.execute(f"SHOW {name}").fetchone()[0] for name in
+                      ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count", "tcp_user_timeout")]
+            assert server == ["10", "5", "3", "30000"], server
+
+
 def test_two_watchers_on_one_database_never_interleave_a_read_modify_write(postgres_dsn):
     """Each bumps a shared state row 40 times, reading it, yielding (another watcher runs meanwhile) and
     writing it back, under its write lock: none of the 80 bumps is lost."""

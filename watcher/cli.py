@@ -280,7 +280,7 @@ def _run(config, once: bool) -> int:
         print(f"watcher: {e}", file=sys.stderr)
         return exitcodes.STATE
     try:
-        store = open_store(config.state_dir, kind=config.store, dsn=config.dsn)
+        store = open_store(config.state_dir, kind=config.store, dsn=config.dsn, timeout=config.database_timeout)
         try:
             # The state_dir lock guards one machine; a database is shared, and its work is cut into roles.
             roles = Shared(store, config, member=not once) if store.shared else Alone(config)
@@ -415,6 +415,8 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
         # Every watcher on a shared store reads files for whoever polls them (share.py), standing by or not.
         from .share import Helper
         helping = asyncio.create_task(Helper(store, watcher.sources, stop).run())
+    # On a shared database: alive for the others, and the one that ends a stalled watcher's sessions.
+    beating = asyncio.create_task(_beat(store, stop)) if store.shared else None
     if not once and not roles.claim() and not roles.held:
         log.info("another watcher is running on %s (%s): standing by (reading files for it), taking over what "
                  "it leaves", store.where, _who(store, config))
@@ -459,6 +461,10 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
                 helping.cancel()  # a file half read is given back to the queue, for whoever looks next
                 with contextlib.suppress(asyncio.CancelledError):
                     await helping
+            if beating is not None:
+                beating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beating  # a StoreError it met is why this watcher stops: it goes up from here
             if beside is not None:
                 stop.set()  # the delivery stops between messages; what is left waits in the outbox
                 await beside
@@ -494,6 +500,22 @@ async def _deliver_beside(watcher, wake: asyncio.Event, stop: asyncio.Event) -> 
         await asyncio.wait(waiting, timeout=RETRY_DELIVERY, return_when=asyncio.FIRST_COMPLETED)
         for future in waiting:
             future.cancel()
+
+
+async def _beat(store, stop: asyncio.Event) -> None:
+    """Every third of the database timeout, until a stop request: PostgresStore.beat, and say whom it ended."""
+    from .store import StoreError
+    while not stop.is_set():
+        try:
+            ended = store.beat()
+        except StoreError:
+            stop.set()  # the database is in trouble: the whole watcher stops, and says why
+            raise
+        for who in ended:
+            log.warning("the watcher %s had said nothing on %s for %g s: its sessions are ended and its roles "
+                        "free (a network partition, or a process that hangs)", who, store.where, 3 * store.timeout)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=store.timeout / 3)
 
 
 def pause(started: float, now: float, interval: float) -> float:

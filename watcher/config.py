@@ -100,6 +100,7 @@ class Config:
     poll_interval: float = 300.0
     store: str = "sqlite"
     dsn: str = ""  # store: postgresql: where the database is ($WATCHER_DSN when not given here)
+    database_timeout: float = 30.0  # store: postgresql: how long a call may wait for the server (store/_pgconn.py)
     telegram: TelegramSettings = TelegramSettings()
     http: HTTPSettings = HTTPSettings()
     sources: tuple[SourceConfig, ...] = ()
@@ -233,7 +234,7 @@ def _kind(value) -> str:
         type(value), type(value).__name__)
 
 
-TOP_KEYS = {"state_dir", "store", "dsn", "poll_interval", "telegram", "http", "sources", "subscribers"}
+TOP_KEYS = {"state_dir", "store", "dsn", "database_timeout", "poll_interval", "telegram", "http", "sources", "subscribers"}
 TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits", "paid_broadcast"}
 PAID_PER_SECOND = 1000  # Telegram's limit with allow_paid_broadcast
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
@@ -326,6 +327,9 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
     if store == "postgresql" and not dsn:
         check.problem(("store",), "postgresql needs a database: add `dsn: postgresql://user@host/dbname` "
                                   "(or set $WATCHER_DSN)")
+    database_timeout = check.convert(("database_timeout",), top.get("database_timeout"), parse_duration, 30.0)
+    if not 1 <= database_timeout <= 3600:
+        check.problem(("database_timeout",), "expected between 1s and 1h")
     telegram = _telegram(check, top.get("telegram"))
     http = _http(check, top.get("http"))
     sources = _sources(check, top.get("sources"))
@@ -339,8 +343,8 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
 
     if check.problems:
         raise ConfigError(sorted(check.problems, key=lambda p: p.line))
-    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, store=store, dsn=dsn, telegram=telegram,
-                  http=http, sources=tuple(sources), subscribers=tuple(subscribers))
+    return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, store=store, dsn=dsn,
+                  database_timeout=database_timeout, telegram=telegram, http=http, sources=tuple(sources), subscribers=tuple(subscribers))
 
 
 def _state_dir(check: _Checker, path: Path, value) -> Path:

@@ -28,11 +28,13 @@ def found_kind(state_dir) -> str | None:
     return None
 
 
-def open_store(state_dir, readonly: bool = False, kind: str = "sqlite", dsn: str = "") -> Store:
-    """The store in `state_dir` (or, for `kind` postgresql, in the database `dsn`). `kind` is used for a new
-    state directory; one that holds a store keeps its kind (`watcher migrate` moves a state into PostgreSQL)."""
+def open_store(state_dir, readonly: bool = False, kind: str = "sqlite", dsn: str = "",
+               timeout: float = PostgresStore.TIMEOUT) -> Store:
+    """The store in `state_dir` (or, for `kind` postgresql, in the database `dsn`, whose calls wait `timeout`
+    seconds at most). `kind` is used for a new state directory; one that holds a store keeps its kind
+    (`watcher migrate` moves a state into PostgreSQL)."""
     if kind == "postgresql":
-        return PostgresStore(dsn, readonly=readonly)
+        return PostgresStore(dsn, readonly=readonly, timeout=timeout)
     found = found_kind(state_dir)
     if found is not None and found != kind:
         raise StoreError(f"{state_dir} holds a {found} store but the config asks for `store: {kind}`: set "
@@ -47,7 +49,8 @@ def open_reader(config, out, first: str = "run `watcher run --once` first") -> S
         out.write(f"no state in {config.state_dir} yet: {first}\n")
         return None
     try:
-        return open_store(config.state_dir, readonly=True, kind=config.store, dsn=config.dsn)
+        return open_store(config.state_dir, readonly=True, kind=config.store, dsn=config.dsn,
+                          timeout=config.database_timeout)
     except StoreError as e:
         out.write(f"watcher: {e}\n")
         return None

@@ -22,6 +22,7 @@ import contextlib
 import gzip
 import hashlib
 import json
+import logging
 import os
 import re
 import socket
@@ -31,6 +32,8 @@ from ._kinds import KeyedState
 from ._base import Store, StoreError, StoreRefused
 from ._local import now, outbox_cutoff
 from ._pgfiles import SharedFiles
+
+log = logging.getLogger("watcher")
 
 # Step N moves the schema from version N to N + 1. A step is never edited once released: add one.
 MIGRATIONS = [
@@ -117,6 +120,7 @@ SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
 _MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved forward ("watc")
 _WRITES = 0x77617464  # transaction advisory lock key: one watcher at a time changes what others read (writing)
 _MEMBER = "watcher run "  # the application_name of a running watcher's connection (join)
+TIMEOUT = 30.0  # seconds a call may wait for the server, by default (`database_timeout:`)
 
 
 def _role_key(name: str) -> int:
@@ -138,20 +142,27 @@ def _safe(dsn: str) -> str:
 
 class PostgresStore(KeyedState, Store):
     SCHEMA = SCHEMA_VERSION
+    TIMEOUT = TIMEOUT
+    _told_privilege = False
 
-    def __init__(self, dsn: str, readonly: bool = False):
+    def __init__(self, dsn: str, readonly: bool = False, timeout: float = TIMEOUT):
+        """`timeout`: how long a call may wait for the server (`database_timeout:`, _pgconn.py)."""
         try:
             import psycopg
+
+            from . import _pgconn
         except ImportError:
             raise StoreError("`store: postgresql` needs psycopg: pip install 'psycopg[binary]'") from None
         if not dsn:
             raise StoreError("`store: postgresql` needs a database: set `dsn:` in sources.yaml or $WATCHER_DSN "
                              "(e.g. postgresql://watcher@localhost/watcher)")
-        self.readonly = readonly
+        self.readonly, self.timeout = readonly, timeout
         self.where = _safe(dsn)
+        # Both connections of this process end in the same "host:pid": a watcher that stalls is ended whole (beat).
+        self.me = f"{socket.gethostname()}:{os.getpid()}"
         try:
-            self.db = _Guarded(psycopg.connect(dsn, autocommit=False), self.where)
-            self.marks = _Guarded(psycopg.connect(dsn, autocommit=True), self.where)
+            self.db = _Guarded(_pgconn.connect(dsn, False, timeout, f"watcher {self.me}"), self.where)
+            self.marks = _Guarded(_pgconn.connect(dsn, True, timeout, f"watcher {self.me}"), self.where)
         except psycopg.Error as e:
             raise StoreError(f"cannot reach the database {self.where}: {str(e).strip()} (is PostgreSQL running, "
                              "and may this user connect?)") from None
@@ -191,8 +202,32 @@ class PostgresStore(KeyedState, Store):
 
     def join(self) -> None:
         """Be counted among the watchers that share the roles (`watchers()`): a `watcher run`, not a reader."""
-        self.marks.execute("SELECT set_config('application_name', %s, false)",
-                           (f"{_MEMBER}{socket.gethostname()}:{os.getpid()}",))
+        self.marks.execute("SELECT set_config('application_name', %s, false)", (f"{_MEMBER}{self.me}",))
+
+    def beat(self) -> list[str]:
+        """Say this watcher is alive (any call on the marks' connection does), and end every session of a
+        watcher that holds a lock here (a role, the write lock) and has said nothing for three timeouts: it
+        is cut off (_pgconn.py), and its roles are free for the next look. Returns the "host:pid" of those
+        ended. A watcher alive calls this every third of a timeout, and no call of its waits longer than one."""
+        from psycopg import errors
+        try:
+            rows = self.marks.execute(
+                "WITH stalled AS (SELECT DISTINCT substring(a.application_name FROM '[^ ]+$') AS who "
+                "  FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted "
+                "  WHERE a.datname = current_database() AND a.application_name LIKE 'watcher %%' "
+                "  AND a.application_name NOT LIKE %(mine)s "
+                "  AND a.state_change < now() - make_interval(secs => %(after)s)) "
+                "SELECT s.who, bool_and(pg_terminate_backend(a.pid)) FROM stalled s JOIN pg_stat_activity a "
+                "  ON a.datname = current_database() AND a.application_name LIKE 'watcher %%' "
+                "  AND substring(a.application_name FROM '[^ ]+$') = s.who GROUP BY s.who ORDER BY s.who",
+                {"mine": f"% {self.me}", "after": 3 * self.timeout}).fetchall()
+        except errors.InsufficientPrivilege as e:  # the stalled one connects as another database user
+            if not self._told_privilege:
+                log.warning("cannot end the sessions of a watcher that stopped answering (%s): let every watcher "
+                            "connect as the same database user", str(e).strip())
+                self._told_privilege = True
+            return []
+        return [who for who, _ in rows]
 
     def watchers(self) -> int:
         """How many `watcher run` processes are connected to this database now."""
@@ -264,7 +299,7 @@ class PostgresStore(KeyedState, Store):
             "soort = EXCLUDED.soort, data = EXCLUDED.data",
             (doc.key, doc.source, doc.text_pending, doc.meta.soort.replace("\x00", "\ufffd"), _json(doc.to_dict())))
         if doc.meta.aliases:
-            with mapped(self.where), self.db.cursor() as cursor:
+            with mapped(self.where, self.db), self.db.cursor() as cursor:
                 cursor.executemany("INSERT INTO aliases (alias, key) VALUES (%s, %s) "
                                    "ON CONFLICT (alias) DO UPDATE SET key = EXCLUDED.key",
                                    [(alias, doc.key) for alias in doc.meta.aliases])
@@ -280,7 +315,7 @@ class PostgresStore(KeyedState, Store):
 
     def all_documents(self, soorten: tuple[str, ...] = ()):
         # A named cursor streams the rows: 100,000 documents are not all held at once.
-        with mapped(self.where), self.db.cursor(name="all_documents") as cursor:
+        with mapped(self.where, self.db), self.db.cursor(name="all_documents") as cursor:
             if soorten:
                 cursor.execute("SELECT data FROM documents WHERE lower(soort) = ANY(%s) ORDER BY key",
                                ([s.lower() for s in soorten],))
@@ -345,7 +380,7 @@ class PostgresStore(KeyedState, Store):
                         "ON CONFLICT (category, id) DO UPDATE SET parents = EXCLUDED.parents, data = EXCLUDED.data",
                         (category, ident, parents, _json(data)))
         if parents and (old is None or list(old[0]) != parents):
-            with mapped(self.where), self.db.cursor() as cursor:
+            with mapped(self.where, self.db), self.db.cursor() as cursor:
                 cursor.executemany("INSERT INTO entity_refs (parent, category, id) VALUES (%s, %s, %s) "
                                    "ON CONFLICT DO NOTHING", [(p, category, ident) for p in parents])
 
@@ -365,7 +400,7 @@ class PostgresStore(KeyedState, Store):
         return dict(self.db.execute("SELECT key, seq FROM touched WHERE kind = %s", (kind,)).fetchall())
 
     def set_touched(self, kind: str, marks: dict[str, int]) -> None:
-        with mapped(self.where), self.db.cursor() as cursor:
+        with mapped(self.where, self.db), self.db.cursor() as cursor:
             cursor.executemany("INSERT INTO touched (kind, key, seq) VALUES (%s, %s, %s) "
                                "ON CONFLICT (kind, key) DO UPDATE SET seq = EXCLUDED.seq",
                                [(kind, key, seq) for key, seq in marks.items()])
@@ -557,7 +592,7 @@ class _Guarded:
         method = getattr(self._connection, name)
 
         def guarded(*args, **kwargs):
-            with mapped(self._where):
+            with mapped(self._where, self._connection):
                 return method(*args, **kwargs)
         return guarded
 
@@ -568,8 +603,10 @@ class _Guarded:
 
 
 @contextlib.contextmanager
-def mapped(where: str):
-    """psycopg's errors as the store's: a server gone (StoreError), a value refused (StoreRefused)."""
+def mapped(where: str, connection=None):
+    """psycopg's errors as the store's: a server gone (StoreError), a value refused (StoreRefused). A
+    `connection` cut off for want of an answer says so at every later call too, not "the connection is
+    closed"."""
     import psycopg
     from psycopg import errors
     try:
@@ -577,8 +614,9 @@ def mapped(where: str):
     except (psycopg.DataError, errors.ProgramLimitExceeded) as e:  # before OperationalError: one of them
         raise StoreRefused(f"the database {where} refused a value: {str(e).strip().splitlines()[0]}") from None
     except psycopg.OperationalError as e:
-        raise StoreError(f"the database {where} cannot be used now: {str(e).strip()}; what was not "
-                         "committed is read again when watcher runs next") from None
+        why = getattr(connection, "cut_off", "") or " ".join(str(e).split())
+        raise StoreError(f"the database {where} cannot be used now: {why}; what was not committed is read "
+                         "again when watcher runs next") from None
 
 
 def _json(value) -> str:

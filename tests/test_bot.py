@@ -176,6 +176,22 @@ def test_admins_hear_once_of_a_source_that_keeps_failing_or_goes_silent(telegram
         assert again.health("tk")["told_failing"] is True
 
 
+def test_a_last_change_stamped_by_a_clock_that_ran_ahead_still_lets_the_admins_hear_of_silence(
+        tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "stale_after": "1h"}])
+    watcher_cli("-c", config, "run", "--once")
+    settings = load(config)
+    ahead = (datetime.now(timezone.utc) + timedelta(days=200)).isoformat(timespec="seconds")
+    with open_store(settings.state_dir) as store:
+        store.set_health("tk", {**store.health("tk"), "last_change": ahead})
+        store.flush()
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0  # nothing new
+    with open_store(settings.state_dir, readonly=True) as store:
+        health = store.health("tk")
+    told, _ = admins.news(settings.sources[0], health, datetime.now(timezone.utc) + timedelta(hours=2))
+    assert any("meldt niets nieuws sinds" in t for t in told), health
+
+
 def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config, spawn):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
                           telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")

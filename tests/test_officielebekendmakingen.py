@@ -80,6 +80,24 @@ def test_records_arrive_with_indieners_ontvanger_and_links(koop, write_config, w
     assert "officielebekendmakingen.nl: https://zoek.officielebekendmakingen.nl/kv-tk-2024Z99901.html" in out
 
 
+def test_a_first_day_stamped_by_a_clock_that_ran_ahead_is_put_back_and_nothing_new_is_missed(
+        koop, write_config, watcher_cli):
+    """The first run's clock was 200 days ahead: the day the service is asked from lies in the future, and
+    trusted, no record would come back until then."""
+    from watcher.store import open_store
+    config = write_config([ob_source(koop)], [{"name": "desk", "members": ["Testmans"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    with open_store(Path(config).parent / "state") as store:
+        ahead = (date.today() + timedelta(days=200)).isoformat()
+        store.set_cursor("ob", {**store.cursor("ob"), "day": ahead, "start": ahead + "T00:00:00+00:00"})
+        store.flush()
+    koop.add(0, modified=TODAY)
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0 and "nieuw: Kamervragen zonder antwoord kv-tk-2024Z99901" in out, err
+    with open_store(Path(config).parent / "state") as store:
+        assert store.cursor("ob")["day"] <= TODAY
+
+
 def test_a_diagnostic_is_an_error_that_quotes_it_and_keeps_the_cursor(koop, write_config, watcher_cli):
     config = write_config([ob_source(koop)], [{"name": "desk", "keywords": ["Testbericht"]}])
     watcher_cli("-c", config, "run", "--once")

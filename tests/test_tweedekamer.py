@@ -162,6 +162,24 @@ def test_old_documents_never_seen_and_resent_are_not_news(tk, write_config, watc
     assert downloads(tk) == []
 
 
+def test_a_start_stamped_by_a_clock_that_ran_ahead_holds_no_new_document_back(tk, write_config, watcher_cli):
+    """The first run's clock was 200 days ahead: its cursor says the backlog ends then. Trusted, every new
+    document until the clock caught up would pass for backlog and be told to nobody."""
+    config = write_config([source(tk)], [{"name": "all", "keywords": ["Kamer"]}])
+    watcher_cli("-c", config, "run", "--once")
+    with open_store(Path(config).parent / "state") as store:
+        cursor = store.cursor("tk")
+        ahead = datetime.now(timezone.utc) + timedelta(days=200)
+        store.set_cursor("tk", {**cursor, "start": ahead.isoformat(timespec="seconds")})
+        store.flush()
+    row = tk.add(page_rows()[0])
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0 and row["DocumentNummer"] in out, err
+    assert "stamped by a clock that ran ahead" in err
+    with open_store(Path(config).parent / "state") as store:
+        assert datetime.fromisoformat(store.cursor("tk")["start"]) < datetime.now(timezone.utc)
+
+
 def test_a_version_rise_with_a_changed_file_is_a_revision_and_both_texts_are_kept(
         tk, telegram, write_config, watcher_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
@@ -289,6 +307,24 @@ def test_a_parent_never_read_is_fetched_by_its_id(tk, write_config, watcher_cli)
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert headlines(out) == ["[vragen] nieuw: Antwoord schriftelijke vragen 2025D43150"]
     assert "zaak 2025Z17001" in out and tk.entity_requests >= 1
+
+
+def test_a_wait_for_a_missing_parent_stamped_by_a_clock_that_ran_ahead_ends_at_once(tk, write_config, watcher_cli):
+    """A document whose zaak the feed does not have waits an hour for it, then is told with what there is.
+    A wait that began "in the future" (the clock ran ahead) is not trusted: it would last until then."""
+    row = answer_with_askers_on_the_zaak()
+    config = write_config([source(tk)], [{"name": "vragen", "keywords": ["Druzen"]}])
+    watcher_cli("-c", config, "run", "--once")
+    tk.add({**row, "Zaak": [], "Zaak_Id": str(uuid.uuid4())})  # a zaak nobody can find
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # it waits
+    with open_store(Path(config).parent / "state") as store:
+        cursor = store.cursor("tk")
+        [ident] = cursor["waiting"]
+        ahead = (datetime.now(timezone.utc) + timedelta(days=200)).isoformat(timespec="seconds")
+        store.set_cursor("tk", {**cursor, "waiting": {ident: {**cursor["waiting"][ident], "since": ahead}}})
+        store.flush()
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[vragen] nieuw: Antwoord schriftelijke vragen 2025D43150"]
 
 
 def test_a_deletion_is_told_only_to_those_alerted_before(tk, write_config, watcher_cli):

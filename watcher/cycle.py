@@ -259,6 +259,11 @@ class Watcher:
                     cursor["quiet"] = True  # until the backfill has caught up: stored, not alerted
                 log.info("%s: first run, backfilling since %s%s", source.name, since.date(),
                          "" if source.config.backfill_alerts else " (stored, not alerted: backfill_alerts is off)")
+        else:
+            kept, cursor = cursor, source.put_back(cursor, started)
+            if cursor != kept:
+                log.warning("%s: its cursor holds a moment after now (%s): stamped by a clock that ran ahead, not "
+                            "trusted; going on from %s", source.name, kept, cursor)
         quiet = bool(cursor.get("quiet"))
         backlog_before = parse_since(cursor["start"]) if cursor.get("start") else None
         loop = asyncio.get_running_loop()
@@ -379,7 +384,11 @@ class Watcher:
     def _succeeded(self, source: Source, health: dict, started: datetime, report: SourceReport):
         health.update(last_success=started.isoformat(timespec="seconds"), failures=0, last_error="",
                       told_failing=False)
-        if report.baseline or any(k != UNCHANGED for k in report.changes):
+        changed = health.get("last_change")
+        # A last change after now was stamped by a clock that ran ahead: trusted, the admins would hear of
+        # no silence until the clock caught up. Counted from now instead.
+        if report.baseline or any(k != UNCHANGED for k in report.changes) or (
+                changed and datetime.fromisoformat(changed) > started):
             health.update(last_change=started.isoformat(timespec="seconds"), told_silent=False)
         if report.parked:
             # Told to the admins once each (bot.report_health); the newest few are kept.

@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import AsyncIterator, Callable, ClassVar
 
-from ..config import SourceConfig
+from ..compare import BACKLOG_MARGIN
+from ..config import SourceConfig, parse_since
 from ..extract import Extractor
 from ..http import HTTP
 from ..model import Fetch, Record, StoredDocument
@@ -91,6 +92,15 @@ class Source:
         finds as known rather than news, so the first run has reached upstream (a wrong URL or query fails
         it) and the next one alerts only on what changed since."""
         return self.start(now)
+
+    def put_back(self, cursor: dict, now: datetime) -> dict:
+        """`cursor` with every moment of ours in it that lies after `now` put back. It was stamped by a clock
+        that ran ahead once (a bad NTP step, a restored VM); trusted, it would make everything new until the
+        clock caught up pass for backlog. From `now`, as a new install would be (a kind adds its own)."""
+        start = cursor.get("start")
+        if start and parse_since(start) > now:
+            return {**cursor, "start": (now - BACKLOG_MARGIN).isoformat(timespec="seconds")}
+        return cursor
 
     def poll(self, cursor: dict) -> AsyncIterator[Page]:
         """Records changed since `cursor`, oldest first, a page at a time."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 
 from ..compare import BACKLOG_MARGIN
@@ -123,6 +123,14 @@ class OfficieleBekendmakingen(Source):
     def start(self, since: datetime) -> dict:
         since = since.astimezone(timezone.utc)
         return {"day": since.date().isoformat(), "start": (since - BACKLOG_MARGIN).isoformat(timespec="seconds")}
+
+    def put_back(self, cursor: dict, now: datetime) -> dict:
+        # The day only ever moves to upstream's own dates, but the first is ours: one in the future would
+        # ask for nothing until then. A day back from now reads again what a short jump may have hidden.
+        cursor = super().put_back(cursor, now)
+        if cursor.get("day", "") > now.date().isoformat():
+            return {**cursor, "day": (now - timedelta(days=1)).date().isoformat()}
+        return cursor
 
     def _cql(self, day: str) -> str:
         query = self.config.options.get("query") or DEFAULT_QUERY

@@ -238,7 +238,9 @@ class _Reader:
             waiting.pop(ident, None)
             return False
         since = waiting.setdefault(ident, {"seq": seq, "since": now.isoformat(timespec="seconds")})["since"]
-        if now - datetime.fromisoformat(since) < CONTEXT_WAIT:
+        # A wait that began after now was stamped by a clock that ran ahead: not trusted, or it would last
+        # until the clock caught up with it.
+        if timedelta(0) <= now - datetime.fromisoformat(since) < CONTEXT_WAIT:
             return True
         log.warning("%s: %s %s told without %s, which the feed did not have within %s", self.source.name,
                     self.root, ident, ", ".join(f"{c} {i}" for c, i in parts.missing), CONTEXT_WAIT)

@@ -192,6 +192,67 @@ def test_a_last_change_stamped_by_a_clock_that_ran_ahead_still_lets_the_admins_h
     assert any("meldt niets nieuws sinds" in t for t in told), health
 
 
+def test_a_strangers_start_on_an_open_bot_stores_nothing_reads_no_other_chat_and_reloads_no_rules(bot_for):
+    """3,000 strangers sending /start must not cost 3,000 times every chat and every rule."""
+    from watcher import subscribers as subs
+    bot = bot_for()
+    for chat in range(100, 150):
+        bot.answer(chat, "/watch Xinjiang")
+    read_all = []
+    every_chat = bot.store.chat_rules
+    bot.store.chat_rules = lambda: read_all.append(1) or every_chat()
+    bot.changed.clear()
+    assert bot.answer(bot._home(9999), "/start").startswith("Welkom.")
+    assert (read_all, bot.changed, subs.state(bot.store, 9999)) == ([], [], {})
+
+
+def test_rules_are_read_again_only_when_a_chat_changes_what_is_matched(bot_for):
+    bot = bot_for()
+    said = [(text, bot.answer(5, text) and len(bot.changed)) for text in
+            ("/watch Xinjiang", "/start", "/list", "/pause", "/start", "/stil 22:00-07:00", "/recent")]
+    assert said == [("/watch Xinjiang", 1), ("/start", 1), ("/list", 1), ("/pause", 2), ("/start", 3),
+                    ("/stil 22:00-07:00", 4), ("/recent", 4)]
+
+
+def test_bot_replies_take_their_turns_within_telegrams_limits(tk, telegram, write_config, spawn):
+    telegram.enforce = True
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "allow": "open",
+                                    "limits": {"chat_interval": "1s", "per_second": 30}}, poll_interval="1s")
+    proc = spawn("-c", config, "run", env={"TELEGRAM_BOT_TOKEN": "42:BOT"})
+    try:
+        for _ in range(3):
+            telegram.send_update(31, "/help")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(telegram.texts(31)) < 3:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    times = [m["at"] for m in telegram.messages if str(m.get("chat_id")) == "31"]
+    assert len(times) == 3 and telegram.too_many == 0, (times, telegram.too_many, err)
+    assert all(b - a >= 0.95 for a, b in zip(times, times[1:])), times
+
+
+def test_a_bad_gateway_page_from_telegram_is_one_line_in_the_log_and_the_bot_goes_on(tk, telegram, write_config,
+                                                                                   spawn):
+    telegram.bad_gateways = 2
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")
+    proc = spawn("-c", config, "run", env={"TELEGRAM_BOT_TOKEN": "42:BOT"})
+    try:
+        telegram.send_update(31, "/help")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not telegram.texts(31):
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and telegram.texts(31), err
+    failed = [line for line in err.splitlines() if "could not get the bot's updates" in line]
+    assert len(failed) == 2 and "Traceback" not in err and "JSONDecodeError" not in err, err
+
+
 def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config, spawn):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
                           telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")

@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 
 def test_the_demo_tells_the_story_offline_and_keeps_what_it_made(tmp_path):
     keep = tmp_path / "demo"
@@ -78,3 +80,20 @@ def test_the_demo_says_what_telegram_needs(tmp_path):
     done = subprocess.run([sys.executable, "-m", "watcher", "demo", "--telegram"], capture_output=True, text=True,
                           timeout=60, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 2 and "TELEGRAM_BOT_TOKEN" in done.stderr and "--chat" in done.stderr
+
+
+@pytest.mark.parametrize("refusal", ["token", "chat"])
+def test_a_demo_whose_messages_telegram_refuses_says_why_goes_on_and_exits_2(refusal, telegram):
+    if refusal == "token":
+        telegram.refuse_token = True
+    else:
+        telegram.fail(400, "Bad Request: chat not found")
+    done = subprocess.run([sys.executable, "-m", "watcher", "demo", "--telegram", "--chat", "777", "--api-url",
+                           telegram.url], capture_output=True, text=True, timeout=180,
+                          env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "42:REAL"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    [said] = done.stderr.strip().splitlines()
+    assert said.startswith("watcher: demo --telegram: ") and said.endswith("the demo goes on here only")
+    assert ("refused the token" if refusal == "token" else "cannot go to chat 777") in said
+    assert "Traceback" not in done.stderr and "42:REAL" not in done.stderr
+    assert "4. De Kamer stuurt alles opnieuw" in done.stdout  # the story went on

@@ -85,3 +85,31 @@ def test_a_copy_that_differs_commits_nothing(tmp_path, postgres_dsn, watcher_cli
     assert code == 3 and "differs" in err and "state" in err
     with stores.open_store(tmp_path, readonly=True, kind="postgresql", dsn=postgres_dsn) as pg:
         assert pg.count_documents() == 0 and pg.cursor("tk") is None
+
+
+def test_a_migrate_stopped_by_sigterm_says_so_and_commits_nothing(tmp_path, postgres_dsn, spawn):
+    import signal
+    import time
+
+    import psycopg
+    state = tmp_path / "state"
+    store = stores.open_store(state)
+    for n in range(6000):
+        text = store.put_text(Document([Block(f"Tekst van stuk {n}, lang genoeg om iets te kosten. " * 20)]))
+        store.put_document(StoredDocument(key=f"2026D{n:05d}", source="tk", meta=Meta(soort="Motie"),
+                                          versions=[Version("1", text, "v1", "2026-11-01T00:00:00+00:00")]))
+    store.flush()
+    store.close()
+    proc = spawn("migrate", "--from", state, "--to", postgres_dsn)
+    with psycopg.connect(postgres_dsn, autocommit=True) as db:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not db.execute(  # into the copy: its inserts under way
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'watcher %' "
+                "AND datname = current_database() AND query LIKE 'INSERT%'").fetchone()[0]:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, (proc.returncode, out, err)
+        assert err.strip() == (f"watcher: migrate stopped by SIGTERM: nothing was committed, {state} is as it was; "
+                               "run it again"), err
+        assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0

@@ -243,8 +243,9 @@ def test_a_database_that_goes_away_is_a_store_error_that_says_so(tmp_path, postg
         store = stores.open_store(tmp_path, kind="postgresql", dsn=private.new_database())
         store.put_document(doc())
         private._as_owner(str(private.bin / "pg_ctl"), "-D", str(private.data), "-m", "immediate", "stop")
-        with pytest.raises(StoreError, match="cannot be used now"):
+        with pytest.raises(StoreError, match="cannot be used now") as lost:
             store.document("2022D27850")
+        assert "\n" not in str(lost.value)  # one line, as the README promises
         store.close()
     finally:
         private.stop()
@@ -261,6 +262,18 @@ def test_both_ends_of_a_database_connection_notice_a_silent_peer_and_the_dsns_ow
             server = [connection.execute(f"SHOW {name}").fetchone()[0] for name in
                       ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count", "tcp_user_timeout")]
             assert server == ["10", "5", "3", "30000"], server
+
+
+def test_a_database_that_cannot_be_reached_is_one_line_that_says_what_to_check(tmp_path, write_config, watcher_cli):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9/"}], [],
+                          store="postgresql", dsn=f"postgresql://watcher@127.0.0.1:{port}/watcher")
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 3 and len(err.strip().splitlines()) == 1, err
+    assert "cannot reach the database" in err and "is PostgreSQL running" in err
 
 
 def test_two_watchers_on_one_database_never_interleave_a_read_modify_write(postgres_dsn):

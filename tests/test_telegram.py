@@ -105,6 +105,12 @@ def test_a_group_that_became_a_supergroup_is_followed(tk, telegram, write_config
     watcher_cli("-c", config, "run", "--once")
     assert len(telegram.texts(-100501)) == 2 and telegram.texts(501) == []
     assert all(any(r["DocumentNummer"] in t for t in telegram.texts(-100501)) for r in rows)
+    # Its commands, from the new id, reach the rules it had.
+    from watcher.bot import WatchBot
+    settings = load(config)
+    with open_store(settings.state_dir) as store:
+        bot = WatchBot(settings, store, "1:T", rules_changed=lambda: None)
+        assert "• Kamer (direct) <i>(sources.yaml)</i>" in bot.answer(bot._home(-100501), "/list")
 
 
 def test_a_message_telegram_refuses_is_sent_once_as_plain_text(tk, telegram, write_config, monkeypatch, watcher_cli):
@@ -542,3 +548,60 @@ def test_a_stop_request_during_a_429_wait_starts_nothing_more(tmp_path, write_co
     assert deliver_once(config, store, telegram, sleep=sleep, should_stop=lambda: bool(stop)) == (0, 1)
     assert stop == [5] and telegram.messages == []
     store.close()
+
+
+@pytest.mark.parametrize("how", [["run"], ["run", "--once"]], ids=["run", "once"])
+def test_a_token_telegram_refuses_stops_the_watcher_with_exit_2_and_one_sentence(how, tk, telegram, write_config,
+                                                                                 monkeypatch, spawn):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    telegram.refuse_token = True
+    proc = spawn("-c", config, *how, env={"TELEGRAM_BOT_TOKEN": "123:REVOKED"})
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert err.strip().splitlines()[-1] == (
+        "watcher: Telegram refused the token in $TELEGRAM_BOT_TOKEN: ask @BotFather for the bot's token (/mybots, "
+        "API Token) and set it again; nothing was sent, the alerts wait")
+    assert "Traceback" not in err and "REVOKED" not in err
+
+
+def test_a_token_revoked_while_alerts_go_out_stops_the_run_and_the_alert_waits(tk, telegram, write_config,
+                                                                             monkeypatch, watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    [row] = publish(tk, 1)
+    telegram.refuse_token = True
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 2 and "Telegram refused the token" in err, err
+    telegram.refuse_token = False
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    assert [t for t in telegram.texts(501) if row["DocumentNummer"] in t]
+
+
+def test_getme_is_asked_once_a_process_however_many_chats_a_delivery_reaches(tk, telegram, write_config,
+                                                                           monkeypatch, watcher_cli):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": f"desk{i}", "telegram": 500 + i, "keywords": ["Kamer"]} for i in range(4)],
+                          telegram={"api_url": telegram.url})
+    watcher_cli("-c", config, "run", "--once")
+    publish(tk, 2)
+    telegram.calls.clear()
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    methods = [method for method, _ in telegram.calls]
+    assert methods.count("getMe") == 1 and methods.count("sendMessage") == 8, methods
+
+
+def test_getme_is_asked_once_by_sends_to_many_chats_at_once(telegram):
+    """A long-running watcher's first delivery pass sends to many chats at once: one getMe among them."""
+    bot = Telegram("1:T", telegram.url)
+
+    async def run():
+        limiter = RateLimiter(1000, 0, 1000)
+        try:
+            await asyncio.gather(*(bot.send(700 + n, [f"bericht {n}"], None, limiter) for n in range(5)))
+        finally:
+            await bot.close()
+
+    asyncio.run(run())
+    methods = [method for method, _ in telegram.calls]
+    assert methods.count("getMe") == 1 and methods.count("sendMessage") == 5, methods

@@ -21,6 +21,7 @@ from .alert import headline, pack
 from .config import RULE_WORD, Config
 from .match import rule_problem
 from .parliament import Parliament
+from .ratelimit import RateLimiter
 from .store import Store
 
 log = logging.getLogger("watcher.bot")
@@ -80,11 +81,14 @@ REFUSAL_MEMORY = 24 * 3600.0
 
 class WatchBot:
     def __init__(self, config: Config, store: Store, token: str, rules_changed: Callable[[], None],
-                 page_lock: asyncio.Lock | None = None, clock=time.monotonic):
-        """`page_lock`: the poller's (Watcher.page_lock): a command's flush waits until no page is half applied."""
+                 page_lock: asyncio.Lock | None = None, clock=time.monotonic, limiter: RateLimiter | None = None):
+        """`page_lock`: the poller's (Watcher.page_lock): a command's flush waits until no page is half applied.
+        `limiter`: the alerts' (one bot, one set of Telegram's limits): replies take their turns there too."""
         self.config, self.store, self.token = config, store, token
         self.rules_changed = rules_changed
         self.page_lock = page_lock or asyncio.Lock()
+        self.limiter = limiter or RateLimiter(config.telegram.per_second, config.telegram.chat_interval,
+                                              config.telegram.group_per_minute)
         self.app = None
         self._clock = clock
         self._refused: OrderedDict[int, float] = OrderedDict()  # stranger's chat id -> when refused
@@ -97,25 +101,34 @@ class WatchBot:
                     .build())
         self.app.add_handler(MessageHandler(filters.TEXT, self._on_message))
         self.app.add_handler(CallbackQueryHandler(self._on_tap))
-        await self.app.initialize()
+        async with self.page_lock:
+            subs.index_homes(self.store)
+            self.store.flush()
+        from telegram.error import InvalidToken
+
+        from .notify import TokenRefused
+        try:
+            await self.app.initialize()  # getMe
+        except InvalidToken:
+            raise TokenRefused() from None  # its words quote the token
         await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0.5, timeout=10)
+        await self.app.updater.start_polling(poll_interval=0.5, timeout=10, error_callback=_polling_failed)
         log.info("bot @%s is listening for commands", self.app.bot.username)
 
     async def stop(self) -> None:
+        """Whatever of start() was done, undone (a refused token stops it halfway)."""
         if self.app is not None:
-            await self.app.updater.stop()
-            await self.app.stop()
+            if self.app.updater.running:
+                await self.app.updater.stop()
+            if self.app.running:
+                await self.app.stop()
             await self.app.shutdown()
             self.app = None
 
     # ------------------------------------------------------------------ access
     def _home(self, chat_id: int) -> int:
         """The chat id a state is kept under (a group that moved keeps its old id's state)."""
-        for old, value in subs.chats(self.store).items():
-            if value.get("migrated_to") == chat_id:
-                return old
-        return chat_id
+        return subs.home(self.store, chat_id)
 
     def allowed(self, chat_id: int) -> bool:
         allow = self.config.telegram.allow
@@ -138,8 +151,9 @@ class WatchBot:
             reply, keys = reply
         parts = reply_parts(reply or "")
         for number, part in enumerate(parts, 1):
-            await message.reply_text(part, parse_mode="HTML", disable_web_page_preview=True,
-                                     reply_markup=_markup(keys) if number == len(parts) and keys else None)
+            async with self.limiter.slot(message.chat_id):
+                await message.reply_text(part, parse_mode="HTML", disable_web_page_preview=True,
+                                         reply_markup=_markup(keys) if number == len(parts) and keys else None)
 
     async def _on_tap(self, update, context) -> None:
         """A button under an alert: it takes effect (stored) before it is acknowledged."""
@@ -149,14 +163,16 @@ class WatchBot:
         async with self.page_lock:
             chat_id = self._home(update.effective_chat.id)
             answer, keys, attachment = self.tap(chat_id, query.data or "")
-        await query.answer(answer)
+        await query.answer(answer)  # not a message: outside the limits
         if keys is not None:
-            await query.edit_message_reply_markup(reply_markup=_markup(keys))
+            async with self.limiter.slot(update.effective_chat.id):
+                await query.edit_message_reply_markup(reply_markup=_markup(keys))
         if attachment is not None:
             from telegram import InputFile
             filename, data, caption = attachment
-            await context.bot.send_document(chat_id=update.effective_chat.id, caption=caption,
-                                            document=InputFile(data, filename=filename))
+            async with self.limiter.slot(update.effective_chat.id):
+                await context.bot.send_document(chat_id=update.effective_chat.id, caption=caption,
+                                                document=InputFile(data, filename=filename))
 
     def tap(self, chat_id: int, text: str):
         """What a tap with callback data `text` from `chat_id` does: (the answer shown, the new button
@@ -235,7 +251,9 @@ class WatchBot:
         argument = clean(argument)
         if command in ("start", "help", ""):
             if command == "start":
-                self._save(chat_id, {**state, "started": True, "stopped": False, "blocked": False, "paused": False})
+                if state:  # a chat with no state has nothing to turn back on: a stranger's /start stores nothing
+                    self._save(chat_id, {**state, "started": True, "stopped": False, "blocked": False,
+                                         "paused": False})
                 return "Welkom.\n\n" + html.escape(HELP, quote=False)
             return html.escape(HELP, quote=False)
         if command in COMMAND_RULE:
@@ -404,9 +422,18 @@ class WatchBot:
         return REFUSAL
 
     def _save(self, chat_id: int, value: dict) -> None:
-        subs.save(self.store, chat_id, value)
+        moved = subs.save(self.store, chat_id, value)
         self.store.flush()  # a command is answered only once what it changed is on disk
-        self.rules_changed()
+        if moved:
+            self.rules_changed()
+
+
+def _polling_failed(error) -> None:
+    """A getUpdates that failed (a 502 page from a proxy, a timeout): one line, not python-telegram-bot's
+    traceback of the HTML it could not read. It tries again by itself."""
+    said = " ".join(str(error).split())
+    log.warning("could not get the bot's updates from Telegram (%s: %s); trying again", type(error).__name__,
+                said if len(said) <= 200 else said[:200] + "…")
 
 
 def _markup(keys: list[tuple[str, str]]):

@@ -268,6 +268,7 @@ def _check(config, path) -> int:
 def _run(config, once: bool) -> int:
     import sqlite3
 
+    from .notify import TokenRefused
     from .roles import Alone, Shared
     from .store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
 
@@ -295,6 +296,9 @@ def _run(config, once: bool) -> int:
         return exitcodes.STATE
     try:
         return asyncio.run(_loop(config, store, once, lock, roles))
+    except TokenRefused:
+        print(token_refused(config.telegram.token_env), file=sys.stderr)
+        return exitcodes.CONFIG
     except (StoreError, StateUnusable) as e:
         print(f"watcher: {e}", file=sys.stderr)
         return exitcodes.STATE
@@ -310,6 +314,11 @@ def _run(config, once: bool) -> int:
         except (OSError, sqlite3.Error):
             pass  # what was not committed is rolled back, as after a crash
         lock.release()
+
+
+def token_refused(variable: str) -> str:
+    return (f"watcher: Telegram refused the token in ${variable}: ask @BotFather for the bot's token (/mybots, "
+            "API Token) and set it again; nothing was sent, the alerts wait")
 
 
 def _stopped_early(signum, frame):
@@ -387,27 +396,32 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
     # second) never holds up the next poll; each cycle wakes the delivery for what it queued.
     wake = asyncio.Event()
 
-    async def start_sending() -> int | None:
-        """The bot and the delivery beside polling, once this process is the sender."""
+    async def start_sending() -> None:
+        """The bot and the delivery beside polling, once this process is the sender. A refused token is a
+        TokenRefused: the watcher stops and says so."""
         nonlocal bot, beside
         if telegram is not None:
-            from telegram.error import InvalidToken, TelegramError
+            from telegram.error import TelegramError
 
             from .bot import WatchBot
 
             bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
-                           page_lock=watcher.page_lock)
+                           page_lock=watcher.page_lock, limiter=limiter)
             try:
                 await bot.start()
-            except InvalidToken:
-                print(f"watcher: Telegram refused the token in ${config.telegram.token_env}: check it with "
-                      "@BotFather", file=sys.stderr)
-                return exitcodes.CONFIG
             except (TelegramError, OSError) as e:
                 log.error("the bot could not start (%s); alerts are still sent, commands wait", e)
+                await bot.stop()
                 bot = None
         beside = asyncio.create_task(_deliver_beside(watcher, wake, stop))
-        return None
+
+    async def check_token() -> None:
+        """A cron run that sends: a refused token is said at once, not at the first alert weeks later."""
+        from telegram.error import TelegramError
+        try:
+            await telegram.start()
+        except (TelegramError, OSError) as e:  # unreachable for now: the sends try again, the alerts wait
+            log.warning("Telegram cannot be reached now (%s): the alerts wait for the next run", e)
 
     mtime = _mtime(config.path)
     helping = None
@@ -426,8 +440,10 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
             lock.verify()
             if not once:
                 roles.claim()
-                if roles.holds(SENDER) and beside is None and (failed := await start_sending()) is not None:
-                    return failed
+                if roles.holds(SENDER) and beside is None:
+                    await start_sending()
+            elif telegram is not None and roles.holds(SENDER):
+                await check_token()
             report = await watcher.cycle(deliver=once and roles.holds(SENDER),
                                          sources={s.name for s in config.sources if roles.holds(poll(s.name))},
                                          clock=roles.holds(CLOCK))
@@ -481,6 +497,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
 async def _deliver_beside(watcher, wake: asyncio.Event, stop: asyncio.Event) -> None:
     """Send what is due whenever a cycle queued something, and every few seconds for what waits (a digest's
     hour, a network error's retry), until a stop request."""
+    from .notify import TokenRefused
     from .store import StoreError
     while not stop.is_set():
         wake.clear()
@@ -488,8 +505,8 @@ async def _deliver_beside(watcher, wake: asyncio.Event, stop: asyncio.Event) -> 
             # In passes of a few seconds: each pass sees what was queued since, so a new document's alerts
             # go among the first of a long fan-out's rather than after it.
             delivered, pending = await watcher.deliver_pending(budget=DELIVERY_PASS)
-        except StoreError:
-            stop.set()  # the state is in trouble: the whole watcher stops, and says why
+        except (StoreError, TokenRefused):
+            stop.set()  # the state is in trouble, or no send can succeed: the whole watcher stops, and says why
             raise
         except Exception:  # a bug in one delivery must not end the polling beside it; logged, retried
             log.exception("delivery failed; retried in a moment")
@@ -580,3 +597,7 @@ def _setup_logging(verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("httpx", "httpcore", "telegram", "hpack", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose and noisy == "httpx" else logging.WARNING)
+    # An answer that is not JSON (a proxy's 502 page) reaches the caller as a TelegramError, which says it in
+    # one line (the delivery, the bot's polling); python-telegram-bot's own record is the page and a traceback.
+    logging.getLogger("telegram.request.BaseRequest").addFilter(
+        lambda record: not record.getMessage().startswith("Can not load invalid JSON data"))

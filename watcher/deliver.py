@@ -265,7 +265,9 @@ class Deliverer:
                 return "stop"
             except ChatMigrated as e:
                 log.info("chat %s moved to %s", chat, e.new_chat_id)
-                await self._save_chat(store, subscriber.telegram, {"migrated_to": e.new_chat_id})
+                async with self.page_lock:
+                    subs.moved(store, subscriber.telegram, e.new_chat_id)
+                    store.flush()
                 return "migrated"
             except BadRequest as e:
                 # Our message was refused as it is: send it once more as plain text. Only a second refusal

@@ -14,7 +14,8 @@ HELP = """\
 exit status:
   0   all went well
   1   a source failed this cycle (cron may simply run again), or `status` found one stale
-  2   sources.yaml (or an argument) is wrong: nothing was run
-  3   the state cannot be used: locked by another watcher, damaged, unwritable, or the disk is full
+  2   sources.yaml (or an argument) is wrong, or Telegram refused the bot's token: the alerts wait
+  3   the state cannot be used: locked by another watcher, damaged, unwritable, the disk is full, or
+      the database does not answer
   70  an unexpected error: a bug in watcher (the traceback is in the log; please report it)
 """

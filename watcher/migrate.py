@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 
 from . import exitcodes
 from .store import PostgresStore, StateLock, StateLocked, StateUnusable, StoreError, found_kind, open_store
@@ -28,6 +29,7 @@ def migrate(state_dir, dsn: str, out, err) -> int:
         err.write(f"watcher: {e} (stop that watcher first: what it did meanwhile would not be copied)\n")
         return exitcodes.STATE
     source = target = None
+    stops = {sig: signal.signal(sig, _stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         source = open_store(state_dir, readonly=True, kind=kind)
         target = PostgresStore(dsn)
@@ -40,11 +42,19 @@ def migrate(state_dir, dsn: str, out, err) -> int:
             target.rollback()
             differ = ", ".join(k for k in before if before[k] != after[k])
             raise StoreError(f"the copy differs from {state_dir} in {differ}: nothing was committed")
+        for sig in stops:
+            signal.signal(sig, signal.SIG_IGN)  # the commit is short, and a stop must not leave it in doubt
         target.flush()
     except StoreError as e:
         err.write(f"watcher: {e}\n")
         return exitcodes.STATE
+    except _Stopped as e:
+        err.write(f"watcher: migrate stopped by {e}: nothing was committed, {state_dir} is as it was; run it "
+                  "again\n")
+        return exitcodes.STATE
     finally:
+        for sig, previous in stops.items():
+            signal.signal(sig, previous)
         for store in (source, target):
             if store is not None:
                 store.close()
@@ -56,6 +66,14 @@ def migrate(state_dir, dsn: str, out, err) -> int:
               f"Next: set `store: postgresql` and `dsn: {target.where}` in sources.yaml (or $WATCHER_DSN), "
               f"then start watcher; {state_dir} stays as it was.\n")
     return exitcodes.OK
+
+
+class _Stopped(Exception):
+    """SIGTERM or Ctrl-C during the copy: the transaction is left uncommitted, and that is said."""
+
+
+def _stopped(signum, frame):
+    raise _Stopped(signal.Signals(signum).name)
 
 
 def _copy(source, target, out) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from .alert import render_text
@@ -19,6 +20,11 @@ class Console:
         self.stream.flush()
 
 
+class TokenRefused(Exception):
+    """Telegram refused the bot's token (401, or 404 for one that never was): no send can succeed, so the
+    watcher stops and says so (exit 2) rather than retry for ever."""
+
+
 class Telegram:
     """Sends through python-telegram-bot's Bot; errors come back as its exceptions (RetryAfter, Forbidden,
     ChatMigrated, BadRequest, NetworkError) for the deliverer to act on."""
@@ -32,23 +38,37 @@ class Telegram:
         self.bot = Bot(token=token, base_url=f"{api_url.rstrip('/')}/bot",
                        request=HTTPXRequest(connection_pool_size=64))
         self._ready = False
+        self._starting = asyncio.Lock()  # the first sends to many chats at once ask getMe once, not each
         # allow_paid_broadcast: past 30 a second, Telegram bills each message in Stars (telegram.paid_broadcast)
         self._paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
 
     async def start(self) -> None:
-        if not self._ready:
-            await self.bot.initialize()  # calls getMe: a wrong token fails here, once
-            self._ready = True
+        from telegram.error import InvalidToken
+        async with self._starting:
+            if not self._ready:
+                try:
+                    await self.bot.initialize()  # calls getMe: a wrong token fails here, once
+                except InvalidToken:
+                    raise TokenRefused() from None  # its words quote the token
+                self._ready = True
 
     async def send(self, chat_id: int, messages: list[str], attachment, limiter, html: bool = True,
                    start: int = 0, accepted=None, buttons: list[tuple[str, str]] = (), silent: bool = False) -> None:
         """The parts of one alert from part `start` on, then its attachment. Each part waits for the rate
         limiter; `accepted(n)` is called once the first n parts are in. `buttons`: (label, callback data)
         pairs, one a row, under the last part. `silent`: without a sound (quiet hours)."""
+        from telegram.error import InvalidToken
+
+        await self.start()
+        try:
+            await self._send(chat_id, messages, attachment, limiter, html, start, accepted, buttons, silent)
+        except InvalidToken:
+            raise TokenRefused() from None  # revoked while running
+
+    async def _send(self, chat_id, messages, attachment, limiter, html, start, accepted, buttons, silent) -> None:
         from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
         from telegram.constants import ParseMode
 
-        await self.start()
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
                                       ) if buttons else None
         for number, text in enumerate(messages[start:], start + 1):

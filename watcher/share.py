@@ -21,6 +21,7 @@ import logging
 from .extract import ExtractError
 from .http import FetchError
 from .model import Document, Record
+from .store import StoreError
 
 log = logging.getLogger("watcher")
 
@@ -116,8 +117,8 @@ class Helper:
                 await slots.acquire()
                 try:
                     claimed = self.store.files.claim(sources=tuple(self.sources))
-                except Exception:  # the store in trouble: the poll says so; helping waits
-                    log.exception("could not look for files to read")
+                except StoreError as e:  # the database in trouble: one line; the poll (or the beat) stops on it
+                    log.warning("could not look for files to read: %s", e)
                     claimed = None
                 if claimed is None:
                     slots.release()
@@ -133,6 +134,8 @@ class Helper:
             await work_on(self.store, file_id, self.sources[source].file(spec))
         except (FetchError, ExtractError):
             pass  # the poller that wants it is told, and counts it
+        except StoreError as e:
+            log.warning("reading %s for another watcher: %s", file_id.replace("\x1f", " "), e)
         except Exception:  # a bug in reading one file must not end the helping; the poller reads it
             log.exception("reading %s for another watcher failed", file_id.replace("\x1f", " "))
         finally:

@@ -24,8 +24,39 @@ def state(store: Store, chat_id: int) -> dict:
     return dict(store.chat_rule(key(chat_id)) or {})
 
 
-def save(store: Store, chat_id: int, value: dict) -> None:
-    store.set_chat_rules({key(chat_id): value})
+def save(store: Store, chat_id: int, value: dict) -> bool:
+    """Keep a chat's state; True when what it changed is what the matcher reads (`rules_of`), so that the
+    rules are read again only then (a stranger's /start, a digest's time, an epoch change nothing)."""
+    moved = rules_of(state(store, chat_id)) != rules_of(value)
+    store.set_chat_rules({key(chat_id): value}, moved=moved)
+    return moved
+
+
+def rules_of(value: dict) -> dict:
+    """What `effective` reads of a chat's state (an empty or false value as one missing: read alike)."""
+    return {k: value.get(k) or None for k in RULE_KINDS + ("started", "paused", "stopped", "blocked", "muted", "quiet",
+                                                   "digests", "digest")}
+
+
+def moved(store: Store, old: int, new: int) -> None:
+    """A group became a supergroup (`new`): its messages go there, and its commands from there reach the
+    state kept under `old` (`home`)."""
+    save(store, old, {**state(store, old), "migrated_to": new})
+    store.set_event_state("home", str(new), {"chat": old})
+
+
+def home(store: Store, chat_id: int) -> int:
+    """The chat id a chat's state is kept under: its own, or the group's it was before it moved. One
+    lookup, whatever the number of chats (a bot flooded by strangers asks it for every update)."""
+    found = store.event_state("home", str(chat_id))
+    return found["chat"] if found else chat_id
+
+
+def index_homes(store: Store) -> None:
+    """`home` for moves recorded before it existed: once, when the bot starts."""
+    for old, value in chats(store).items():
+        if value.get("migrated_to") and store.event_state("home", str(value["migrated_to"])) is None:
+            store.set_event_state("home", str(value["migrated_to"]), {"chat": old})
 
 
 def chats(store: Store) -> dict[int, dict]:

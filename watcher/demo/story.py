@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -70,6 +71,7 @@ class Story:
         """`forward_to`: (token, chat id, Bot API URL) of a real chat that gets every message too."""
         self.folder, self.t = folder, terminal
         self.forward_to = forward_to
+        self.forward_failed = ""  # why the real chat stopped getting the messages, if it did
         self.kept = False
         self.tk = FakeSyncFeed({"application/pdf": DATA / "motie.pdf",
                                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
@@ -158,7 +160,22 @@ class Story:
             finally:
                 await bot.close()
 
-        asyncio.run(send())
+        from telegram.error import TelegramError
+
+        from ..notify import TokenRefused
+        try:
+            asyncio.run(send())
+        except TokenRefused:
+            self._not_forwarded("Telegram refused the token in TELEGRAM_BOT_TOKEN: ask @BotFather for the bot's "
+                                "token (/mybots, API Token)")
+        except (TelegramError, OSError) as e:
+            self._not_forwarded(f"the messages cannot go to chat {chat} ({e}): is that the id of your chat with "
+                                "the bot, and did you send it /start?")
+
+    def _not_forwarded(self, why: str) -> None:
+        """Said once, on stderr; the demo goes on here, and ends with exit 2."""
+        self.forward_failed, self.forward_to = why, None
+        print(f"watcher: demo --telegram: {why}; the demo goes on here only", file=sys.stderr)
 
     def _save_attachment(self, message) -> Path:
         self.diffs.mkdir(exist_ok=True)
@@ -205,7 +222,8 @@ def run(out, keep: Path | None = None, color: bool | None = None,
     try:
         with Story(folder, t, forward_to) as story:
             story.kept = keep is not None
-            return _tell(story, t, kept=keep is not None)
+            code = _tell(story, t, kept=keep is not None)
+            return code or (2 if story.forward_failed else 0)  # exitcodes.CONFIG: the token or the chat
     finally:
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)

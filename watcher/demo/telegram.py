@@ -49,6 +49,8 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict]] = []
         self.errors: list[dict] = []  # queued error answers: {"code": 429, "retry_after": 1} etc.
         self.enforce = False  # answer 429 as Telegram does when its limits are broken
+        self.refuse_token = False  # answer every call 401, as Telegram does for a revoked token
+        self.bad_gateways = 0  # this many getUpdates answered as a proxy in trouble does: 502 and an HTML page
         self.too_many = 0  # 429s given for broken limits
         self.limit_hits: dict[str, int] = {}  # which limit, how often
         self.updates: list[dict] = []  # what getUpdates hands out: messages users send to the bot
@@ -73,6 +75,14 @@ class FakeTelegram:
         if not m:
             return Response(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
         method, fields = m.group(2), _fields(request)
+        if self.refuse_token:
+            return Response(401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}',
+                            {"Content-Type": "application/json"})
+        if method == "getUpdates" and self.bad_gateways > 0:
+            self.bad_gateways -= 1
+            return Response(502, b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+                                 b"Gateway</h1></center><hr><center>nginx</center></body></html>",
+                            {"Content-Type": "text/html"})
         if method == "getUpdates":  # long polling must not hold up the sends
             offset = int(fields.get("offset") or 0)
             with self._lock:

@@ -193,7 +193,8 @@ class Store(abc.ABC):
         """One chat's state ("chat:<id>"): read for every message sent, so not by reading every chat's."""
 
     @abc.abstractmethod
-    def set_chat_rules(self, rules: dict) -> None: ...
+    def set_chat_rules(self, rules: dict, moved: bool = True) -> None:
+        """Keep chats' states; `moved`: what the matcher reads changed (rules_version moves, for the others)."""
 
     def state_rows(self) -> Iterator[tuple[str, str, dict]]:
         """Every cursor, health, question, event state and chat as (kind, key, value), the kinds named as

@@ -48,6 +48,6 @@ class KeyedState:
     def chat_rule(self, key: str) -> dict | None:
         return self._get("chat", key)
 
-    def set_chat_rules(self, rules: dict) -> None:
+    def set_chat_rules(self, rules: dict, moved: bool = True) -> None:
         for key, value in rules.items():
             self._set("chat", key, value)

@@ -164,8 +164,8 @@ class PostgresStore(KeyedState, Store):
             self.db = _Guarded(_pgconn.connect(dsn, False, timeout, f"watcher {self.me}"), self.where)
             self.marks = _Guarded(_pgconn.connect(dsn, True, timeout, f"watcher {self.me}"), self.where)
         except psycopg.Error as e:
-            raise StoreError(f"cannot reach the database {self.where}: {str(e).strip()} (is PostgreSQL running, "
-                             "and may this user connect?)") from None
+            raise StoreError(f"cannot reach the database {self.where}: {' '.join(str(e).split())} (is PostgreSQL "
+                             "running, and may this user connect?)") from None
         try:
             self._migrate()
             self.files = SharedFiles(self)
@@ -282,8 +282,10 @@ class PostgresStore(KeyedState, Store):
         row = self.marks.execute("SELECT value FROM state WHERE kind = 'rules' AND key = 'version'").fetchone()
         return int(row[0]) if row else 0
 
-    def set_chat_rules(self, rules: dict) -> None:
+    def set_chat_rules(self, rules: dict, moved: bool = True) -> None:
         super().set_chat_rules(rules)
+        if not moved:
+            return  # nothing the matchers of other processes read
         self.db.execute("INSERT INTO state (kind, key, value) VALUES ('rules', 'version', '1'::jsonb) "
                         "ON CONFLICT (kind, key) DO UPDATE SET value = to_jsonb(state.value::text::bigint + 1)")
 

@@ -359,7 +359,7 @@ class TinyStore(LocalStore):
         row = self.chat.get(key)
         return copy.deepcopy(row["value"]) if row else None
 
-    def set_chat_rules(self, rules: dict) -> None:
+    def set_chat_rules(self, rules: dict, moved: bool = True) -> None:
         for key, value in rules.items():
             self.chat.put(key, {"value": value})
 

@@ -247,3 +247,16 @@ def test_show_changes_sends_the_diff_of_the_latest_revision(tk, write_config, wa
         assert bot.tap(6, tap)[0].startswith("Deze bot is niet open")  # a chat that may not use the bot
         none = _signed(bot, 5, buttons.Button("", buttons.DIFF, "2099D00001"))
         assert bot.tap(5, none) == ("Er zijn geen wijzigingen van dit stuk bewaard.", None, None)
+
+
+@pytest.mark.parametrize("argument", ["35207", "2022Z11285", "kst-36600-VII-123-n1", "2025D06779",
+                                      "https://zoek.officielebekendmakingen.nl/" + "x" * 60])
+def test_a_buttons_callback_data_stays_within_telegrams_64_bytes(argument):
+    """Telegram refuses a whole message whose button carries more: a button that would not fit is left out."""
+    for action in (buttons.FOLLOW, buttons.MUTE, buttons.DIFF, "un" + buttons.FOLLOW, "un" + buttons.MUTE):
+        button = buttons.Button("", action, argument)
+        data = buttons.data("s" * 32, -1001234567890, "abcd1234", button)
+        if len(argument) > 30:
+            assert data is None
+        else:
+            assert len(data.encode()) <= 64 and buttons.read("s" * 32, -1001234567890, "abcd1234", data) == button

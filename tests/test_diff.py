@@ -171,3 +171,12 @@ def test_a_diff_over_its_cpu_limit_falls_back_to_whole_blocks():
     old, new = _many_edits(20_000)
     result = diff(old, new, timeout=0.001)
     assert not result.complete and result.changes  # which blocks changed, still told
+
+
+HYPHENS = yaml.safe_load((Path(__file__).parent / "cases" / "line_end_hyphens.yaml").read_text())
+
+
+@pytest.mark.parametrize("case", HYPHENS, ids=[c["name"] for c in HYPHENS])
+def test_a_hyphen_at_a_line_end_goes_only_when_it_broke_a_word(case):
+    from watcher.extract._text import paragraphs
+    assert paragraphs(case["lines"]) == [case["paragraph"]]

@@ -605,3 +605,64 @@ def test_getme_is_asked_once_by_sends_to_many_chats_at_once(telegram):
     asyncio.run(run())
     methods = [method for method, _ in telegram.calls]
     assert methods.count("getMe") == 1 and methods.count("sendMessage") == 5, methods
+
+
+@pytest.mark.parametrize("size", range(4084, 4097))
+def test_a_part_that_fills_a_message_leaves_room_for_its_number(size):
+    """Lines whose first part would be `size` characters before "(1/2)" is added: every part still fits."""
+    from watcher.alert import MESSAGE_LIMIT, pack
+    lines = ["a" * 4000, "b" * (size - 4001), "c" * 100]
+    parts = pack(lines)
+    assert len(parts) == 2 and all(len(p) <= MESSAGE_LIMIT for p in parts), [len(p) for p in parts]
+    assert parts[0].endswith("(1/2)") and parts[1].endswith("(2/2)")
+
+
+def _say(config, chat: int, text: str) -> str:
+    """What the bot answers `text` from `chat`, on the state a `watcher run --once` left."""
+    from watcher.bot import WatchBot
+    settings = load(config)
+    with open_store(settings.state_dir) as store:
+        return WatchBot(settings, store, "1:T", rules_changed=lambda: None).answer(chat, text)
+
+
+@pytest.mark.parametrize("off, on", [("/stop", "/resume"), ("/stop", "/start"), ("/pause", "/resume"),
+                                     ("blocked", "/start")])
+def test_alerts_flow_again_after_the_command_that_says_so(off, on, tk, telegram, write_config, monkeypatch,
+                                                          watcher_cli):
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    if off == "blocked":
+        [first] = publish(tk, 1)
+        telegram.fail(403, "Forbidden: bot was blocked by the user")
+        watcher_cli("-c", config, "run", "--once")
+    else:
+        _say(config, 501, off)
+    quiet_row = tk.add(page_rows()[1])
+    watcher_cli("-c", config, "run", "--once")
+    assert not [t for t in telegram.texts(501) if quiet_row["DocumentNummer"] in t]  # nothing while off
+    _say(config, 501, on)
+    row = tk.add(page_rows()[2])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    assert [t for t in telegram.texts(501) if row["DocumentNummer"] in t], telegram.texts(501)
+
+
+def test_after_vergeet_the_buttons_under_new_alerts_work(tk, telegram, write_config, monkeypatch, watcher_cli):
+    import json
+
+    from watcher import buttons
+    from watcher.bot import STALE, WatchBot
+    config = setup(tk, telegram, write_config, monkeypatch)
+    watcher_cli("-c", config, "run", "--once")
+    settings = load(config)
+    with open_store(settings.state_dir) as store:
+        bot = WatchBot(settings, store, "1:T", rules_changed=lambda: None)
+        [(_, confirm)] = bot.answer(501, "/vergeet")[1]
+        assert bot.tap(501, confirm)[0] == "Alles over dit gesprek is gewist."
+    [row] = publish(tk, 1)
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    [message] = [m for m in telegram.messages if row["DocumentNummer"] in m.get("text", "")]
+    keys = [b["callback_data"] for [b] in json.loads(message["reply_markup"])["inline_keyboard"]]
+    mute = next(k for k in keys if k.startswith(buttons.MUTE + "|"))
+    with open_store(settings.state_dir) as store:
+        answer, _, _ = WatchBot(settings, store, "1:T", rules_changed=lambda: None).tap(501, mute)
+    assert answer != STALE and answer.startswith("U krijgt geen meldingen meer over")

@@ -253,6 +253,25 @@ def test_a_bad_gateway_page_from_telegram_is_one_line_in_the_log_and_the_bot_goe
     assert len(failed) == 2 and "Traceback" not in err and "JSONDecodeError" not in err, err
 
 
+def test_a_success_starts_the_count_of_failures_the_admins_hear_of_again(tk, telegram, write_config, watcher_cli,
+                                                                         monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "admins": [11]})
+    watcher_cli("-c", config, "run", "--once")
+
+    def runs(failing: int) -> list[str]:
+        for _ in range(failing):
+            tk.fail("Feed?category=Document", 500, 500, 500)
+            assert watcher_cli("-c", config, "run", "--once")[0] == 1
+        return [t for t in telegram.texts(11) if "faalt al" in t]
+
+    assert len(runs(3)) == 1
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0  # back
+    assert len(runs(2)) == 1  # two failures of a new episode: not yet news
+    assert len(runs(1)) == 2 and "faalt al 3 cycli" in telegram.texts(11)[-1]
+
+
 def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, telegram, write_config, spawn):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
                           telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")

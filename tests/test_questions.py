@@ -306,3 +306,25 @@ def test_a_zaak_that_changes_soort_is_late_only_while_it_is_a_written_question(f
     now[0] += timedelta(days=22)
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert [h.split(":")[0] for h in headlines(out)] == (["[aow] termijn verstreken"] if late else [])
+
+
+def test_no_more_about_a_question_silences_its_overdue_alert(tk, write_config, watcher_cli, monkeypatch):
+    import watcher.cycle
+    from pathlib import Path
+
+    from watcher import subscribers as subs
+    now = [datetime.now(timezone.utc)]
+    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
+    watcher_cli("-c", config, "run", "--once")
+    with open_store(Path(config).parent / "state") as stored:
+        subs.save(stored, 77, {"started": True, "keywords": ["AOW"]})
+        stored.flush()
+    question = _document("Schriftelijke vragen", "2026Z00011", 0, onderwerp="Vragen over de AOW")
+    tk.add(question, fresh=False)
+    assert len(headlines(watcher_cli("-c", config, "run", "--once")[1])) == 2  # aow and chat 77
+    with open_store(Path(config).parent / "state") as stored:
+        subs.save(stored, 77, {**subs.state(stored, 77), "muted": [question["DocumentNummer"]]})
+        stored.flush()
+    now[0] += timedelta(days=22)
+    assert [h.split("]")[0] for h in headlines(watcher_cli("-c", config, "run", "--once")[1])] == ["[aow"]

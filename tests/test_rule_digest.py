@@ -61,3 +61,43 @@ def test_a_rule_mapping_with_a_bad_frequency_is_named_with_its_place(write_confi
     assert code != 0
     assert "subscribers[0].keywords[1].digest" in err and "expected one of instant, hourly, daily" in err, err
     assert "subscribers[1].keywords[0].word: unknown key" in err, err
+
+
+def test_two_digest_periods_in_one_chat_keep_clocks_of_their_own(write_config, telegram, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9,
+                                             "keywords": [{"keyword": "Xinjiang", "digest": "hourly"},
+                                                          {"keyword": "Tibet", "digest": "daily"}]}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)]
+    n = iter(range(100))
+
+    def deliver(*reasons):
+        for reason in reasons:
+            store.enqueue(make_alert(next(n), reasons=[reason]))
+        return deliver_once(config, store, telegram, lambda: now[0])
+
+    assert deliver("keyword Xinjiang", "keyword Tibet") == (2, 0)  # each its first digest
+    now[0] += timedelta(hours=1)
+    assert deliver("keyword Xinjiang", "keyword Tibet") == (1, 1)  # the hour is up, the day is not
+    now[0] += timedelta(hours=23)
+    assert deliver() == (1, 0)
+    heads = [t.split("</b>")[0] for t in telegram.texts(9)]
+    assert heads == ["<b>Overzicht (afgelopen uur): 1 melding", "<b>Overzicht (afgelopen dag): 1 melding",
+                     "<b>Overzicht (afgelopen uur): 1 melding", "<b>Overzicht (afgelopen dag): 1 melding"]
+    store.close()
+
+
+def test_a_digest_due_in_quiet_hours_that_hold_waits_for_their_end(write_config, telegram, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
+    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"], "digest": "daily",
+                                             "quiet": "22:00-07:00 bewaar"}],
+                               telegram={"api_url": telegram.url}), need_sources=False)
+    store = open_store(config.state_dir)
+    store.enqueue(make_alert(1))
+    at_night = datetime(2026, 11, 23, 22, 30, tzinfo=timezone.utc)  # 23:30 in Amsterdam
+    assert deliver_once(config, store, telegram, lambda: at_night) == (0, 1)
+    assert deliver_once(config, store, telegram, lambda: at_night + timedelta(hours=8)) == (1, 0)  # 07:30
+    assert telegram.texts(9)[0].startswith("<b>Overzicht (afgelopen dag): 1 melding</b>")
+    store.close()

@@ -301,3 +301,29 @@ def test_a_fractie_renamed_between_the_vote_and_today_is_still_followed_by_eithe
         "check")
     assert code == 2 and "parties[2]: unknown party 'GL-PvdA' (did you mean 'GroenLinks-PvdA'" in err, err
     assert "parties[0]" not in err and "parties[1]" not in err
+
+
+def test_no_more_about_a_document_silences_its_vote_too(tk, write_config, watcher_cli):
+    """A chat tapped "Niet meer over dit document" under the motie: the other subscribers hear of its vote, that
+    chat does not."""
+    from pathlib import Path
+
+    from watcher import subscribers as subs
+    from watcher.store import open_store
+    besluit, _ = recorded_vote()
+    config = _setup(tk, write_config, watcher_cli)
+    state = Path(config).parent / "state"
+    with open_store(state) as store:
+        subs.save(store, 77, {"started": True, "keywords": ["Westerwolde"]})
+        store.flush()
+    tk.add(_motie_document(tk, besluit))
+    assert "[chat 77] nieuw: Motie (gewijzigd/nader) 2025D06779" in headlines(watcher_cli("-c", config, "run",
+                                                                                          "--once")[1])
+    with open_store(state) as store:
+        subs.save(store, 77, {**subs.state(store, 77), "muted": ["2025D06779"]})
+        store.flush()
+    tk.put("Besluit", besluit)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == [
+        "[asiel] aangenomen: Motie (gewijzigd/nader) 2025D06779",
+        "[dossier] aangenomen: Motie (gewijzigd/nader) 2025D06779",
+        "[sgp] aangenomen: Motie (gewijzigd/nader) 2025D06779"]

@@ -106,6 +106,8 @@ class _News:
         for doc in docs:
             hits += [Hit(n, reasons=[f"u kreeg een melding over deze {what}"]) for n in doc.alerted if n not in told]
             told |= set(doc.alerted)
+        for doc in docs:  # "Niet meer over dit document": nor of its vote, its debate, its reminder
+            hits = self.watcher.unmuted(hits, doc.key)
         return hits, docs
 
 

@@ -162,8 +162,12 @@ def test_a_tap_under_a_real_alert_follows_the_dossier_and_mute_silences_the_docu
         assert edited[0][0] == "✓ U volgt dossier 36600-XV · ongedaan maken"
         telegram.send_callback(31, keys[1][1])  # no more about this document
         assert _wait(lambda: len(telegram.answers("editMessageReplyMarkup")) == 2)
+        fetched = tk.file_requests
         tk.revise(row["Id"], render(["Vaststelling van de begrotingsstaten, nu met een nieuwe paragraaf."]))
-        time.sleep(4)  # several polls: a revision that must not reach the chat
+        # The revision read, and two polls after it: its cycle ended, and what it queued was delivered.
+        assert _wait(lambda: tk.file_requests > fetched)
+        polls = tk.requests["Document"]
+        assert _wait(lambda: tk.requests["Document"] >= polls + 2)
         telegram.send_update(31, "/list")
         assert _wait(lambda: any("Dossiers" in t for t in telegram.texts(31)))
     finally:

@@ -163,7 +163,9 @@ def test_a_running_watcher_keeps_its_last_good_rules_when_the_file_breaks(tk, wr
             row = tk.add(page_rows()[0])
         if len([r for r in tk.server.requests if "/Resources/" in r.path]) >= 1:
             break
-    time.sleep(1.5)
+    polls = tk.requests["Document"]  # two polls after the file was read: its cycle ended, its alert printed
+    while time.monotonic() < deadline + 30 and tk.requests["Document"] < polls + 2:
+        time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err

@@ -238,3 +238,11 @@ def test_a_record_whose_file_url_points_at_another_site_is_not_read_nor_quoted(e
         assert "not fetched" in err
     finally:
         internal.stop()
+
+
+def test_the_query_goes_out_percent_encoded_with_no_plus_for_a_space(koop, write_config, watcher_cli):
+    config = write_config([ob_source(koop)], [{"name": "desk", "members": ["Testmans"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    [first, *_] = [r for r in koop.server.requests if "query" in r.query]
+    assert "%20AND%20" in first.raw_query and "+" not in first.raw_query, first.raw_query
+    assert " AND " in first.query["query"]

@@ -20,6 +20,7 @@ class Request:
     body: bytes
     at: float = field(default_factory=time.monotonic)  # when it arrived
     peer: int = 0  # the client's port: which process asked, to a test that looks it up while it waits
+    raw_query: str = ""  # the query string as it came, before decoding (how a client encoded it)
 
 
 @dataclass
@@ -46,7 +47,7 @@ class LoopbackServer:
                 body = self.rfile.read(length) if length else b""
                 query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
                 request = Request(self.command, parts.path, query, dict(self.headers), body,
-                                  peer=self.client_address[1])
+                                  peer=self.client_address[1], raw_query=parts.query)
                 if outer.observe is not None:
                     outer.observe(request)
                 outer.requests.append(request)

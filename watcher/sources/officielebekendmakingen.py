@@ -21,6 +21,7 @@ import logging
 import re
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
+from urllib.parse import quote, urlencode
 
 from ..compare import BACKLOG_MARGIN
 from ..extract import MAX_BYTES, ExtractError, _xmlsafe
@@ -139,7 +140,10 @@ class OfficieleBekendmakingen(Source):
     async def _page(self, day: str, start: int) -> tuple[list, int | None, int | None]:
         params = {"operation": "searchRetrieve", "version": "2.0", "query": self._cql(day),
                   "startRecord": str(start), "maximumRecords": str(self.page_size), "httpAccept": "application/xml"}
-        response = await self.http.get(self.config.url, params=params)
+        # Percent-encoded as RFC 3986 says (a space is %20): "+" is a space only in HTML forms, and a server
+        # that follows its protocol's grammar reads it as a plus (a real OData server refused every listing so).
+        url = self.config.url + ("&" if "?" in self.config.url else "?") + urlencode(params, quote_via=quote)
+        response = await self.http.get(url)
         return parse_response(response.content)
 
     async def poll(self, cursor: dict) -> AsyncIterator[Page]:

@@ -181,3 +181,10 @@ def test_a_move_shows_and_links_the_meeting_it_moved_to():
     _, event = agenda.decide(moved, replacement, date(2026, 12, 2))
     assert event.headline.endswith("naar dinsdag 15 december 2026, 10:00–12:00")
     assert agenda.link(event.shown).endswith("id=2026A05678")
+
+
+def test_a_meeting_time_sent_in_utc_is_shown_as_amsterdams():
+    state = {"aanvang": "2026-12-08T09:00:00Z", "eind": "2026-12-08T11:00:00+00:00"}
+    assert agenda.when(state) == "dinsdag 8 december 2026, 10:00–12:00"
+    late = {"aanvang": "2026-12-08T23:30:00Z"}
+    assert agenda.when(late).startswith("woensdag 9 december 2026, 00:30")

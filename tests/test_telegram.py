@@ -3,8 +3,10 @@
 import asyncio
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.fakes.tk import page_rows
 from watcher import alert as alerts
@@ -666,3 +668,11 @@ def test_after_vergeet_the_buttons_under_new_alerts_work(tk, telegram, write_con
     with open_store(settings.state_dir) as store:
         answer, _, _ = WatchBot(settings, store, "1:T", rules_changed=lambda: None).tap(501, mute)
     assert answer != STALE and answer.startswith("U krijgt geen meldingen meer over")
+
+
+SHOWN_DATES = yaml.safe_load((Path(__file__).parent / "cases" / "shown_dates.yaml").read_text())
+
+
+@pytest.mark.parametrize("case", SHOWN_DATES, ids=[c["wire"] for c in SHOWN_DATES])
+def test_a_moment_is_shown_as_the_day_it_is_in_amsterdam(case):
+    assert alerts.dutch_date(case["wire"]) == case["shown"]

@@ -36,10 +36,13 @@ def when(state: dict) -> str:
 
 
 def _moment(value) -> datetime | None:
+    """A time as the Kamer's clock shows it: one with a zone (UTC from a server that sends it so) is turned
+    into Amsterdam's, one without is taken as it is."""
     try:
-        return datetime.fromisoformat(value) if value else None
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
     except ValueError:
         return None
+    return moment.astimezone(AMSTERDAM) if moment is not None and moment.tzinfo is not None else moment
 
 
 def day(state: dict) -> date | None:

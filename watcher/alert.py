@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from .match import Hit
 from .model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
+from .quiet import AMSTERDAM
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
 MESSAGE_LIMIT = 4096
@@ -142,11 +143,18 @@ def people(alert: Alert) -> str:
 
 
 def dutch_date(iso: str) -> str:
-    """"2026-11-28" -> "28 november 2026", as people write it; anything else as it is."""
+    """"2026-11-28" -> "28 november 2026", as people write it; anything else as it is. A moment with its zone
+    is the day it is in Amsterdam (23:30 UTC on the 6th is the 7th here), not the day the wire string
+    says; one without a zone is the Kamer's own wall time."""
     try:
-        moment = datetime.strptime(iso[:10], "%Y-%m-%d")
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(AMSTERDAM)
     except ValueError:
-        return iso
+        try:
+            moment = datetime.strptime(iso[:10], "%Y-%m-%d")
+        except ValueError:
+            return iso
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 

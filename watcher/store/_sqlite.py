@@ -123,7 +123,11 @@ class SqliteStore(KeyedState, LocalStore):
         return db
 
     def _check_schema(self) -> None:
-        found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        # The version and the tables in one statement, so one snapshot: a reader beside a writer that is
+        # creating the state must not see the version from before the commit and the tables from after.
+        found, tables = self.db.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT count(*) FROM sqlite_master WHERE type = 'table')").fetchone()
         if found == SCHEMA_VERSION:
             return
         if found == 1:
@@ -133,7 +137,6 @@ class SqliteStore(KeyedState, LocalStore):
             self.db.executescript(f"BEGIN; {MIRROR} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             return
         if found == 0:
-            tables = self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
             if tables:
                 raise StoreError(f"{self.path} holds tables but no schema version: it is not a watcher state "
                                  "database, or it is damaged; point state_dir elsewhere")

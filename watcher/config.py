@@ -198,8 +198,9 @@ class _Checker:
     def texts(self, path, value) -> tuple[str, ...]:
         if value is None:
             return ()
-        if isinstance(value, (str, int)):
-            value = [value]
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            self.problem(path, not_a_list(path[-1], value))
+            return ()
         if not isinstance(value, list):
             self.problem(path, f"expected a list, got {_kind(value)}")
             return ()
@@ -227,6 +228,13 @@ class _Checker:
             self.problem(path, f"expected a numeric Telegram chat id, got {value!r}")
             return None
         return int(str(value).strip())
+
+
+def not_a_list(key: str, value) -> str:
+    """What to say of text where a list belongs (`keywords: Xinjiang, Oeigoer*`): read as one entry, it would
+    match nothing, so it is refused, with the list it was meant to be."""
+    items = [part.strip() for part in str(value).split(",") if part.strip()] or [str(value)]
+    return f"expected a list, got text: write `{key}: [{', '.join(items)}]` (or one `- item` a line)"
 
 
 def _kind(value) -> str:

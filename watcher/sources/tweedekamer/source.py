@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, ClassVar
 
 from ...compare import BACKLOG_MARGIN
-from ...config import parse_duration
+from ...config import not_a_list, parse_duration
 from ...extract import MAX_BYTES, ExtractError
 from ...http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument
@@ -35,14 +35,18 @@ FETCH_ROUNDS = 3  # parents of fetched parents (a zaak's dossier), this deep
 
 
 def _soorten(value) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
+    if isinstance(value, str):
+        raise ValueError(not_a_list("soorten", value))
+    items = value
     if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
         raise ValueError("expected a list of document kinds, e.g. [\"Motie\", \"Brief regering\"]")
     return tuple(s.strip() for s in items)
 
 
 def _events(value) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
+    if isinstance(value, str):
+        raise ValueError(not_a_list("events", value))
+    items = value
     if not isinstance(items, list) or not items or not all(isinstance(e, str) and e.strip() in EVENTS for e in items):
         raise ValueError(f"expected a list of {', '.join(EVENTS)} (the default is all three)")
     return tuple(dict.fromkeys(e.strip() for e in items))

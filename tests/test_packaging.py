@@ -70,3 +70,18 @@ def test_the_bundled_config_first_run_asks_each_source_and_records_a_baseline(tm
     assert err.count("starting from now") == 2
     assert tk.server.requests and koop.server.requests
     assert watcher_cli("-c", config, "status")[0] == 0
+
+
+def test_the_container_reads_its_config_from_a_folder_and_is_given_time_to_stop():
+    """A single-file bind mount keeps the old file when an editor saves by rename: the reload never happens.
+    And `docker stop`'s 10 s can cut the documented clean stop short."""
+    import yaml
+    env = " ".join(rest for word, rest in dockerfile_instructions() if word == "ENV")
+    config = re.search(r"WATCHER_CONFIG=(\S+)", env).group(1)
+    assert config == "/config/sources.yaml"
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    watcher = compose["services"]["watcher"]
+    assert "./config:/config:ro" in watcher["volumes"] and any(v.startswith("state:/state") for v in watcher["volumes"])
+    assert int(watcher["stop_grace_period"].rstrip("s")) >= 30
+    readme = (ROOT / "README.md").read_text()
+    assert '-v "$PWD/config:/config:ro"' in readme and "--stop-timeout 60" in readme

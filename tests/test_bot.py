@@ -118,7 +118,8 @@ def test_a_long_list_is_cut_with_how_many_more_and_every_reply_fits_telegram(bot
 
 def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for):
     bot = bot_for(allow=[1, 2])
-    assert bot.answer(99, "/start") == REFUSAL
+    assert bot.answer(99, "/start") == REFUSAL.format(chat=99)
+    assert REFUSAL.format(chat=99).endswith("met dit nummer: 99")
     assert bot.answer(99, "/watch Xinjiang") is None
     assert bot.answer(99, "/help") is None
     assert effective(bot.config, bot.store) == []
@@ -130,12 +131,12 @@ def test_strangers_leave_no_state_and_their_memory_is_bounded_and_expires(bot_fo
     now = [0.0]
     bot._clock = lambda: now[0]
     for chat in range(100, 1100 + 1):  # one more than is remembered
-        assert bot.answer(chat, "/start") == REFUSAL
+        assert bot.answer(chat, "/start") == REFUSAL.format(chat=chat)
     assert bot.store.chat_rules() == {}  # nothing stored, nothing flushed
     assert bot.answer(1100, "/start") is None  # remembered: refused once only
-    assert bot.answer(100, "/start") == REFUSAL  # the oldest was let go to make room
+    assert bot.answer(100, "/start") == REFUSAL.format(chat=100)  # the oldest was let go to make room
     now[0] += 25 * 3600
-    assert bot.answer(1100, "/start") == REFUSAL  # a day later, one more polite word
+    assert bot.answer(1100, "/start") == REFUSAL.format(chat=1100)  # a day later, one more polite word
 
 
 def test_pause_resume_and_stop(bot_for):

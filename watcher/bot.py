@@ -46,7 +46,9 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 
 Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk."""
 
-REFUSAL = "Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen."
+# The chat's id is what the operator needs to let it in (`telegram.allow` or a subscriber's `telegram:`).
+REFUSAL = ("Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen, met dit nummer: "
+           "{chat}")
 
 COMMAND_RULE = {"watch": "keywords", "member": "members", "dossier": "dossiers", "party": "parties",
                 "exclude": "exclude"}
@@ -179,7 +181,7 @@ class WatchBot:
         rows as (label, data) or None to leave them, an attachment or None). Changes nothing unless the
         data is genuine for this chat now."""
         if not self.allowed(chat_id):
-            return REFUSAL, None, None
+            return REFUSAL.format(chat=chat_id), None, None
         state = subs.state(self.store, chat_id)
         secret = buttons.secret(self.store)
         epoch = state.get("epoch", buttons.FIRST_EPOCH)
@@ -419,7 +421,9 @@ class WatchBot:
         if len(self._refused) >= MAX_STRANGERS:
             self._refused.popitem(last=False)
         self._refused[chat_id] = now
-        return REFUSAL
+        log.info("refused chat %s: not in telegram.allow nor a subscriber's telegram: (add it there to let it in)",
+                 chat_id)
+        return REFUSAL.format(chat=chat_id)
 
     def _save(self, chat_id: int, value: dict) -> None:
         moved = subs.save(self.store, chat_id, value)

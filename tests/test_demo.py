@@ -97,3 +97,21 @@ def test_a_demo_whose_messages_telegram_refuses_says_why_goes_on_and_exits_2(ref
     assert ("refused the token" if refusal == "token" else "cannot go to chat 777") in said
     assert "Traceback" not in done.stderr and "42:REAL" not in done.stderr
     assert "4. De Kamer stuurt alles opnieuw" in done.stdout  # the story went on
+
+
+def test_the_demo_kept_twice_tells_the_same_story_and_a_file_in_the_way_is_said(tmp_path):
+    def demo(keep):
+        return subprocess.run([sys.executable, "-m", "watcher", "demo", "--keep", str(keep)], capture_output=True,
+                              text=True, timeout=180, env={"PATH": "/usr/bin:/bin"})
+
+    keep = tmp_path / "demo"
+    first, again = demo(keep), demo(keep)
+    assert first.returncode == again.returncode == 0, again.stdout + again.stderr
+    assert re.sub(r"\d+", "N", first.stdout) == re.sub(r"\d+", "N", again.stdout)
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    for place, says in (("a-file", "is a file"), ("mine", "holds files the demo did not make")):
+        done = demo(tmp_path / place)
+        assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "mine"

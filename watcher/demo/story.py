@@ -213,12 +213,32 @@ class Story:
         self.koop.add(2, identifier="kst-19637-3384", modified=date.today().isoformat(), content=self.version_3)
 
 
+MARK = ".watcher-demo"  # in a --keep folder: the demo made it, and may start it over
+
+
+def _fresh(folder: Path) -> str | None:
+    """Make `folder` ready for a demo that tells the same story each time: a folder an earlier demo kept is
+    emptied; anything else that is in the way is said, and left alone."""
+    if folder.exists() and not folder.is_dir():
+        return "is a file: --keep names a folder (new, or one an earlier demo kept)"
+    if folder.is_dir() and any(folder.iterdir()):
+        if not (folder / MARK).exists():
+            return "holds files the demo did not make: name a new folder"
+        for entry in folder.iterdir():
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    return None
+
+
 def run(out, keep: Path | None = None, color: bool | None = None,
         forward_to: tuple[str, int, str] | None = None) -> int:
     color = out.isatty() if color is None and hasattr(out, "isatty") else bool(color)
     t = Terminal(out, color)
+    if keep is not None and (problem := _fresh(keep)):
+        print(f"watcher: demo --keep {keep}: {problem}", file=sys.stderr)
+        return 2  # exitcodes.CONFIG: the argument is wrong
     folder = Path(tempfile.mkdtemp(prefix="watcher-demo-")) if keep is None else keep
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARK).write_text("made by `watcher demo --keep`: run again, it starts over here\n")
     try:
         with Story(folder, t, forward_to) as story:
             story.kept = keep is not None

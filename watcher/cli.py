@@ -102,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
                    description="Per source: the last successful cycle, the cursor, documents stored, and "
                                "alerts waiting. Exits 1 when a source has not succeeded for longer than its "
                                "stale_after (default 24h): use it as a HEALTHCHECK or a cron sanity check.")
+    roster = sub.add_parser("subscribers", parents=[common], help="who follows what, from sources.yaml and chat",
+                            description="Every subscriber with its rules, from sources.yaml and those added in "
+                                        "chat (marked), and whether it gets alerts now (paused, stopped, blocked "
+                                        "the bot). With a WORD, only those with a rule that holds it: `watcher "
+                                        "subscribers Ceder`. Reads the store beside a running watcher. Exit 0.")
+    roster.add_argument("word", metavar="WORD", nargs="?", help="only who has a rule holding this word")
+    roster.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     preview = sub.add_parser("preview", parents=[common], help="what the watchlists would have alerted, over the history",
                              description="A dry run over the documents already in the store: for each subscriber "
                                          "(or one, -s NAME), what its rules would have alerted and why, newest "
@@ -218,6 +225,9 @@ def _command(args) -> int:
     if args.command == "status":
         from .status import status
         return status(config, sys.stdout)
+    if args.command == "subscribers":
+        from .roster import print_roster
+        return print_roster(config, sys.stdout, sys.stderr, follows=args.word, as_json=args.json)
     if args.command == "questions":
         from .questions import print_report
         return print_report(config, sys.stdout, member=args.member, party=args.party)

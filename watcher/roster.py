@@ -1,0 +1,73 @@
+"""`watcher subscribers`: who follows what, from sources.yaml and from chat, for an operator asked "who
+follows Ceder?". Reads the state beside a running watcher, as `status` does."""
+
+from __future__ import annotations
+
+import json
+
+from . import subscribers as subs
+from .config import Config
+from .store import open_reader
+
+KINDS = subs.RULE_KINDS
+
+
+def roster(config: Config, chats: dict[int, dict]) -> list[dict]:
+    """Every subscriber, with where its rules come from and whether it gets alerts now: sources.yaml's in
+    their order, then the chats that made their own, by id. `chats`: the chats' states (subscribers.chats)."""
+    chats = dict(chats)
+    out = []
+    for s in config.subscribers:
+        own = chats.pop(s.telegram, {}) if s.telegram is not None else {}
+        rules = {k: [{"rule": r, "from": "sources.yaml"} for r in getattr(s, k)]
+                 + [{"rule": r, "from": "chat"} for r in own.get(k, []) if r not in getattr(s, k)] for k in KINDS}
+        out.append({"name": s.name, "telegram": s.telegram, "status": _status(own), "digest": s.digest,
+                    "rules": {k: v for k, v in rules.items() if v}})
+    for chat, state in sorted(chats.items()):
+        if not any(state.get(k) for k in KINDS):
+            continue  # a chat without rules (said /start, or /vergeet) follows nothing
+        out.append({"name": subs.chat_name(chat), "telegram": chat, "status": _status(state),
+                    "digest": state.get("digest", "instant"),
+                    "rules": {k: [{"rule": r, "from": "chat"} for r in state.get(k, [])] for k in KINDS if state.get(k)}})
+    return out
+
+
+def _status(state: dict) -> str:
+    if state.get("blocked"):
+        return "blocked the bot"
+    if state.get("stopped"):
+        return "stopped"
+    if state.get("paused"):
+        return "paused"
+    return "active"
+
+
+def following(entries: list[dict], word: str) -> list[dict]:
+    """Those with a rule that holds `word` (any case): "Ceder" finds `members: [Ceder]` and `keywords: [Ceder*]`."""
+    word = word.casefold()
+    return [e for e in entries if any(word in r["rule"].casefold() for rules in e["rules"].values() for r in rules)]
+
+
+def print_roster(config: Config, out, err, follows: str | None = None, as_json: bool = False) -> int:
+    store = open_reader(config, err, first="the subscribers of sources.yaml only; run `watcher run --once` first")
+    if store is None and config.store == "postgresql":
+        return 1  # the database cannot be read: said above
+    chats = {}
+    if store is not None:
+        with store:
+            chats = subs.chats(store)
+    entries = roster(config, chats)
+    if follows:
+        entries = following(entries, follows)
+    if as_json:
+        out.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for e in entries:
+        where = f" (chat {e['telegram']})" if e["telegram"] is not None else " (stdout)"
+        out.write(f"{e['name']}{where}: {e['status']}{'' if e['digest'] == 'instant' else ', ' + e['digest']}\n")
+        for kind, rules in e["rules"].items():
+            out.write(f"  {kind}: " + ", ".join(r["rule"] + (" (chat)" if r["from"] == "chat" else "")
+                                                for r in rules) + "\n")
+    if not entries:
+        out.write(f"nobody follows {follows!r}\n" if follows else "no subscribers\n")
+    return 0

@@ -25,6 +25,21 @@ def test_status_after_a_good_cycle_is_ok(tk, write_config, watcher_cli):
     assert "alerts waiting: 0" in out
 
 
+def test_status_as_json_says_the_same_for_monitoring(tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "stale_after": "1h"}])
+    code, out, err = watcher_cli("-c", config, "status", "--json")
+    assert code == 1 and out == "" and "no state" in err  # no JSON to misread before the first run
+    watcher_cli("-c", config, "run", "--once")
+    tk.add(page_rows()[0])
+    watcher_cli("-c", config, "run", "--once")
+    code, out, err = watcher_cli("-c", config, "status", "--json")
+    found = json.loads(out)
+    assert code == 0 and found["stale"] == [] and found["alerts_waiting"] == 0, out
+    [source] = found["sources"]
+    assert (source["name"], source["stale"], source["documents"]) == ("tk", False, 1)
+    assert "feed" in source["where"]
+
+
 def test_status_is_stale_when_the_last_success_is_older_than_stale_after(tk, write_config, watcher_cli):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "stale_after": "1h"}])
     watcher_cli("-c", config, "run", "--once")

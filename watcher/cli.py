@@ -98,10 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate sources.yaml",
                    description="Check sources.yaml: exit 0 with a summary, or 2 with every problem as "
                                "FILE:LINE: key: message.")
-    sub.add_parser("status", parents=[common], help="show each source's health; exit 1 if one is stale",
+    status = sub.add_parser("status", parents=[common], help="show each source's health; exit 1 if one is stale",
                    description="Per source: the last successful cycle, the cursor, documents stored, and "
                                "alerts waiting. Exits 1 when a source has not succeeded for longer than its "
                                "stale_after (default 24h): use it as a HEALTHCHECK or a cron sanity check.")
+    status.add_argument("--json", action="store_true", help="print one JSON object instead of text (monitoring)")
     roster = sub.add_parser("subscribers", parents=[common], help="who follows what, from sources.yaml and chat",
                             description="Every subscriber with its rules, from sources.yaml and those added in "
                                         "chat (marked), and whether it gets alerts now (paused, stopped, blocked "
@@ -224,7 +225,7 @@ def _command(args) -> int:
         return _check(config, path)
     if args.command == "status":
         from .status import status
-        return status(config, sys.stdout)
+        return status(config, sys.stdout, as_json=args.json)
     if args.command == "subscribers":
         from .roster import print_roster
         return print_roster(config, sys.stdout, sys.stderr, follows=args.word, as_json=args.json)

@@ -154,3 +154,26 @@ def test_a_big_watchlist_is_cut_into_automata_that_each_find_their_own(monkeypat
     changed = Matcher([people[0], subscriber({"name": "s1", "keywords": ["Wassenaar"]}), people[2]], previous=matcher)
     assert [p for p, _ in changed._parts[:3]] == [p for p, _ in matcher._parts]
     assert _who(changed, "Hongkong en Wassenaar") == {"s1": ["keyword Wassenaar"], "s2": ["keyword Wassenaar"]}
+
+
+def test_one_rule_is_tried_on_a_file_with_no_config_at_all(tmp_path, monkeypatch, watcher_cli):
+    monkeypatch.chdir(tmp_path)  # no sources.yaml here
+    (tmp_path / "q.txt").write_text("Vragen van het lid Ceder (ChristenUnie) over de Oeigoeren in Xinjiang.\n")
+    code, out, err = watcher_cli("match", "--keyword", "Oeigoer*", "q.txt")
+    assert code == 0 and out.splitlines()[0] == "q.txt: rule: keyword Oeigoer*", out + err
+    assert watcher_cli("match", "--keyword", "Tibet", "q.txt")[1] == "q.txt: no subscriber\n"
+    code, out, err = watcher_cli("match", "--keyword", "*", "q.txt")
+    assert code == 2 and "'*' would match every document" in err
+
+
+def test_one_rule_is_tried_on_a_stored_document_by_its_number(tk, write_config, watcher_cli):
+    from tests.fakes.tk import page_rows
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "x", "keywords": ["y"]}])
+    watcher_cli("-c", config, "run", "--once")
+    row = tk.add(next(r for r in page_rows() if r["ContentType"] == "application/pdf" and r["Onderwerp"]))
+    watcher_cli("-c", config, "run", "--once")
+    word = max(row["Onderwerp"].split(), key=len).strip(",.")
+    code, out, err = watcher_cli("-c", config, "match", "--keyword", word, row["DocumentNummer"])
+    assert code == 0 and out.startswith(f"{row['DocumentNummer']}: rule: keyword {word}"), out + err
+    code, out, err = watcher_cli("-c", config, "match", "2099D99999")
+    assert code == 2 and "nor a document of that number in the store" in err

@@ -152,8 +152,15 @@ def _parser() -> argparse.ArgumentParser:
     match = sub.add_parser("match", parents=[common], help="which subscribers files would alert, and why",
                            description="A dry run of the watchlists in sources.yaml: for each file, the subscribers "
                                        "it would alert, the rules that fired and a snippet around the first hit. "
-                                       "Exit 0, 2 when sources.yaml is wrong or a file cannot be read.")
+                                       "A FILE may also be the number of a stored document (2025D06779). With "
+                                       "rules given here (--keyword 'Oeigoer*', --member Ceder, …) only those "
+                                       "are tried, and files need no sources.yaml. Exit 0, 2 when sources.yaml "
+                                       "is wrong or a file cannot be read.")
     match.add_argument("files", metavar="FILE", nargs="+")
+    for kind, example in (("keyword", "'Oeigoer*'"), ("member", "Ceder"), ("party", "SGP"), ("dossier", "35207"),
+                          ("exclude", "Tibet")):
+        match.add_argument(f"--{kind}", action="append", default=[], metavar="RULE",
+                           help=f"try this rule instead of sources.yaml's (e.g. {example}; may be repeated)")
     match.add_argument("--json", action="store_true",
                        help='one JSON object per line: {"file", "subscriber", "reasons", "snippet"}')
     return parser
@@ -202,6 +209,9 @@ def _command(args) -> int:
 
         from .migrate import migrate
         return migrate(Path(args.source), args.dsn, sys.stdout, sys.stderr)
+    if args.command == "match" and _rules_given(args) and all(os.path.exists(f) for f in args.files):
+        from . import files  # rules and files from the command line: no config needed
+        return files.match_command(args, None)
     if args.command in ("extract", "diff"):  # work on files: no config needed
         from . import files
         return files.extract_command(args) if args.command == "extract" else files.diff_command(args)
@@ -247,6 +257,10 @@ def _command(args) -> int:
         return _run(config, once=args.once)
     from . import files  # match
     return files.match_command(args, config)
+
+
+def _rules_given(args) -> bool:
+    return any(getattr(args, kind) for kind in ("keyword", "member", "party", "dossier", "exclude"))
 
 
 def _check(config, path) -> int:

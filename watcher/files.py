@@ -17,6 +17,29 @@ def _load(path: str) -> Document:
     return extract(data, name=path)
 
 
+def _document(path: str, config) -> tuple[Document, Meta]:
+    """A file, extracted, with the facts its text states; or else a stored document by its number (or an alias:
+    kst-36600-XV-12), with its text and its metadata as the source reported them."""
+    if Path(path).exists() or config is None:
+        doc = _load(path)
+        facts = doc.metadata
+        return doc, Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])],
+                         dossiers=list(facts.get("dossiers", [])))
+    from .store import StoreError, open_store
+    try:
+        with open_store(config.state_dir, readonly=True, kind=config.store, dsn=config.dsn,
+                        timeout=config.database_timeout) as store:
+            stored = store.document(path) or (store.document(key) if (key := store.find_alias(path)) else None)
+            if stored is None:
+                raise LookupError("no such file, nor a document of that number in the store")
+            text = store.text(stored.current.hash) if stored.current and stored.current.hash else None
+    except StoreError as e:
+        raise LookupError(f"no such file, and the store cannot be read: {e}") from None
+    if text is None:
+        raise LookupError("stored, but its text is not (yet): its file was not read")
+    return text, stored.meta
+
+
 def extract_command(args) -> int:
     try:
         doc = _load(args.file)
@@ -67,19 +90,33 @@ def diff_command(args) -> int:
 
 
 def match_command(args, config) -> int:
-    """Which subscribers each file would alert, and why: a dry run of the watchlists."""
-    matcher = Matcher(config.subscribers)
+    """Which subscribers each file (or stored document) would alert, and why: a dry run of the watchlists,
+    or of the rules given on the command line (then `config` may be None)."""
+    rules = {kind: tuple(getattr(args, flag, ()) or ()) for kind, flag in
+             (("keywords", "keyword"), ("members", "member"), ("parties", "party"), ("dossiers", "dossier"),
+              ("exclude", "exclude"))}
+    given = any(rules.values())
+    if given:
+        from .config import Subscriber
+        from .match import rule_problem
+        problems = [f"--{flag} {r}: {p}" for kind, flag in (("keywords", "keyword"), ("members", "member"),
+                                                            ("parties", "party"), ("dossiers", "dossier"),
+                                                            ("exclude", "exclude"))
+                    for r in rules[kind] if (p := rule_problem(kind, r))]
+        if problems:
+            for problem in problems:
+                print(f"watcher: {problem}", file=sys.stderr)
+            return 2
+    matcher = Matcher([Subscriber(name="rule", **rules)] if given else config.subscribers)
     status = 0
     for path in args.files:
         try:
-            doc = _load(path)
-        except (OSError, ExtractError) as e:
+            doc, meta = _document(path, config)
+        except (OSError, ExtractError, LookupError) as e:
             print(f"watcher: {path}: {e}", file=sys.stderr)
             status = 2
             continue
         facts = doc.metadata
-        meta = Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])],
-                    dossiers=list(facts.get("dossiers", [])))
         hits = matcher.match(doc.text, meta, facts.get("askers", []) + facts.get("sprekers", []), stated=facts)
         if args.json:
             for h in hits:

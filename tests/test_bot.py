@@ -116,6 +116,15 @@ def test_a_long_list_is_cut_with_how_many_more_and_every_reply_fits_telegram(bot
     assert "regels meer" in reply_parts("\n".join(["regel " * 100] * 1000))[-1]
 
 
+def test_a_dossier_written_as_the_kamer_prints_it_is_the_same_rule(bot_for):
+    bot = bot_for()
+    assert bot.answer(5, "/dossier 35 207") == "U volgt nu <b>35207</b>."
+    assert bot.answer(5, "/dossier 35207") == "U volgt <b>35207</b> al."
+    assert bot.answer(5, "/dossier 36 600-xv") == "U volgt nu <b>36600-XV</b>."
+    assert bot.answer(5, "/unwatch 35 207") == "U volgt <b>35207</b> niet meer."
+    assert "35207" not in bot.answer(5, "/list") and "36600-XV" in bot.answer(5, "/list")
+
+
 def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for):
     bot = bot_for(allow=[1, 2])
     assert bot.answer(99, "/start") == REFUSAL.format(chat=99)

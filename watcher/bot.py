@@ -19,7 +19,7 @@ from . import buttons, quiet
 from . import subscribers as subs
 from .alert import headline, pack
 from .config import RULE_WORD, Config
-from .match import rule_problem
+from .match import dossier_key, rule_problem
 from .parliament import Parliament
 from .ratelimit import RateLimiter
 from .store import Store
@@ -264,6 +264,8 @@ class WatchBot:
             every = FREQUENCY.get(last.lower()) if words and kind != "exclude" else None
             if every is not None:
                 argument = " ".join(words)  # "/watch Xinjiang daily": the rule, with its own frequency
+            if kind == "dossiers":
+                argument = dossier_key(argument)  # "35 207" as the Kamer prints it is the rule 35207
             if not argument:
                 return f"Gebruik: /{command} &lt;{ARGUMENT_WORD[command]}&gt;"
             problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
@@ -296,6 +298,8 @@ class WatchBot:
         if command == "unwatch":
             for kind in RULE_KINDS:
                 rules = list(state.get(kind, []))
+                if kind == "dossiers" and dossier_key(argument) in rules:
+                    argument = dossier_key(argument)
                 if argument in rules:
                     rules.remove(argument)
                     self._save(chat_id, {**state, kind: rules})

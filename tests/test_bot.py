@@ -334,3 +334,32 @@ def test_a_file_that_fails_three_times_is_parked_alerted_on_its_metadata_and_tol
     tk.revise(row["Id"], FILES["application/pdf"].read_bytes())  # a new file: tried again
     watcher_cli("-c", config, "run", "--once")
     assert file_requests() == 4
+
+
+def test_the_bot_speaks_dutch_and_keeps_the_english_names(bot_for):
+    bot = bot_for()
+    assert bot.answer(5, "/volg Xinjiang") == "U volgt nu <b>Xinjiang</b>."
+    assert bot.answer(5, "/watch Oeigoer*") == "U volgt nu <b>Oeigoer*</b>."
+    assert bot.answer(5, "/lid").startswith("Gebruik: /lid")  # in the words the chat used
+    assert bot.answer(5, "/pauze").startswith("Gepauzeerd") and bot.answer(5, "/hervat") == "U krijgt weer meldingen."
+    assert bot.answer(5, "/ontvolg Xinjiang") == "U volgt <b>Xinjiang</b> niet meer."
+    assert "• Oeigoer*" in bot.answer(5, "/lijst")
+    from watcher.bot import DUTCH, HELP, MENU
+    assert all(f"/{name}" in HELP for name, _ in MENU if name != "help") and set(DUTCH) <= {n for n, _ in MENU}
+
+
+def test_telegram_is_given_the_dutch_menu_when_the_bot_starts(tk, telegram, write_config, spawn):
+    import json
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "allow": "open"}, poll_interval="1s")
+    proc = spawn("-c", config, "run", env={"TELEGRAM_BOT_TOKEN": "42:BOT"})
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(m == "getUpdates" for m, _ in telegram.calls):
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    [(_, fields)] = [(m, f) for m, f in telegram.calls if m == "setMyCommands"]
+    names = [c["command"] for c in json.loads(fields["commands"])]
+    assert names[:3] == ["volg", "lid", "dossier"] and "lijst" in names

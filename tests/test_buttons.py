@@ -219,7 +219,7 @@ def test_preview_says_what_a_keyword_would_have_sent_in_the_last_30_days(tk, wri
                   if "begrotingsstaten" in f"{r.get('Titel')} {r.get('Onderwerp')}".lower()]
         assert reply.split("\n")[0] == f"<b>begrotingsstaten</b> had de afgelopen 30 dagen {len(wanted)} stuk{'ken' if len(wanted) != 1 else ''} gemeld:"
         assert len(reply.split("\n")) == 2 + min(10, len(wanted)) + (len(wanted) > 10)
-        assert reply.endswith("Volgen: /watch begrotingsstaten")
+        assert reply.endswith("Volgen: /volg begrotingsstaten")
         many = bot.answer(5, "/preview van").split("\n")  # a word in nearly every title: capped at 10, numbered
         assert [line.split(".")[0] for line in many[1:11]] == [str(n) for n in range(1, 11)]
         assert many[11].startswith("… en ") and many[11].endswith(" meer")

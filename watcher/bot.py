@@ -28,23 +28,35 @@ log = logging.getLogger("watcher.bot")
 
 HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officielebekendmakingen.nl.
 
-/watch <woord> – volg een onderwerp (Xinjiang, Oeigoer*, "sociaal krediet", *surveillance*);
-  met daily of hourly erachter komt die regel in een dagelijks of uurlijks overzicht
-/unwatch <woord> – volg het niet meer
-/member <naam> – volg een Kamerlid (Van der Staaij)
+/volg <woord> – volg een onderwerp (Xinjiang, Oeigoer*, "sociaal krediet", *surveillance*);
+  met dagelijks of uurlijks erachter komt die regel in een dagelijks of uurlijks overzicht
+/ontvolg <woord> – volg het niet meer
+/lid <naam> – volg een Kamerlid (Van der Staaij)
 /dossier <nummer> – volg een dossier of zaak (35207, 2022Z11285)
-/party <naam> – volg een partij (SGP, ChristenUnie)
-/exclude <woord> – nooit iets met dit woord (Tibet)
-/list – wat u volgt
-/preview <woord> – wat die regel de afgelopen 30 dagen had gemeld
+/partij <naam> – volg een partij (SGP, ChristenUnie)
+/nooit <woord> – nooit iets met dit woord (Tibet)
+/lijst – wat u volgt
+/proef <woord> – wat die regel de afgelopen 30 dagen had gemeld
 /recent – de laatste 10 meldingen aan dit gesprek
 /stil 22:00-07:00 – stille uren: meldingen zonder geluid (met "bewaar": erna); /stil uit
-/pause, /resume – meldingen even uit en weer aan
+/pauze, /hervat – meldingen even uit en weer aan
 /stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)
 /privacy – wat over dit gesprek bewaard wordt, en hoe lang
 /vergeet – wis alles over dit gesprek
 
-Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk."""
+Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk.
+De Engelse namen werken ook: /watch, /unwatch, /member, /party, /exclude, /list, /preview, /pause, /resume."""
+
+# The Dutch command names, for the English ones the code knows (which work as well).
+DUTCH = {"volg": "watch", "ontvolg": "unwatch", "lid": "member", "partij": "party", "nooit": "exclude",
+         "lijst": "list", "proef": "preview", "pauze": "pause", "hervat": "resume"}
+# What Telegram shows in its menu (setMyCommands): the Dutch names, in the order a new subscriber needs them.
+MENU = [("volg", "volg een onderwerp"), ("lid", "volg een Kamerlid"), ("dossier", "volg een dossier of zaak"),
+        ("partij", "volg een partij"), ("lijst", "wat u volgt"), ("ontvolg", "volg iets niet meer"),
+        ("nooit", "nooit iets met dit woord"), ("proef", "wat een regel had gemeld"),
+        ("recent", "de laatste meldingen"), ("stil", "stille uren"), ("pauze", "meldingen even uit"),
+        ("hervat", "meldingen weer aan"), ("stop", "geen meldingen meer"), ("privacy", "wat er bewaard wordt"),
+        ("vergeet", "wis alles over dit gesprek"), ("help", "wat deze bot kan")]
 
 # The chat's id is what the operator needs to let it in (`telegram.allow` or a subscriber's `telegram:`).
 REFUSAL = ("Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen, met dit nummer: "
@@ -106,7 +118,7 @@ class WatchBot:
         async with self.page_lock:
             subs.index_homes(self.store)
             self.store.flush()
-        from telegram.error import InvalidToken
+        from telegram.error import InvalidToken, TelegramError
 
         from .notify import TokenRefused
         try:
@@ -114,6 +126,10 @@ class WatchBot:
         except InvalidToken:
             raise TokenRefused() from None  # its words quote the token
         await self.app.start()
+        try:
+            await self.app.bot.set_my_commands(MENU)  # Telegram's menu beside the text box
+        except TelegramError as e:  # a nicety: the commands work without it
+            log.warning("could not set the bot's menu (%s)", e)
         await self.app.updater.start_polling(poll_interval=0.5, timeout=10, error_callback=_polling_failed)
         log.info("bot @%s is listening for commands", self.app.bot.username)
 
@@ -249,7 +265,8 @@ class WatchBot:
             return self._refuse(chat_id)
         state = subs.state(self.store, chat_id)
         word, _, argument = text.strip().partition(" ")
-        command = word.lstrip("/").split("@")[0].lower() if word.startswith("/") else ""
+        said = word.lstrip("/").split("@")[0].lower() if word.startswith("/") else ""  # as typed, for "Gebruik:"
+        command = DUTCH.get(said, said)
         argument = clean(argument)
         if command in ("start", "help", ""):
             if command == "start":
@@ -267,7 +284,7 @@ class WatchBot:
             if kind == "dossiers":
                 argument = dossier_key(argument)  # "35 207" as the Kamer prints it is the rule 35207
             if not argument:
-                return f"Gebruik: /{command} &lt;{ARGUMENT_WORD[command]}&gt;"
+                return f"Gebruik: /{said} &lt;{ARGUMENT_WORD[command]}&gt;"
             problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
             parliament = Parliament.from_store(self.store, people=kind == "members")
             problem = problem or parliament.problem(kind, argument, dutch=True)
@@ -285,7 +302,7 @@ class WatchBot:
                 return f"U volgt <b>{shown(argument)}</b> al."
             if sum(len(state.get(k, [])) for k in RULE_KINDS) >= MAX_RULES:
                 return (f"U volgt al {MAX_RULES} regels, het maximum voor één gesprek: haal er eerst een weg "
-                        "met /unwatch.")
+                        "met /ontvolg.")
             digests = dict(state.get("digests", {}))
             if every is not None:
                 digests[reason] = every
@@ -324,7 +341,7 @@ class WatchBot:
             return f"Stille uren {window.start:%H:%M}–{window.end:%H:%M} (Nederlandse tijd): meldingen worden dan {how}."
         if command == "preview":
             if not argument:
-                return "Gebruik: /preview &lt;woord&gt; – wat die regel de afgelopen 30 dagen had gemeld"
+                return f"Gebruik: /{said} &lt;woord&gt; – wat die regel de afgelopen 30 dagen had gemeld"
             problem = size_problem(argument) or rule_problem("keywords", argument, dutch=True)
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
@@ -379,7 +396,7 @@ class WatchBot:
         status = "gepauzeerd" if state.get("paused") else "gestopt" if state.get("stopped") else "actief"
         if state.get("quiet"):
             status += f"; stille uren {shown(state['quiet'])}"
-        return ("\n".join(lines) or "U volgt nog niets: /watch Xinjiang") + f"\n\nStatus: {status}"
+        return ("\n".join(lines) or "U volgt nog niets: /volg Xinjiang") + f"\n\nStatus: {status}"
 
     def _preview(self, rule: str) -> str:
         """What a keyword would have sent in the last PREVIEW_DAYS days, from the store: numbered, capped."""
@@ -400,7 +417,7 @@ class WatchBot:
                   f"{shown(f.title)}" for n, f in enumerate(hits[:PREVIEW_SHOWN], 1)]
         if len(hits) > PREVIEW_SHOWN:
             lines.append(f"… en {len(hits) - PREVIEW_SHOWN} meer")
-        lines.append(f"Volgen: /watch {shown(rule)}")
+        lines.append(f"Volgen: /volg {shown(rule)}")
         return "\n".join(lines)
 
     def _recent(self, chat_id: int) -> str:

@@ -125,10 +125,12 @@ def test_a_dossier_written_as_the_kamer_prints_it_is_the_same_rule(bot_for):
     assert "35207" not in bot.answer(5, "/list") and "36600-XV" in bot.answer(5, "/list")
 
 
-def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for):
+def test_a_chat_that_is_not_allowed_gets_one_polite_refusal(bot_for, caplog):
+    caplog.set_level("INFO")
     bot = bot_for(allow=[1, 2])
     assert bot.answer(99, "/start") == REFUSAL.format(chat=99)
     assert REFUSAL.format(chat=99).endswith("met dit nummer: 99")
+    assert "refused chat 99" in caplog.text  # what the README tells the operator to look for
     assert bot.answer(99, "/watch Xinjiang") is None
     assert bot.answer(99, "/help") is None
     assert effective(bot.config, bot.store) == []
@@ -334,6 +336,16 @@ def test_a_file_that_fails_three_times_is_parked_alerted_on_its_metadata_and_tol
     tk.revise(row["Id"], FILES["application/pdf"].read_bytes())  # a new file: tried again
     watcher_cli("-c", config, "run", "--once")
     assert file_requests() == 4
+
+
+def test_a_group_moved_before_the_index_existed_is_found_by_its_new_id(bot_for):
+    """States from before `home` was indexed name the move only under the old id: indexed once at start."""
+    from watcher import subscribers as subs
+    bot = bot_for()
+    subs.save(bot.store, 501, {"started": True, "keywords": ["Xinjiang"], "migrated_to": -100501})
+    assert subs.home(bot.store, -100501) == -100501
+    subs.index_homes(bot.store)
+    assert subs.home(bot.store, -100501) == 501 and "• Xinjiang" in bot.answer(bot._home(-100501), "/lijst")
 
 
 def test_the_bot_speaks_dutch_and_keeps_the_english_names(bot_for):

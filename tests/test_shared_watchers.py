@@ -50,13 +50,14 @@ def _kill_holder(seen, procs, role: str, outputs: list, kills: list) -> float:
     return time.monotonic() - at
 
 
-def _poller_and_sender(spawn, config, tk, dsn: str, env=None):
+def _poller_and_sender(spawn, config, tk, dsn: str, env=None, second=None):
     """Two `watcher run` on one database, once the second polls and the first sends (the first, alone at
-    first, hands the source over); returns them with a Witness of the Tweede Kamer's requests."""
+    first, hands the source over); returns them with a Witness of the Tweede Kamer's requests. `second`: the
+    second's own config (the same database reached another way), if not `config`."""
     procs = [spawn("-c", config, "run", env=env)]
     _wait(lambda: tk.server.requests, 30, "the first watcher polls")
     seen = Witness(tk.server, procs, dsn, ["poll tk", "sender"])
-    procs.append(spawn("-c", config, "run", env=env))
+    procs.append(spawn("-c", second or config, "run", env=env))
     _wait(lambda: (h := seen.holders())["poll tk"] == procs[1].pid and h["sender"] == procs[0].pid, 30,
           "the second polls, the first sends")
     return procs, seen
@@ -320,13 +321,7 @@ def test_a_watcher_cut_off_from_the_database_stops_within_its_timeout_and_anothe
                           poll_interval="1s", database_timeout="3s")
     through = tmp_path / "through.yaml"
     through.write_text(direct.read_text().replace(postgres_dsn, partition.dsn(postgres_dsn)))
-    env = {"TELEGRAM_BOT_TOKEN": "42:CUT"}
-    procs = [spawn("-c", through, "run", env=env)]
-    _wait(lambda: tk.server.requests, 30, "the first watcher polls")
-    seen = Witness(tk.server, procs, postgres_dsn, ["poll tk", "sender"])
-    procs.append(spawn("-c", direct, "run", env=env))
-    _wait(lambda: (h := seen.holders())["poll tk"] == procs[1].pid and h["sender"] == procs[0].pid, 30,
-          "the second polls, the first sends")
+    procs, seen = _poller_and_sender(spawn, through, tk, postgres_dsn, {"TELEGRAM_BOT_TOKEN": "42:CUT"}, direct)
     try:
         partition.cut()
         if sigterm:

@@ -264,6 +264,35 @@ def test_both_ends_of_a_database_connection_notice_a_silent_peer_and_the_dsns_ow
             assert server == ["10", "5", "3", "30000"], server
 
 
+def test_a_file_helper_that_loses_the_database_says_so_in_one_line(tmp_path, postgres_server, caplog):
+    """A watcher standing by reads files for the others (share.py); a lost database is a line in its log, not
+    a traceback at every look."""
+    import asyncio
+
+    from tests.postgres import Server
+    from watcher.share import Helper
+    private = Server().start()
+    try:
+        store = stores.open_store(tmp_path, kind="postgresql", dsn=private.new_database())
+        private._as_owner(str(private.bin / "pg_ctl"), "-D", str(private.data), "-m", "immediate", "stop")
+        caplog.set_level("WARNING")
+
+        async def look():
+            stop = asyncio.Event()
+            helping = asyncio.create_task(Helper(store, [], stop).run())
+            while not any("could not look for files" in r.getMessage() for r in caplog.records):
+                await asyncio.sleep(0.01)
+            stop.set()
+            await helping
+
+        asyncio.run(asyncio.wait_for(look(), 30))
+        [said, *_] = [r for r in caplog.records if "could not look for files" in r.getMessage()]
+        assert said.exc_info is None and "\n" not in said.getMessage() and "cannot be used now" in said.getMessage()
+        store.close()
+    finally:
+        private.stop()
+
+
 def test_a_database_that_cannot_be_reached_is_one_line_that_says_what_to_check(tmp_path, write_config, watcher_cli):
     import socket
     with socket.socket() as s:

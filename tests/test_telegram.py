@@ -453,10 +453,7 @@ def test_every_line_fits_a_message_before_packing_so_no_tag_is_cut_and_nothing_i
         Tags().feed(message)
         assert opened == [], opened  # every tag closes in its part
         assert re.findall(r"&(?!(?:amp|lt|gt|quot|#\d+);)", message) == []  # and no entity is cut
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
-    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
-                               telegram={"api_url": telegram.url}), need_sources=False)
-    store = open_store(config.state_dir)
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 0)
     store.enqueue(alert)
     assert deliver_once(config, store, telegram) == (1, 0)
     assert len(telegram.messages) == len(messages) and all(m.get("parse_mode") == "HTML" for m in telegram.messages)
@@ -467,10 +464,7 @@ def test_a_refused_diff_attachment_is_one_line_and_the_text_is_not_sent_again(tm
                                                                            monkeypatch):
     from watcher.model import Block, Document
 
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
-    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
-                               telegram={"api_url": telegram.url}), need_sources=False)
-    store = open_store(config.state_dir)
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 0)
     old = store.put_text(Document([Block("binnen zes weken", label="alinea 1")]))
     new = store.put_text(Document([Block("binnen acht weken", label="alinea 1")]))
     store.enqueue(make_alert(kind="revised", old_hash=old, new_hash=new, changes=["alinea 1: «zes» → «acht»"]))
@@ -485,11 +479,7 @@ def test_a_refused_diff_attachment_is_one_line_and_the_text_is_not_sent_again(tm
 
 def test_a_429_asking_for_an_hour_is_not_slept_and_the_alert_goes_next_cycle(tmp_path, write_config, telegram,
                                                                             monkeypatch, caplog):
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
-    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
-                               telegram={"api_url": telegram.url}), need_sources=False)
-    store = open_store(config.state_dir)
-    store.enqueue(make_alert(1))
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 1)
     sleeps = []
 
     async def sleep(seconds):
@@ -525,10 +515,7 @@ def test_a_subscriber_back_with_nothing_waiting_is_no_longer_counted_missing(tmp
                                                                             monkeypatch):
     # Its alerts were forgotten meanwhile (/vergeet): an old "missing since" must not make its next absence
     # drop what it is owed at once.
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
-    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
-                               telegram={"api_url": telegram.url}), need_sources=False)
-    store = open_store(config.state_dir)
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 0)
     store.set_event_state("missing", "desk", {"since": "2026-01-01T00:00:00+00:00"})
     assert deliver_once(config, store, telegram) == (0, 0)
     assert not (store.event_state("missing", "desk") or {}).get("since")
@@ -536,11 +523,7 @@ def test_a_subscriber_back_with_nothing_waiting_is_no_longer_counted_missing(tmp
 
 
 def test_a_stop_request_during_a_429_wait_starts_nothing_more(tmp_path, write_config, telegram, monkeypatch):
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:T")
-    config = load(write_config(subscribers=[{"name": "desk", "telegram": 9, "keywords": ["x"]}],
-                               telegram={"api_url": telegram.url}), need_sources=False)
-    store = open_store(config.state_dir)
-    store.enqueue(make_alert(1))
+    config, store = _desk_with_alerts(write_config, telegram, monkeypatch, 1)
     stop = []
 
     async def sleep(seconds):

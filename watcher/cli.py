@@ -623,6 +623,8 @@ def _setup_logging(verbose: bool) -> None:
     for noisy in ("httpx", "httpcore", "telegram", "hpack", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose and noisy == "httpx" else logging.WARNING)
     # An answer that is not JSON (a proxy's 502 page) reaches the caller as a TelegramError, which says it in
-    # one line (the delivery, the bot's polling); python-telegram-bot's own record is the page and a traceback.
-    logging.getLogger("telegram.request.BaseRequest").addFilter(
-        lambda record: not record.getMessage().startswith("Can not load invalid JSON data"))
+    # one line (the delivery, the bot's polling); python-telegram-bot also logs the page with the decoding
+    # error's traceback. Dropped by what it is (a record of its with a ValueError), not by its logger's name
+    # or its wording, which a new version may change.
+    handler.addFilter(lambda record: not (record.name.startswith("telegram") and record.exc_info
+                                          and isinstance(record.exc_info[1], ValueError)))

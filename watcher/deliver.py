@@ -182,7 +182,6 @@ class Deliverer:
         outcome = await self._send(store, subscriber, chat, pending, alerts.render_digest(pending, period), None,
                                    silent=silent)
         if outcome == "sent":
-            state = subs.state(store, subscriber.telegram)
             await self._save_chat(store, subscriber.telegram, {mark: now.isoformat(timespec="seconds")})
             return len(pending)
         return 0

@@ -303,7 +303,7 @@ def test_commands_through_telegram_change_what_a_running_watcher_sends(tk, teleg
     assert proc.returncode == 0, err
     texts = telegram.texts(31)
     assert texts[0].startswith("Welkom.") and texts[1] == "U volgt nu <b>begrotingsstaten</b>."
-    assert any(t.startswith("<b>nieuw</b>") and row["DocumentNummer"] in t for t in texts), (texts, err)
+    assert any(t.startswith("<b>Nieuw: ") and row["DocumentNummer"] in t for t in texts), (texts, err)
     assert "42:BOT" not in err
 
 

@@ -174,7 +174,7 @@ def test_a_tap_under_a_real_alert_follows_the_dossier_and_mute_silences_the_docu
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert not any(t.startswith("<b>gewijzigd") for t in telegram.texts(31)), telegram.texts(31)
+    assert not any(t.startswith("<b>Gewijzigd") for t in telegram.texts(31)), telegram.texts(31)
     assert "36600-XV" in next(t for t in telegram.texts(31) if "Dossiers" in t)
 
 

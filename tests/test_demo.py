@@ -18,11 +18,15 @@ def test_the_demo_tells_the_story_offline_and_keeps_what_it_made(tmp_path):
     first, new, revised, resent, koop, status = steps[1:7]
     assert "niemand krijgt een melding" in first
     # A keyword hit, and a member hit through the zaak (Ceder is not on the document itself).
-    assert "▸ aan asiel-desk:\n     nieuw: Motie (gewijzigd/nader) 2025D06779" in new
-    assert "▸ aan syrie-onderzoek:\n     nieuw: Antwoord schriftelijke vragen 2025D43150" in new
+    assert "▸ aan asiel-desk:\n     Nieuw: Gewijzigde motie over een betere schaderegeling" in new
+    assert "\n     Motie (gewijzigd/nader) 2025D06779 · " in new
+    assert ("▸ aan syrie-onderzoek:\n     Nieuw: Antwoord op vragen over het artikel “Syrische Druzen werden"
+            " buitengerechtelijk geëxecuteerd’’ — Kahraman (NSC), Ceder (ChristenUnie)\n"
+            "     Antwoord schriftelijke vragen 2025D43150 · ") in new
+    assert "vragen van I. Kahraman (NSC), D.G.M. Ceder (ChristenUnie) · antwoord van " in new
     assert "sgp-volger" not in out.split("Volglijst", 1)[1].split("━━", 1)[1]  # followed, never alerted
     # The revision, with its labelled change and the HTML diff kept on disk.
-    assert "gewijzigd, versie 2 → 3: Motie (gewijzigd/nader) 2025D06779" in revised
+    assert "Gewijzigd, versie 2 → 3: Gewijzigde motie over een betere schaderegeling" in revised
     assert "«acht weken;» → «zes weken; en breid de schaderegeling uit" in revised
     [page] = re.findall(r"\(bijlage: de wijzigingen als webpagina, (\S+)\)", revised)
     assert page.startswith(str(keep)) and "<del>" in open(page, encoding="utf-8").read()
@@ -69,9 +73,11 @@ def test_the_demo_sends_its_story_to_a_real_chat_when_asked(telegram):
     assert done.returncode == 0, done.stdout + done.stderr
     texts = telegram.texts(777)
     # The two chats of a step are served side by side: their order within a step is not fixed.
-    assert sorted(t.split("\n")[0] for t in texts if not t.startswith("2025D")) == sorted([
-        "<b>nieuw</b>: Motie (gewijzigd/nader) 2025D06779", "<b>nieuw</b>: Antwoord schriftelijke vragen 2025D43150",
-        "<b>gewijzigd, versie 2 → 3</b>: Motie (gewijzigd/nader) 2025D06779"])
+    assert sorted(t.split("\n")[1].split(" · ")[0] for t in texts if not t.startswith("2025D")) == sorted([
+        "Motie (gewijzigd/nader) 2025D06779", "Antwoord schriftelijke vragen 2025D43150",
+        "Motie (gewijzigd/nader) 2025D06779"])
+    assert sorted(t.split(":")[0] for t in texts if not t.startswith("2025D")) == [
+        "<b>Gewijzigd, versie 2 → 3", "<b>Nieuw", "<b>Nieuw"]
     assert texts[-1].startswith("2025D06779")  # the diff page comes last, after the revision it belongs to
     assert [m["method"] for m in telegram.messages].count("sendDocument") == 1
 

@@ -45,7 +45,7 @@ def test_who_and_why(case):
     hits = matcher.match(doc.text, meta, doc.metadata.get("askers"), stated=doc.metadata)
     assert {h.subscriber: h.reasons for h in hits} == case["expect"]
     for h in hits:
-        assert 0 < len(h.snippet) <= SNIPPET
+        assert len(h.snippet) <= SNIPPET and (h.highlight in h.snippet)
 
 
 def test_the_snippet_shows_the_first_hit_and_names_it():
@@ -53,6 +53,17 @@ def test_the_snippet_shows_the_first_hit_and_names_it():
     [hit] = Matcher([subscriber({"name": "a", "keywords": ["*surveillance*"]})]).match(doc.text, meta)
     assert hit.highlight == "surveillance"
     assert hit.highlight in hit.snippet and len(hit.snippet) <= SNIPPET
+
+
+SNIPPETS = yaml.safe_load((Path(__file__).parent / "cases" / "snippets.yaml").read_text())
+
+
+@pytest.mark.parametrize("case", SNIPPETS, ids=[c["name"] for c in SNIPPETS])
+def test_the_snippet_is_a_hit_the_title_does_not_already_show(case):
+    meta = Meta(titel=case.get("titel", ""), onderwerp=case.get("onderwerp", ""),
+                actors=[Actor(**a) for a in case.get("actors", [])])
+    [hit] = Matcher([subscriber({"name": "s", **case["rules"]})]).match(case["text"], meta)
+    assert (hit.snippet, hit.highlight) == (case["snippet"], case["highlight"])
 
 
 def test_for_a_revision_the_hit_is_told_in_or_outside_the_change():
@@ -71,7 +82,7 @@ def test_watcher_match_prints_json_lines(tmp_path, watcher_cli):
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert [(x["subscriber"], x["reasons"]) for x in lines] == [("china", ["keyword Xinjiang"]), ("sgp", ["party SGP"])]
-    assert all(x["file"] == str(seed) and x["snippet"] for x in lines)
+    assert all(x["file"] == str(seed) for x in lines) and lines[0]["snippet"]
 
 
 def _who(matcher, text: str) -> dict:

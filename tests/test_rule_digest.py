@@ -26,7 +26,7 @@ def test_a_daily_rule_beside_an_instant_rule_of_the_same_chat(write_config, tele
         store.enqueue(make_alert(i, reasons=reasons))
     assert deliver() == (4, 0)
     texts = telegram.texts(9)
-    assert [t.split("</b>")[0] for t in texts] == ["<b>nieuw", "<b>nieuw", "<b>Overzicht (afgelopen dag): 2 meldingen"]
+    assert [t.split(":")[0] for t in texts] == ["<b>Nieuw", "<b>Nieuw", "<b>Overzicht (afgelopen dag)"]
     store.enqueue(make_alert(7, reasons=["keyword Tibet"]))
     store.enqueue(make_alert(8, reasons=["keyword Xinjiang"]))
     now[0] += timedelta(hours=2)

@@ -41,7 +41,7 @@ def deliver_once(config, store, telegram, clock=None, limiter=None, budget=None,
 
 def test_everything_from_upstream_is_escaped_and_the_hit_is_bold():
     [message] = alerts.render_html(make_alert(title="Kosten <50% & meer>", snippet="x < y & Xinjiang"))
-    assert "<b>Kosten &lt;50% &amp; meer&gt;</b>" in message
+    assert "<b>Nieuw: Kosten &lt;50% &amp; meer&gt;</b>" in message
     assert "“x &lt; y &amp; <b>Xinjiang</b>”" in message
     assert 'href="https://www.tweedekamer.nl/x?a=1&amp;b=0"' in message
 
@@ -124,7 +124,7 @@ def test_a_message_telegram_refuses_is_sent_once_as_plain_text(tk, telegram, wri
     [message] = telegram.messages
     assert "parse_mode" not in message and row["DocumentNummer"] in message["text"]
     # As the subscriber reads it (not the console's "[desk] …"), with the buttons under it.
-    assert message["text"].startswith("nieuw") and "desk" not in message["text"]
+    assert message["text"].startswith("Nieuw: ") and "desk" not in message["text"]
     assert "reply_markup" in message
     watcher_cli("-c", config, "run", "--once")
     assert len(telegram.messages) == 1
@@ -180,7 +180,7 @@ def test_a_digest_groups_alerts_in_one_message_per_period(tmp_path, write_config
         store.enqueue(make_alert(i))
     assert cycle() == (5, 0)
     [digest] = telegram.texts(9)
-    assert digest.startswith("<b>Overzicht (afgelopen uur): 5 meldingen</b>") and digest.count("• <b>nieuw</b>") == 5
+    assert digest.startswith("<b>Overzicht (afgelopen uur): 5 meldingen</b>") and digest.count("• <b>nieuw</b>: ") == 5
     store.enqueue(make_alert(7))
     now[0] += timedelta(minutes=30)
     assert cycle() == (0, 1)  # waits for the hour
@@ -252,17 +252,48 @@ def test_the_token_is_hidden_from_every_log_line_that_would_carry_it(tk, telegra
     assert "123:SECRET" not in err + out  # ... without the token
 
 
-def test_an_alert_reads_in_dutch_with_the_subject_in_bold_and_one_line_of_reasons():
+def test_an_alert_reads_in_dutch_with_the_news_first_and_one_line_of_reasons():
     alert = make_alert(soort="Motie", title="Gewijzigde motie van het lid Podt c.s. over een betere schaderegeling",
                        datum="2026-11-28", reasons=["keyword Oeigoer*", "member Ceder (D.G.M. Ceder)", "party SGP",
                                                     "dossier 35207"],
-                       actors=[{"name": "D.G.M. Ceder", "party": "ChristenUnie", "role": "Medeindiener"}])
+                       actors=[{"name": "A. Podt", "party": "D66", "role": "Indiener"},
+                               {"name": "D.G.M. Ceder", "party": "ChristenUnie", "role": "Medeindiener"}])
     [message] = alerts.render_html(alert)
     lines = message.split("\n")
-    assert lines[0] == "<b>nieuw</b>: Motie 2025D00000"
-    assert lines[1] == "<b>Gewijzigde motie van het lid Podt c.s. over een betere schaderegeling</b>"
-    assert lines[2] == "door D.G.M. Ceder (ChristenUnie) · 28 november 2026"
-    assert lines[3] == "<i>trefwoord Oeigoer* · Kamerlid D.G.M. Ceder, medeindiener · partij SGP · dossier 35207</i>"
+    # What a phone shows of it: the news, by whom; the kind and number on the next line.
+    assert lines[0] == "<b>Nieuw: Gewijzigde motie over een betere schaderegeling — Podt (D66), Ceder (ChristenUnie)</b>"
+    assert lines[1] == "Motie 2025D00000 · 28 november 2026"
+    assert lines[2] == "<i>trefwoord Oeigoer* · Kamerlid D.G.M. Ceder, medeindiener · partij SGP · dossier 35207</i>"
+
+
+def test_an_answer_says_who_asked_and_who_answered():
+    alert = make_alert(soort="Antwoord schriftelijke vragen", datum="2025-10-16",
+                       title="Antwoord op vragen van de leden Kahraman en Ceder over Syrische Druzen",
+                       actors=[{"name": "I. Kahraman", "party": "NSC", "role": "Indiener"},
+                               {"name": "D.G.M. Ceder", "party": "ChristenUnie", "role": "Medeindiener"}],
+                       answered_by="Minister Veldkamp (Buitenlandse Zaken)")
+    lines = alerts.render_html(alert)[0].split("\n")
+    assert lines[0] == "<b>Nieuw: Antwoord op vragen over Syrische Druzen — Kahraman (NSC), Ceder (ChristenUnie)</b>"
+    assert lines[2] == ("vragen van I. Kahraman (NSC), D.G.M. Ceder (ChristenUnie)"
+                        " · antwoord van minister Veldkamp (Buitenlandse Zaken)")
+    assert not any(line.startswith("door ") for line in lines)
+
+
+@pytest.mark.parametrize("names,shown", [
+    (["C.G. van der Staaij"], "Van der Staaij"),
+    (["A. Podt", "B. Bikker", "C. Ceder"], "Podt, Bikker, Ceder"),
+    (["A. Podt", "B. Bikker", "C. Ceder", "D. Dassen"], "Podt, Bikker c.s."),
+])
+def test_the_first_line_names_members_by_surname_and_many_as_c_s(names, shown):
+    alert = make_alert(title="Motie over iets", actors=[{"name": n, "party": "", "role": "Indiener"} for n in names])
+    assert alerts.first_line(alert) == f"Nieuw: Motie over iets — {shown}"
+    assert ("door " in alerts.render_html(alert)[0]) == (len(names) > 3)  # all of them, when the first line could not
+
+
+def test_a_title_that_names_whom_a_question_was_put_to_keeps_it():
+    alert = make_alert(title="Vragen van het lid Sterk (CDA) aan de minister van Financiën over toeslagen",
+                       actors=[{"name": "W.R.C. Sterk", "party": "CDA", "role": "Indiener"}])
+    assert alerts.topic(alert) == alert.title
 
 
 @pytest.mark.parametrize("old,new,says", [("2", "3", "gewijzigd, versie 2 → 3"), ("1", "n1", "gewijzigd, nieuwe versie (-n1)")])
@@ -284,7 +315,7 @@ def test_an_answer_says_after_how_many_days_it_came():
     assert alerts._days_to_answer(meta, {"ingezonden": "2022-06-07", "datum": "2022-06-29"}) == 22
     assert alerts._days_to_answer(Meta(soort="Motie", datum="2022-06-29"), {"ingezonden": "2022-06-07"}) is None
     [message] = alerts.render_html(make_alert(datum="2022-06-29", days_to_answer=22))
-    assert message.split("\n")[2] == "29 juni 2022, antwoord na 22 dagen"
+    assert message.split("\n")[1] == "Motie 2025D00000 · 29 juni 2022, antwoord na 22 dagen"
 
 
 def test_the_token_is_hidden_from_a_traceback_too(capsys):

@@ -97,7 +97,7 @@ def test_2025D06779_end_to_end_takes_its_text_from_the_koop_xml(tk, telegram, wr
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     [d66] = telegram.texts(55)
-    assert "door A. Podt (D66)" in d66 and "partij D66" in d66
+    assert "— Podt (D66)</b>" in d66 and "partij D66" in d66
     assert "zoek.officielebekendmakingen.nl/kst-19637-3384.html" in d66
     [westerwolde] = telegram.texts(56)
     assert "<i>trefwoord Westerwolde</i>" in westerwolde and "gemeente <b>Westerwolde</b>" in westerwolde
@@ -196,7 +196,7 @@ def test_a_version_rise_with_a_changed_file_is_a_revision_and_both_texts_are_kep
     assert "[apothekers] gewijzigd, versie 1 → 2: " in out
     assert "«groothandelsvergunning» → «vergunning als groothandel»" in out
     new, revised, attachment = telegram.messages
-    assert new["text"].startswith("<b>nieuw</b>") and revised["text"].startswith("<b>gewijzigd, versie 1 → 2</b>")
+    assert new["text"].startswith("<b>Nieuw: ") and revised["text"].startswith("<b>Gewijzigd, versie 1 → 2: ")
     assert "«groothandelsvergunning» → «vergunning als groothandel»" in revised["text"]
     # The full diff rides along as a self-contained HTML page.
     assert attachment["method"] == "sendDocument" and attachment["caption"].startswith(row["DocumentNummer"])
@@ -424,7 +424,7 @@ def test_an_outage_then_recovery_loses_nothing_and_repeats_nothing(tk, telegram,
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     watcher_cli("-c", config, "run", "--once")
     numbers = [r["DocumentNummer"] for r in rows + more]
-    got = [n for t in telegram.texts(3) for n in numbers if n in t.split("\n")[0]]
+    got = [n for t in telegram.texts(3) for n in numbers if n in t.split("\n")[1]]
     assert sorted(got) == sorted(numbers)
 
 

@@ -51,7 +51,7 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
         kind=kind, title=subject(meta) or change.stored.key,
         version=change.record.version, old_version=change.old_version, soort=meta.soort, datum=meta.datum[:10],
         actors=_submitters(meta),
-        askers=askers,
+        askers=askers, answered_by=_answerer(meta, facts),
         zaken=[z.get("nummer", "") for z in meta.zaken], dossiers=list(meta.dossiers),
         reasons=reasons, snippet=hit.snippet, highlight=hit.highlight, changes=list(summary or []),
         old_hash=change.old.content_hash() if kind == REVISED and change.old else "",
@@ -112,6 +112,13 @@ def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
                         ["u volgt deze vraag"], [])
 
 
+def _answerer(meta, facts: dict) -> str:
+    """Who answered written questions: the minister the answer's text names, else to whom the Kamer put them."""
+    if "antwoord" not in (meta.soort or "").lower():
+        return ""
+    return facts.get("minister") or next((a.name for a in meta.actors if a.role.lower() == "gericht aan"), "")
+
+
 def _days_to_answer(meta, facts: dict) -> int | None:
     """An answer's days since its questions were put, when the text says when ("ingezonden 7 juni 2022")."""
     if "antwoord" not in (meta.soort or "").lower() or not facts.get("ingezonden"):
@@ -140,6 +147,59 @@ def headline(alert: Alert) -> str:
 def people(alert: Alert) -> str:
     who = alert.actors or alert.askers
     return ", ".join(f"{a['name']} ({a['party']})" if a.get("party") else a["name"] for a in who)
+
+
+_INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.\s*)+")
+
+
+def short_people(alert: Alert) -> str:
+    """Who, by surname, for the first line: "Kahraman (NSC), Ceder (ChristenUnie)"; four or more are the
+    first two "c.s.", as the Kamer writes it."""
+    who = alert.actors or alert.askers
+    names = []
+    for a in who[:2] if len(who) > 3 else who:
+        name = _INITIALS.sub("", a["name"]).strip() or a["name"]
+        name = name[:1].upper() + name[1:]  # "van der Staaij" without its initials starts a sentence's way
+        names.append(f"{name} ({a['party']})" if a.get("party") else name)
+    return ", ".join(names) + (" c.s." if len(who) > 3 else "")
+
+
+def is_answer(alert: Alert) -> bool:
+    return "antwoord" in (alert.soort or "").lower()
+
+
+# "van de leden Kahraman en Ceder", "van het lid Podt c.s." before "over": the names the first line gives after
+# the title; "aan de minister van …" stays (who was asked is part of what the document is).
+_BY_MEMBERS = re.compile(r"\s+van (?:de leden|het lid) (?:(?! aan ).){1,200}?(?=\s+over\s)")
+
+
+def topic(alert: Alert) -> str:
+    """The title as the first line shows it, the members it names said once, after it."""
+    return _BY_MEMBERS.sub("", alert.title, count=1) if short_people(alert) else alert.title
+
+
+def first_line(alert: Alert) -> str:
+    """What a phone shows of a notification: what happened, to what, by whom (kind and number come below)."""
+    what = headline(alert)
+    what = what[:1].upper() + what[1:]
+    who = short_people(alert)
+    return f"{what}: {topic(alert)}" + (f" — {who}" if who else "")
+
+
+def by_whom(alert: Alert) -> str:
+    """"vragen van … · antwoord van …" for an answer; "door …" for what more members put forward than the
+    first line names (there, all of them)."""
+    if is_answer(alert):
+        parts = [f"vragen van {people(alert)}" if people(alert) else "",
+                 f"antwoord van {_lower_title(alert.answered_by)}" if alert.answered_by else ""]
+        return " · ".join(p for p in parts if p)
+    return f"door {people(alert)}" if len(alert.actors or alert.askers) > 3 else ""
+
+
+def _lower_title(who: str) -> str:
+    """"Minister van Buitenlandse Zaken (Veldkamp)" mid-sentence: "minister van …"."""
+    first, _, rest = who.partition(" ")
+    return (first.lower() if first.lower() in ("minister", "staatssecretaris") else first) + (f" {rest}" if rest else "")
 
 
 def dutch_date(iso: str) -> str:
@@ -193,10 +253,11 @@ def reasons_in_dutch(reasons: list[str], actors: list[dict]) -> str:
 
 def render_text(alert: Alert) -> str:
     """A plain, readable rendering for stdout."""
+    # The operator's view: a line per alert that names it (grep finds "[desk] nieuw: Motie 2025D06779").
     lines = [f"[{alert.subscriber}] {headline(alert)}: {alert.soort} {alert.document}".rstrip(),
              f"  {alert.title}"]
-    if people(alert):
-        lines.append(f"  door: {people(alert)}")
+    if by_whom(alert):
+        lines.append(f"  {by_whom(alert)}")
     if _refs(alert):
         lines.append(f"  {_refs(alert)}")
     lines.append(f"  waarom: {why(alert)}")
@@ -236,11 +297,14 @@ def _bold_hit(snippet: str, highlight: str) -> str:
 
 def html_lines(alert: Alert) -> list[str]:
     """The alert as Telegram HTML, one self-contained line each (every tag closes on its line)."""
-    # Scannable in a list of thirty a day: what happened, what about, who and when, why, then the rest.
-    lines = [f"<b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)}", f"<b>{_e(alert.title)}</b>"]
-    who_when = " · ".join(x for x in (f"door {people(alert)}" if people(alert) else "", _refs(alert)) if x)
-    if who_when:
-        lines.append(_e(who_when))
+    # A phone shows the first line: the news (what happened to what, by whom). Then what it is (kind,
+    # number, date, zaak), who put it forward or answered, why this chat hears of it, then the rest.
+    lines = [f"<b>{_e(first_line(alert))}</b>"]
+    what = " · ".join(x for x in (f"{alert.soort} {alert.document}".strip(), _refs(alert)) if x)
+    if what:
+        lines.append(_e(what))
+    if by_whom(alert):
+        lines.append(_e(by_whom(alert)))
     if alert.reasons:
         lines.append(f"<i>{_e(why(alert))}</i>")
     if alert.snippet:
@@ -298,6 +362,6 @@ def render_digest(alerts: list[Alert], period: str) -> list[str]:
     for alert in alerts:
         link = next(iter(alert.links.values()), "")
         title = _link(link, alert.title) if link else _e(alert.title, 300)
-        lines.append(f"• <b>{_e(headline(alert))}</b>: {_e(alert.soort)} {_e(alert.document)} — {title}"
+        lines.append(f"• <b>{_e(headline(alert))}</b>: {title} — {_e(alert.soort)} {_e(alert.document)}"
                      f" <i>({_e(why(alert), 300)})</i>")
     return pack(lines)

@@ -329,7 +329,7 @@ class Matcher:
         gives none (a feed item, a KOOP record without them)."""
         body = FoldedText("\n".join(x for x in (meta.titel, meta.onderwerp, text) if x))
         hits: dict[int, Hit] = {}
-        first_span: dict[int, tuple[int, int]] = {}
+        told: dict[int, list[str]] = {}  # the patterns that found a subscriber, in the order they stand
         vetoed: set[int] = set()
 
         def hit(index: int) -> Hit:
@@ -341,7 +341,7 @@ class Matcher:
                 vetoed.add(index)
                 continue
             hit(index).reasons.append(f"keyword {rule}")
-            first_span.setdefault(index, (first, last))
+            told.setdefault(index, []).append(keyword_pattern(rule))
         if changed is not None and hits:
             in_change = {index for (index, _), (_, _, exclude) in self._keyword_hits(FoldedText(changed)).items()
                          if not exclude}
@@ -354,8 +354,7 @@ class Matcher:
             for index, rule, rule_tokens in self.members.get(tokens[-1] if tokens else "", []):
                 if _surname_match(rule_tokens, tokens) and f"member {rule}" not in " ".join(hit(index).reasons):
                     hit(index).reasons.append(f"member {rule} ({name})")
-                    if index not in first_span and (at := _find(body, tokens[-1])) is not None:
-                        first_span[index] = (at, at)  # the snippet shows where the text names them
+                    told.setdefault(index, []).append(f" {tokens[-1]} ")  # where the text names them
         parties = self.parties()
         for key in {self.party_key(p) for _, party, aka in people for p in [party, *aka] if p}:
             for index, rule in parties.get(key, []):
@@ -370,18 +369,16 @@ class Matcher:
                 hit(index).reasons.append(f"dossier {rule}")
 
         out = []
-        snippets: dict[tuple[int, int], tuple[str, str]] = {}  # subscribers often share their first hit
+        past_title = _PastTitle(body, meta)
         for index in sorted(hits):
             if index in vetoed:
                 continue
             h = hits[index]
-            if index in first_span:
-                span = first_span[index]
-                if span not in snippets:
-                    snippets[span] = _snippet(body, span)
-                h.snippet, h.highlight = snippets[span]
-            else:
-                h.snippet = _shorten(meta.onderwerp or meta.titel or text)
+            # The alert shows the title already: the snippet is a hit where the text says it again in
+            # its own words, or nothing (a hit only a party or dossier made has no place to show).
+            span = next((span for pattern in told.get(index, ()) if (span := past_title.find(pattern))), None)
+            if span:
+                h.snippet, h.highlight = past_title.snippet(span)
             out.append(h)
         return out
 
@@ -411,26 +408,61 @@ def _surname_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
     return all(any(word == n for n in rest) for word in rule[:-1])
 
 
-def _find(folded: FoldedText, token: str) -> int | None:
-    at = folded.joined.find(f" {token} ")
-    return folded.token_at(at + 1) if at >= 0 else None
+class _PastTitle:
+    """Where a pattern stands in a document's text past its title: not in the title and onderwerp the text
+    is folded with, and not where the text repeats them (a Kamerstuk begins with its own title)."""
+
+    TRIES = 50  # occurrences looked at for one pattern: a word on every line is found early or not at all
+
+    def __init__(self, body: FoldedText, meta: Meta):
+        self.body = body
+        self.zone = sum(len(_WORD.findall(x)) for x in (meta.titel, meta.onderwerp) if x)
+        self._title = " " + " ".join(body.tokens[:self.zone]) + " "
+        self._found: dict[str, tuple[int, int] | None] = {}  # subscribers often share a word
+        self._snippets: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def find(self, pattern: str) -> tuple[int, int] | None:
+        if pattern not in self._found:
+            self._found[pattern] = self._find(pattern)
+        return self._found[pattern]
+
+    def _find(self, pattern: str) -> tuple[int, int] | None:
+        body = self.body
+        if self.zone >= len(body.tokens):
+            return None
+        offset = body._starts[self.zone] - 1  # the space before the text's first token
+        for _ in range(self.TRIES):
+            at = body.joined.find(pattern, offset)
+            if at < 0:
+                return None
+            end = at + len(pattern)
+            first = body.token_at(at + (body.joined[at] == " "))
+            last = body.token_at(end - 1 - (body.joined[end - 1] == " "))
+            # The hit with the two words before it, or after it, as the title has them is the title said again.
+            # (A side with no word beside the hit says nothing.)
+            sides = (body.tokens[max(self.zone, first - 2):last + 1], body.tokens[first:last + 3])
+            if not any(len(side) > last - first + 1 and f" {' '.join(side)} " in self._title for side in sides):
+                return first, last
+            offset = at + 1
+        return None
+
+    def snippet(self, span: tuple[int, int]) -> tuple[str, str]:
+        if span not in self._snippets:
+            self._snippets[span] = _snippet(self.body, span, self.body.span(self.zone)[0])
+        return self._snippets[span]
 
 
-def _snippet(folded: FoldedText, span: tuple[int, int]) -> tuple[str, str]:
+def _snippet(folded: FoldedText, span: tuple[int, int], floor: int = 0) -> tuple[str, str]:
+    """The words around a hit, from `floor` on (where the text begins past its title)."""
     start, end = folded.span(span[0])[0], folded.span(span[1])[1]
     highlight = folded.text[start:end]
     room = max(0, SNIPPET - len(highlight) - 2) // 2
-    left, right = max(0, start - room), min(len(folded.text), end + room)
+    left, right = max(floor, start - room), min(len(folded.text), end + room)
     # Whole words at both ends.
-    while 0 < left < start and not folded.text[left - 1].isspace():
+    while floor < left < start and not folded.text[left - 1].isspace():
         left += 1
     while end < right < len(folded.text) and not folded.text[right].isspace():
         right -= 1
     text = " ".join(folded.text[left:right].split())
-    text = ("…" if left else "") + text + ("…" if right < len(folded.text) else "")
+    text = ("…" if left > floor else "") + text + ("…" if right < len(folded.text) else "")
     return text[:SNIPPET], " ".join(highlight.split())
-
-
-def _shorten(text: str) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= SNIPPET else text[:SNIPPET - 1] + "…"

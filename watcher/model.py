@@ -215,6 +215,7 @@ class Alert:
     zaken: list[str] = field(default_factory=list)
     dossiers: list[str] = field(default_factory=list)
     askers: list[dict] = field(default_factory=list)  # who asked, as the text states it (no actors in the metadata)
+    answered_by: str = ""  # an answer's minister, as its text signs it ("Minister van Buitenlandse Zaken (Veldkamp)")
     reasons: list[str] = field(default_factory=list)
     snippet: str = ""
     highlight: str = ""  # the words in the snippet that matched, shown in bold

@@ -180,3 +180,17 @@ HYPHENS = yaml.safe_load((Path(__file__).parent / "cases" / "line_end_hyphens.ya
 def test_a_hyphen_at_a_line_end_goes_only_when_it_broke_a_word(case):
     from watcher.extract._text import paragraphs
     assert paragraphs(case["lines"]) == [case["paragraph"]]
+
+
+def test_a_sentence_taken_from_the_end_of_an_answer_is_marked_in_that_answer_on_the_page():
+    original = seed("000")
+    cut = " Recente berichtgeving3 over Chinese demonstranten waarvan de gezondheidsapp op rood werd gezet wijst erop dat misbruik in de praktijk voorkomt."
+    old, new = extract(original.encode()), extract(original.replace(cut, "").encode())
+    result = diff(old, new)
+    [change] = result.changes
+    page = render_html(result, new)
+    answer, question = page.index(">Ja, die risico’s zijn er zeker."), page.index(">Vraag 3<")
+    assert answer < page.index("<del>[−Recente berichtgeving") < question
+    [anchor] = re.findall(r'<p class="changed" id="(w\d+)">', page)
+    assert f'<a href="#{anchor}">' in page and page.index(f'id="{anchor}"') < question  # the list links to it
+    assert change.summary().startswith("Antwoord 2: …")

@@ -63,6 +63,7 @@ class DiffResult:
     complete: bool = True  # False: the time limit was hit and only whole blocks are reported
     ops: list = field(default_factory=list, repr=False)  # (op, old words, new words) for rendering
     new_owner: list[int] = field(default_factory=list, repr=False)
+    old_owner: list[int] = field(default_factory=list, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -129,7 +130,7 @@ def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -
     engine.Diff_Timeout = timeout
     engine.diff_cleanupSemantic(ops)
 
-    result = DiffResult(new_owner=b_owner)
+    result = DiffResult(new_owner=b_owner, old_owner=a_owner)
     i = j = 0
     pending: list[tuple[int, int, int, int]] = []  # (i1, i2, j1, j2) of one edit
     for op, chars in ops:
@@ -196,11 +197,21 @@ def _grow(pending: list, i1: int, i2: int, j1: int, j2: int) -> None:
     pending.append((i1, i2, j1, j2))
 
 
+def _home(i: int, j: int, a_owner: list[int], b_owner: list[int]) -> int | None:
+    """The block of the new text that words taken out at old word `i`, before new word `j`, belong to.
+    Where they continued the old block before them (an answer's last sentence), that block's end, not the
+    next block's start (the next question's label); where they began a block, the block they stand before."""
+    if not b_owner:
+        return None
+    if j > 0 and (j >= len(b_owner) or (0 < i < len(a_owner) and a_owner[i] == a_owner[i - 1])):
+        return b_owner[j - 1]
+    return b_owner[j]
+
+
 def _describe(edits, a, b, a_owner, b_owner, old, new) -> list[BlockChange]:
     merged: list[list[int]] = []
     for i1, i2, j1, j2 in edits:
-        block = b_owner[j1] if j1 < len(b_owner) and j2 > j1 else (
-            b_owner[min(j1, len(b_owner) - 1)] if b_owner else None)
+        block = b_owner[j1] if j1 < len(b_owner) and j2 > j1 else _home(i1, j1, a_owner, b_owner)
         if merged and merged[-1][4] == block and j1 - merged[-1][3] <= MERGE_GAP and i1 - merged[-1][1] <= MERGE_GAP:
             merged[-1][1], merged[-1][3] = i2, j2
         else:
@@ -328,23 +339,23 @@ def _inline_blocks(result: DiffResult, new: Document) -> list[tuple[str, bool]]:
     owner = result.new_owner
     paragraphs: dict[int, list[str]] = {}
     changed: set[int] = set()
-    j = 0
-    current = owner[0] if owner else 0
+    i = j = 0
     for op, old_words, new_words in result.ops:
         if op == 0:
             for word in new_words:
-                current = owner[j]
-                paragraphs.setdefault(current, []).append(e(word))
+                paragraphs.setdefault(owner[j], []).append(e(word))
                 j += 1
+            i += len(old_words)
         elif op < 0:
-            at = owner[j] if j < len(owner) else current
+            at = _home(i, j, result.old_owner, owner)
+            at = 0 if at is None else at
             paragraphs.setdefault(at, []).append(f"<del>[−{e(' '.join(old_words))}]</del>")
             changed.add(at)
+            i += len(old_words)
         else:
             groups: dict[int, list[str]] = {}
             for word in new_words:
-                current = owner[j]
-                groups.setdefault(current, []).append(e(word))
+                groups.setdefault(owner[j], []).append(e(word))
                 j += 1
             for at, words in groups.items():  # one mark per paragraph, so the HTML nests
                 paragraphs.setdefault(at, []).append(f"<ins>[+{' '.join(words)}]</ins>")

@@ -41,22 +41,25 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /stil 22:00-07:00 – stille uren: meldingen zonder geluid (met "bewaar": erna); /stil uit
 /pauze, /hervat – meldingen even uit en weer aan
 /stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)
+/uitleg – wat elke soort melding betekent, met voorbeelden
 /privacy – wat over dit gesprek bewaard wordt, en hoe lang
 /vergeet – wis alles over dit gesprek
 
 Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk.
-De Engelse namen werken ook: /watch, /unwatch, /member, /party, /exclude, /list, /preview, /pause, /resume."""
+De Engelse namen werken ook: /watch, /unwatch, /member, /party, /exclude, /list, /preview, /explain, /pause,
+/resume."""
 
 # The Dutch command names, for the English ones the code knows (which work as well).
 DUTCH = {"volg": "watch", "ontvolg": "unwatch", "lid": "member", "partij": "party", "nooit": "exclude",
-         "lijst": "list", "proef": "preview", "pauze": "pause", "hervat": "resume"}
+         "lijst": "list", "proef": "preview", "pauze": "pause", "hervat": "resume", "uitleg": "explain"}
 # What Telegram shows in its menu (setMyCommands): the Dutch names, in the order a new subscriber needs them.
 MENU = [("volg", "volg een onderwerp"), ("lid", "volg een Kamerlid"), ("dossier", "volg een dossier of zaak"),
         ("partij", "volg een partij"), ("lijst", "wat u volgt"), ("ontvolg", "volg iets niet meer"),
         ("nooit", "nooit iets met dit woord"), ("proef", "wat een regel had gemeld"),
         ("recent", "de laatste meldingen"), ("stil", "stille uren"), ("pauze", "meldingen even uit"),
         ("hervat", "meldingen weer aan"), ("stop", "geen meldingen meer"), ("privacy", "wat er bewaard wordt"),
-        ("vergeet", "wis alles over dit gesprek"), ("help", "wat deze bot kan")]
+        ("vergeet", "wis alles over dit gesprek"), ("uitleg", "wat een melding betekent"),
+        ("help", "wat deze bot kan")]
 
 # The chat's id is what the operator needs to let it in (`telegram.allow` or a subscriber's `telegram:`).
 REFUSAL = ("Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen, met dit nummer: "
@@ -346,6 +349,9 @@ class WatchBot:
             if problem:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
             return self._preview(argument)
+        if command == "explain":
+            from .explain import telegram_lines
+            return "\n".join(telegram_lines())
         if command == "privacy":
             from .store._local import OUTBOX_KEEP
             return html.escape(PRIVACY.format(days=OUTBOX_KEEP.days), quote=False)

@@ -79,6 +79,9 @@ def test_the_demo_sends_its_story_to_a_real_chat_when_asked(telegram):
     assert sorted(t.split(":")[0] for t in texts if not t.startswith("2025D")) == [
         "<b>Gewijzigd, versie 2 → 3", "<b>Nieuw", "<b>Nieuw"]
     assert texts[-1].startswith("2025D06779")  # the diff page comes last, after the revision it belongs to
+    # With the buttons a subscriber gets under each alert.
+    alerts = [m for m in telegram.messages if m["method"] == "sendMessage" and not m["text"].startswith("2025D")]
+    assert all(("Niet meer over dit document" in str(telegram.keyboard(m))) for m in alerts), alerts
     assert [m["method"] for m in telegram.messages].count("sendDocument") == 1
 
 

@@ -21,7 +21,7 @@ INTRO = ("Elke melding begint met één regel die zegt wat er gebeurde, met wat 
          "op uw telefoon. Daaronder staan het soort stuk, het nummer, de datum, de zaak en het dossier, dan "
          "schuin gedrukt waarom u het krijgt (trefwoord, Kamerlid, partij of dossier dat u volgt), een "
          "stukje tekst waarin uw trefwoord staat, en de links. Onder een melding staan knoppen: volg het "
-         "dossier of de vraag, of niets meer over dit stuk.")
+         "dossier of de vraag, of „Niet meer over dit document”.")
 
 SECTIONS: list[tuple[str, list[Headline]]] = [
     ("Stukken", [

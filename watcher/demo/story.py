@@ -137,6 +137,8 @@ class Story:
                 continue
             for line in self.t.message(message.get("text", "")).splitlines():
                 self.t.say(f"     {line}")
+            if (keys := self.telegram.keyboard(message)):
+                self.t.say("     " + " ".join(f"[{label}]" for label, _ in keys))
         return len(new)
 
     def _forward(self, messages: list[dict]) -> None:
@@ -155,8 +157,9 @@ class Story:
                     if message["method"] == "sendDocument":
                         attachment = ("wijzigingen.html", _document_bytes(message), message.get("caption", ""))
                         await bot.send(chat, [], attachment, RateLimiter())
-                    else:
-                        await bot.send(chat, [message.get("text", "")], None, RateLimiter())
+                    else:  # with its buttons, as a subscriber sees it (nobody answers a tap: no bot runs)
+                        await bot.send(chat, [message.get("text", "")], None, RateLimiter(),
+                                       buttons=self.telegram.keyboard(message))
             finally:
                 await bot.close()
 
@@ -300,6 +303,7 @@ def _tell(story: Story, t: Terminal, kept: bool) -> int:
     t.say("   1. Zet uw bronnen en volglijsten in sources.yaml (README, Configuration) en controleer: watcher check")
     t.say("   2. Maak een bot bij @BotFather en zet het token in TELEGRAM_BOT_TOKEN")
     t.say("   3. Start: watcher run   (of vanuit cron: watcher run --once)")
+    t.say("   De knoppen onder een melding en de commando's (/volg, /lijst, /uitleg) werken zodra watcher run draait.")
     if kept:
         t.say(f"   De toestand en de wijzigingspagina's van deze demo staan in {story.folder}")
     return 0

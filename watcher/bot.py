@@ -92,6 +92,7 @@ MAX_LISTED = 150  # rules in /list before "… en N meer"
 MAX_REPLY_PARTS = 3  # messages one reply may take; the rest is cut with "… en N meer"
 # Strangers are refused once, then ignored; remembered in memory only (no state for a chat that is not
 # allowed), for a day, and at most this many.
+WAITING_BATCHES = 20  # of up to 100 updates, read by one `run --once`; the rest waits for the next run
 MAX_STRANGERS = 1000
 REFUSAL_MEMORY = 24 * 3600.0
 
@@ -112,6 +113,38 @@ class WatchBot:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
+        """Listen for commands and taps until stop() (`watcher run`)."""
+        await self._open()
+        await self.app.updater.start_polling(poll_interval=0.5, timeout=10, error_callback=_polling_failed)
+        log.info("bot @%s is listening for commands", self.app.bot.username)
+
+    async def answer_waiting(self) -> int:
+        """What the chats said since the last run, answered and acted on once (`watcher run --once`: under cron
+        no bot listens, and Telegram keeps a chat's commands and taps for 24 hours). Returns how many.
+
+        Each batch is confirmed by asking for the next one past it (Telegram's offset): a run cut short
+        answers its last batch again at the next run, which the commands and taps bear (they say what
+        already holds); none is lost."""
+        from telegram import Update
+
+        await self._open()
+        offset, taken = None, 0
+        for _ in range(WAITING_BATCHES):
+            updates = await self.app.bot.get_updates(offset=offset, timeout=0, allowed_updates=Update.ALL_TYPES)
+            if not updates:
+                break
+            for update in updates:
+                await self.app.process_update(update)
+            taken += len(updates)
+            offset = updates[-1].update_id + 1
+        else:
+            await self.app.bot.get_updates(offset=offset, timeout=0, limit=1)  # the last batch confirmed
+        if taken:
+            log.info("answered %d message%s and tap%s the chats sent since the last run", taken,
+                     "" if taken == 1 else "s", "" if taken == 1 else "s")
+        return taken
+
+    async def _open(self) -> None:
         from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
         self.app = (Application.builder().token(self.token).base_url(f"{self.config.telegram.api_url}/bot")
@@ -133,8 +166,6 @@ class WatchBot:
             await self.app.bot.set_my_commands(MENU)  # Telegram's menu beside the text box
         except TelegramError as e:  # a nicety: the commands work without it
             log.warning("could not set the bot's menu (%s)", e)
-        await self.app.updater.start_polling(poll_interval=0.5, timeout=10, error_callback=_polling_failed)
-        log.info("bot @%s is listening for commands", self.app.bot.username)
 
     async def stop(self) -> None:
         """Whatever of start() was done, undone (a refused token stops it halfway)."""
@@ -184,7 +215,14 @@ class WatchBot:
         async with self.page_lock:
             chat_id = self._home(update.effective_chat.id)
             answer, keys, attachment = self.tap(chat_id, query.data or "")
-        await query.answer(answer)  # not a message: outside the limits
+        from telegram.error import BadRequest
+        try:
+            await query.answer(answer)  # not a message: outside the limits
+        except BadRequest:
+            # Telegram takes an answer for a few seconds only: a tap read by a later cron run is told in the chat.
+            if answer:
+                async with self.limiter.slot(update.effective_chat.id):
+                    await context.bot.send_message(chat_id=update.effective_chat.id, text=answer)
         if keys is not None:
             async with self.limiter.slot(update.effective_chat.id):
                 await query.edit_message_reply_markup(reply_markup=_markup(keys))

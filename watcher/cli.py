@@ -448,6 +448,24 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
         except (TelegramError, OSError) as e:  # unreachable for now: the sends try again, the alerts wait
             log.warning("Telegram cannot be reached now (%s): the alerts wait for the next run", e)
 
+    async def answer_waiting() -> None:
+        """A cron run that sends first answers what the chats said since the last run (no bot listens between
+        runs): a /volg counts in this very run, a tap on "Volg dossier" too."""
+        from telegram.error import TelegramError
+
+        from .bot import WatchBot
+        from .notify import TokenRefused
+        waiting = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
+                           page_lock=watcher.page_lock, limiter=limiter)
+        try:
+            await waiting.answer_waiting()
+        except TokenRefused:
+            raise
+        except (TelegramError, OSError) as e:  # another watcher's bot polling the same token, or no network
+            log.warning("the chats' commands could not be read now (%s); they wait for the next run", e)
+        finally:
+            await waiting.stop()
+
     mtime = _mtime(config.path)
     helping = None
     if store.files is not None and not once:
@@ -469,6 +487,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
                     await start_sending()
             elif telegram is not None and roles.holds(SENDER):
                 await check_token()
+                await answer_waiting()
             report = await watcher.cycle(deliver=once and roles.holds(SENDER),
                                          sources={s.name for s in config.sources if roles.holds(poll(s.name))},
                                          clock=roles.holds(CLOCK))

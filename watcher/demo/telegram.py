@@ -54,6 +54,8 @@ class FakeTelegram:
         self.too_many = 0  # 429s given for broken limits
         self.limit_hits: dict[str, int] = {}  # which limit, how often
         self.updates: list[dict] = []  # what getUpdates hands out: messages users send to the bot
+        self.confirmed = 0  # the last update_id a getUpdates offset confirmed: Telegram never hands it out again
+        self._expired: set[str] = set()  # callback queries too old to answer
         self._sent_at: list[float] = []
         self._chat_at: dict[str, float] = {}
         self._group_at: dict[str, list[float]] = {}
@@ -86,7 +88,10 @@ class FakeTelegram:
         if method == "getUpdates":  # long polling must not hold up the sends
             offset = int(fields.get("offset") or 0)
             with self._lock:
-                ready = [u for u in self.updates if u["update_id"] >= offset]
+                self.calls.append((method, fields))
+                # As Telegram: an offset confirms every update before it, and those are gone for good.
+                self.confirmed = max(self.confirmed, offset - 1)
+                ready = [u for u in self.updates if u["update_id"] > self.confirmed]
             if not ready:
                 time.sleep(0.05)
             return self._ok(ready)
@@ -94,6 +99,10 @@ class FakeTelegram:
             self.calls.append((method, fields))
             if method == "getMe":
                 return self._ok({"id": 4242, "is_bot": True, "first_name": "watcher", "username": "watcher_bot"})
+            if method == "answerCallbackQuery" and fields.get("callback_query_id") in self._expired:
+                body = {"ok": False, "error_code": 400, "description": "Bad Request: query is too old and response "
+                                                                       "timeout expired or query id is invalid"}
+                return Response(400, json.dumps(body).encode(), {"Content-Type": "application/json"})
             if self.errors and method.startswith("send") and self.errors[0]["after"] > 0:
                 self.errors[0]["after"] -= 1
             elif self.errors and method.startswith("send"):
@@ -160,6 +169,11 @@ class FakeTelegram:
             "message": {"message_id": message_id, "date": int(time.time()), "text": "…",
                         "chat": {"id": chat_id, "type": chat_type}}}})
         return query_id
+
+    def expire_queries(self) -> None:
+        """Every tap so far is too old to answer, as Telegram has it after a few seconds (a cron run later)."""
+        with self._lock:
+            self._expired.update(u["callback_query"]["id"] for u in self.updates if "callback_query" in u)
 
     def answers(self, method: str) -> list[dict]:
         """The calls of one method received so far (answerCallbackQuery, editMessageReplyMarkup, …)."""

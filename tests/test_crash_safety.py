@@ -88,7 +88,7 @@ def test_sigkill_at_random_points_loses_nothing_and_repeats_only_an_unconfirmed_
             assert proc.returncode == 0, f"trial {trial} (killed at {killed_at:.2f}s): the next run failed:\n{err}"
             outputs.append(out)
 
-        sent = Counter(n for text in telegram.texts(777) for n in numbers if n in text.split("\n")[0])
+        sent = Counter(n for text in telegram.texts(777) for n in numbers if n in (text.split("\n") + [""])[1])
         printed = Counter(n for out in outputs for line in out.splitlines()
                           for n in numbers if line.startswith("[console] ") and line.endswith(n))
         for channel, counts, subscriber in (("telegram", sent, "chat"), ("stdout", printed, "console")):

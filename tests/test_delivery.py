@@ -14,13 +14,13 @@ def setup(tk, telegram, write_config, monkeypatch, chat=1234):
 def test_alerts_go_to_the_subscribers_chat_in_html(tk, telegram, write_config, monkeypatch, watcher_cli):
     config = setup(tk, telegram, write_config, monkeypatch)
     watcher_cli("-c", config, "run", "--once")
-    row = dict(next(r for r in page_rows() if r["Soort"] == "Motie"), Titel="Kosten <50% & meer")
+    row = dict(next(r for r in page_rows() if r["Soort"] == "Motie"), Titel="Kosten <50% & meer", Onderwerp="Motie over kosten <50% & meer")
     tk.add(row)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     [message] = telegram.messages
     assert str(message["chat_id"]) == "1234" and message["parse_mode"] == "HTML"
-    assert "Kosten &lt;50% &amp; meer" in message["text"]
+    assert "Motie over kosten &lt;50% &amp; meer" in message["text"]
     assert row["DocumentNummer"] in message["text"]
     # The subscriber without a chat gets it on stdout.
     assert f"[console-only] nieuw: Motie {row['DocumentNummer']}" in out

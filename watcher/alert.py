@@ -256,8 +256,10 @@ def render_text(alert: Alert) -> str:
     # The operator's view: a line per alert that names it (grep finds "[desk] nieuw: Motie 2025D06779").
     lines = [f"[{alert.subscriber}] {headline(alert)}: {alert.soort} {alert.document}".rstrip(),
              f"  {alert.title}"]
-    if by_whom(alert):
+    if is_answer(alert) and by_whom(alert):
         lines.append(f"  {by_whom(alert)}")
+    elif people(alert):
+        lines.append(f"  door: {people(alert)}")
     if _refs(alert):
         lines.append(f"  {_refs(alert)}")
     lines.append(f"  waarom: {why(alert)}")

@@ -99,15 +99,19 @@ REFUSAL_MEMORY = 24 * 3600.0
 
 class WatchBot:
     def __init__(self, config: Config, store: Store, token: str, rules_changed: Callable[[], None],
-                 page_lock: asyncio.Lock | None = None, clock=time.monotonic, limiter: RateLimiter | None = None):
+                 page_lock: asyncio.Lock | None = None, clock=time.monotonic, limiter: RateLimiter | None = None,
+                 bot=None):
         """`page_lock`: the poller's (Watcher.page_lock): a command's flush waits until no page is half applied.
-        `limiter`: the alerts' (one bot, one set of Telegram's limits): replies take their turns there too."""
+        `limiter`: the alerts' (one bot, one set of Telegram's limits): replies take their turns there too.
+        `bot`: the alerts' python-telegram-bot Bot, to share (a cron run asks Telegram who it is once); stop()
+        shuts it down with the bot's own."""
         self.config, self.store, self.token = config, store, token
         self.rules_changed = rules_changed
         self.page_lock = page_lock or asyncio.Lock()
         self.limiter = limiter or RateLimiter(config.telegram.per_second, config.telegram.chat_interval,
                                               config.telegram.group_per_minute)
         self.app = None
+        self._bot = bot
         self._clock = clock
         self._refused: OrderedDict[int, float] = OrderedDict()  # stranger's chat id -> when refused
 
@@ -147,8 +151,9 @@ class WatchBot:
     async def _open(self) -> None:
         from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-        self.app = (Application.builder().token(self.token).base_url(f"{self.config.telegram.api_url}/bot")
-                    .build())
+        builder = Application.builder()
+        self.app = (builder.bot(self._bot) if self._bot is not None else
+                    builder.token(self.token).base_url(f"{self.config.telegram.api_url}/bot")).build()
         self.app.add_handler(MessageHandler(filters.TEXT, self._on_message))
         self.app.add_handler(CallbackQueryHandler(self._on_tap))
         async with self.page_lock:

@@ -450,21 +450,18 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
 
     async def answer_waiting() -> None:
         """A cron run that sends first answers what the chats said since the last run (no bot listens between
-        runs): a /volg counts in this very run, a tap on "Volg dossier" too."""
+        runs): a /volg counts in this very run, a tap on "Volg dossier" too. Through the alerts' own Bot, kept
+        open until the run ends (stopping it closes that Bot)."""
+        nonlocal bot
         from telegram.error import TelegramError
 
         from .bot import WatchBot
-        from .notify import TokenRefused
-        waiting = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
-                           page_lock=watcher.page_lock, limiter=limiter)
+        bot = WatchBot(config, store, token, rules_changed=lambda: watcher.reload(watcher.config),
+                       page_lock=watcher.page_lock, limiter=limiter, bot=telegram.bot)
         try:
-            await waiting.answer_waiting()
-        except TokenRefused:
-            raise
+            await bot.answer_waiting()
         except (TelegramError, OSError) as e:  # another watcher's bot polling the same token, or no network
             log.warning("the chats' commands could not be read now (%s); they wait for the next run", e)
-        finally:
-            await waiting.stop()
 
     mtime = _mtime(config.path)
     helping = None

@@ -36,3 +36,24 @@ def test_before_the_first_run_the_sources_yaml_subscribers_are_listed_and_json_s
     code, out, err = watcher_cli("-c", config, "subscribers", "--json")
     assert code == 0 and json.loads(out)[0]["rules"] == {"keywords": [{"rule": "Xinjiang", "from": "sources.yaml"}]}
     assert "no state" in err
+
+
+def test_the_chats_the_bot_turned_away_are_listed_with_their_ids_newest_first(write_config, telegram, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": "http://127.0.0.1:9/"}],
+                          [{"name": "desk", "telegram": 5, "keywords": ["Xinjiang"]}],
+                          telegram={"api_url": telegram.url, "allow": [5]})
+    settings = load(config)
+    with open_store(settings.state_dir) as store:
+        bot = WatchBot(settings, store, "1:T", rules_changed=lambda: None)
+        for chat in (41, 42, 41, *range(100, 125)):  # more than are kept
+            bot._refused.clear()  # as a later run would: each is turned away again
+            bot.answer(chat, "/start")
+        bot.answer(5, "/watch Tibet")  # a command's flush writes them too
+    code, out, err = watcher_cli("-c", config, "subscribers")
+    assert code == 0, err
+    listed = [line.split(",")[0].strip() for line in out.split("refused by the bot", 1)[1].splitlines()[1:]]
+    assert listed == [f"chat {n}" for n in range(124, 104, -1)]  # the last 20, newest first
+    code, out, err = watcher_cli("-c", config, "subscribers", "--json")
+    refused = [e for e in json.loads(out) if e["status"] == "refused"]
+    assert refused[0]["telegram"] == 124 and refused[0]["refused_at"] and len(refused) == 20
+    assert "chat 124" not in watcher_cli("-c", config, "subscribers", "Xinjiang")[1]  # a word: who follows it

@@ -13,6 +13,7 @@ import logging
 import time
 import unicodedata
 from collections import OrderedDict
+from datetime import datetime, timezone
 from typing import Callable
 
 from . import buttons, quiet
@@ -493,6 +494,7 @@ class WatchBot:
         self._refused[chat_id] = now
         log.info("refused chat %s: not in telegram.allow nor a subscriber's telegram: (add it there to let it in)",
                  chat_id)
+        subs.note_refused(self.store, chat_id, datetime.now(timezone.utc).isoformat(timespec="seconds"))
         return REFUSAL.format(chat=chat_id)
 
     def _save(self, chat_id: int, value: dict) -> None:

@@ -52,15 +52,18 @@ def print_roster(config: Config, out, err, follows: str | None = None, as_json: 
     store = open_reader(config, err, first="the subscribers of sources.yaml only; run `watcher run --once` first")
     if store is None and config.store == "postgresql":
         return 1  # the database cannot be read: said above
-    chats = {}
+    chats, turned_away = {}, []
     if store is not None:
         with store:
-            chats = subs.chats(store)
+            chats, turned_away = subs.chats(store), subs.refused(store)
     entries = roster(config, chats)
     if follows:
-        entries = following(entries, follows)
+        entries, turned_away = following(entries, follows), []
+    # The chats the bot turned away, newest first: the id an operator asked to let a colleague in looks for.
+    refused = [{"name": subs.chat_name(r["chat"]), "telegram": r["chat"], "status": "refused", "refused_at": r["at"],
+                "rules": {}} for r in reversed(turned_away)]
     if as_json:
-        out.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(entries + refused, ensure_ascii=False, indent=2) + "\n")
         return 0
     for e in entries:
         where = f" (chat {e['telegram']})" if e["telegram"] is not None else " (stdout)"
@@ -70,4 +73,7 @@ def print_roster(config: Config, out, err, follows: str | None = None, as_json: 
                                                 for r in rules) + "\n")
     if not entries:
         out.write(f"nobody follows {follows!r}\n" if follows else "no subscribers\n")
+    if refused:
+        out.write("refused by the bot (to let one in, add its id to telegram.allow or as a subscriber's telegram:):\n")
+        out.writelines(f"  chat {r['telegram']}, last at {r['refused_at']}\n" for r in refused)
     return 0

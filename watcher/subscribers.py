@@ -59,6 +59,21 @@ def index_homes(store: Store) -> None:
             store.set_event_state("home", str(value["migrated_to"]), {"chat": old})
 
 
+REFUSED_KEPT = 20  # the last chats the bot turned away, for `watcher subscribers`; a flood cannot grow it
+
+
+def note_refused(store: Store, chat_id: int, when: str) -> None:
+    """A chat the bot turned away (not allowed), kept among the last REFUSED_KEPT so that the operator who
+    is asked to let a colleague in finds its id. Written with the next flush: a refusal commits nothing."""
+    kept = [r for r in (store.event_state("refused", "last") or {}).get("chats", []) if r["chat"] != chat_id]
+    store.set_event_state("refused", "last", {"chats": (kept + [{"chat": chat_id, "at": when}])[-REFUSED_KEPT:]})
+
+
+def refused(store: Store) -> list[dict]:
+    """{"chat", "at"} of the chats turned away last, the newest last."""
+    return list((store.event_state("refused", "last") or {}).get("chats", []))
+
+
 def chats(store: Store) -> dict[int, dict]:
     return {int(k.split(":", 1)[1]): v for k, v in store.chat_rules().items() if k.startswith("chat:")}
 

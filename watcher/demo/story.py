@@ -303,7 +303,8 @@ def _tell(story: Story, t: Terminal, kept: bool) -> int:
     t.say("   1. Zet uw bronnen en volglijsten in sources.yaml (README, Configuration) en controleer: watcher check")
     t.say("   2. Maak een bot bij @BotFather en zet het token in TELEGRAM_BOT_TOKEN")
     t.say("   3. Start: watcher run   (of vanuit cron: watcher run --once)")
-    t.say("   De knoppen onder een melding en de commando's (/volg, /lijst, /uitleg) werken zodra watcher run draait.")
+    t.say("   De knoppen onder een melding en de commando's (/volg, /lijst, /uitleg) beantwoordt watcher run meteen,")
+    t.say("   en watcher run --once bij elke run.")
     if kept:
         t.say(f"   De toestand en de wijzigingspagina's van deze demo staan in {story.folder}")
     return 0

@@ -51,3 +51,39 @@ def test_a_readme_example_runs_as_written(command, folder):
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert done.returncode in EXIT.get(words[1], (0,)), done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+# The commands the README names in its text (`watcher status`), besides its examples: each is run on a state
+# the README's own sources.yaml made, against the loopback Kamer, with the words it leaves to the reader filled in.
+INLINE = sorted({c for c in re.findall(r"`(watcher [^`]+)`", re.sub(r"```.*?```", "", README, flags=re.S))})
+FILLED = {"NAME": "china-desk", "WORD": "Ceder"}
+# `run` polls (the test below runs it against the loopback Kamer); `demo` has tests of its own.
+INLINE_RUN = [c for c in INLINE if not re.match(r"watcher (run|demo)\b", c)]
+
+
+def test_the_readme_names_commands_in_its_text_too():
+    assert "watcher status" in INLINE_RUN and any(c.startswith("watcher subscribers") for c in INLINE_RUN)
+
+
+def test_every_command_the_readme_names_runs_on_a_state_its_own_config_made(tmp_path, tk, monkeypatch):
+    from tests.fakes.tk import answer_with_askers_on_the_zaak
+    [config] = [body for kind, body in BLOCKS if kind == "yaml" and "subscribers:" in body]
+    assert "https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/" in config
+    (tmp_path / "sources.yaml").write_text(config.replace("https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/",
+                                                          tk.url))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}  # no token: alerts go to stdout
+
+    def watcher(*words):
+        return subprocess.run([sys.executable, "-m", "watcher", *words], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120, env=env)
+
+    assert watcher("run", "--once").returncode == 0
+    tk.add(answer_with_askers_on_the_zaak())
+    assert watcher("run", "--once").returncode == 0
+    failed = []
+    for command in INLINE_RUN:
+        words = [FILLED.get(w, w) for w in shlex.split(command)[1:]]
+        done = watcher(*words)
+        if done.returncode != 0 or "Traceback" in done.stderr:
+            failed.append((command, done.returncode, done.stderr[-300:]))
+    assert failed == []

@@ -329,7 +329,9 @@ class Matcher:
         gives none (a feed item, a KOOP record without them)."""
         body = FoldedText("\n".join(x for x in (meta.titel, meta.onderwerp, text) if x))
         hits: dict[int, Hit] = {}
-        told: dict[int, list[str]] = {}  # the patterns that found a subscriber, in the order they stand
+        # What found a subscriber, in the order it stands: (a keyword rule, its first hit) or (a member's
+        # surname token, None); where to show it is worked out only for the subscribers that are alerted.
+        told: dict[int, list[tuple[str, tuple[int, int] | None]]] = {}
         vetoed: set[int] = set()
 
         def hit(index: int) -> Hit:
@@ -341,7 +343,7 @@ class Matcher:
                 vetoed.add(index)
                 continue
             hit(index).reasons.append(f"keyword {rule}")
-            told.setdefault(index, []).append(keyword_pattern(rule))
+            told.setdefault(index, []).append((rule, (first, last)))
         if changed is not None and hits:
             in_change = {index for (index, _), (_, _, exclude) in self._keyword_hits(FoldedText(changed)).items()
                          if not exclude}
@@ -354,7 +356,7 @@ class Matcher:
             for index, rule, rule_tokens in self.members.get(tokens[-1] if tokens else "", []):
                 if _surname_match(rule_tokens, tokens) and f"member {rule}" not in " ".join(hit(index).reasons):
                     hit(index).reasons.append(f"member {rule} ({name})")
-                    told.setdefault(index, []).append(f" {tokens[-1]} ")  # where the text names them
+                    told.setdefault(index, []).append((f" {tokens[-1]} ", None))  # where the text names them
         parties = self.parties()
         for key in {self.party_key(p) for _, party, aka in people for p in [party, *aka] if p}:
             for index, rule in parties.get(key, []):
@@ -376,9 +378,10 @@ class Matcher:
             h = hits[index]
             # The alert shows the title already: the snippet is a hit where the text says it again in
             # its own words, or nothing (a hit only a party or dossier made has no place to show).
-            span = next((span for pattern in told.get(index, ()) if (span := past_title.find(pattern))), None)
-            if span:
-                h.snippet, h.highlight = past_title.snippet(span)
+            for what, first in told.get(index, ()):
+                if span := past_title.find(what, first):
+                    h.snippet, h.highlight = past_title.snippet(span)
+                    break
             out.append(h)
         return out
 
@@ -418,15 +421,30 @@ class _PastTitle:
         self.body = body
         self.zone = sum(len(_WORD.findall(x)) for x in (meta.titel, meta.onderwerp) if x)
         self._title = " " + " ".join(body.tokens[:self.zone]) + " "
+        self._title_words = set(body.tokens[:self.zone])
         self._found: dict[str, tuple[int, int] | None] = {}  # subscribers often share a word
         self._snippets: dict[tuple[int, int], tuple[str, str]] = {}
 
-    def find(self, pattern: str) -> tuple[int, int] | None:
-        if pattern not in self._found:
-            self._found[pattern] = self._find(pattern)
-        return self._found[pattern]
+    def find(self, what: str, first: tuple[int, int] | None = None) -> tuple[int, int] | None:
+        """Where `what` (a keyword rule, or a pattern " token ") stands past the title; `first`: its first hit,
+        as the automaton found it (most often already past the title: then nothing is searched)."""
+        if what not in self._found:
+            if first is not None and first[0] >= self.zone and not self._repeats(*first):
+                self._found[what] = first
+            else:
+                self._found[what] = self._search(keyword_pattern(what) if first is not None else what)
+        return self._found[what]
 
-    def _find(self, pattern: str) -> tuple[int, int] | None:
+    def _repeats(self, first: int, last: int) -> bool:
+        """The hit with the two words before it, or after it, as the title has them: the title said again.
+        (A side with no word beside the hit says nothing.)"""
+        tokens = self.body.tokens
+        if tokens[first] not in self._title_words:
+            return False  # most hits: a word the title does not have
+        sides = (tokens[max(self.zone, first - 2):last + 1], tokens[first:last + 3])
+        return any(len(side) > last - first + 1 and f" {' '.join(side)} " in self._title for side in sides)
+
+    def _search(self, pattern: str) -> tuple[int, int] | None:
         body = self.body
         if self.zone >= len(body.tokens):
             return None
@@ -438,10 +456,7 @@ class _PastTitle:
             end = at + len(pattern)
             first = body.token_at(at + (body.joined[at] == " "))
             last = body.token_at(end - 1 - (body.joined[end - 1] == " "))
-            # The hit with the two words before it, or after it, as the title has them is the title said again.
-            # (A side with no word beside the hit says nothing.)
-            sides = (body.tokens[max(self.zone, first - 2):last + 1], body.tokens[first:last + 3])
-            if not any(len(side) > last - first + 1 and f" {' '.join(side)} " in self._title for side in sides):
+            if not self._repeats(first, last):
                 return first, last
             offset = at + 1
         return None

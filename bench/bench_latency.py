@@ -93,7 +93,7 @@ subscribers:
 if __name__ == "__main__":
     import argparse
 
-    from watcher.config import parse_duration
+    from watcher.settings import parse_duration
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("trials", nargs="?", type=int, default=6)
     parser.add_argument("--latency", default="", help="a listing's and a file's answer time, e.g. 3s,250ms")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from _common import SEEDS
 
-from watcher.config import Subscriber
+from watcher.settings import Subscriber
 from watcher.extract import extract
 from watcher.match import Matcher, fold
 from watcher.model import Meta

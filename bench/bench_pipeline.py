@@ -284,6 +284,6 @@ if __name__ == "__main__":
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--latency", default="0s,0s", help="a listing's and a file's answer time, e.g. 3s,250ms")
     args = parser.parse_args()
-    from watcher.config import parse_duration
+    from watcher.settings import parse_duration
     listing, file = (0.0 if x.strip() in ("0", "0s") else parse_duration(x) for x in args.latency.split(","))
     main(args.documents, args.store, args.profile, (listing, file))

@@ -225,5 +225,5 @@ if __name__ == "__main__":
     parser.add_argument("--latency", default="250ms", help="how long the loopback Tweede Kamer takes a file")
     parser.add_argument("--quiet", type=int, default=1_000_000, help="documents stored for the big quiet run")
     args = parser.parse_args()
-    from watcher.config import parse_duration
+    from watcher.settings import parse_duration
     main(args.documents, args.alerts, parse_duration(args.latency), args.quiet)

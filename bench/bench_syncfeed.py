@@ -23,7 +23,6 @@ takes that of its parent (DocumentActor as Document, ZaakActor as Zaak, Agendapu
 
 import asyncio
 import io
-import os
 import resource
 import subprocess
 import sys

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from watcher.config import ConfigError, load, parse_duration
+from watcher.config import ConfigError, load
+from watcher.settings import parse_duration
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "config_errors.yaml").read_text())
 A_SOURCE = "sources:\n  - {name: tk, kind: tweedekamer}\n"

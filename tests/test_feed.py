@@ -53,7 +53,7 @@ def test_a_zoek_officielebekendmakingen_item_is_the_koop_publication():
     import feedparser
     from pathlib import Path
 
-    from watcher.config import SourceConfig
+    from watcher.settings import SourceConfig
     from watcher.sources.feed import Feed
 
     data = (Path(__file__).parent / "fixtures" / "ob" / "SYNTHETIC_rss_zoek_officielebekendmakingen_search.xml").read_bytes()

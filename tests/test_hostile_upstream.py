@@ -4,18 +4,16 @@ one source for its deadline and no longer, while the other sources are polled an
 
 import asyncio
 import itertools
-import os
 import subprocess
 import sys
 import threading
-import time
 from datetime import date
 
 import pytest
 
 from tests.fakes.server import LoopbackServer, Response
 from tests.fakes.tk import page_rows
-from watcher.config import HTTPSettings
+from watcher.settings import HTTPSettings
 from watcher.http import HTTP, TooLarge
 from watcher.store import open_store
 

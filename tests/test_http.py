@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.fakes.server import LoopbackServer, Response
-from watcher.config import HTTPSettings
+from watcher.settings import HTTPSettings
 from watcher.http import HTTP, USER_AGENT, FetchError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from watcher.config import Subscriber
+from watcher.settings import Subscriber
 from watcher.extract import extract
 from watcher.match import SNIPPET, Matcher
 from watcher.model import Actor, Meta

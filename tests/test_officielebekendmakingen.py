@@ -8,7 +8,7 @@ import yaml
 
 from tests.fakes.koop import CONTENT
 from tests.fakes.tk import motion_2025D06779
-from watcher.config import SourceConfig
+from watcher.settings import SourceConfig
 from watcher.sources.officielebekendmakingen import OfficieleBekendmakingen, parse_response, split_identifier
 
 OB = Path(__file__).parent / "fixtures" / "ob"

@@ -10,7 +10,7 @@ import re
 import pytest
 import yaml
 
-from watcher.config import Subscriber
+from watcher.settings import Subscriber
 from watcher.diff import diff
 from watcher.extract import extract
 from watcher.match import Matcher

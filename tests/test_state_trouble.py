@@ -1,7 +1,6 @@
 """A state that cannot be used stops watcher with one clear line and exit 3 (never a traceback, never a
 second watcher beside the first): the directory replaced under a running watcher, a disk that is full."""
 
-import os
 import resource
 import signal
 import subprocess

@@ -15,7 +15,7 @@ import yaml
 from lxml import etree
 
 from tests.fakes.server import Response
-from tests.fakes.tk import FILES, FakeTK
+from tests.fakes.tk import FakeTK
 from watcher.demo.syncfeed import DOWNLOADABLE, ELEMENTS
 from watcher.http import HTTP
 from watcher.sources.tweedekamer.entities import KEPT, EntityError, parse

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timezone
 
 from .alert import pack
-from .config import SourceConfig
+from .settings import SourceConfig
 
 log = logging.getLogger("watcher.admins")
 

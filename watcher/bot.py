@@ -19,7 +19,8 @@ from typing import Callable
 from . import buttons, quiet
 from . import subscribers as subs
 from .alert import headline, pack
-from .config import RULE_WORD, Config
+from .config import RULE_WORD
+from .settings import Config
 from .match import dossier_key, rule_problem
 from .parliament import Parliament
 from .ratelimit import RateLimiter
@@ -453,7 +454,7 @@ class WatchBot:
         from datetime import datetime, timedelta, timezone
 
         from .alert import dutch_date
-        from .config import Subscriber
+        from .settings import Subscriber
         from .preview import matches
 
         cutoff = datetime.now(timezone.utc) - timedelta(days=PREVIEW_DAYS)

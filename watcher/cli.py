@@ -245,7 +245,7 @@ def _command(args) -> int:
     if args.command == "preview":
         from datetime import timedelta
 
-        from .config import parse_duration
+        from .settings import parse_duration
         from .preview import preview
         try:
             window = timedelta(seconds=parse_duration(args.since)) if args.since else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from .config import parse_since
+from .settings import parse_since
 from .extract import ExtractError
 from .http import FetchError
 from .model import (DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, Record, StoredDocument, Version)

@@ -1,4 +1,4 @@
-"""sources.yaml: reading it, checking every key, and the plain objects the rest of the code uses.
+"""sources.yaml: reading it and checking every key, into the settings of settings.py.
 
 The key names are a contract (scripts outside the project write these files), so they only ever
 grow. Unknown keys are errors: a typo must not silently switch a watchlist off.
@@ -10,141 +10,21 @@ import difflib
 import os
 import re
 import stat
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from . import yamlfile
-from .yamlfile import Problem, dotted
+from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, Config, HTTPSettings, SourceConfig, Subscriber,
+                       TelegramSettings, parse_duration, parse_since)
+from .yamlfile import Problem, dotted, not_a_list
 
 DEFAULT_CONFIG = "sources.yaml"
 MAX_CONFIG_BYTES = 5 * 1024 * 1024  # a watchlist of thousands of rules is well under 1 MB
-DEFAULT_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
-DEFAULT_API_URL = "https://api.telegram.org"
-
-
 class ConfigError(Exception):
     """Every problem found in one file, each naming its line and key."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
-class HTTPSettings:
-    timeout: float = 30.0  # the whole of one request: connect, headers and every byte of the body
-    retries: int = 3
-    backoff: float = 2.0  # seconds before the first retry; doubles each time
-    redirect_hosts: tuple[str, ...] = ()  # other sites a redirect may lead to (known mirrors)
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    token_env: str = DEFAULT_TOKEN_ENV
-    api_url: str = DEFAULT_API_URL
-    allow: tuple[int, ...] | str = ()  # chat ids, or "open"
-    admins: tuple[int, ...] = ()
-    # Telegram's sending limits (raise them only with Telegram's paid broadcasts, or for a test server)
-    per_second: int = 30
-    chat_interval: float = 1.0
-    group_per_minute: int = 20
-    # Telegram's paid broadcasts (allow_paid_broadcast): up to 1,000 messages a second, billed in Stars
-    paid_broadcast: bool = False
-
-    def token(self) -> str | None:
-        return os.environ.get(self.token_env) or None
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    name: str
-    kind: str
-    url: str
-    since: str = "now"  # "now" or an ISO date/time
-    stale_after: float = 24 * 3600.0
-    deadline: float = 600.0  # the most one cycle of this source may take
-    # A backfill from `since` stores what it finds without alerting it, unless asked: a first install with
-    # `since: 2024-01-01` must not send a year of alerts.
-    backfill_alerts: bool = False
-    options: dict = field(default_factory=dict)  # keys of the source's kind, already checked
-
-    def since_datetime(self) -> datetime | None:
-        if self.since == "now":
-            return None
-        return parse_since(self.since)
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    name: str
-    telegram: int | None = None
-    keywords: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    members: tuple[str, ...] = ()
-    parties: tuple[str, ...] = ()
-    dossiers: tuple[str, ...] = ()
-    digest: str = "instant"
-    agenda: str = ""  # "reminder": also told the day before a followed debate
-    muted: tuple[str, ...] = ()  # documents this chat asked to hear no more about (a button; not a YAML key)
-    quiet: str = ""  # quiet hours, "22:00-07:00" or "22:00-07:00 bewaar" (quiet.py)
-    # a rule's own frequency, where it has one: (("keyword Xinjiang", "daily"), …), keyed as the matcher
-    # names the rule in a hit's reasons
-    rule_digests: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    state_dir: Path
-    poll_interval: float = 300.0
-    store: str = "sqlite"
-    dsn: str = ""  # store: postgresql: where the database is ($WATCHER_DSN when not given here)
-    database_timeout: float = 30.0  # store: postgresql: how long a call may wait for the server (store/_pgconn.py)
-    telegram: TelegramSettings = TelegramSettings()
-    http: HTTPSettings = HTTPSettings()
-    sources: tuple[SourceConfig, ...] = ()
-    subscribers: tuple[Subscriber, ...] = ()
-
-
-# ---------------------------------------------------------------- values
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-MAX_DURATION = 366 * 86400.0
-
-
-def parse_duration(value) -> float:
-    """'90s', '5m', '1h', '2d'. A bare number is refused: `poll_interval: 5` could mean seconds or minutes,
-    and guessing wrong polls a public API 60 times too often."""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
-        raise ValueError("expected a duration like 90s, 5m or 1h")
-    m = _DURATION.match(str(value))
-    if not m:
-        raise ValueError(f"{value!r} is not a duration: write 90s, 5m, 1h or 2d")
-    if m.group(2) is None:
-        number = m.group(1)
-        raise ValueError(f"{number} has no unit: write {number}s, {number}m or {number}h")
-    seconds = float(m.group(1)) * _UNIT[m.group(2)]
-    if seconds <= 0:
-        raise ValueError("a duration must be more than zero")
-    if seconds > MAX_DURATION:
-        raise ValueError(f"{value!r} is more than a year: is that what you meant?")
-    return seconds
-
-
-_DATE_SHAPE = re.compile(r"^\d{4}-\d\d?-\d\d?([T ].*)?$")
-
-
-def parse_since(value: str) -> datetime:
-    text = str(value).strip()
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as e:
-        if _DATE_SHAPE.match(text):
-            raise ValueError(f"{value!r} is not a real date ({e}): write it as 2024-01-31") from None
-        raise ValueError(f"{value!r} is neither 'now' nor an ISO date like 2024-01-01") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # ---------------------------------------------------------------- checking
@@ -230,11 +110,6 @@ class _Checker:
         return int(str(value).strip())
 
 
-def not_a_list(key: str, value) -> str:
-    """What to say of text where a list belongs (`keywords: Xinjiang, Oeigoer*`): read as one entry, it would
-    match nothing, so it is refused, with the list it was meant to be."""
-    items = [part.strip() for part in str(value).split(",") if part.strip()] or [str(value)]
-    return f"expected a list, got text: write `{key}: [{', '.join(items)}]` (or one `- item` a line)"
 
 
 def _kind(value) -> str:

@@ -19,7 +19,7 @@ from . import alert as alerts
 from . import compare, questions
 from .ahead import FetchAhead, read_ahead
 from . import subscribers as subs
-from .config import Config, parse_since
+from .settings import Config, parse_since
 from .deliver import Deliverer
 from .diff import diff
 from .extract import Extractor

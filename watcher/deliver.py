@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from . import alert as alerts
 from . import buttons, quiet
 from . import subscribers as subs
-from .config import Config
+from .settings import Config
 from .diff import diff, render_html
 from .model import REVISED, Alert
 from .notify import Console

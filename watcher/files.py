@@ -97,7 +97,7 @@ def match_command(args, config) -> int:
               ("exclude", "exclude"))}
     given = any(rules.values())
     if given:
-        from .config import Subscriber
+        from .settings import Subscriber
         from .match import rule_problem
         problems = [f"--{flag} {r}: {p}" for kind, flag in (("keywords", "keyword"), ("members", "member"),
                                                             ("parties", "party"), ("dossiers", "dossier"),

@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 import httpx
 
 from . import __version__
-from .config import HTTPSettings
+from .settings import HTTPSettings
 
 log = logging.getLogger("watcher.http")
 

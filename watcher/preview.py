@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import subscribers as subs
 from .alert import dutch_date, reasons_in_dutch, subject
-from .config import Config, parse_since
+from .settings import Config, parse_since
 from .match import Matcher
 from .store import open_reader
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from . import subscribers as subs
-from .config import Config
+from .settings import Config
 from .store import open_reader
 
 KINDS = subs.RULE_KINDS

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime, timezone
 
-from .config import Config
+from .settings import Config
 from .questions import SOORTEN, collect, open_report
 from .roles import holders
 from .sources import KINDS

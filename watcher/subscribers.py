@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import Config, Subscriber
+from .settings import Config, Subscriber
 from .store import Store
 
 RULE_KINDS = ("keywords", "members", "dossiers", "parties", "exclude")

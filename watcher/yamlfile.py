@@ -194,3 +194,10 @@ def _scalar(node: yaml.ScalarNode, file: str, constructor):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def not_a_list(key: str, value) -> str:
+    """What to say of text where a list belongs (`keywords: Xinjiang, Oeigoer*`): read as one entry, it would
+    match nothing, so it is refused, with the list it was meant to be."""
+    items = [part.strip() for part in str(value).split(",") if part.strip()] or [str(value)]
+    return f"expected a list, got text: write `{key}: [{', '.join(items)}]` (or one `- item` a line)"

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import AsyncIterator, Callable, ClassVar
 
 from ..compare import BACKLOG_MARGIN
-from ..config import SourceConfig, parse_since
+from ..settings import SourceConfig, parse_since
 from ..extract import Extractor
 from ..http import HTTP
 from ..model import Fetch, Record, StoredDocument

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, ClassVar
 
 from ...compare import BACKLOG_MARGIN
-from ...config import not_a_list, parse_duration
+from ...settings import parse_duration
+from ...yamlfile import not_a_list
 from ...extract import MAX_BYTES, ExtractError
 from ...http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument

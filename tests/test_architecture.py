@@ -1,0 +1,74 @@
+"""The import rules of ../shared/ARCHITECTURE.md that hold today, as contracts: the next change cannot quietly
+break them. Imports inside functions count as well (a lazy import is still a dependency)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "watcher"
+
+
+def _name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    """Each module of the package -> the modules of the package it imports (a name imported from a package
+    counts as its module where it is one)."""
+    modules = {_name(p): p for p in PACKAGE.rglob("*.py")}
+    found = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = (package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else [])
+                module = ".".join(base + ([node.module] if node.module else []))
+                targets |= {module} | {f"{module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names}
+        found[name] = {t for t in targets if t in modules and t != name}
+    return found
+
+
+IMPORTS = imports()
+
+
+def under(prefix: str) -> list[str]:
+    return [m for m in IMPORTS if m == prefix or m.startswith(prefix + ".")]
+
+
+# (who, what they never import, why)
+CONTRACTS = [
+    (["watcher.settings"], ["watcher"], "the settings are a leaf every stage takes"),
+    (under("watcher.sources"), ["watcher.config", "watcher.cli", "watcher.bot", "watcher.cycle", "watcher.streams",
+                                "watcher.deliver", "watcher.alert", "watcher.match", "watcher.subscribers"],
+     "a source takes its typed settings and knows nothing of judging, matching or telling"),
+    (under("watcher.extract"), ["watcher.match", "watcher.subscribers", "watcher.store", "watcher.sources",
+                                "watcher.alert", "watcher.config"],
+     "bytes in, a Document out"),
+    (under("watcher.store"), ["watcher.cli", "watcher.bot", "watcher.cycle", "watcher.streams", "watcher.deliver",
+                              "watcher.alert", "watcher.config"],
+     "the store sits beside the stages and serves them"),
+    ([m for m in IMPORTS if m not in ("watcher.cli", "watcher.cycle", "watcher.streams")],
+     ["watcher.cycle", "watcher.streams"], "nothing below the engine imports the engine"),
+    ([m for m in IMPORTS if m not in ("watcher.cli", "watcher.bot", "watcher.demo.story", "watcher.config")],
+     ["watcher.config"], "the stages take settings; only the faces read sources.yaml"),
+]
+
+
+@pytest.mark.parametrize("who,never,why", CONTRACTS, ids=[c[2] for c in CONTRACTS])
+def test_an_import_rule_of_the_architecture_holds(who, never, why):
+    assert who, "a contract about no module guards nothing"
+    broken = sorted((m, t) for m in who for t in IMPORTS[m]
+                    if any(t == n or t.startswith(n + ".") for n in never))
+    assert broken == [], why
+
+
+def test_the_contracts_see_the_imports_they_are_about():
+    # The reader finds relative, absolute and lazy imports: a contract that could not fail guards nothing.
+    assert "watcher.config" in IMPORTS["watcher.cli"] and "watcher.store" in IMPORTS["watcher.bot"]
+    assert "watcher.settings" in IMPORTS["watcher.sources._base"]
+    assert "watcher.cycle" in IMPORTS["watcher.cli"]  # imported inside a function

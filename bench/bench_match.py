@@ -33,7 +33,8 @@ from _common import SEEDS
 
 from watcher.settings import Subscriber
 from watcher.extract import extract
-from watcher.match import Matcher, fold
+from watcher.match import Matcher
+from watcher.parliament import fold
 from watcher.model import Meta
 
 DOCUMENTS = 1000

@@ -43,6 +43,10 @@ def under(prefix: str) -> list[str]:
 # (who, what they never import, why)
 CONTRACTS = [
     (["watcher.settings"], ["watcher"], "the settings are a leaf every stage takes"),
+    (["watcher.parliament"], ["watcher"], "names are compared in a leaf: watchlists, deciders and the bot share it"),
+    (["watcher.questions", "watcher.votes", "watcher.agenda", "watcher.diff"],
+     ["watcher.match", "watcher.subscribers", "watcher.cycle", "watcher.streams", "watcher.deliver"],
+     "what is news is judged on data handed in, not on who follows it"),
     (under("watcher.sources"), ["watcher.config", "watcher.cli", "watcher.bot", "watcher.cycle", "watcher.streams",
                                 "watcher.deliver", "watcher.alert", "watcher.match", "watcher.subscribers"],
      "a source takes its typed settings and knows nothing of judging, matching or telling"),

@@ -21,7 +21,8 @@ from . import subscribers as subs
 from .alert import headline, pack
 from .config import RULE_WORD
 from .settings import Config
-from .match import dossier_key, rule_problem
+from .match import rule_problem
+from .parliament import dossier_key
 from .parliament import Parliament
 from .ratelimit import RateLimiter
 from .store import Store

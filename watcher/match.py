@@ -25,29 +25,16 @@ from array import array
 import functools
 import itertools
 import operator
-import re
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
 
 from .model import Meta
+from .parliament import DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens, party_key, surname_match
 
 SNIPPET = 200
 MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller"}
-
-_WORD = re.compile(r"\w+")
-_DOSSIER = re.compile(r"^(\d{3,6}(-[A-Z0-9]+)?|\d{4}Z\d{5})$")
-
-
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form: 'Azië' -> 'azie'."""
-    if text.isascii():
-        return text.lower()  # most words: the same result, twenty times faster
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    # A space out of NFKD (a few ligatures hold one) would split one word in two.
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace())
 
 
 # A document repeats its words: each is folded once per process.
@@ -60,10 +47,10 @@ class FoldedText:
 
     def __init__(self, text: str):
         self.text = text
-        self.tokens = [_fold_word(w) for w in _WORD.findall(text)]
+        self.tokens = [_fold_word(w) for w in WORD.findall(text)]
         self.joined = " " + " ".join(self.tokens) + " "
         self._spans: list[tuple[int, int]] = []
-        self._words = _WORD.finditer(text)
+        self._words = WORD.finditer(text)
 
     @functools.cached_property
     def _starts(self) -> list[int]:
@@ -101,7 +88,7 @@ def keyword_problem(rule: str, dutch: bool = False) -> str | None:
         if "*" in word.strip("*"):
             return (f"'*' mag alleen aan het begin of eind van een woord staan, niet in {word!r}" if dutch else
                     f"'*' may stand only at the start or end of a word, not inside {word!r}")
-        if not _WORD.search(word):
+        if not WORD.search(word):
             return (f"{word!r} heeft geen letters of cijfers" if dutch else
                     f"{word!r} has no letters or digits to match")
     return None
@@ -110,27 +97,9 @@ def keyword_problem(rule: str, dutch: bool = False) -> str | None:
 def keyword_pattern(rule: str) -> str:
     """The automaton pattern of a keyword: " oeigoer" for Oeigoer*, " sociaal krediet " for a phrase."""
     words = rule.strip().strip('"').split()
-    tokens = [fold(t) for w in words for t in _WORD.findall(w)]
+    tokens = [fold(t) for w in words for t in WORD.findall(w)]
     open_start, open_end = words[0].startswith("*"), words[-1].endswith("*")
     return ("" if open_start else " ") + " ".join(tokens) + ("" if open_end else " ")
-
-
-def member_tokens(name: str) -> tuple[str, ...]:
-    tokens = tuple(fold(t) for t in _WORD.findall(name))
-    while len(tokens) > 1 and len(tokens[-1]) == 1:
-        tokens = tokens[:-1]  # KOOP writes "Sterk W.R.C.": initials after the surname
-    return tokens
-
-
-def party_key(name: str) -> str:
-    """A party name as itself, without case, accents, spaces or punctuation (GroenLinks-PvdA is groenlinks pvda):
-    what a name is when the Kamer's data does not say which party it is (parliament.Parliament knows every name
-    of every fractie, and falls back to this)."""
-    return re.sub(r"[\W_]", "", fold(name))
-
-
-def dossier_key(value: str) -> str:
-    return re.sub(r"\s+", "", str(value)).upper()
 
 
 def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
@@ -149,7 +118,7 @@ def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
             return None
         return "een partij heeft een naam nodig, bijvoorbeeld SGP" if dutch else "a party needs a name, e.g. SGP"
     if kind == "dossiers":
-        if not _DOSSIER.match(dossier_key(rule)):
+        if not DOSSIER_NUMBER.match(dossier_key(rule)):
             return (f"{rule!r} is geen dossiernummer (35207, 36800-X) en geen zaaknummer (2022Z11285)" if dutch else
                     f"{rule!r} is neither a dossier number (35207, 36800-X) nor a zaak number (2022Z11285)")
         return None
@@ -354,7 +323,7 @@ class Matcher:
         for name, _, _ in people:
             tokens = member_tokens(name)
             for index, rule, rule_tokens in self.members.get(tokens[-1] if tokens else "", []):
-                if _surname_match(rule_tokens, tokens) and f"member {rule}" not in " ".join(hit(index).reasons):
+                if surname_match(rule_tokens, tokens) and f"member {rule}" not in " ".join(hit(index).reasons):
                     hit(index).reasons.append(f"member {rule} ({name})")
                     told.setdefault(index, []).append((f" {tokens[-1]} ", None))  # where the text names them
         parties = self.parties()
@@ -394,23 +363,6 @@ def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str, list[str]]]:
     return people
 
 
-def member_matches(rule: str, name: str) -> bool:
-    """Does a member rule ("Van der Staaij") name this person ("C.G. van der Staaij")? As in watchlists."""
-    return _surname_match(member_tokens(rule), member_tokens(name))
-
-
-def _surname_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
-    """'Van der Staaij' or 'Staaij' matches 'C.G. van der Staaij'; 'Ceder' never 'Cederberg'.
-
-    The rule's last word must be the name's last word; the rule's other words (tussenvoegsels,
-    initials, first names) must each appear in the name, in order.
-    """
-    if not rule or not name or rule[-1] != name[-1]:
-        return False
-    rest = iter(name[:-1])
-    return all(any(word == n for n in rest) for word in rule[:-1])
-
-
 class _PastTitle:
     """Where a pattern stands in a document's text past its title: not in the title and onderwerp the text
     is folded with, and not where the text repeats them (a Kamerstuk begins with its own title)."""
@@ -419,7 +371,7 @@ class _PastTitle:
 
     def __init__(self, body: FoldedText, meta: Meta):
         self.body = body
-        self.zone = sum(len(_WORD.findall(x)) for x in (meta.titel, meta.onderwerp) if x)
+        self.zone = sum(len(WORD.findall(x)) for x in (meta.titel, meta.onderwerp) if x)
         self._title = " " + " ".join(body.tokens[:self.zone]) + " "
         self._title_words = set(body.tokens[:self.zone])
         self._found: dict[str, tuple[int, int] | None] = {}  # subscribers often share a word

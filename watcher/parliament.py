@@ -1,4 +1,6 @@
-"""Parties and members as the Tweede Kamer's own data names them, not as a list in the code.
+"""Parties and members as the Tweede Kamer's own data names them, not as a list in the code; and names as
+rules and documents write them (folded, a member's surname, a party's key, a dossier number). A leaf: the
+watchlists, the deciders and the bot all compare names here.
 
 A party is a Fractie entity of the mirror (sources/tweedekamer/) under every name it has had: its afkorting
 and its names now, the names it was renamed from (GroenLinks-PvdA is PRO since 2026-06-09, ODP #186), and the
@@ -11,8 +13,59 @@ said not to be checked yet.
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 
-from .match import member_matches, member_tokens, party_key
+# ------------------------------------------------------------------ names, as rules and documents write them
+
+WORD = re.compile(r"\w+")
+# A dossier (35207, 36800-X) or a zaak (2022Z11285), as a rule names it once spaces are gone (dossier_key).
+DOSSIER_NUMBER = re.compile(r"^(\d{3,6}(-[A-Z0-9]+)?|\d{4}Z\d{5})$")
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form: 'Azië' -> 'azie'."""
+    if text.isascii():
+        return text.lower()  # most words: the same result, twenty times faster
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # A space out of NFKD (a few ligatures hold one) would split one word in two.
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace())
+
+
+def member_tokens(name: str) -> tuple[str, ...]:
+    tokens = tuple(fold(t) for t in WORD.findall(name))
+    while len(tokens) > 1 and len(tokens[-1]) == 1:
+        tokens = tokens[:-1]  # KOOP writes "Sterk W.R.C.": initials after the surname
+    return tokens
+
+
+def party_key(name: str) -> str:
+    """A party name as itself, without case, accents, spaces or punctuation (GroenLinks-PvdA is groenlinks pvda):
+    what a name is when the Kamer's data does not say which party it is (parliament.Parliament knows every name
+    of every fractie, and falls back to this)."""
+    return re.sub(r"[\W_]", "", fold(name))
+
+
+def dossier_key(value: str) -> str:
+    return re.sub(r"\s+", "", str(value)).upper()
+
+
+def member_matches(rule: str, name: str) -> bool:
+    """Does a member rule ("Van der Staaij") name this person ("C.G. van der Staaij")? As in watchlists."""
+    return surname_match(member_tokens(rule), member_tokens(name))
+
+
+def surname_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """'Van der Staaij' or 'Staaij' matches 'C.G. van der Staaij'; 'Ceder' never 'Cederberg'.
+
+    The rule's last word must be the name's last word; the rule's other words (tussenvoegsels,
+    initials, first names) must each appear in the name, in order.
+    """
+    if not rule or not name or rule[-1] != name[-1]:
+        return False
+    rest = iter(name[:-1])
+    return all(any(word == n for n in rest) for word in rule[:-1])
+
 
 NOT_CHECKED = ("parties and members are not checked yet: the Tweede Kamer's data is read at the first run; "
                "`watcher check` after it names any the Kamer does not know")

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .match import member_matches, party_key
+from .parliament import member_matches, party_key
 
 QUESTION = "schriftelijke vragen"
 DELAY = "mededeling (uitstel antwoord)"

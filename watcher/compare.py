@@ -7,6 +7,7 @@ even downloaded.
 
 from __future__ import annotations
 
+import enum
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -45,33 +46,41 @@ def _stored(record: Record, store: Store) -> StoredDocument | None:
     return stored
 
 
-# What apply does with a record, decided before anything is downloaded.
-GONE, REREAD, OLDER, BACKLOG, SAME_FILE, PARKED, FETCH = ("gone", "reread", "older", "backlog", "same file",
-                                                           "parked", "fetch")
+class Verdict(enum.Enum):
+    """What `apply` does with a record, decided before anything is downloaded."""
+    GONE = "gone"  # upstream deleted it
+    REREAD = "reread"  # the same stamp, read again through the overlap window
+    OLDER = "older"  # an older version, published under its own id, re-sent
+    BACKLOG = "backlog"  # never seen, and old news: stored as known, without download or alert
+    SAME_FILE = "same file"  # the file is the one stored (version and length): not downloaded
+    PARKED = "parked"  # its file was given up on: not fetched until it changes
+    FETCH = "fetch"
 
 
-def _verdict(record: Record, stored: StoredDocument | None, backlog_before: datetime | None) -> str:
+def classify(record: Record, stored: StoredDocument | None, backlog_before: datetime | None) -> Verdict:
+    """The verdict on a record against the document as stored (None: never seen); pure. The first rule
+    that applies wins (tests/cases/verdicts.yaml)."""
     if record.deleted:
-        return GONE
+        return Verdict.GONE
     if stored is not None and record.stamp and stored.stamp == record.stamp and not stored.text_pending \
             and not stored.deleted:
-        return REREAD  # read again through the overlap window
+        return Verdict.REREAD
     if stored is not None and stored.current and record.rank < stored.current.rank:
-        return OLDER  # an older version, published under its own id, re-sent
+        return Verdict.OLDER
     if stored is None and (record.backlog or _older_than(record, backlog_before)):
-        return BACKLOG
+        return Verdict.BACKLOG
     current = stored.current if stored else None
     if current and record.fingerprint and current.fingerprint == record.fingerprint and not stored.text_pending:
-        return SAME_FILE
+        return Verdict.SAME_FILE
     if stored is not None and stored.failure.get("parked") and stored.failure.get("fingerprint") == record.fingerprint:
-        return PARKED  # given up on: not fetched until the file changes
-    return FETCH
+        return Verdict.PARKED
+    return Verdict.FETCH
 
 
 def wants_file(record: Record, store: Store, backlog_before: datetime | None = None) -> bool:
     """Whether `apply` would download the record's file if the store stayed as it is now: a page read ahead
     has its files fetched before it is applied (cycle.FetchAhead)."""
-    return record.fetch is not None and _verdict(record, _stored(record, store), backlog_before) == FETCH
+    return record.fetch is not None and classify(record, _stored(record, store), backlog_before) == Verdict.FETCH
 
 
 async def apply(record: Record, store: Store, backlog_before: datetime | None = None) -> Change:
@@ -81,16 +90,16 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
     news (the 2024-02-19 data fix re-sent ~25,800): it is stored as known, without download or alert.
     """
     stored = _stored(record, store)
-    verdict = _verdict(record, stored, backlog_before)
-    if verdict == GONE:
+    verdict = classify(record, stored, backlog_before)
+    if verdict == Verdict.GONE:
         if stored is None or stored.deleted:
             return Change(UNCHANGED, record, stored or _fresh(record))
         stored.deleted, stored.stamp = True, record.stamp
         store.put_document(stored)
         return Change(DELETED, record, stored)
-    if verdict in (REREAD, OLDER):
+    if verdict in (Verdict.REREAD, Verdict.OLDER):
         return Change(UNCHANGED, record, stored)
-    if verdict == BACKLOG:
+    if verdict == Verdict.BACKLOG:
         stored = _fresh(record)
         stored.versions.append(Version(record.version, "", record.fingerprint, _now(), record.rank))
         store.put_document(stored)
@@ -106,7 +115,7 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
 
     meta_changed = stored is not None and stored.meta != record.meta and not record.rebase
     current = stored.current if stored else None
-    if verdict in (SAME_FILE, PARKED):
+    if verdict in (Verdict.SAME_FILE, Verdict.PARKED):
         return _same_text(record, store, stored, meta_changed)
 
     failure = None

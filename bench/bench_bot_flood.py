@@ -17,7 +17,7 @@ from _common import ROOT, wait_for
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
-from watcher import subscribers as subs
+from watcher.watchlists import subscribers as subs
 from watcher.store import open_store
 
 SUBSCRIBER = 7

@@ -33,7 +33,7 @@ from _common import SEEDS
 
 from watcher.settings import Subscriber
 from watcher.extract import extract
-from watcher.match import Matcher
+from watcher.watchlists.match import Matcher
 from watcher.parliament import fold
 from watcher.model import Meta
 
@@ -127,7 +127,7 @@ AUTOMATON = """
 import random, string, sys, time
 sys.path[:0] = [{bench!r}, {root!r}]
 from bench_match import documents, rss_mb, worst_gap
-from watcher.match import FoldedText
+from watcher.watchlists.match import FoldedText
 kind = {kind!r}
 rng = random.Random(1)
 patterns = list(dict.fromkeys(" " + "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(6, 12)))
@@ -231,9 +231,9 @@ def big() -> None:
 
 def reload_cost(config_path: Path) -> None:
     """In a running watcher: the rules a /watch leaves, against making every automaton again."""
-    from watcher import subscribers as subs
+    from watcher.watchlists import subscribers as subs
     from watcher.config import load
-    from watcher.match import Matcher
+    from watcher.watchlists.match import Matcher
     from watcher.model import Meta
     from watcher.store import open_store
 

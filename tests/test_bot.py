@@ -14,7 +14,7 @@ from watcher.config import load
 from watcher.notify import Telegram
 from watcher.ratelimit import RateLimiter
 from watcher.store import open_store
-from watcher.subscribers import effective
+from watcher.watchlists.subscribers import effective
 
 
 @pytest.fixture
@@ -206,7 +206,7 @@ def test_a_last_change_stamped_by_a_clock_that_ran_ahead_still_lets_the_admins_h
 
 def test_a_strangers_start_on_an_open_bot_stores_nothing_reads_no_other_chat_and_reloads_no_rules(bot_for):
     """3,000 strangers sending /start must not cost 3,000 times every chat and every rule."""
-    from watcher import subscribers as subs
+    from watcher.watchlists import subscribers as subs
     bot = bot_for()
     for chat in range(100, 150):
         bot.answer(chat, "/watch Xinjiang")
@@ -340,7 +340,7 @@ def test_a_file_that_fails_three_times_is_parked_alerted_on_its_metadata_and_tol
 
 def test_a_group_moved_before_the_index_existed_is_found_by_its_new_id(bot_for):
     """States from before `home` was indexed name the move only under the old id: indexed once at start."""
-    from watcher import subscribers as subs
+    from watcher.watchlists import subscribers as subs
     bot = bot_for()
     subs.save(bot.store, 501, {"started": True, "keywords": ["Xinjiang"], "migrated_to": -100501})
     assert subs.home(bot.store, -100501) == -100501

@@ -16,7 +16,7 @@ from watcher.bot import STALE, WatchBot
 from watcher.config import load
 from watcher.model import Alert
 from watcher.store import open_store
-from watcher.subscribers import effective
+from watcher.watchlists.subscribers import effective
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import yaml
 
 from watcher.settings import Subscriber
 from watcher.extract import extract
-from watcher.match import SNIPPET, Matcher
+from watcher.watchlists.match import SNIPPET, Matcher
 from watcher.model import Actor, Meta
 from watcher.parliament import Parliament
 
@@ -116,7 +116,7 @@ def test_nothing_is_compiled_until_a_document_needs_matching():
 def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeypatch):
     import asyncio
 
-    from watcher import match
+    from watcher.watchlists import match
     from watcher.config import load
     from watcher.cycle import Watcher
     from watcher.deliver import Deliverer
@@ -155,7 +155,7 @@ def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeyp
 
 
 def test_a_big_watchlist_is_cut_into_automata_that_each_find_their_own(monkeypatch):
-    from watcher import match
+    from watcher.watchlists import match
     monkeypatch.setattr(match, "SHARD_RULES", 2)
     people = [subscriber({"name": f"s{n}", "keywords": [word, "Tibet"]}) for n, word in enumerate(["Xinjiang", "Hongkong", "Wassenaar"])]
     matcher = Matcher(people)

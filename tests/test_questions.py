@@ -312,7 +312,7 @@ def test_no_more_about_a_question_silences_its_overdue_alert(tk, write_config, w
     import watcher.cycle
     from pathlib import Path
 
-    from watcher import subscribers as subs
+    from watcher.watchlists import subscribers as subs
     now = [datetime.now(timezone.utc)]
     monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])

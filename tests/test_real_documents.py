@@ -13,7 +13,7 @@ import yaml
 from watcher.settings import Subscriber
 from watcher.diff import diff
 from watcher.extract import extract
-from watcher.match import Matcher
+from watcher.watchlists.match import Matcher
 from watcher.model import Block, Document, Meta
 from tests.fakes.tk import edit_docx
 from tests.pdfgen import render

@@ -7,7 +7,7 @@ from tests.test_telegram import deliver_once, make_alert
 from watcher.bot import WatchBot
 from watcher.config import load
 from watcher.store import open_store
-from watcher.subscribers import effective, period_of
+from watcher.watchlists.subscribers import effective, period_of
 
 
 def test_a_daily_rule_beside_an_instant_rule_of_the_same_chat(write_config, telegram, monkeypatch):

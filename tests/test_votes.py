@@ -308,7 +308,7 @@ def test_no_more_about_a_document_silences_its_vote_too(tk, write_config, watche
     chat does not."""
     from pathlib import Path
 
-    from watcher import subscribers as subs
+    from watcher.watchlists import subscribers as subs
     from watcher.store import open_store
     besluit, _ = recorded_vote()
     config = _setup(tk, write_config, watcher_cli)

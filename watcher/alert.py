@@ -11,7 +11,7 @@ import html
 import re
 from datetime import datetime, timezone
 
-from .match import Hit
+from .watchlists.match import Hit
 from .model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
 from .quiet import AMSTERDAM
 

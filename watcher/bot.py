@@ -17,11 +17,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from . import buttons, quiet
-from . import subscribers as subs
+from .watchlists import subscribers as subs
 from .alert import headline, pack
 from .config import RULE_WORD
 from .settings import Config
-from .match import rule_problem
+from .watchlists.match import rule_problem
 from .parliament import dossier_key
 from .parliament import Parliament
 from .ratelimit import RateLimiter

@@ -377,7 +377,7 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
 
 
 def _subscribers(check: _Checker, value, parliament=None) -> list[Subscriber]:
-    from . import match  # keyword syntax belongs to the matcher
+    from .watchlists import match  # keyword syntax belongs to the matcher
 
     out, names = [], set()
     for path, raw in check.entries("subscribers", value, "a mapping with a name and rules"):

@@ -18,13 +18,13 @@ from typing import Callable
 from . import alert as alerts
 from . import compare, questions
 from .ahead import FetchAhead, read_ahead
-from . import subscribers as subs
+from .watchlists import subscribers as subs
 from .settings import Config, parse_since
 from .deliver import Deliverer
 from .diff import diff
 from .extract import Extractor
 from .http import HTTP, FetchError
-from .match import Hit, Matcher
+from .watchlists.match import Hit, Matcher
 from .parliament import Parliament
 from .model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
 from .sources import KINDS, Source

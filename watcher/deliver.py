@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import alert as alerts
 from . import buttons, quiet
-from . import subscribers as subs
+from .watchlists import subscribers as subs
 from .settings import Config
 from .diff import diff, render_html
 from .model import REVISED, Alert

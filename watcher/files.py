@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .diff import diff, render_html
 from .extract import ExtractError, extract
-from .match import Matcher
+from .watchlists.match import Matcher
 from .model import LETTERHEAD, Document, Meta
 
 
@@ -98,7 +98,7 @@ def match_command(args, config) -> int:
     given = any(rules.values())
     if given:
         from .settings import Subscriber
-        from .match import rule_problem
+        from .watchlists.match import rule_problem
         problems = [f"--{flag} {r}: {p}" for kind, flag in (("keywords", "keyword"), ("members", "member"),
                                                             ("parties", "party"), ("dossiers", "dossier"),
                                                             ("exclude", "exclude"))

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from . import subscribers as subs
+from .watchlists import subscribers as subs
 from .alert import dutch_date, reasons_in_dutch, subject
 from .settings import Config, parse_since
-from .match import Matcher
+from .watchlists.match import Matcher
 from .store import open_reader
 
 SHOWN = 20  # documents listed per subscriber; the rest are counted

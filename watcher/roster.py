@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from . import subscribers as subs
+from .watchlists import subscribers as subs
 from .settings import Config
 from .store import open_reader
 

@@ -15,10 +15,10 @@ import logging
 from datetime import datetime
 
 from . import alert as alerts
-from . import subscribers as subs
+from .watchlists import subscribers as subs
 from . import agenda, votes
 from .compare import BACKLOG_MARGIN
-from .match import Hit
+from .watchlists.match import Hit
 from .model import AGENDA, VOTE, Actor, Meta
 from .sources._base import Source, Stream
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import ahocorasick_rs
 
-from .model import Meta
-from .parliament import DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens, party_key, surname_match
+from ..model import Meta
+from ..parliament import DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens, party_key, surname_match
 
 SNIPPET = 200
 MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller"}

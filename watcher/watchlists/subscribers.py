@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .settings import Config, Subscriber
-from .store import Store
+from ..settings import Config, Subscriber
+from ..store import Store
 
 RULE_KINDS = ("keywords", "members", "dossiers", "parties", "exclude")
 

@@ -14,7 +14,7 @@ import io
 from _common import median_ms, seed
 
 from tests.pdfgen import render
-from watcher.diff import diff
+from watcher.news.diff import diff
 from watcher.extract import extract
 from watcher.extract.pdf import page_texts
 

@@ -13,8 +13,8 @@ import yaml
 
 from tests.fakes.tk import activity, meeting_state
 from tests.killing import outputs_killed_at_each_step
-from watcher import agenda
-from watcher.agenda import AMSTERDAM
+from watcher.news import agenda
+from watcher.news.agenda import AMSTERDAM
 
 A = "ac7e0000-0000-4000-8000-00000000a001"
 B = "ac7e0000-0000-4000-8000-00000000b002"

@@ -44,9 +44,9 @@ def under(prefix: str) -> list[str]:
 CONTRACTS = [
     (["watcher.settings"], ["watcher"], "the settings are a leaf every stage takes"),
     (["watcher.parliament"], ["watcher"], "names are compared in a leaf: watchlists, deciders and the bot share it"),
-    (["watcher.questions", "watcher.votes", "watcher.agenda", "watcher.diff"],
-     ["watcher.watchlists", "watcher.cycle", "watcher.streams", "watcher.deliver"],
-     "what is news is judged on data handed in, not on who follows it"),
+    (under("watcher.news"), ["watcher.watchlists", "watcher.store", "watcher.sources", "watcher.config",
+                             "watcher.cycle", "watcher.streams", "watcher.deliver", "watcher.commands"],
+     "what is news is judged on data handed in: no store, no wire format, not who follows it"),
     (under("watcher.sources"), ["watcher.config", "watcher.cli", "watcher.bot", "watcher.cycle", "watcher.streams",
                                 "watcher.deliver", "watcher.alert", "watcher.watchlists"],
      "a source takes its typed settings and knows nothing of judging, matching or telling"),

@@ -8,7 +8,7 @@ import yaml
 
 from tests.pdfgen import render
 from tests.variants import VARIANTS
-from watcher.diff import diff, render_html
+from watcher.news.diff import diff, render_html
 from watcher.extract import extract
 from watcher.model import Block, Document
 
@@ -141,7 +141,7 @@ def test_the_diffs_time_limit_counts_its_own_cpu_not_a_busy_machines_wall_clock(
     # machine makes it.
     import threading
     import time
-    from watcher.diff import diff
+    from watcher.news.diff import diff
     old, new = _many_edits(20_000)
     started = time.thread_time()
     assert diff(old, new).complete
@@ -167,7 +167,7 @@ def test_the_diffs_time_limit_counts_its_own_cpu_not_a_busy_machines_wall_clock(
 
 
 def test_a_diff_over_its_cpu_limit_falls_back_to_whole_blocks():
-    from watcher.diff import diff
+    from watcher.news.diff import diff
     old, new = _many_edits(20_000)
     result = diff(old, new, timeout=0.001)
     assert not result.complete and result.changes  # which blocks changed, still told

@@ -7,7 +7,8 @@ import yaml
 
 from tests.test_bot import bot_for  # noqa: F401 (a fixture)
 from tests.test_telegram import make_alert
-from watcher import agenda, alert, explain, questions, votes
+from watcher import alert, explain
+from watcher.news import agenda, questions, votes
 from watcher.model import Meta
 
 DOCS = Path(__file__).parent.parent / "docs" / "meldingen.md"

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from tests.pdfgen import render
-from watcher.diff import diff
+from watcher.news.diff import diff
 from watcher.extract import extract
 from watcher.model import Block, Document
 

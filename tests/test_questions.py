@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests.fakes.tk import answer_with_askers_on_the_zaak
-from watcher.questions import Question, open_report
+from watcher.news.questions import Question, open_report
 from watcher.store import open_store
 
 TODAY = date.today()
@@ -212,7 +212,7 @@ def test_a_sigkilled_cycle_raising_termijn_verstreken_neither_loses_nor_repeats_
     ("Ik zal de vragen zo spoedig mogelijk beantwoorden.", ""),
 ])
 def test_a_delay_notice_is_quoted_for_its_reason(text, reason):
-    from watcher.questions import delay_reason, observe
+    from watcher.news.questions import delay_reason, observe
     assert delay_reason(text) == reason
     state, event = observe({"question": "2026D1", "asked_on": "2026-01-05"}, "2026D2", "Mededeling (uitstel antwoord)",
                            "2026-01-20", text)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from watcher.settings import Subscriber
-from watcher.diff import diff
+from watcher.news.diff import diff
 from watcher.extract import extract
 from watcher.watchlists.match import Matcher
 from watcher.model import Block, Document, Meta

@@ -15,7 +15,7 @@ from tests.fakes.tk import (ODATA, RECORDED_MEETING, FakeTK, PUBLICATIONS, activ
 from tests.killing import outputs_killed_at_each_step
 from watcher.sources.tweedekamer import assemble
 from watcher.sources.tweedekamer.sync import categories
-from watcher.votes import decide, own_votes, tally
+from watcher.news.votes import decide, own_votes, tally
 
 
 def headlines(out):

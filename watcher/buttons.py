@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 
 from .model import AGENDA, OVERDUE, REVISED, VOTE, Alert
-from .questions import SOORTEN as QUESTION_SOORTEN
+from .news.questions import SOORTEN as QUESTION_SOORTEN
 
 MAX_DATA = 64  # bytes of callback_data Telegram takes
 

@@ -240,7 +240,7 @@ def _command(args) -> int:
         from .roster import print_roster
         return print_roster(config, sys.stdout, sys.stderr, follows=args.word, as_json=args.json)
     if args.command == "questions":
-        from .questions import print_report
+        from .commands.questions import print_report
         return print_report(config, sys.stdout, member=args.member, party=args.party)
     if args.command == "preview":
         from datetime import timedelta

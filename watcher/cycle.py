@@ -16,12 +16,13 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from . import alert as alerts
-from . import compare, questions
+from . import compare
+from .news import questions
 from .ahead import FetchAhead, read_ahead
 from .watchlists import subscribers as subs
 from .settings import Config, parse_since
 from .deliver import Deliverer
-from .diff import diff
+from .news.diff import diff
 from .extract import Extractor
 from .http import HTTP, FetchError
 from .watchlists.match import Hit, Matcher

@@ -20,7 +20,7 @@ from . import alert as alerts
 from . import buttons, quiet
 from .watchlists import subscribers as subs
 from .settings import Config
-from .diff import diff, render_html
+from .news.diff import diff, render_html
 from .model import REVISED, Alert
 from .notify import Console
 from .ratelimit import RateLimiter

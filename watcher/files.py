@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .diff import diff, render_html
+from .news.diff import diff, render_html
 from .extract import ExtractError, extract
 from .watchlists.match import Matcher
 from .model import LETTERHEAD, Document, Meta

@@ -180,8 +180,8 @@ class StoredDocument:
 
 
 NEW, REVISED, METADATA, UNCHANGED, DELETED = "new", "revised", "metadata", "unchanged", "deleted"
-VOTE = "vote"  # a vote on a motie, amendement or wetsvoorstel (votes.py)
-AGENDA = "agenda"  # a debate scheduled, moved or cancelled (agenda.py)
+VOTE = "vote"  # a vote on a motie, amendement or wetsvoorstel (news/votes.py)
+AGENDA = "agenda"  # a debate scheduled, moved or cancelled (news/agenda.py)
 OVERDUE = "overdue"  # an alert kind of its own: a written question past its term, raised by the clock
 
 

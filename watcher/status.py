@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timezone
 
 from .settings import Config
-from .questions import SOORTEN, collect, open_report
+from .news.questions import SOORTEN, collect, open_report
 from .roles import holders
 from .sources import KINDS
 from .store import open_reader

@@ -3,7 +3,7 @@
 Each stream has its own cursor in the store (`<source>/<stream>`), is read in the same cycle as the
 documents of its source and under the same page transaction: the rows of a page, the states they fold
 into, the alerts those states owe and the cursor commit together, so crash safety, rate limits and
-digests are those of documents. Deciding what is news is `votes.py`'s and `agenda.py`'s; this module
+digests are those of documents. Deciding what is news is `news/votes.py`'s and `news/agenda.py`'s; this module
 reads, matches and queues: `Streams` runs a stream, a `VoteNews` or `AgendaNews` folds its rows and says
 who hears what.
 """
@@ -16,7 +16,7 @@ from datetime import datetime
 
 from . import alert as alerts
 from .watchlists import subscribers as subs
-from . import agenda, votes
+from .news import agenda, votes
 from .compare import BACKLOG_MARGIN
 from .watchlists.match import Hit
 from .model import AGENDA, VOTE, Actor, Meta

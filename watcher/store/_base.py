@@ -126,7 +126,7 @@ class Store(abc.ABC):
         """Delete every alert of a subscriber, sent or pending (`/vergeet`); how many there were."""
 
     # subscribers added with bot commands
-    # written questions, per zaak: what their documents told (questions.py), written with the page
+    # written questions, per zaak: what their documents told (news/questions.py), written with the page
     @abc.abstractmethod
     def question(self, zaak: str) -> dict | None: ...
 
@@ -136,7 +136,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def questions(self) -> dict[str, dict]: ...
 
-    # what happened around documents, per entity: a vote (votes.py) per Besluit, a debate (agenda.py) per
+    # what happened around documents, per entity: a vote (news/votes.py) per Besluit, a debate (news/agenda.py) per
     # Activiteit; written with the page that changed them
     @abc.abstractmethod
     def event_state(self, kind: str, key: str) -> dict | None: ...

@@ -3,7 +3,7 @@
 `gather_*` reads the parts of one root from the mirror (and names the parents it refers to that the
 mirror does not hold: `missing`, fetched from `Entiteiten/<id>` before it is told); the other functions
 are pure: entities in, the plain data the rest of watcher reads out (a Record with its Meta, a vote's
-state as votes.py decides on it, a meeting's as agenda.py does). Nothing here knows the wire format.
+state as news/votes.py decides on it, a meeting's as news/agenda.py does). Nothing here knows the wire format.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .parliament import member_matches, party_key
+from ..parliament import member_matches, party_key
 
 RESULTS = {
     "stemmen - aangenomen": "aangenomen",

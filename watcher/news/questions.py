@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .parliament import member_matches, party_key
+from ..parliament import member_matches, party_key
 
 QUESTION = "schriftelijke vragen"
 DELAY = "mededeling (uitstel antwoord)"
@@ -130,33 +130,6 @@ def open_report(questions: list[Question], today: date, member: str | None = Non
     return sorted(wanted, key=lambda q: (not q.overdue(today), q.asked_on))
 
 
-def print_report(config, out, member: str | None = None, party: str | None = None, today: date | None = None) -> int:
-    """`watcher questions`: the open written questions the store knows, overdue first."""
-    from .alert import dutch_date
-    from .store import open_reader
-
-    store = open_reader(config, out)
-    if store is None:
-        return 1
-    today = today or date.today()
-    from .parliament import Parliament
-    with store:
-        questions = collect(store.all_documents(SOORTEN))
-        parliament = Parliament.from_store(store)
-    shown = open_report(questions, today, member, party, parliament.party_key)
-    overdue = sum(q.overdue(today) for q in shown)
-    who = " of " + " and ".join(x for x in (member, party) if x) if member or party else ""
-    out.write(f"{len(shown)} open written questions{who} ({overdue} overdue), of {len(questions)} the store knows\n")
-    for q in shown:
-        state = "OVERDUE" if q.overdue(today) else "open"
-        delay = f", {len(q.delays)} delay notice{'s' if len(q.delays) != 1 else ''}" if q.delays else ""
-        askers = ", ".join(f"{n} ({p})" if p else n for n, p in q.askers)
-        out.write(f"  {q.zaak} {state}: asked {dutch_date(q.asked_on.isoformat())}, {q.days_open(today)} days open, "
-                  f"due {dutch_date(q.due.isoformat())}{delay}\n")
-        out.write(f"      {askers + ': ' if askers else ''}{q.onderwerp[:160]}\n")
-    return 0
-
-
 # ---------------------------------------------------------------- the question's life, as events
 # The store keeps one small state per question zaak, written with the page that changed it:
 # {"question": key, "asked_on": iso, "delays": [[key, iso]], "answers": [[key, iso]], "told": [...]}.
@@ -201,7 +174,7 @@ def observe(state: dict, key: str, soort: str, datum: str, text: str = "", start
     """The state after this document, and the event it is (a Dutch headline; "" for the question itself,
     and for a document the state already holds: each tells its event once). `soort`: its life_soort;
     `text`: the document's text, for a delay notice's reason."""
-    from .alert import dutch_date
+    from ..alert import dutch_date
 
     # When the question was put: its own document's date, or else its zaak's GestartOp (so an answer to a
     # question from before watcher started still counts its days, without fetching the question).

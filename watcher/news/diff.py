@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import diff_match_patch.diff_match_patch as _engine_module
 from diff_match_patch import diff_match_patch
 
-from .model import Document
+from ..model import Document
 
 CONTEXT_WORDS = 6
 MERGE_GAP = 4  # edits this close together in one block read as one change

@@ -17,7 +17,7 @@ from _common import ROOT, wait_for
 
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
-from watcher import buttons
+from watcher.alerts import buttons
 from watcher.model import Alert
 from watcher.store import open_store
 

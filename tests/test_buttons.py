@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.tk import page_rows
 from tests.pdfgen import render
-from watcher import buttons
+from watcher.alerts import buttons
 from watcher.bot import STALE, WatchBot
 from watcher.config import load
 from watcher.model import Alert

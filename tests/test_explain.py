@@ -7,7 +7,7 @@ import yaml
 
 from tests.test_bot import bot_for  # noqa: F401 (a fixture)
 from tests.test_telegram import make_alert
-from watcher import alert, explain
+from watcher.alerts import alert, explain
 from watcher.news import agenda, questions, votes
 from watcher.model import Meta
 
@@ -84,7 +84,7 @@ def test_each_example_is_explained_by_its_own_entry():
 
 def test_the_page_in_docs_is_the_one_the_bot_sends():
     assert DOCS.read_text(encoding="utf-8") == explain.markdown(), \
-        "docs/meldingen.md is made from watcher/explain.py: python -c 'from watcher.explain import markdown; " \
+        "docs/meldingen.md is made from watcher/alerts/explain.py: python -c 'from watcher.alerts.explain import markdown; " \
         "print(markdown(), end=\"\")' > docs/meldingen.md"
 
 

@@ -272,7 +272,7 @@ def test_a_question_known_only_from_its_delay_notice_still_falls_due(tk, write_c
     started = now[0] - timedelta(days=25)
     notice["Zaak"][0]["GestartOp"] = started.strftime("%Y-%m-%dT00:00:00+01:00")
     tk.add(notice, fresh=False)
-    from watcher.alert import dutch_date
+    from watcher.alerts.alert import dutch_date
     due = dutch_date((started.date() + timedelta(days=42)).isoformat())
     out = watcher_cli("-c", config, "run", "--once")[1]
     assert [h.split(":")[0] for h in headlines(out)] == ["[aow] uitstel"]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.fakes.tk import page_rows
-from watcher import alert as alerts
+from watcher.alerts import alert as alerts
 from watcher.config import load
 from watcher.deliver import Deliverer
 from watcher.model import Alert
@@ -626,7 +626,7 @@ def test_getme_is_asked_once_by_sends_to_many_chats_at_once(telegram):
 @pytest.mark.parametrize("size", range(4084, 4097))
 def test_a_part_that_fills_a_message_leaves_room_for_its_number(size):
     """Lines whose first part would be `size` characters before "(1/2)" is added: every part still fits."""
-    from watcher.alert import MESSAGE_LIMIT, pack
+    from watcher.alerts.alert import MESSAGE_LIMIT, pack
     lines = ["a" * 4000, "b" * (size - 4001), "c" * 100]
     parts = pack(lines)
     assert len(parts) == 2 and all(len(p) <= MESSAGE_LIMIT for p in parts), [len(p) for p in parts]
@@ -665,7 +665,7 @@ def test_alerts_flow_again_after_the_command_that_says_so(off, on, tk, telegram,
 def test_after_vergeet_the_buttons_under_new_alerts_work(tk, telegram, write_config, monkeypatch, watcher_cli):
     import json
 
-    from watcher import buttons
+    from watcher.alerts import buttons
     from watcher.bot import STALE, WatchBot
     config = setup(tk, telegram, write_config, monkeypatch)
     watcher_cli("-c", config, "run", "--once")

@@ -13,7 +13,7 @@ import html
 import logging
 from datetime import datetime, timezone
 
-from .alert import pack
+from .alerts.alert import pack
 from .settings import SourceConfig
 
 log = logging.getLogger("watcher.admins")

@@ -16,9 +16,10 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import buttons, quiet
+from .alerts import buttons
+from . import quiet
 from .watchlists import subscribers as subs
-from .alert import headline, pack
+from .alerts.alert import headline, pack
 from .config import RULE_WORD
 from .settings import Config
 from .watchlists.match import rule_problem
@@ -396,7 +397,7 @@ class WatchBot:
                 return f"Dat gaat niet: {html.escape(problem, quote=False)}"
             return self._preview(argument)
         if command == "explain":
-            from .explain import telegram_lines
+            from .alerts.explain import telegram_lines
             return "\n".join(telegram_lines())
         if command == "privacy":
             from .store._local import OUTBOX_KEEP
@@ -454,7 +455,7 @@ class WatchBot:
         """What a keyword would have sent in the last PREVIEW_DAYS days, from the store: numbered, capped."""
         from datetime import datetime, timedelta, timezone
 
-        from .alert import dutch_date
+        from .alerts.alert import dutch_date
         from .settings import Subscriber
         from .preview import matches
 

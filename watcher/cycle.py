@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import alert as alerts
+from .alerts import alert as alerts
 from . import compare
 from .news import questions
 from .ahead import FetchAhead, read_ahead

@@ -16,8 +16,9 @@ import time
 import warnings
 from datetime import datetime, timedelta, timezone
 
-from . import alert as alerts
-from . import buttons, quiet
+from .alerts import alert as alerts
+from .alerts import buttons
+from . import quiet
 from .watchlists import subscribers as subs
 from .settings import Config
 from .news.diff import diff, render_html

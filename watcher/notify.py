@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from .alert import render_text
+from .alerts.alert import render_text
 from .model import Alert
 
 

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from . import alert as alerts
+from .alerts import alert as alerts
 from .watchlists import subscribers as subs
 from .news import agenda, votes
 from .compare import BACKLOG_MARGIN

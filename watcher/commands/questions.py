@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..alert import dutch_date
+from ..alerts.alert import dutch_date
 from ..news.questions import SOORTEN, collect, open_report
 from ..parliament import Parliament
 from ..store import open_reader

@@ -24,7 +24,7 @@ COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergad
 
 def when(state: dict) -> str:
     """"dinsdag 8 december 2026, 10:00–12:00", as far as the row says."""
-    from ..alert import dutch_date
+    from ..alerts.alert import dutch_date
     start = _moment(state.get("aanvang")) or _moment(state.get("datum"))
     if start is None:
         return "datum nog niet bekend"

@@ -174,7 +174,7 @@ def observe(state: dict, key: str, soort: str, datum: str, text: str = "", start
     """The state after this document, and the event it is (a Dutch headline; "" for the question itself,
     and for a document the state already holds: each tells its event once). `soort`: its life_soort;
     `text`: the document's text, for a delay notice's reason."""
-    from ..alert import dutch_date
+    from ..alerts.alert import dutch_date
 
     # When the question was put: its own document's date, or else its zaak's GestartOp (so an answer to a
     # question from before watcher started still counts its days, without fetching the question).

@@ -17,8 +17,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from .model import AGENDA, OVERDUE, REVISED, VOTE, Alert
-from .news.questions import SOORTEN as QUESTION_SOORTEN
+from ..model import AGENDA, OVERDUE, REVISED, VOTE, Alert
+from ..news.questions import SOORTEN as QUESTION_SOORTEN
 
 MAX_DATA = 64  # bytes of callback_data Telegram takes
 

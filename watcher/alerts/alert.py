@@ -11,9 +11,9 @@ import html
 import re
 from datetime import datetime, timezone
 
-from .watchlists.match import Hit
-from .model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
-from .quiet import AMSTERDAM
+from ..watchlists.match import Hit
+from ..model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
+from ..quiet import AMSTERDAM
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
 MESSAGE_LIMIT = 4096

@@ -162,9 +162,9 @@ def in_process_cycle(config_path: Path) -> float:
 
     from watcher.config import load
     from watcher.cycle import Watcher
-    from watcher.deliver import Deliverer
+    from watcher.deliver.deliver import Deliverer
     from watcher.http import HTTP
-    from watcher.notify import Console
+    from watcher.deliver.notify import Console
 
     config = load(config_path)
     store = open_store(config.state_dir, kind=config.store)

@@ -18,10 +18,10 @@ from _common import ROOT  # noqa: F401  (puts the repository on sys.path)
 
 from tests.fakes.telegram import FakeTelegram
 from watcher.config import parse
-from watcher.deliver import Deliverer
+from watcher.deliver.deliver import Deliverer
 from watcher.model import Alert
-from watcher.notify import Console, Telegram
-from watcher.ratelimit import RateLimiter
+from watcher.deliver.notify import Console, Telegram
+from watcher.deliver.ratelimit import RateLimiter
 from watcher.store import open_store
 
 

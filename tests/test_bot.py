@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.fakes.tk import FILES, page_rows
-from watcher import admins
+from watcher.deliver import admins
 from watcher.bot import REFUSAL, WatchBot, reply_parts
 from watcher.config import load
-from watcher.notify import Telegram
-from watcher.ratelimit import RateLimiter
+from watcher.deliver.notify import Telegram
+from watcher.deliver.ratelimit import RateLimiter
 from watcher.store import open_store
 from watcher.watchlists.subscribers import effective
 

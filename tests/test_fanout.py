@@ -6,7 +6,7 @@ import time
 
 from tests.fakes.tk import page_rows
 from tests.test_telegram import deliver_once, make_alert
-from watcher import deliver as delivery
+from watcher.deliver import deliver as delivery
 from watcher.config import parse
 from watcher.model import Alert
 from watcher.store import open_store
@@ -91,7 +91,7 @@ def test_a_delivery_pass_ends_with_its_budget_and_the_next_serves_what_was_queue
         store.enqueue(_alert(f"s{i}", "2026DAAAAA", f"2026-12-01T10:{i // 60:02d}:{i % 60:02d}"))
     # Ten a second: a one-second pass sends ten, and the chats already waiting for their turn (up to 64
     # side by side) go too; the rest waits for the next pass.
-    from watcher.ratelimit import RateLimiter
+    from watcher.deliver.ratelimit import RateLimiter
     sent, pending = deliver_once(config, store, telegram, limiter=RateLimiter(10, 0.0), budget=1.0)
     assert 0 < sent <= 10 + 64 + 5 and pending == 300 - sent
     store.enqueue(_alert("s300", "2026DBBBBB", "2026-12-01T11:00:00"))  # a second document, queued meanwhile

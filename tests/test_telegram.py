@@ -11,10 +11,10 @@ import yaml
 from tests.fakes.tk import page_rows
 from watcher.alerts import alert as alerts
 from watcher.config import load
-from watcher.deliver import Deliverer
+from watcher.deliver.deliver import Deliverer
 from watcher.model import Alert
-from watcher.notify import Console, Telegram
-from watcher.ratelimit import RateLimiter
+from watcher.deliver.notify import Console, Telegram
+from watcher.deliver.ratelimit import RateLimiter
 from watcher.store import open_store
 
 
@@ -383,7 +383,7 @@ def test_paid_broadcast_lifts_the_overall_limit_and_says_so_on_each_message(tmp_
     telegram.enforce = True  # 30 a second, unless the message says it is a paid broadcast
 
     async def cycle():
-        from watcher.ratelimit import RateLimiter as Limits
+        from watcher.deliver.ratelimit import RateLimiter as Limits
         deliverer = Deliverer(config, Console(), Telegram("1:T", telegram.url, paid_broadcast=True),
                               Limits(config.telegram.per_second, 0.0))
         try:

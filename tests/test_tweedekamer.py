@@ -445,9 +445,9 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
 
     from watcher.config import load
     from watcher.cycle import Watcher
-    from watcher.deliver import Deliverer
+    from watcher.deliver.deliver import Deliverer
     from watcher.http import HTTP
-    from watcher.notify import Console
+    from watcher.deliver.notify import Console
 
     for r in page_rows()[:10]:
         tk.add(r)

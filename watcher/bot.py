@@ -1,4 +1,4 @@
-"""The Telegram bot: subscribers manage their own watchlists (what admins hear: admins.py).
+"""The Telegram bot: subscribers manage their own watchlists (what admins hear: deliver/admins.py).
 
 It runs in the same process as the poller (one process, one store), with python-telegram-bot's
 Application polling for updates. Rules made in chat are stored in the state store and listed beside the
@@ -25,7 +25,7 @@ from .settings import Config
 from .watchlists.match import rule_problem
 from .parliament import dossier_key
 from .parliament import Parliament
-from .ratelimit import RateLimiter
+from .deliver.ratelimit import RateLimiter
 from .store import Store
 
 log = logging.getLogger("watcher.bot")
@@ -165,7 +165,7 @@ class WatchBot:
             self.store.flush()
         from telegram.error import InvalidToken, TelegramError
 
-        from .notify import TokenRefused
+        from .deliver.notify import TokenRefused
         try:
             await self.app.initialize()  # getMe
         except InvalidToken:
@@ -283,7 +283,7 @@ class WatchBot:
             self._save(chat_id, {**state, "muted": [m for m in state.get("muted", []) if m != argument]})
             return f"U krijgt weer meldingen over {argument}.", row(buttons.undone(button)), None
         if button.action == buttons.DIFF:
-            from .deliver import revision_page
+            from .deliver.deliver import revision_page
             page = revision_page(self.store, argument)
             return ("De wijzigingen komen eraan." if page else "Er zijn geen wijzigingen van dit stuk bewaard."), None, page
         if button.action == "noop":

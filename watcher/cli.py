@@ -293,7 +293,7 @@ def _check(config, path) -> int:
 def _run(config, once: bool) -> int:
     import sqlite3
 
-    from .notify import TokenRefused
+    from .deliver.notify import TokenRefused
     from .roles import Alone, Shared
     from .store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
 
@@ -395,12 +395,12 @@ def _why(error, folder) -> str:
 
 
 async def _loop(config, store, once: bool, lock, roles) -> int:
-    from . import admins
+    from .deliver import admins
     from .cycle import Watcher
-    from .deliver import Deliverer
+    from .deliver.deliver import Deliverer
     from .http import HTTP
-    from .notify import Console, Telegram
-    from .ratelimit import RateLimiter
+    from .deliver.notify import Console, Telegram
+    from .deliver.ratelimit import RateLimiter
     from .roles import CLOCK, SENDER, poll
 
     stop = asyncio.Event()
@@ -538,7 +538,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
 async def _deliver_beside(watcher, wake: asyncio.Event, stop: asyncio.Event) -> None:
     """Send what is due whenever a cycle queued something, and every few seconds for what waits (a digest's
     hour, a network error's retry), until a stop request."""
-    from .notify import TokenRefused
+    from .deliver.notify import TokenRefused
     from .store import StoreError
     while not stop.is_set():
         wake.clear()

@@ -21,7 +21,7 @@ from .news import questions
 from .ahead import FetchAhead, read_ahead
 from .watchlists import subscribers as subs
 from .settings import Config, parse_since
-from .deliver import Deliverer
+from .deliver.deliver import Deliverer
 from .news.diff import diff
 from .extract import Extractor
 from .http import HTTP, FetchError

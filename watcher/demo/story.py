@@ -145,8 +145,8 @@ class Story:
         """The same messages to a real chat, through python-telegram-bot, as the deliverer sends them."""
         import asyncio
 
-        from ..notify import Telegram
-        from ..ratelimit import RateLimiter
+        from ..deliver.notify import Telegram
+        from ..deliver.ratelimit import RateLimiter
 
         token, chat, api_url = self.forward_to
 
@@ -165,7 +165,7 @@ class Story:
 
         from telegram.error import TelegramError
 
-        from ..notify import TokenRefused
+        from ..deliver.notify import TokenRefused
         try:
             asyncio.run(send())
         except TokenRefused:

@@ -16,16 +16,16 @@ import time
 import warnings
 from datetime import datetime, timedelta, timezone
 
-from .alerts import alert as alerts
-from .alerts import buttons
-from . import quiet
-from .watchlists import subscribers as subs
-from .settings import Config
-from .news.diff import diff, render_html
-from .model import REVISED, Alert
+from ..alerts import alert as alerts
+from ..alerts import buttons
+from .. import quiet
+from ..watchlists import subscribers as subs
+from ..settings import Config
+from ..news.diff import diff, render_html
+from ..model import REVISED, Alert
 from .notify import Console
 from .ratelimit import RateLimiter
-from .store import Store
+from ..store import Store
 
 log = logging.getLogger("watcher.deliver")
 

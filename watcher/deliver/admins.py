@@ -13,8 +13,8 @@ import html
 import logging
 from datetime import datetime, timezone
 
-from .alerts.alert import pack
-from .settings import SourceConfig
+from ..alerts.alert import pack
+from ..settings import SourceConfig
 
 log = logging.getLogger("watcher.admins")
 

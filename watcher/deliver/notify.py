@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from .alerts.alert import render_text
-from .model import Alert
+from ..alerts.alert import render_text
+from ..model import Alert
 
 
 class Console:

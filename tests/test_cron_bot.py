@@ -18,8 +18,11 @@ def test_a_once_run_answers_the_commands_sent_since_the_last_run_and_applies_the
     assert texts[0].startswith("Welkom.") and texts[1] == "U volgt nu <b>begrotingsstaten</b>."
     assert any(row["DocumentNummer"] in t for t in texts[2:]), texts  # the new rule counted in this run
     # Answered once: the next run does not answer them again.
+    telegram.calls.clear()
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     assert len(telegram.texts(31)) == len(texts)
+    # With nothing to answer a run asks once and builds nothing more (no menu, no handlers).
+    assert [m for m, _ in telegram.calls] == ["getMe", "getUpdates"]
 
 
 def test_a_tap_read_by_a_later_once_run_takes_effect_and_is_told_in_the_chat(

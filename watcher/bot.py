@@ -23,8 +23,7 @@ from .alerts.alert import headline, pack
 from .config import RULE_WORD
 from .settings import Config
 from .watchlists.match import rule_problem
-from .parliament import dossier_key
-from .parliament import Parliament
+from .parliament import Parliament, dossier_key
 from .deliver.ratelimit import RateLimiter
 from .store import Store
 
@@ -94,9 +93,9 @@ MAX_RULE_WORDS = 8
 SHOWN_RULE_CHARS = 100  # of a rule echoed or listed (a YAML rule has no limit of its own)
 MAX_LISTED = 150  # rules in /list before "… en N meer"
 MAX_REPLY_PARTS = 3  # messages one reply may take; the rest is cut with "… en N meer"
-# Strangers are refused once, then ignored; remembered in memory only (no state for a chat that is not
-# allowed), for a day, and at most this many.
 WAITING_BATCHES = 20  # of up to 100 updates, read by one `run --once`; the rest waits for the next run
+# Strangers are refused once, then ignored; remembered in memory for a day, and at most this many (the
+# state keeps only the last few ids, for the operator: subscribers.note_refused).
 MAX_STRANGERS = 1000
 REFUSAL_MEMORY = 24 * 3600.0
 
@@ -134,22 +133,31 @@ class WatchBot:
         answers its last batch again at the next run, which the commands and taps bear (they say what
         already holds); none is lost."""
         from telegram import Update
+        from telegram.error import InvalidToken
 
-        await self._open()
+        from .deliver.notify import TokenRefused
+        if self._bot is None:
+            await self._open()
+        bot = self.app.bot if self.app is not None else self._bot
+        try:
+            await bot.initialize()  # getMe, unless the alerts' Bot asked already
+        except InvalidToken:
+            raise TokenRefused() from None  # its words quote the token
         offset, taken = None, 0
         for _ in range(WAITING_BATCHES):
-            updates = await self.app.bot.get_updates(offset=offset, timeout=0, allowed_updates=Update.ALL_TYPES)
+            updates = await bot.get_updates(offset=offset, timeout=0, allowed_updates=Update.ALL_TYPES)
             if not updates:
                 break
+            if self.app is None:
+                await self._open()  # the handlers, the menu: only for a run that has something to answer
             for update in updates:
                 await self.app.process_update(update)
             taken += len(updates)
             offset = updates[-1].update_id + 1
         else:
-            await self.app.bot.get_updates(offset=offset, timeout=0, limit=1)  # the last batch confirmed
+            await bot.get_updates(offset=offset, timeout=0, limit=1)  # the last batch confirmed
         if taken:
-            log.info("answered %d message%s and tap%s the chats sent since the last run", taken,
-                     "" if taken == 1 else "s", "" if taken == 1 else "s")
+            log.info("answered %d update%s the chats sent since the last run", taken, "" if taken == 1 else "s")
         return taken
 
     async def _open(self) -> None:

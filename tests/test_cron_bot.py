@@ -45,3 +45,18 @@ def test_a_tap_read_by_a_later_once_run_takes_effect_and_is_told_in_the_chat(
     assert said == "U krijgt geen meldingen meer over 2025D43338.", said  # ... and told in the chat instead
     assert telegram.answers("editMessageReplyMarkup")  # the button shows what it did
     assert "Traceback" not in err
+
+
+def test_a_once_run_beside_another_reader_of_the_bot_says_so_and_leaves_the_commands_for_later(
+        tk, telegram, write_config, watcher_cli, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:BOT")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [],
+                          telegram={"api_url": telegram.url, "allow": "open"})
+    watcher_cli("-c", config, "run", "--once")
+    telegram.send_update(31, "/lijst")
+    telegram.conflicts = 1  # a `watcher run` elsewhere is polling the same bot
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0 and "the chats' commands could not be read now" in err and "Traceback" not in err
+    assert telegram.texts(31) == []
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    assert len(telegram.texts(31)) == 1  # answered by the next run: nothing lost

@@ -112,16 +112,21 @@ def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
                         ["u volgt deze vraag"], [])
 
 
+def _answers(soort: str) -> bool:
+    """An answer to written questions (its soort says "Antwoord …")."""
+    return "antwoord" in (soort or "").lower()
+
+
 def _answerer(meta, facts: dict) -> str:
     """Who answered written questions: the minister the answer's text names, else to whom the Kamer put them."""
-    if "antwoord" not in (meta.soort or "").lower():
+    if not _answers(meta.soort):
         return ""
     return facts.get("minister") or next((a.name for a in meta.actors if a.role.lower() == "gericht aan"), "")
 
 
 def _days_to_answer(meta, facts: dict) -> int | None:
     """An answer's days since its questions were put, when the text says when ("ingezonden 7 juni 2022")."""
-    if "antwoord" not in (meta.soort or "").lower() or not facts.get("ingezonden"):
+    if not _answers(meta.soort) or not facts.get("ingezonden"):
         return None
     try:
         asked = datetime.strptime(facts["ingezonden"], "%Y-%m-%d")
@@ -149,6 +154,7 @@ def people(alert: Alert) -> str:
     return ", ".join(f"{a['name']} ({a['party']})" if a.get("party") else a["name"] for a in who)
 
 
+FIRST_LINE_NAMES = 3  # members the first line names; more are the first two "c.s.", and all of them below
 _INITIALS = re.compile(r"^(?:[A-Z][a-z]?\.\s*)+")
 
 
@@ -157,15 +163,15 @@ def short_people(alert: Alert) -> str:
     first two "c.s.", as the Kamer writes it."""
     who = alert.actors or alert.askers
     names = []
-    for a in who[:2] if len(who) > 3 else who:
+    for a in who[:2] if len(who) > FIRST_LINE_NAMES else who:
         name = _INITIALS.sub("", a["name"]).strip() or a["name"]
         name = name[:1].upper() + name[1:]  # "van der Staaij" without its initials starts a sentence's way
         names.append(f"{name} ({a['party']})" if a.get("party") else name)
-    return ", ".join(names) + (" c.s." if len(who) > 3 else "")
+    return ", ".join(names) + (" c.s." if len(who) > FIRST_LINE_NAMES else "")
 
 
 def is_answer(alert: Alert) -> bool:
-    return "antwoord" in (alert.soort or "").lower()
+    return _answers(alert.soort)
 
 
 # "van de leden Kahraman en Ceder", "van het lid Podt c.s." before "over": the names the first line gives after
@@ -193,7 +199,7 @@ def by_whom(alert: Alert) -> str:
         parts = [f"vragen van {people(alert)}" if people(alert) else "",
                  f"antwoord van {_lower_title(alert.answered_by)}" if alert.answered_by else ""]
         return " · ".join(p for p in parts if p)
-    return f"door {people(alert)}" if len(alert.actors or alert.askers) > 3 else ""
+    return f"door {people(alert)}" if len(alert.actors or alert.askers) > FIRST_LINE_NAMES else ""
 
 
 def _lower_title(who: str) -> str:

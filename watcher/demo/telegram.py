@@ -51,6 +51,7 @@ class FakeTelegram:
         self.enforce = False  # answer 429 as Telegram does when its limits are broken
         self.refuse_token = False  # answer every call 401, as Telegram does for a revoked token
         self.bad_gateways = 0  # this many getUpdates answered as a proxy in trouble does: 502 and an HTML page
+        self.conflicts = 0  # this many getUpdates answered 409, as Telegram does while another reader polls
         self.too_many = 0  # 429s given for broken limits
         self.limit_hits: dict[str, int] = {}  # which limit, how often
         self.updates: list[dict] = []  # what getUpdates hands out: messages users send to the bot
@@ -85,6 +86,11 @@ class FakeTelegram:
             return Response(502, b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
                                  b"Gateway</h1></center><hr><center>nginx</center></body></html>",
                             {"Content-Type": "text/html"})
+        if method == "getUpdates" and self.conflicts > 0:
+            self.conflicts -= 1
+            body = {"ok": False, "error_code": 409, "description": "Conflict: terminated by other getUpdates request; "
+                                                                   "make sure that only one bot instance is running"}
+            return Response(409, json.dumps(body).encode(), {"Content-Type": "application/json"})
         if method == "getUpdates":  # long polling must not hold up the sends
             offset = int(fields.get("offset") or 0)
             with self._lock:

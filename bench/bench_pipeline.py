@@ -161,9 +161,9 @@ def in_process_cycle(config_path: Path) -> float:
     import statistics
 
     from watcher.config import load
-    from watcher.cycle import Watcher
+    from watcher.engine.cycle import Watcher
     from watcher.deliver.deliver import Deliverer
-    from watcher.http import HTTP
+    from watcher.sources.http import HTTP
     from watcher.deliver.notify import Console
 
     config = load(config_path)

@@ -127,7 +127,7 @@ def _run_once(config: Path) -> tuple[int, str]:
 def heads() -> None:
     import random
 
-    from watcher.http import HTTP
+    from watcher.sources.http import HTTP
     from watcher.sources.tweedekamer.feed import SyncFeed, skiptoken_of
     tk = FakeTK()
     tk.server.start()

@@ -77,9 +77,9 @@ def test_past_and_already_cancelled_meetings_are_not_announced(tmp_path):
 
 
 def test_who_asked_for_it_is_reminded_the_day_before_once(tk, write_config, watcher_cli, monkeypatch):
-    import watcher.cycle
+    import watcher.engine.cycle
     now = [datetime.now(timezone.utc)]
-    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    monkeypatch.setattr(watcher.engine.cycle, "utcnow", lambda: now[0])
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
                           [{"name": "herinner", "dossiers": ["30950"], "agenda": "reminder"},
                            {"name": "zonder", "dossiers": ["30950"]}])

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from watcher.compare import Verdict, classify
+from watcher.news.classify import Verdict, classify
 from watcher.model import Meta, Record, StoredDocument
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "verdicts.yaml").read_text())

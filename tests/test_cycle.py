@@ -88,7 +88,7 @@ def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
     """One document of a page fails in a way nobody foresaw (a bug, data no parser expected) after another
     was already stored: the store goes back to its last flush, so the next run takes in the whole page,
     rather than finding the first document stored without its alert."""
-    from watcher import compare
+    from watcher.engine import compare
 
     dsn = {"dsn": request.getfixturevalue("postgres_dsn")} if store == "postgresql" else {}
     config = write_config([tk_source(tk)], [{"name": "moties", "keywords": ["motie"]}], store=store, **dsn)
@@ -118,7 +118,7 @@ def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
 
 def test_the_next_page_is_asked_for_while_this_one_is_applied_and_its_failure_waits_its_turn():
     import asyncio
-    from watcher.ahead import read_ahead
+    from watcher.engine.ahead import read_ahead
     events = []
 
     async def pages():
@@ -178,7 +178,7 @@ def test_a_revision_is_diffed_off_the_event_loop(tk, write_config, watcher_cli, 
     from datetime import datetime, timedelta, timezone
 
     from tests.pdfgen import render
-    from watcher import cycle
+    from watcher.engine import cycle
 
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = write_config([tk_source(tk, since=since, backfill_alerts=True)], [{"name": "moties", "keywords": ["motie"]}])

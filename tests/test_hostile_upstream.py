@@ -14,7 +14,7 @@ import pytest
 from tests.fakes.server import LoopbackServer, Response
 from tests.fakes.tk import page_rows
 from watcher.settings import HTTPSettings
-from watcher.http import HTTP, TooLarge
+from watcher.sources.http import HTTP, TooLarge
 from watcher.store import open_store
 
 MB = 2**20

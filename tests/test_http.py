@@ -7,7 +7,7 @@ import pytest
 
 from tests.fakes.server import LoopbackServer, Response
 from watcher.settings import HTTPSettings
-from watcher.http import HTTP, USER_AGENT, FetchError
+from watcher.sources.http import HTTP, USER_AGENT, FetchError
 
 
 def run(answers, retries=3):

@@ -118,9 +118,9 @@ def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeyp
 
     from watcher.watchlists import match
     from watcher.config import load
-    from watcher.cycle import Watcher
+    from watcher.engine.cycle import Watcher
     from watcher.deliver.deliver import Deliverer
-    from watcher.http import HTTP
+    from watcher.sources.http import HTTP
     from watcher.deliver.notify import Console
     from watcher.store import open_store
 

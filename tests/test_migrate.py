@@ -3,7 +3,7 @@
 import pytest
 
 from watcher import store as stores
-from watcher.migrate import _summary
+from watcher.commands.migrate import _summary
 from watcher.model import Alert, Block, Document, Meta, StoredDocument, Version
 
 

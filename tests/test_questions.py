@@ -117,9 +117,9 @@ def test_a_question_asked_delayed_and_answered_is_told_to_who_follows_it(tk, wri
 @pytest.mark.parametrize("store", ["sqlite", "tinydb"])  # the question's state lives on from run to run in both
 def test_a_question_past_its_term_is_told_once_by_the_clock_and_then_answered_late(store, tk, write_config,
                                                                                   watcher_cli, monkeypatch):
-    import watcher.cycle
+    import watcher.engine.cycle
     now = [datetime.now(timezone.utc)]
-    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    monkeypatch.setattr(watcher.engine.cycle, "utcnow", lambda: now[0])
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}],
                           store=store)
     watcher_cli("-c", config, "run", "--once")
@@ -232,9 +232,9 @@ def test_an_answer_to_a_question_from_before_watcher_counts_its_days_from_the_za
 
 
 def _clocked(monkeypatch):
-    import watcher.cycle
+    import watcher.engine.cycle
     now = [datetime.now(timezone.utc)]
-    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    monkeypatch.setattr(watcher.engine.cycle, "utcnow", lambda: now[0])
     return now
 
 
@@ -309,12 +309,12 @@ def test_a_zaak_that_changes_soort_is_late_only_while_it_is_a_written_question(f
 
 
 def test_no_more_about_a_question_silences_its_overdue_alert(tk, write_config, watcher_cli, monkeypatch):
-    import watcher.cycle
+    import watcher.engine.cycle
     from pathlib import Path
 
     from watcher.watchlists import subscribers as subs
     now = [datetime.now(timezone.utc)]
-    monkeypatch.setattr(watcher.cycle, "utcnow", lambda: now[0])
+    monkeypatch.setattr(watcher.engine.cycle, "utcnow", lambda: now[0])
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}], [{"name": "aow", "keywords": ["AOW"]}])
     watcher_cli("-c", config, "run", "--once")
     with open_store(Path(config).parent / "state") as stored:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.test_telegram import deliver_once, make_alert
-from watcher import quiet
+from watcher.deliver import quiet
 from watcher.config import load
 from watcher.store import open_store
 

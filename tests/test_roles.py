@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from watcher import roles
+from watcher.engine import roles
 from watcher.store import PostgresStore
 
 

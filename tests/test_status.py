@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from watcher.config import load
-from watcher.status import status
+from watcher.commands.status import status
 from watcher.store import open_store
 from tests.fakes.tk import page_rows
 

@@ -270,7 +270,7 @@ def test_a_file_helper_that_loses_the_database_says_so_in_one_line(tmp_path, pos
     import asyncio
 
     from tests.postgres import Server
-    from watcher.share import Helper
+    from watcher.engine.share import Helper
     private = Server().start()
     try:
         store = stores.open_store(tmp_path, kind="postgresql", dsn=private.new_database())

@@ -17,7 +17,7 @@ from lxml import etree
 from tests.fakes.server import Response
 from tests.fakes.tk import FakeTK
 from watcher.demo.syncfeed import DOWNLOADABLE, ELEMENTS
-from watcher.http import HTTP
+from watcher.sources.http import HTTP
 from watcher.sources.tweedekamer.entities import KEPT, EntityError, parse
 from watcher.sources.tweedekamer.feed import FeedError, SyncFeed, skiptoken_of
 

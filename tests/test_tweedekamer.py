@@ -444,9 +444,9 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
     import sys
 
     from watcher.config import load
-    from watcher.cycle import Watcher
+    from watcher.engine.cycle import Watcher
     from watcher.deliver.deliver import Deliverer
-    from watcher.http import HTTP
+    from watcher.sources.http import HTTP
     from watcher.deliver.notify import Console
 
     for r in page_rows()[:10]:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from .alerts import buttons
-from . import quiet
+from .deliver import quiet
 from .watchlists import subscribers as subs
 from .alerts.alert import headline, pack
 from .config import RULE_WORD
@@ -465,7 +465,7 @@ class WatchBot:
 
         from .alerts.alert import dutch_date
         from .settings import Subscriber
-        from .preview import matches
+        from .commands.preview import matches
 
         cutoff = datetime.now(timezone.utc) - timedelta(days=PREVIEW_DAYS)
         _, found = matches(self.store, [Subscriber(name="preview", keywords=(rule,))], cutoff)

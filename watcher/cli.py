@@ -207,13 +207,13 @@ def _command(args) -> int:
     if args.command == "migrate":  # from a state_dir to a database: no config needed
         from pathlib import Path
 
-        from .migrate import migrate
+        from .commands.migrate import migrate
         return migrate(Path(args.source), args.dsn, sys.stdout, sys.stderr)
     if args.command == "match" and _rules_given(args) and all(os.path.exists(f) for f in args.files):
-        from . import files  # rules and files from the command line: no config needed
+        from .commands import files  # rules and files from the command line: no config needed
         return files.match_command(args, None)
     if args.command in ("extract", "diff"):  # work on files: no config needed
-        from . import files
+        from .commands import files
         return files.extract_command(args) if args.command == "extract" else files.diff_command(args)
     path = config_path(args.config)
     try:
@@ -234,10 +234,10 @@ def _command(args) -> int:
     if args.command == "check":
         return _check(config, path)
     if args.command == "status":
-        from .status import status
+        from .commands.status import status
         return status(config, sys.stdout, as_json=args.json)
     if args.command == "subscribers":
-        from .roster import print_roster
+        from .commands.roster import print_roster
         return print_roster(config, sys.stdout, sys.stderr, follows=args.word, as_json=args.json)
     if args.command == "questions":
         from .commands.questions import print_report
@@ -246,7 +246,7 @@ def _command(args) -> int:
         from datetime import timedelta
 
         from .settings import parse_duration
-        from .preview import preview
+        from .commands.preview import preview
         try:
             window = timedelta(seconds=parse_duration(args.since)) if args.since else None
         except ValueError as e:
@@ -255,7 +255,7 @@ def _command(args) -> int:
         return preview(config, sys.stdout, subscriber=args.subscriber, since=window)
     if args.command == "run":
         return _run(config, once=args.once)
-    from . import files  # match
+    from .commands import files  # match
     return files.match_command(args, config)
 
 
@@ -294,7 +294,7 @@ def _run(config, once: bool) -> int:
     import sqlite3
 
     from .deliver.notify import TokenRefused
-    from .roles import Alone, Shared
+    from .engine.roles import Alone, Shared
     from .store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
 
     # A stop asked for before the loop (which answers SIGTERM itself) is under way: nothing was done yet, so
@@ -353,7 +353,7 @@ def _stopped_early(signum, frame):
 def _first_roles(store, config, roles) -> None:
     """`run --once` on a shared store takes every role that is free and does that; when none is, it says who
     has them (a StoreError). (`run` takes its roles in its loop, and stands by until one is free.)"""
-    from .roles import holders
+    from .engine.roles import holders
     from .store import StoreError
     roles.claim(greedy=True)
     if not roles.held:
@@ -365,7 +365,7 @@ def _first_roles(store, config, roles) -> None:
 
 
 def _who(store, config) -> str:
-    from .roles import holders
+    from .engine.roles import holders
     return "; ".join(f"{role}: {w['host']}, process {w['pid']}, since {w['since']}"
                      for role, w in holders(store, config) if w)
 
@@ -396,12 +396,12 @@ def _why(error, folder) -> str:
 
 async def _loop(config, store, once: bool, lock, roles) -> int:
     from .deliver import admins
-    from .cycle import Watcher
+    from .engine.cycle import Watcher
     from .deliver.deliver import Deliverer
-    from .http import HTTP
+    from .sources.http import HTTP
     from .deliver.notify import Console, Telegram
     from .deliver.ratelimit import RateLimiter
-    from .roles import CLOCK, SENDER, poll
+    from .engine.roles import CLOCK, SENDER, poll
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -467,7 +467,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
     helping = None
     if store.files is not None and not once:
         # Every watcher on a shared store reads files for whoever polls them (share.py), standing by or not.
-        from .share import Helper
+        from .engine.share import Helper
         helping = asyncio.create_task(Helper(store, watcher.sources, stop).run())
     # On a shared database: alive for the others, and the one that ends a stalled watcher's sessions.
     beating = asyncio.create_task(_beat(store, stop)) if store.shared else None

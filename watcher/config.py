@@ -417,7 +417,7 @@ def _subscribers(check: _Checker, value, parliament=None) -> list[Subscriber]:
             check.problem(path + ("agenda",), "expected reminder (a reminder the day before a followed debate)")
         quiet_hours = check.text(path + ("quiet",), raw.get("quiet"), "")
         if quiet_hours:
-            from . import quiet
+            from .deliver import quiet
             try:
                 quiet.parse(quiet_hours)
             except ValueError as e:

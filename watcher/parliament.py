@@ -15,6 +15,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from zoneinfo import ZoneInfo
+
+# The Kamer's clock: its days ("today", "tomorrow", "past"), its dates in an alert and its quiet hours.
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # ------------------------------------------------------------------ names, as rules and documents write them
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 DEFAULT_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_API_URL = "https://api.telegram.org"
+# A document never seen before, dated this long before a source's start, is old news re-sent by
+# upstream, not something new to tell anyone about.
+BACKLOG_MARGIN = timedelta(days=30)
 
 
 @dataclass(frozen=True)

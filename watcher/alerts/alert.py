@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from ..watchlists.match import Hit
 from ..model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
-from ..quiet import AMSTERDAM
+from ..parliament import AMSTERDAM
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
 MESSAGE_LIMIT = 4096

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..alerts import alert as alerts
 from ..alerts import buttons
-from .. import quiet
+from . import quiet
 from ..watchlists import subscribers as subs
 from ..settings import Config
 from ..news.diff import diff, render_html

@@ -292,7 +292,7 @@ def _tell(story: Story, t: Terminal, kept: bool) -> int:
 
     t.heading("6. watcher status")
     from ..config import load
-    from ..status import status
+    from ..commands.status import status
 
     buffer = io.StringIO()
     status(load(story.config), buffer)

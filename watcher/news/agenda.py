@@ -13,10 +13,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from ..parliament import AMSTERDAM
 
 KIND = "agenda"
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the Kamer's day: "today", "tomorrow" and "past" are counted in it
 WEEKDAYS = "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
 PLENARY_URL = "https://www.tweedekamer.nl/debat_en_vergadering/plenaire_vergaderingen/details/activiteit?id={nummer}"
 COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergaderingen/details?id={nummer}"

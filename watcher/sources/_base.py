@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import AsyncIterator, Callable, ClassVar
 
-from ..compare import BACKLOG_MARGIN
+from ..settings import BACKLOG_MARGIN
 from ..settings import SourceConfig, parse_since
 from ..extract import Extractor
-from ..http import HTTP
+from .http import HTTP
 from ..model import Fetch, Record, StoredDocument
 
 

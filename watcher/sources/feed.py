@@ -21,7 +21,7 @@ import feedparser
 
 from ..extract import MAX_BYTES, ExtractError
 from ..extract.html import extract_html
-from ..http import FetchError
+from .http import FetchError
 from ..model import Document, Meta, Record
 from ._base import Page, Source
 

@@ -23,10 +23,10 @@ from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 from urllib.parse import quote, urlencode
 
-from ..compare import BACKLOG_MARGIN
+from ..settings import BACKLOG_MARGIN
 from ..extract import MAX_BYTES, ExtractError, _xmlsafe
 from ..extract._facts import askers
-from ..http import FetchError
+from .http import FetchError
 from ..model import Actor, Document, Meta, Record
 from ._base import Page, Source
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from lxml import etree
 
-from ...http import HTTP, FetchError
+from ..http import HTTP, FetchError
 from .entities import Entity, EntityError, local, parse, stamp_key
 
 log = logging.getLogger("watcher.tweedekamer")

@@ -14,11 +14,11 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, ClassVar
 
-from ...compare import BACKLOG_MARGIN
+from ...settings import BACKLOG_MARGIN
 from ...settings import parse_duration
 from ...yamlfile import not_a_list
 from ...extract import MAX_BYTES, ExtractError
-from ...http import FetchError, TooLarge
+from ..http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument
 from .._base import Page, Source, Stream, StreamPage
 from . import assemble

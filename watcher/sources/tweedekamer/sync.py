@@ -24,7 +24,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 
-from ...http import FetchError
+from ..http import FetchError
 from .._base import Refresh
 from .entities import Entity, stamp_key
 from .feed import FIRST_GUESS, FeedError, SyncFeed, skiptoken_of, where

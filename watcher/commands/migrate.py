@@ -13,8 +13,8 @@ import hashlib
 import json
 import signal
 
-from . import exitcodes
-from .store import PostgresStore, StateLock, StateLocked, StateUnusable, StoreError, found_kind, open_store
+from .. import exitcodes
+from ..store import PostgresStore, StateLock, StateLocked, StateUnusable, StoreError, found_kind, open_store
 
 
 def migrate(state_dir, dsn: str, out, err) -> int:

@@ -18,10 +18,10 @@ import asyncio
 import contextlib
 import logging
 
-from .extract import ExtractError
-from .http import FetchError
-from .model import Document, Record
-from .store import StoreError
+from ..extract import ExtractError
+from ..sources.http import FetchError
+from ..model import Document, Record
+from ..store import StoreError
 
 log = logging.getLogger("watcher")
 

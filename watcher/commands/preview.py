@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .watchlists import subscribers as subs
-from .alerts.alert import dutch_date, reasons_in_dutch, subject
-from .settings import Config, parse_since
-from .watchlists.match import Matcher
-from .store import open_reader
+from ..watchlists import subscribers as subs
+from ..alerts.alert import dutch_date, reasons_in_dutch, subject
+from ..settings import Config, parse_since
+from ..watchlists.match import Matcher
+from ..store import open_reader
 
 SHOWN = 20  # documents listed per subscriber; the rest are counted
 

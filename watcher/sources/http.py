@@ -25,8 +25,8 @@ from urllib.parse import urljoin
 
 import httpx
 
-from . import __version__
-from .settings import HTTPSettings
+from .. import __version__
+from ..settings import HTTPSettings
 
 log = logging.getLogger("watcher.http")
 

@@ -6,11 +6,11 @@ import json
 import sys
 from datetime import datetime, timezone
 
-from .settings import Config
-from .news.questions import SOORTEN, collect, open_report
-from .roles import holders
-from .sources import KINDS
-from .store import open_reader
+from ..settings import Config
+from ..news.questions import SOORTEN, collect, open_report
+from ..engine.roles import holders
+from ..sources import KINDS
+from ..store import open_reader
 
 
 def _age(moment: datetime, now: datetime) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from . import compare, share
+from . import compare
+from . import share
 
 
 async def read_ahead(pages, arrived=None):

@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from .news.diff import diff, render_html
-from .extract import ExtractError, extract
-from .watchlists.match import Matcher
-from .model import LETTERHEAD, Document, Meta
+from ..news.diff import diff, render_html
+from ..extract import ExtractError, extract
+from ..watchlists.match import Matcher
+from ..model import LETTERHEAD, Document, Meta
 
 
 def _load(path: str) -> Document:
@@ -25,7 +25,7 @@ def _document(path: str, config) -> tuple[Document, Meta]:
         facts = doc.metadata
         return doc, Meta(zaken=[{"nummer": z, "soort": ""} for z in facts.get("zaken", [])],
                          dossiers=list(facts.get("dossiers", [])))
-    from .store import StoreError, open_store
+    from ..store import StoreError, open_store
     try:
         with open_store(config.state_dir, readonly=True, kind=config.store, dsn=config.dsn,
                         timeout=config.database_timeout) as store:
@@ -97,8 +97,8 @@ def match_command(args, config) -> int:
               ("exclude", "exclude"))}
     given = any(rules.values())
     if given:
-        from .settings import Subscriber
-        from .watchlists.match import rule_problem
+        from ..settings import Subscriber
+        from ..watchlists.match import rule_problem
         problems = [f"--{flag} {r}: {p}" for kind, flag in (("keywords", "keyword"), ("members", "member"),
                                                             ("parties", "party"), ("dossiers", "dossier"),
                                                             ("exclude", "exclude"))

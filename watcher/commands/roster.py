@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from .watchlists import subscribers as subs
-from .settings import Config
-from .store import open_reader
+from ..watchlists import subscribers as subs
+from ..settings import Config
+from ..store import open_reader
 
 KINDS = subs.RULE_KINDS
 

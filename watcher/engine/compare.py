@@ -7,21 +7,17 @@ even downloaded.
 
 from __future__ import annotations
 
-import enum
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from .settings import parse_since
-from .extract import ExtractError
-from .http import FetchError
-from .model import (DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, Record, StoredDocument, Version)
-from .store import Store
+from ..extract import ExtractError
+from ..news.classify import Verdict, classify
+from ..sources.http import FetchError
+from ..model import (DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, Record, StoredDocument, Version)
+from ..store import Store
 
 log = logging.getLogger("watcher.compare")
 
-# A document never seen before, dated this long before a source's start, is old news re-sent by
-# upstream, not something new to tell anyone about.
-BACKLOG_MARGIN = timedelta(days=30)
 # A file that failed this often (in as many cycles) is given up on until it changes.
 PARK_AFTER = 3
 
@@ -30,51 +26,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _older_than(record: Record, moment: datetime | None) -> bool:
-    if moment is None or not record.meta.datum:
-        return False
-    try:
-        return parse_since(record.meta.datum) < moment
-    except ValueError:
-        return False
-
-
 def _stored(record: Record, store: Store) -> StoredDocument | None:
     stored = store.document(record.key)
     if stored is None and record.deleted and (known := store.find_alias(record.key)):
         stored = store.document(known)  # a tombstone names only the upstream id
     return stored
-
-
-class Verdict(enum.Enum):
-    """What `apply` does with a record, decided before anything is downloaded."""
-    GONE = "gone"  # upstream deleted it
-    REREAD = "reread"  # the same stamp, read again through the overlap window
-    OLDER = "older"  # an older version, published under its own id, re-sent
-    BACKLOG = "backlog"  # never seen, and old news: stored as known, without download or alert
-    SAME_FILE = "same file"  # the file is the one stored (version and length): not downloaded
-    PARKED = "parked"  # its file was given up on: not fetched until it changes
-    FETCH = "fetch"
-
-
-def classify(record: Record, stored: StoredDocument | None, backlog_before: datetime | None) -> Verdict:
-    """The verdict on a record against the document as stored (None: never seen); pure. The first rule
-    that applies wins (tests/cases/verdicts.yaml)."""
-    if record.deleted:
-        return Verdict.GONE
-    if stored is not None and record.stamp and stored.stamp == record.stamp and not stored.text_pending \
-            and not stored.deleted:
-        return Verdict.REREAD
-    if stored is not None and stored.current and record.rank < stored.current.rank:
-        return Verdict.OLDER
-    if stored is None and (record.backlog or _older_than(record, backlog_before)):
-        return Verdict.BACKLOG
-    current = stored.current if stored else None
-    if current and record.fingerprint and current.fingerprint == record.fingerprint and not stored.text_pending:
-        return Verdict.SAME_FILE
-    if stored is not None and stored.failure.get("parked") and stored.failure.get("fingerprint") == record.fingerprint:
-        return Verdict.PARKED
-    return Verdict.FETCH
 
 
 def wants_file(record: Record, store: Store, backlog_before: datetime | None = None) -> bool:

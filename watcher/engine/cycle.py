@@ -15,21 +15,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from .alerts import alert as alerts
+from ..alerts import alert as alerts
 from . import compare
-from .news import questions
+from ..news import questions
 from .ahead import FetchAhead, read_ahead
-from .watchlists import subscribers as subs
-from .settings import Config, parse_since
-from .deliver.deliver import Deliverer
-from .news.diff import diff
-from .extract import Extractor
-from .http import HTTP, FetchError
-from .watchlists.match import Hit, Matcher
-from .parliament import Parliament
-from .model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
-from .sources import KINDS, Source
-from .store import Store
+from ..watchlists import subscribers as subs
+from ..settings import Config, parse_since
+from ..deliver.deliver import Deliverer
+from ..news.diff import diff
+from ..extract import Extractor
+from ..sources.http import HTTP, FetchError
+from ..watchlists.match import Hit, Matcher
+from ..parliament import Parliament
+from ..model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
+from ..sources import KINDS, Source
+from ..store import Store
 from .streams import Streams
 
 log = logging.getLogger("watcher")

@@ -14,13 +14,13 @@ import asyncio
 import logging
 from datetime import datetime
 
-from .alerts import alert as alerts
-from .watchlists import subscribers as subs
-from .news import agenda, votes
-from .compare import BACKLOG_MARGIN
-from .watchlists.match import Hit
-from .model import AGENDA, VOTE, Actor, Meta
-from .sources._base import Source, Stream
+from ..alerts import alert as alerts
+from ..watchlists import subscribers as subs
+from ..news import agenda, votes
+from ..settings import BACKLOG_MARGIN
+from ..watchlists.match import Hit
+from ..model import AGENDA, VOTE, Actor, Meta
+from ..sources._base import Source, Stream
 
 log = logging.getLogger("watcher.streams")
 

@@ -1,0 +1,1 @@
+"""The only room that wires the stages and does their I/O: the cycle, its streams, cursors, the clock, roles and shared files."""

@@ -242,7 +242,7 @@ def reload_cost(config_path: Path) -> None:
     people = subs.effective(config, store)
     started = time.perf_counter()
     whole = Matcher(people)
-    gap = worst_gap(whole.build)  # in a thread, as Watcher.matcher_ready makes them
+    gap = worst_gap(whole.build)  # in a thread, as LiveRules.ready makes them
     built = time.perf_counter() - started
     value = subs.state(store, 1000)
     value["keywords"] = value["keywords"] + ["Xinjiang"]

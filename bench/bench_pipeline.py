@@ -161,7 +161,7 @@ def in_process_cycle(config_path: Path) -> float:
     import statistics
 
     from watcher.config import load
-    from watcher.engine.cycle import Watcher
+    from watcher.engine.cycle import Engine
     from watcher.deliver.deliver import Deliverer
     from watcher.sources.http import HTTP
     from watcher.deliver.notify import Console
@@ -171,7 +171,7 @@ def in_process_cycle(config_path: Path) -> float:
 
     async def cycles() -> list[float]:
         http = HTTP(config.http)
-        watcher = Watcher(config, store, http, Deliverer(config, Console(io.StringIO())), progress=False)
+        watcher = Engine(config, store, http, Deliverer(config, Console(io.StringIO())), progress=False)
         times = []
         try:
             for _ in range(6):

@@ -113,7 +113,7 @@ def fanout(chats: int = 10_000) -> None:
     late_chat = 3000 + chats
 
     async def run():
-        from watcher.cli import DELIVERY_PASS
+        from watcher.commands.run import DELIVERY_PASS
         deliverer = Deliverer(config, Console(), Telegram("1:BENCH", fake.url), RateLimiter())
         arrived = []
 

@@ -1,4 +1,4 @@
-"""compare.classify: what becomes of a record, judged on plain data (tests/cases/verdicts.yaml)."""
+"""news.classify: what becomes of a record, judged on plain data (tests/cases/verdicts.yaml)."""
 
 from datetime import datetime
 from pathlib import Path

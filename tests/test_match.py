@@ -118,7 +118,7 @@ def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeyp
 
     from watcher.watchlists import match
     from watcher.config import load
-    from watcher.engine.cycle import Watcher
+    from watcher.engine.cycle import Engine
     from watcher.deliver.deliver import Deliverer
     from watcher.sources.http import HTTP
     from watcher.deliver.notify import Console
@@ -133,16 +133,16 @@ def test_a_side_grown_big_is_merged_in_a_thread_and_swapped_in(tmp_path, monkeyp
 
     async def story():
         import io
-        watcher = Watcher(config, store, HTTP(config.http), Deliverer(config, Console(io.StringIO())), progress=False)
+        watcher = Engine(config, store, HTTP(config.http), Deliverer(config, Console(io.StringIO())), progress=False)
         try:
             store.set_chat_rules({"chat:7": {"started": True, "keywords": ["Tibet", "Hongkong", "Oeigoer*"]}})
             watcher.reload(config)
-            assert watcher.matcher.wants_merge and len(watcher.matcher._parts) == 2
+            assert watcher.rules.matcher.wants_merge and len(watcher.rules.matcher._parts) == 2
             # matched meanwhile with the two beside each other
-            assert _who(watcher.matcher, "Tibet en Xinjiang") == {"a": ["keyword Xinjiang"], "chat 7": ["keyword Tibet"]}
-            await asyncio.wait_for(watcher._merging, 60)
-            assert len(watcher.matcher._parts) == 1 and not watcher.matcher.wants_merge
-            assert _who(watcher.matcher, "Oeigoeren in Xinjiang") == {"a": ["keyword Xinjiang"],
+            assert _who(watcher.rules.matcher, "Tibet en Xinjiang") == {"a": ["keyword Xinjiang"], "chat 7": ["keyword Tibet"]}
+            await asyncio.wait_for(watcher.rules._merging, 60)
+            assert len(watcher.rules.matcher._parts) == 1 and not watcher.rules.matcher.wants_merge
+            assert _who(watcher.rules.matcher, "Oeigoeren in Xinjiang") == {"a": ["keyword Xinjiang"],
                                                                       "chat 7": ["keyword Oeigoer*"]}
         finally:
             watcher.extractor.close()

@@ -231,6 +231,23 @@ def test_an_answer_to_a_question_from_before_watcher_counts_its_days_from_the_za
     assert [h.split(":")[0] for h in headlines(out)] == ["[aow] alsnog beantwoord na 30 dagen (termijn 21)"]
 
 
+def test_a_question_read_by_a_silent_backfill_is_known_when_its_answer_comes(tk, write_config, watcher_cli):
+    # The engine records a question's life before it leaves a silent backfill's documents untold
+    # (engine/documents.py): its answer is told as the answer it is, its days counted from the question. (Here
+    # the zaak does not say when it started, so only the question's own date can.)
+    question = _document("Schriftelijke vragen", "2026Z00040", 10, onderwerp="Vragen over de AOW")
+    answer = _document("Antwoord schriftelijke vragen", "2026Z00040", 0, onderwerp="Antwoord over de AOW")
+    for row in (question, answer):
+        row["Zaak"][0]["GestartOp"] = None
+    tk.add(question, fresh=False)
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2020-01-01"}],
+                          [{"name": "aow", "keywords": ["AOW"]}])
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # stored, not alerted
+    tk.add(answer, fresh=False)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert [h.split(":")[0] for h in headlines(out)] == ["[aow] beantwoord na 10 dagen (termijn 21)"]
+
+
 def _clocked(monkeypatch):
     import watcher.engine.cycle
     now = [datetime.now(timezone.utc)]

@@ -320,9 +320,9 @@ def test_an_answer_says_after_how_many_days_it_came():
 
 def test_the_token_is_hidden_from_a_traceback_too(capsys):
     import logging
-    from watcher import cli
-    cli._setup_logging(False)
-    cli._hide_secret("123:SECRET")
+    from watcher import logs
+    logs.setup(False)
+    logs.hide_secret("123:SECRET")
     try:
         raise RuntimeError("POST https://api.telegram.org/bot123:SECRET/sendMessage failed")
     except RuntimeError:

@@ -444,7 +444,7 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
     import sys
 
     from watcher.config import load
-    from watcher.engine.cycle import Watcher
+    from watcher.engine.cycle import Engine
     from watcher.deliver.deliver import Deliverer
     from watcher.sources.http import HTTP
     from watcher.deliver.notify import Console
@@ -457,7 +457,7 @@ def test_a_backfill_shows_progress_on_a_terminal(tk, write_config, tmp_path):
 
     async def run():
         http = HTTP(config.http)
-        watcher = Watcher(config, store, http, Deliverer(config, Console(io.StringIO())), progress=True)
+        watcher = Engine(config, store, http, Deliverer(config, Console(io.StringIO())), progress=True)
         real, sys.stderr = sys.stderr, err
         try:
             await watcher.cycle()

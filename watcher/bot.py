@@ -104,7 +104,7 @@ class WatchBot:
     def __init__(self, config: Config, store: Store, token: str, rules_changed: Callable[[], None],
                  page_lock: asyncio.Lock | None = None, clock=time.monotonic, limiter: RateLimiter | None = None,
                  bot=None):
-        """`page_lock`: the poller's (Watcher.page_lock): a command's flush waits until no page is half applied.
+        """`page_lock`: the poller's (Engine.page_lock): a command's flush waits until no page is half applied.
         `limiter`: the alerts' (one bot, one set of Telegram's limits): replies take their turns there too.
         `bot`: the alerts' python-telegram-bot Bot, to share (a cron run asks Telegram who it is once); stop()
         shuts it down with the bot's own."""

@@ -101,14 +101,17 @@ class Story:
     # ------------------------------------------------------------ running watcher
     def cycle(self) -> int:
         """One `watcher run --once`, its log kept out of the story (shown if it fails)."""
-        from ..cli import main
+        from .. import logs
+        from ..commands.run import run
+        from ..config import load
 
         log = io.StringIO()
         before = os.environ.get("TELEGRAM_BOT_TOKEN")
         os.environ["TELEGRAM_BOT_TOKEN"] = TOKEN
         try:
             with contextlib.redirect_stderr(log), contextlib.redirect_stdout(io.StringIO()):
-                code = main(["-c", str(self.config), "run", "--once"])
+                logs.setup(verbose=False)
+                code = run(load(self.config), once=True)
         finally:
             if before is None:
                 os.environ.pop("TELEGRAM_BOT_TOKEN", None)

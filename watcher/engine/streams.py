@@ -18,7 +18,10 @@ from ..alerts import alert as alerts
 from ..watchlists import subscribers as subs
 from ..news import agenda, votes
 from ..settings import BACKLOG_MARGIN
+from ..watchlists import audience
 from ..watchlists.match import Hit
+from . import cursors
+from .rules import LiveRules
 from ..model import AGENDA, VOTE, Actor, Meta
 from ..sources._base import Source, Stream
 
@@ -30,13 +33,11 @@ def cursor_name(source: Source, stream: Stream) -> str:
 
 
 class Streams:
-    def __init__(self, watcher):
-        self.watcher = watcher
-        self.news = {"votes": VoteNews(watcher), "agenda": AgendaNews(watcher)}
-
-    @property
-    def store(self):
-        return self.watcher.store
+    def __init__(self, store, rules: LiveRules, clock, applying):
+        self.store = store
+        self.rules = rules
+        self.applying = applying  # the engine's page transaction
+        self.news = {"votes": VoteNews(store, rules, clock), "agenda": AgendaNews(store, rules, clock)}
 
     async def poll(self, source: Source, report, started: datetime) -> None:
         """Read the source's streams side by side (a slow upstream's latency is paid once, not per stream);
@@ -50,65 +51,48 @@ class Streams:
 
     async def _poll(self, source: Source, stream: Stream, report, started: datetime) -> None:
         name = cursor_name(source, stream)
-        cursor = self.store.cursor(name)
-        if cursor is None:
-            since = source.config.since_datetime()
-            if since is None:
-                cursor = await stream.baseline(started)  # not news: what was there before the first run
-            else:
-                cursor = {**stream.start(since), "quiet": not source.config.backfill_alerts}
-            self.store.set_cursor(name, cursor)
-        quiet = bool(cursor.get("quiet"))
+        cursor = await cursors.opened(self.store, name, source.config, stream, started)
+        if cursor.first:
+            self.store.set_cursor(name, cursor.stored())
         news = self.news[stream.name]
-        pending = list(cursor.get("pending", []))  # votes folded but not yet told: rows may follow
-        async for page in stream.poll(cursor):
-            async with self.watcher._applying():
+        async for page in stream.poll(cursor.stored()):
+            async with self.applying():
                 touched = news.fold(page)
                 report.records += len(page.rows)
                 # The vote of a page's last row may go on in the next page: told when it is whole.
                 hold = {news.key_of(page.entity, page.rows[-1])} if page.rows else set()
-                pending = list(dict.fromkeys(pending + touched))
+                pending = list(dict.fromkeys(cursor.pending + touched))
                 if pending:
-                    await self.watcher.matcher_ready()
-                report.alerts += news.tell([k for k in pending if k not in hold], quiet)
-                pending = [k for k in pending if k in hold]
-                self.store.set_cursor(name, {**page.cursor, "pending": pending, "quiet": quiet})
-        async with self.watcher._applying():
-            report.alerts += news.tell(pending, quiet)
-            done = dict(self.store.cursor(name) or cursor)
-            done.update(pending=[])
-            done.pop("quiet", None)  # caught up: from here on what changes is news
-            self.store.set_cursor(name, done)
+                    await self.rules.ready()
+                report.alerts += news.tell([k for k in pending if k not in hold], cursor.quiet)
+                cursor.pending = [k for k in pending if k in hold]
+                self.store.set_cursor(name, cursor.stored(page.cursor))
+        async with self.applying():
+            report.alerts += news.tell(cursor.pending, cursor.quiet)
+            # All read: nothing held back, and from here on what changes is news.
+            cursor.pending, cursor.quiet = [], False
+            self.store.set_cursor(name, cursor.stored(self.store.cursor(name) or cursor.position))
+
 
 class _News:
-    def __init__(self, watcher):
-        self.watcher = watcher
-
-    @property
-    def store(self):
-        return self.watcher.store
+    def __init__(self, store, rules: LiveRules, clock):
+        self.store = store
+        self.rules = rules
+        self.clock = clock
 
     @staticmethod
     def key_of(entity: str, row: dict) -> str:
         return row["key"]
 
     def _followers(self, zaken: list[dict], text: str, meta: Meta) -> tuple[list[Hit], list]:
-        """Who hears of what happened to these zaken: whoever the matter matches, and whoever was alerted
-        about one of its documents; with those documents."""
+        """Who hears of what happened to these zaken (watchlists.audience), with their documents."""
         docs = [d for z in zaken if (k := self.store.find_alias(f"zaak:{z['nummer']}"))
                 and (d := self.store.document(k)) is not None and not d.deleted]
         for doc in docs:
             if not text and doc.current and (stored := self.store.text(doc.current.hash)) is not None:
                 text = stored.text
-        hits = self.watcher.matcher.match(text, meta)
-        told = {h.subscriber for h in hits}
         what = (zaken[0]["soort"] or "zaak").lower() if zaken else "zaak"
-        for doc in docs:
-            hits += [Hit(n, reasons=[f"u kreeg een melding over deze {what}"]) for n in doc.alerted if n not in told]
-            told |= set(doc.alerted)
-        for doc in docs:  # "Niet meer over dit document": nor of its vote, its debate, its reminder
-            hits = self.watcher.unmuted(hits, doc.key)
-        return hits, docs
+        return audience.of_matter(self.rules.matcher.match(text, meta), docs, what, self.rules.muted), docs
 
 
 class VoteNews(_News):
@@ -123,7 +107,7 @@ class VoteNews(_News):
             new = {**(state or {}), **assembled, "told": (state or {}).get("told", {}),
                    "positions": votes.positions(state, assembled)}
             new.pop("withdrawn", None)
-            if state is None and votes.from_before(assembled, self.watcher.clock() - BACKLOG_MARGIN):
+            if state is None and votes.from_before(assembled, self.clock() - BACKLOG_MARGIN):
                 new = votes.settle(new)  # a vote from long ago re-sent (a data fix): known, not news
             if new != state:
                 self.store.set_event_state(votes.KIND, key, new)
@@ -159,12 +143,12 @@ class VoteNews(_News):
                    "soort": doc.meta.soort if doc else first["soort"], "actors": actors,
                    "zaken": [z["nummer"] for z in zaken], "dossiers": meta.dossiers,
                    "links": doc.meta.links if doc else {}, "source": doc.source if doc else ""}
-        people = {s.name: s for s in subs.effective(self.watcher.config, self.store)}
+        people = {s.name: s for s in subs.effective(self.rules.config, self.store)}
         tally = votes.tally(state)
         added = 0
         for hit in hits:
             s = people.get(hit.subscriber)
-            own = votes.own_votes(tally, s.parties, s.members, actors, self.watcher.matcher.party_key) if s else []
+            own = votes.own_votes(tally, s.parties, s.members, actors, self.rules.matcher.party_key) if s else []
             alert = alerts.around_alert(f"vote:{key}|{event.number}", hit.subscriber, VOTE, event.headline,
                                         subject, hit.reasons, own + event.lines)
             if self.store.enqueue(alert):
@@ -188,7 +172,7 @@ class AgendaNews(_News):
         return list(dict.fromkeys(touched))
 
     def tell(self, keys: list[str], quiet: bool) -> int:
-        added, today = 0, agenda.kamer_day(self.watcher.clock())
+        added, today = 0, agenda.kamer_day(self.clock())
         for key in keys:
             state = self.store.event_state(agenda.KIND, key)
             if state is None:
@@ -205,8 +189,8 @@ class AgendaNews(_News):
     def reminders(self) -> int:
         """The day before a followed debate: told once to its followers who asked for a reminder
         (`agenda: reminder`), by the first cycle of that day (also one that polls nothing new)."""
-        today = agenda.kamer_day(self.watcher.clock())
-        wanted = {s.name for s in subs.effective(self.watcher.config, self.store) if s.agenda == "reminder"}
+        today = agenda.kamer_day(self.clock())
+        wanted = {s.name for s in subs.effective(self.rules.config, self.store) if s.agenda == "reminder"}
         added = 0
         for key, state in self.store.event_states(agenda.KIND).items() if wanted else ():
             headline = agenda.reminder(state, today)

@@ -210,7 +210,7 @@ class Store(abc.ABC):
     files = None  # where a shared store's watchers share the work on files (store/_pgfiles.py)
 
     def write_lock(self):
-        """What a writer holds from reading what it will change until it flushes (cycle.Watcher.page_lock)."""
+        """What a writer holds from reading what it will change until it flushes (engine.cycle.Engine.page_lock)."""
         return asyncio.Lock()
 
     def rules_version(self) -> int:

@@ -278,7 +278,7 @@ class PostgresStore(KeyedState, Store):
 
     def rules_version(self) -> int:
         """Moves whenever a chat's rules change, whichever watcher changed them: a poller in another process
-        takes the new rules at its next cycle (cycle.Watcher.rules_changed_elsewhere)."""
+        takes the new rules at its next cycle (engine.rules.LiveRules.changed_elsewhere)."""
         row = self.marks.execute("SELECT value FROM state WHERE kind = 'rules' AND key = 'version'").fetchone()
         return int(row[0]) if row else 0
 

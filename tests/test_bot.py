@@ -9,7 +9,9 @@ import pytest
 
 from tests.fakes.tk import FILES, page_rows
 from watcher.deliver import admins
-from watcher.bot import REFUSAL, WatchBot, reply_parts
+from watcher.bot.app import WatchBot
+from watcher.bot.text import reply_parts
+from watcher.bot.words import REFUSAL
 from watcher.config import load
 from watcher.deliver.notify import Telegram
 from watcher.deliver.ratelimit import RateLimiter
@@ -356,7 +358,7 @@ def test_the_bot_speaks_dutch_and_keeps_the_english_names(bot_for):
     assert bot.answer(5, "/pauze").startswith("Gepauzeerd") and bot.answer(5, "/hervat") == "U krijgt weer meldingen."
     assert bot.answer(5, "/ontvolg Xinjiang") == "U volgt <b>Xinjiang</b> niet meer."
     assert "• Oeigoer*" in bot.answer(5, "/lijst")
-    from watcher.bot import DUTCH, HELP, MENU
+    from watcher.bot.words import DUTCH, HELP, MENU
     assert all(f"/{name}" in HELP for name, _ in MENU if name != "help") and set(DUTCH) <= {n for n, _ in MENU}
 
 

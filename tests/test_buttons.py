@@ -12,7 +12,8 @@ import pytest
 from tests.fakes.tk import page_rows
 from tests.pdfgen import render
 from watcher.alerts import buttons
-from watcher.bot import STALE, WatchBot
+from watcher.bot.app import WatchBot
+from watcher.bot.words import STALE
 from watcher.config import load
 from watcher.model import Alert
 from watcher.store import open_store

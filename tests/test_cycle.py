@@ -97,11 +97,11 @@ def test_a_page_that_fails_half_way_is_applied_again_whole_and_loses_no_alert(
     real_apply = compare.apply
     good_stored = asyncio.Event()
 
-    async def apply_with_a_bug(record, store, backlog_before=None):
+    async def apply_with_a_bug(record, store, backlog_before, reader):
         if record.key == bad["DocumentNummer"]:
             await good_stored.wait()  # fail only once the good one is in the store
             raise error
-        change = await real_apply(record, store, backlog_before)
+        change = await real_apply(record, store, backlog_before, reader)
         if record.key == good["DocumentNummer"]:
             good_stored.set()
         return change

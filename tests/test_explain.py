@@ -94,6 +94,6 @@ def test_the_bot_explains_its_alerts_and_help_says_how(bot_for):  # noqa: F811
     reply = bot.answer(5, "/uitleg")
     assert reply.startswith("<b>Wat betekent deze melding?</b>") and "Termijn verstreken" in reply
     assert bot.answer(5, "/explain") == reply
-    from watcher.bot import reply_parts
+    from watcher.bot.text import reply_parts
     parts = reply_parts(reply)  # as Telegram gets it: whole, in messages it takes
     assert all(len(p) <= 4096 for p in parts) and not any("regels meer" in p for p in parts)

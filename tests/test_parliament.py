@@ -4,7 +4,7 @@ SyncFeed into the mirror by a first run, are what a name is checked against (wat
 import json
 
 from tests.fakes.tk import ODATA
-from watcher.bot import WatchBot
+from watcher.bot.app import WatchBot
 from watcher.config import load
 from watcher.store import open_store
 

@@ -62,7 +62,7 @@ def test_an_alert_in_quiet_hours_is_silent_or_held_to_their_end(hold, write_conf
 
 
 def test_quiet_hours_from_chat(write_config, telegram):
-    from watcher.bot import WatchBot
+    from watcher.bot.app import WatchBot
     from watcher.watchlists.subscribers import effective
     config = load(write_config(telegram={"api_url": telegram.url, "allow": "open"}), need_sources=False)
     with open_store(config.state_dir) as store:

@@ -2,7 +2,7 @@
 
 import json
 
-from watcher.bot import WatchBot
+from watcher.bot.app import WatchBot
 from watcher.config import load
 from watcher.store import open_store
 

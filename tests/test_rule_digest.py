@@ -4,7 +4,7 @@ mapping (`- {keyword: Tibet, digest: daily}`) beside plain ones."""
 from datetime import datetime, timedelta, timezone
 
 from tests.test_telegram import deliver_once, make_alert
-from watcher.bot import WatchBot
+from watcher.bot.app import WatchBot
 from watcher.config import load
 from watcher.store import open_store
 from watcher.watchlists.subscribers import effective, period_of

@@ -108,7 +108,7 @@ def test_a_group_that_became_a_supergroup_is_followed(tk, telegram, write_config
     assert len(telegram.texts(-100501)) == 2 and telegram.texts(501) == []
     assert all(any(r["DocumentNummer"] in t for t in telegram.texts(-100501)) for r in rows)
     # Its commands, from the new id, reach the rules it had.
-    from watcher.bot import WatchBot
+    from watcher.bot.app import WatchBot
     settings = load(config)
     with open_store(settings.state_dir) as store:
         bot = WatchBot(settings, store, "1:T", rules_changed=lambda: None)
@@ -635,7 +635,7 @@ def test_a_part_that_fills_a_message_leaves_room_for_its_number(size):
 
 def _say(config, chat: int, text: str) -> str:
     """What the bot answers `text` from `chat`, on the state a `watcher run --once` left."""
-    from watcher.bot import WatchBot
+    from watcher.bot.app import WatchBot
     settings = load(config)
     with open_store(settings.state_dir) as store:
         return WatchBot(settings, store, "1:T", rules_changed=lambda: None).answer(chat, text)
@@ -666,7 +666,8 @@ def test_after_vergeet_the_buttons_under_new_alerts_work(tk, telegram, write_con
     import json
 
     from watcher.alerts import buttons
-    from watcher.bot import STALE, WatchBot
+    from watcher.bot.app import WatchBot
+    from watcher.bot.words import STALE
     config = setup(tk, telegram, write_config, monkeypatch)
     watcher_cli("-c", config, "run", "--once")
     settings = load(config)

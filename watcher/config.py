@@ -13,8 +13,8 @@ import stat
 from pathlib import Path
 
 from . import yamlfile
-from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, Config, HTTPSettings, SourceConfig, Subscriber,
-                       TelegramSettings, parse_duration, parse_since)
+from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, RULE_WORD, Config, HTTPSettings, SourceConfig,
+                       Subscriber, TelegramSettings, parse_duration, parse_since)
 from .yamlfile import Problem, dotted, not_a_list
 
 DEFAULT_CONFIG = "sources.yaml"
@@ -127,7 +127,6 @@ SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "partie
                    "quiet"}
 AGENDA_CHOICES = ("reminder",)
 # A rule's word in a mapping ({keyword: Xinjiang, digest: daily}), which is also how a hit's reasons name it.
-RULE_WORD = {"keywords": "keyword", "members": "member", "parties": "party", "dossiers": "dossier"}
 DIGESTS = ("instant", "hourly", "daily")
 STORES = ("sqlite", "tinydb", "postgresql")
 

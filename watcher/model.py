@@ -5,9 +5,9 @@ source -> Record -> extract -> Document -> store/compare -> Change -> match -> A
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 
 def _plain(value):
@@ -109,12 +109,10 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-Fetch = Callable[[], Awaitable[Document]]
-
-
 @dataclass
 class Record:
-    """One document as a source reports it in a poll: identity, version, metadata and how to get its text."""
+    """One document as a source reports it in a poll: identity, version, metadata and which file holds its text
+    (`spec`, read by its source: Source.read). Plain data, no functions."""
 
     key: str  # 2022D27850, kv-tk-2020Z25656, a feed item's link
     source: str  # the source's name in sources.yaml
@@ -123,8 +121,7 @@ class Record:
     stamp: str = ""  # upstream's change marker (ApiGewijzigdOp, dt.modified): same stamp, nothing new
     fingerprint: str = ""  # cheap identity of the file (version + length): same, no download needed
     deleted: bool = False
-    fetch: Fetch | None = None
-    # What the source needs to fetch the file again in another process (Source.file): plain JSON.
+    # Its file, as its source describes it (Source.read; another process reads it the same way): plain JSON.
     spec: dict | None = None
     backlog: bool = False  # the source knows this is old news (a feed's items at the first look)
     quiet: bool = False  # read by a silent backfill: fetched, extracted and stored in full, but not alerted
@@ -132,9 +129,9 @@ class Record:
     # of metadata alone is the vocabulary's, not news. A changed text still is.
     rebase: bool = False
     rank: int = 0  # order of versions published under their own ids (kst-1-34 < kst-1-34-n1 < -n2)
-    # Fills in metadata that needs another request (KOOP's metadata.xml). Called only for a record
-    # that is not a plain re-read, so a re-sent page costs no extra requests.
-    complete: Callable[[], Awaitable[None]] | None = None
+    # Where metadata the listing lacks is had with another request (KOOP's metadata.xml): Source.complete
+    # reads it, only for a record that is not a plain re-read, so a re-sent page costs no extra requests.
+    complete_from: str = ""
 
 
 @dataclass
@@ -179,15 +176,31 @@ class StoredDocument:
                    events=list(data.get("events", [])))
 
 
-NEW, REVISED, METADATA, UNCHANGED, DELETED = "new", "revised", "metadata", "unchanged", "deleted"
-VOTE = "vote"  # a vote on a motie, amendement or wetsvoorstel (news/votes.py)
-AGENDA = "agenda"  # a debate scheduled, moved or cancelled (news/agenda.py)
-OVERDUE = "overdue"  # an alert kind of its own: a written question past its term, raised by the clock
+class ChangeKind(enum.StrEnum):
+    """What became of a document against the store (engine/compare.py). A str: stored and logged as its value."""
+    NEW = "new"
+    REVISED = "revised"  # its text changed (only a changed normalised text is a revision)
+    METADATA = "metadata"  # only what the source says about it changed
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+
+
+class EventKind(enum.StrEnum):
+    """What happened around documents, told in an alert of its own kind."""
+    VOTE = "vote"  # a vote on a motie, amendement or wetsvoorstel (news/votes.py)
+    AGENDA = "agenda"  # a debate scheduled, moved or cancelled (news/agenda.py)
+    OVERDUE = "overdue"  # a written question past its term, raised by the clock
+
+
+# The names the stages use: an alert's kind is one of either enum.
+NEW, REVISED, METADATA = ChangeKind.NEW, ChangeKind.REVISED, ChangeKind.METADATA
+UNCHANGED, DELETED = ChangeKind.UNCHANGED, ChangeKind.DELETED
+VOTE, AGENDA, OVERDUE = EventKind.VOTE, EventKind.AGENDA, EventKind.OVERDUE
 
 
 @dataclass
 class Change:
-    kind: str  # new, revised, metadata, unchanged, deleted
+    kind: ChangeKind
     record: Record
     stored: StoredDocument  # the state after the change
     old: Document | None = None
@@ -199,13 +212,27 @@ class Change:
 
 
 @dataclass
+class Subject:
+    """What an alert about a vote, a debate or a late answer is about: the document (or zaak) it names."""
+    document: str  # its number (2025D05999), or the zaak's or meeting's where no document is known
+    title: str = ""
+    soort: str = ""
+    datum: str = ""
+    actors: list[dict] = field(default_factory=list)  # {"name", "role", "party"}: its submitters are shown
+    zaken: list[str] = field(default_factory=list)
+    dossiers: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    source: str = ""  # the source that stored its document, if one did
+
+
+@dataclass
 class Alert:
     """One message owed to one subscriber about one change. `id` is the idempotency key."""
 
     id: str
     subscriber: str
     document: str
-    kind: str
+    kind: str  # a ChangeKind or an EventKind (by its value once read back from the store)
     title: str
     version: str = ""
     old_version: str = ""

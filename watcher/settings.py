@@ -11,6 +11,9 @@ from pathlib import Path
 
 DEFAULT_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_API_URL = "https://api.telegram.org"
+# A rule's kind -> the word its reasons and a digest of its own begin with ("keyword Xinjiang", sources.yaml's
+# `keywords: [{keyword: Xinjiang, digest: daily}]`).
+RULE_WORD = {"keywords": "keyword", "members": "member", "parties": "party", "dossiers": "dossier"}
 # A document never seen before, dated this long before a source's start, is old news re-sent by
 # upstream, not something new to tell anyone about.
 BACKLOG_MARGIN = timedelta(days=30)

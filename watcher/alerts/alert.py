@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 
 from ..watchlists.match import Hit
-from ..model import DELETED, NEW, OVERDUE, REVISED, Alert, Change
+from ..model import DELETED, NEW, OVERDUE, REVISED, Alert, Change, Subject
 from ..parliament import AMSTERDAM
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
@@ -89,27 +89,25 @@ def replaces(meta, key: str) -> str:
     return f"gewijzigd: vervangt {kind}{number}"
 
 
-def around_alert(ident: str, subscriber: str, kind: str, event: str, subject: dict, reasons: list[str],
+def around_alert(ident: str, subscriber: str, kind: str, event: str, subject: Subject, reasons: list[str],
                  lines: list[str]) -> Alert:
-    """An alert about what happened around a document (a vote, a debate): `subject` says what about
-    ({"document", "title", "soort", "datum", "actors", "zaken", "dossiers", "links", "source"})."""
+    """An alert about what happened around a document (a vote, a debate): `subject` says what about."""
     return Alert(
-        id=f"{subscriber}|{ident}", subscriber=subscriber, document=subject.get("document", ""), kind=kind,
-        title=subject.get("title", ""), soort=subject.get("soort", ""), datum=subject.get("datum", "")[:10],
-        actors=[a for a in subject.get("actors", []) if (a.get("role") or "").lower() in SUBMITTERS],
-        zaken=subject.get("zaken", []), dossiers=subject.get("dossiers", []), reasons=reasons, event=event,
-        changes=lines, links=dict(subject.get("links", {})), source=subject.get("source", ""),
+        id=f"{subscriber}|{ident}", subscriber=subscriber, document=subject.document, kind=kind,
+        title=subject.title, soort=subject.soort, datum=subject.datum[:10],
+        actors=[a for a in subject.actors if (a.get("role") or "").lower() in SUBMITTERS],
+        zaken=list(subject.zaken), dossiers=list(subject.dossiers), reasons=reasons, event=event,
+        changes=lines, links=dict(subject.links), source=subject.source,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
 def overdue_alert(question_doc, subscriber: str, event: str) -> Alert:
     """A written question past its term, told to a subscriber who follows it."""
     meta = question_doc.meta
-    subject_of = {"document": question_doc.key, "title": subject(meta) or question_doc.key, "soort": meta.soort,
-                  "datum": meta.datum, "actors": _submitters(meta), "zaken": [z.get("nummer", "") for z in meta.zaken],
-                  "links": meta.links, "source": question_doc.source}
-    return around_alert(f"{question_doc.key}|overdue", subscriber, OVERDUE, event, subject_of,
-                        ["u volgt deze vraag"], [])
+    about = Subject(document=question_doc.key, title=subject(meta) or question_doc.key, soort=meta.soort,
+                    datum=meta.datum, actors=_submitters(meta), zaken=[z.get("nummer", "") for z in meta.zaken],
+                    links=meta.links, source=question_doc.source)
+    return around_alert(f"{question_doc.key}|overdue", subscriber, OVERDUE, event, about, ["u volgt deze vraag"], [])
 
 
 def _answers(soort: str) -> bool:

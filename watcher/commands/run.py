@@ -157,7 +157,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
         if telegram is not None:
             from telegram.error import TelegramError
 
-            from ..bot import WatchBot
+            from ..bot.app import WatchBot
 
             bot = WatchBot(config, store, token, rules_changed=lambda: engine.reload(engine.config),
                            page_lock=engine.page_lock, limiter=limiter)
@@ -184,7 +184,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
         nonlocal bot
         from telegram.error import TelegramError
 
-        from ..bot import WatchBot
+        from ..bot.app import WatchBot
         bot = WatchBot(config, store, token, rules_changed=lambda: engine.reload(engine.config),
                        page_lock=engine.page_lock, limiter=limiter, bot=telegram.bot)
         try:

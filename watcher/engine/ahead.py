@@ -48,19 +48,23 @@ async def read_ahead(pages, arrived=None):
 
 
 class FetchAhead:
-    """Starts the downloads (and extraction) of a page's records as soon as the page arrives, at most
-    `limit` at once, in the order pages and records came: a page's files come before the next page's.
+    """A reader (`read`, `complete`) over a source's own, that starts the downloads (and extraction) of a page's
+    records as soon as the page arrives, at most `limit` at once, in the order pages and records came: a page's
+    files come before the next page's.
 
     Whether a file is wanted is judged against the store as it is when the page arrives
-    (`compare.wants_file`); the record's `fetch` then hands over the file already on its way. Judged
-    wrongly (the page before changed the same document), the early file is simply not used: each record's
-    fetch is of its own row's file, so it is never the wrong one."""
+    (`compare.wants_file`); `read` then hands over the file already on its way. Judged wrongly (the page before
+    changed the same document), the early file is simply not used: each record's early read is of its own
+    row's file, so it is never the wrong one."""
 
-    def __init__(self, store, limit: int):
+    def __init__(self, store, limit: int, source):
         self.store = store
+        self.source = source
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task] = set()
         self._of: dict[int, list[asyncio.Task]] = {}  # the tasks started for a page's records, by id(records)
+        # A record's early read, by id(record), with the record (an id is unique only while its object lives)
+        self._early: dict[int, tuple[object, asyncio.Task]] = {}
         self._closed = False
 
     def start(self, records, backlog_before=None) -> None:
@@ -72,34 +76,45 @@ class FetchAhead:
         for record in records:
             if not compare.wants_file(record, self.store, backlog_before):
                 continue
-            if self.store.files is not None and record.spec is not None:
+            if self.store.files is not None:
                 # A shared store: through its file queue, where other watchers may read it (share.py).
-                record.fetch = self._started(share.shared(self.store, record, self._slots), started)
+                fetch = share.shared(self.store, record, self._slots, lambda r=record: self.source.read(r))
             else:
-                record.fetch = self._early(record.fetch, started)
+                fetch = self._in_turn(record)
+            task = asyncio.ensure_future(fetch())
+            started.append(task)
+            self._tasks.add(task)
+            task.add_done_callback(self._forget)
+            self._early[id(record)] = (record, task)
+
+    async def read(self, record):
+        early = self._early.pop(id(record), None)
+        if early is not None and early[0] is record:
+            return await early[1]
+        return await self.source.read(record)
+
+    async def complete(self, record) -> None:
+        await self.source.complete(record)
+
+    def done(self, records) -> None:
+        """A page applied: the early reads it did not take (judged wrongly) are let go with it."""
+        for record in records:
+            early = self._early.get(id(record))
+            if early is not None and early[0] is record:
+                del self._early[id(record)]
 
     async def ready(self, records) -> None:
-        """Until every file started for these records is in (or failed: its record's fetch says how). On a
+        """Until every file started for these records is in (or failed: its record's read says how). On a
         shared store a page waits here, not under the page lock, which keeps other watchers' writes out."""
         tasks = self._of.pop(id(records), [])
         if tasks:
             await asyncio.wait(tasks)
 
-    def _early(self, fetch, started: list):
+    def _in_turn(self, record):
         async def fetch_in_turn():
             async with self._slots:
-                return await fetch()
-        return self._started(fetch_in_turn, started)
-
-    def _started(self, fetch, started: list):
-        task = asyncio.ensure_future(fetch())
-        started.append(task)
-        self._tasks.add(task)
-        task.add_done_callback(self._forget)
-
-        async def take():
-            return await task
-        return take
+                return await self.source.read(record)
+        return fetch_in_turn
 
     def _forget(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
@@ -110,6 +125,7 @@ class FetchAhead:
         """Stop what is still on its way (a poll that failed or stopped at its deadline)."""
         self._closed = True
         self._of.clear()
+        self._early.clear()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -35,12 +35,13 @@ def _stored(record: Record, store: Store) -> StoredDocument | None:
 
 def wants_file(record: Record, store: Store, backlog_before: datetime | None = None) -> bool:
     """Whether `apply` would download the record's file if the store stayed as it is now: a page read ahead
-    has its files fetched before it is applied (cycle.FetchAhead)."""
-    return record.fetch is not None and classify(record, _stored(record, store), backlog_before) == Verdict.FETCH
+    has its files fetched before it is applied (ahead.FetchAhead)."""
+    return record.spec is not None and classify(record, _stored(record, store), backlog_before) == Verdict.FETCH
 
 
-async def apply(record: Record, store: Store, backlog_before: datetime | None = None) -> Change:
-    """Fold one record into the store and say what kind of change it was.
+async def apply(record: Record, store: Store, backlog_before: datetime | None, reader) -> Change:
+    """Fold one record into the store and say what kind of change it was. `reader` reads its file and completes
+    its metadata (`read(record)`, `complete(record)`): its source's, or that wrapped to read ahead (ahead.py).
 
     `backlog_before`: a document we have never seen, dated before this, is upstream re-sending old
     news (the 2024-02-19 data fix re-sent ~25,800): it is stored as known, without download or alert.
@@ -62,9 +63,9 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
         log.debug("%s %s: known from before the start, stored without alert", record.source, record.key)
         return Change(UNCHANGED, record, stored)
 
-    if record.complete is not None:
+    if record.complete_from:
         try:
-            await record.complete()
+            await reader.complete(record)
         except FetchError as e:
             # Metadata that could not be completed now is completed when the record comes again.
             log.warning("%s %s: metadata incomplete (%s)", record.source, record.key, e)
@@ -76,7 +77,7 @@ async def apply(record: Record, store: Store, backlog_before: datetime | None = 
 
     failure = None
     try:
-        doc = await record.fetch() if record.fetch else None
+        doc = await reader.read(record) if record.spec is not None else None
     except (FetchError, ExtractError) as e:
         doc, failure = None, e
     if doc is None:

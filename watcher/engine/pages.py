@@ -45,7 +45,7 @@ class Pages:
         backlog_before = cursor.backlog_before
         loop = asyncio.get_running_loop()
         pages, last_flush = 0, loop.time()
-        ahead = FetchAhead(store, CONCURRENT_RECORDS)
+        ahead = FetchAhead(store, CONCURRENT_RECORDS, source)
 
         def arrived(page) -> None:
             for record in page.records:
@@ -62,7 +62,7 @@ class Pages:
                     if store.shared:
                         await ahead.ready(page.records)  # the reading done before the lock, not under it
                     async with engine.applying():
-                        changes = await self._apply(page.records, backlog_before)  # revisions diffed
+                        changes = await self._apply(page.records, backlog_before, ahead)  # revisions diffed
                         if any(c.kind != UNCHANGED for c in changes):
                             await engine.rules.ready()
                         for change in changes:
@@ -73,6 +73,7 @@ class Pages:
                             if change.parked:
                                 report.parked.append((change.stored.key, change.parked))
                         store.set_cursor(source.name, cursor.stored(page.cursor))
+                        ahead.done(page.records)
                         pages += 1
                         if pages % FLUSH_EVERY_PAGES == 0 or loop.time() - last_flush > FLUSH_EVERY_SECONDS:
                             store.flush()
@@ -94,7 +95,7 @@ class Pages:
         if not report.baseline:
             await self.retry_texts(source, report, backlog_before)
 
-    async def _apply(self, records: list, backlog_before) -> list[Change]:
+    async def _apply(self, records: list, backlog_before, reader) -> list[Change]:
         """Compare a page's records with the store, downloading and extracting several at once (the
         network and the extraction workers overlap). Records of one document keep their order; the
         changes come back in the page's order, for alerts in that order."""
@@ -109,7 +110,7 @@ class Pages:
         async def one_document(indexes: list[int]) -> None:
             for i in indexes:
                 async with slots:
-                    changes[i] = await compare.apply(records[i], self.store, backlog_before)
+                    changes[i] = await compare.apply(records[i], self.store, backlog_before, reader)
                 # Diffed at once, while the page's other files are still coming in.
                 await diffed([changes[i]])
 
@@ -131,12 +132,13 @@ class Pages:
             record = await source.refetch(stored)
             if record is None:
                 continue
+            reader = source
             if self.store.shared:  # its file read before the page lock is taken, as a page's are
-                one, ahead = [record], FetchAhead(self.store, 1)
-                ahead.start(one, backlog_before)
-                await ahead.ready(one)
+                one, reader = [record], FetchAhead(self.store, 1, source)
+                reader.start(one, backlog_before)
+                await reader.ready(one)
             async with self.engine.applying():
-                [change] = await diffed([await compare.apply(record, self.store, backlog_before)])
+                [change] = await diffed([await compare.apply(record, self.store, backlog_before, reader)])
                 report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
                 report.alerts += await self.engine.documents.tell(change)
                 if change.parked:

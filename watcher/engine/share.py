@@ -61,10 +61,10 @@ async def work_on(store, file_id: str, fetch) -> Document:
     return doc
 
 
-def shared(store, record: Record, slots: asyncio.Semaphore):
-    """The record's `fetch`, through the queue: its file is put in at once (others may start on it), and
-    taking it does it here unless another watcher is at it or did it already."""
-    files, fetch, me = store.files, record.fetch, file_id(record)
+def shared(store, record: Record, slots: asyncio.Semaphore, fetch):
+    """Reading the record's file (`fetch`, here) through the queue: its file is put in at once (others may start
+    on it), and taking it does it here unless another watcher is at it or did it already."""
+    files, me = store.files, file_id(record)
     files.want(me, record.source, record.spec)
 
     async def take() -> Document:

@@ -22,7 +22,7 @@ from ..watchlists import audience
 from ..watchlists.match import Hit
 from . import cursors
 from .rules import LiveRules
-from ..model import AGENDA, VOTE, Actor, Meta
+from ..model import AGENDA, VOTE, Actor, Meta, Subject
 from ..sources._base import Source, Stream
 
 log = logging.getLogger("watcher.streams")
@@ -139,10 +139,10 @@ class VoteNews(_News):
                     actors=[Actor(name=a["name"], role=a["role"], party=a["party"], on="zaak") for a in actors])
         hits, docs = self._followers(zaken, "", meta)  # who heard of the motie follows it to its vote
         doc = docs[0] if docs else None
-        subject = {"document": doc.key if doc else first["nummer"], "title": first["onderwerp"],
-                   "soort": doc.meta.soort if doc else first["soort"], "actors": actors,
-                   "zaken": [z["nummer"] for z in zaken], "dossiers": meta.dossiers,
-                   "links": doc.meta.links if doc else {}, "source": doc.source if doc else ""}
+        subject = Subject(document=doc.key if doc else first["nummer"], title=first["onderwerp"],
+                          soort=doc.meta.soort if doc else first["soort"], actors=actors,
+                          zaken=[z["nummer"] for z in zaken], dossiers=meta.dossiers,
+                          links=doc.meta.links if doc else {}, source=doc.source if doc else "")
         people = {s.name: s for s in subs.effective(self.rules.config, self.store)}
         tally = votes.tally(state)
         added = 0
@@ -153,7 +153,7 @@ class VoteNews(_News):
                                         subject, hit.reasons, own + event.lines)
             if self.store.enqueue(alert):
                 added += 1
-                log.info("vote %s on %s: %s for %s", key, subject["zaken"], event.headline, hit.subscriber)
+                log.info("vote %s on %s: %s for %s", key, subject.zaken, event.headline, hit.subscriber)
         return added
 
 
@@ -214,9 +214,9 @@ class AgendaNews(_News):
         if only is not None:
             hits = [h for h in hits if h.subscriber in only]
         live = agenda.link(shown)
-        subject = {"document": shown.get("nummer", ""), "title": state.get("onderwerp", ""),
-                   "soort": state.get("soort", ""), "zaken": [z["nummer"] for z in zaken], "dossiers": dossiers,
-                   "links": {"tweedekamer.nl (ook live)": live} if live else {}, "source": ""}
+        subject = Subject(document=shown.get("nummer", ""), title=state.get("onderwerp", ""),
+                          soort=state.get("soort", ""), zaken=[z["nummer"] for z in zaken], dossiers=dossiers,
+                          links={"tweedekamer.nl (ook live)": live} if live else {})
         added = 0
         for hit in hits:
             alert = alerts.around_alert(f"agenda:{key}|{ident or event.number}", hit.subscriber, AGENDA, event.headline,

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import AsyncIterator, Callable, ClassVar
+from typing import AsyncIterator, Awaitable, Callable, ClassVar
 
-from ..settings import BACKLOG_MARGIN
-from ..settings import SourceConfig, parse_since
 from ..extract import Extractor
+from ..model import Document, Record, StoredDocument
+from ..settings import BACKLOG_MARGIN, SourceConfig, parse_since
 from .http import HTTP
-from ..model import Fetch, Record, StoredDocument
+
+Fetch = Callable[[], Awaitable[Document]]
 
 
 @dataclass
@@ -119,9 +120,12 @@ class Source:
         """How to fetch and extract a file described by `spec` (a record's `spec`), in this process or another."""
         raise NotImplementedError
 
-    def file_of(self, spec: dict) -> dict:
-        """A record's `fetch` and `spec` from one description of its file."""
-        return {"fetch": self.file(spec), "spec": spec}
+    async def read(self, record: Record) -> Document:
+        """A record's file, fetched and extracted (a reader: engine/ahead.py wraps it to read ahead)."""
+        return await self.file(record.spec)()
+
+    async def complete(self, record: Record) -> None:
+        """Fill in the metadata at `record.complete_from` (a reader's other half); nothing for most kinds."""
 
     async def refetch(self, stored: StoredDocument) -> Record | None:
         """A record to retry a text that could not be fetched before; None if the kind cannot."""

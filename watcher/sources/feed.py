@@ -109,7 +109,7 @@ class Feed(Source):
                     links={urlsplit(link).hostname or "link": link} if link else {})
         stamp = _own(entry, "updated") or _own(entry, "published") or hashlib.sha256(
             (meta.titel + summary).encode()).hexdigest()[:16]
-        return Record(key=key, source=self.name, meta=meta, stamp=stamp, **self.file_of({"link": link, "summary": summary}))
+        return Record(key=key, source=self.name, meta=meta, stamp=stamp, spec={"link": link, "summary": summary})
 
     def file(self, spec: dict):
         return self._fetcher(**spec)

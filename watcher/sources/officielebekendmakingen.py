@@ -209,9 +209,9 @@ class OfficieleBekendmakingen(Source):
         record = Record(key=base, source=self.name, version=version, meta=meta,
                         stamp=f"{modified}|{identifier}|{changed}",
                         fingerprint=f"{identifier}@{_first_text(element, 'datumTijdstipWijzigingExpression')}",
-                        rank=rank, **self.file_of({"items": items}))
+                        rank=rank, spec={"items": items})
         if not indieners and items.get("metadata") and _first_text(element, "publicatienaam").startswith("Kamervragen"):
-            record.complete = self._completer(record, items["metadata"])
+            record.complete_from = items["metadata"]
         return record
 
     def file(self, spec: dict):
@@ -236,23 +236,23 @@ class OfficieleBekendmakingen(Source):
             raise FetchError("no usable manifestation" + (f" ({'; '.join(problems)})" if problems else ""))
         return fetch
 
-    def _completer(self, record: Record, url: str):
-        async def complete() -> None:
-            """Indieners and ontvanger from metadata.xml, where the SRU record did not carry them."""
-            response = await self.http.get(url, within=self._sites())
-            try:
-                root = _xmlsafe.parse(response.content)
-            except ExtractError as e:
-                raise FetchError(f"metadata.xml of {record.key}: {e}") from None
-            values: dict[str, list[str]] = {}
-            for node in root.iter():
-                name = (node.get("name") or "").split(".")[-1]
-                if name and node.get("content"):
-                    values.setdefault(name, []).append(node.get("content").strip())
-            indieners = values.get("indiener", [])
-            parties = _party_of(indieners, record.meta.titel)
-            record.meta.actors = ([Actor(n, "Indiener", parties.get(n, "")) for n in indieners]
-                                  + [Actor(n, "Ontvanger") for n in values.get("ontvanger", [])])
-            for value in values.get("dossiernummer", []):
-                record.meta.dossiers += [d.strip() for d in value.split(";") if d.strip()]
-        return complete
+    async def complete(self, record: Record) -> None:
+        """Indieners and ontvanger from metadata.xml, where the SRU record did not carry them."""
+        if not record.complete_from:
+            return
+        response = await self.http.get(record.complete_from, within=self._sites())
+        try:
+            root = _xmlsafe.parse(response.content)
+        except ExtractError as e:
+            raise FetchError(f"metadata.xml of {record.key}: {e}") from None
+        values: dict[str, list[str]] = {}
+        for node in root.iter():
+            name = (node.get("name") or "").split(".")[-1]
+            if name and node.get("content"):
+                values.setdefault(name, []).append(node.get("content").strip())
+        indieners = values.get("indiener", [])
+        parties = _party_of(indieners, record.meta.titel)
+        record.meta.actors = ([Actor(n, "Indiener", parties.get(n, "")) for n in indieners]
+                              + [Actor(n, "Ontvanger") for n in values.get("ontvanger", [])])
+        for value in values.get("dossiernummer", []):
+            record.meta.dossiers += [d.strip() for d in value.split(";") if d.strip()]

@@ -187,7 +187,6 @@ class TweedeKamer(Source):
                             meta=stored.meta, stamp=stored.stamp, fingerprint=current.fingerprint if current else "",
                             spec={"url": f"{self.base}Resources/{ident}", "content_type": "", "length": None,
                                   "publication": None})
-        record.fetch = self.file(record.spec)
         return record
 
 
@@ -277,7 +276,6 @@ class Documents(_Reader):
                     record.meta.actors = assemble.with_known_actors(record.meta.actors, stored.meta.actors)
                     # Stored by the OData source (its file link says so): first seen here in the feed's words.
                     record.rebase = "/OData/" in stored.meta.links.get("bestand", "")
-                record.fetch = self.source.file(record.spec)
                 records.append(record)
             cursor = {**cursor, "seq": max([cursor["seq"]] + [s for s, _ in chunk]), "waiting": dict(waiting)}
             yield Page(records, cursor, total=len(found))

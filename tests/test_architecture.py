@@ -45,7 +45,7 @@ CONTRACTS = [
     (["watcher.settings"], ["watcher"], "the settings are a leaf every stage takes"),
     (["watcher.parliament"], ["watcher"], "names are compared in a leaf: watchlists, deciders and the bot share it"),
     (under("watcher.news"), ["watcher.watchlists", "watcher.store", "watcher.sources", "watcher.config",
-                             "watcher.engine", "watcher.deliver", "watcher.commands"],
+                             "watcher.alerts", "watcher.engine", "watcher.deliver", "watcher.commands"],
      "what is news is judged on data handed in: no store, no wire format, not who follows it"),
     (under("watcher.sources"), ["watcher.config", "watcher.cli", "watcher.bot", "watcher.engine", "watcher.news",
                                 "watcher.deliver", "watcher.alerts", "watcher.watchlists", "watcher.commands"],

@@ -8,7 +8,8 @@ import yaml
 
 from tests.pdfgen import render
 from tests.variants import VARIANTS
-from watcher.news.diff import diff, render_html
+from watcher.alerts.diffpage import render_page
+from watcher.news.diff import diff
 from watcher.extract import extract
 from watcher.model import Block, Document
 
@@ -78,7 +79,7 @@ def test_a_diff_that_runs_out_of_time_reports_whole_blocks_not_everything():
 def test_the_html_page_is_self_contained_and_readable_without_colour():
     old = extract(seed("000").encode())
     new = extract(seed("000").replace("op 14\u00a0juni namens 47", "op 15\u00a0juni namens 48").encode())
-    page = render_html(diff(old, new), new, title="2022D27850 <versie 3>")
+    page = render_page(diff(old, new), new, title="2022D27850 <versie 3>")
     assert page.startswith("<!doctype html>")
     assert "2022D27850 &lt;versie 3&gt;" in page
     assert "<del>[−14]</del> <ins>[+15]</ins> juni namens <del>[−47]</del> <ins>[+48]</ins>" in page
@@ -91,7 +92,7 @@ def test_the_html_page_is_self_contained_and_readable_without_colour():
 def test_the_html_page_opens_on_a_phone_at_the_change_with_the_rest_folded():
     old = extract(seed("003").encode())
     new = extract(seed("003").replace("tussen 2014 en 2016", "tussen 2014 en 2017").encode())
-    page = render_html(diff(old, new), new, title="2020D26116: Mensenrechten in China",
+    page = render_page(diff(old, new), new, title="2020D26116: Mensenrechten in China",
                        facts=["Schriftelijke vragen", "2020D26116", "versie 2 → 3", "17 juni 2020"])
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     head, body = page.split("<h2>De tekst</h2>")
@@ -188,7 +189,7 @@ def test_a_sentence_taken_from_the_end_of_an_answer_is_marked_in_that_answer_on_
     old, new = extract(original.encode()), extract(original.replace(cut, "").encode())
     result = diff(old, new)
     [change] = result.changes
-    page = render_html(result, new)
+    page = render_page(result, new)
     answer, question = page.index(">Ja, die risico’s zijn er zeker."), page.index(">Vraag 3<")
     assert answer < page.index("<del>[−Recente berichtgeving") < question
     [anchor] = re.findall(r'<p class="changed" id="(w\d+)">', page)

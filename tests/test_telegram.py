@@ -690,4 +690,5 @@ SHOWN_DATES = yaml.safe_load((Path(__file__).parent / "cases" / "shown_dates.yam
 
 @pytest.mark.parametrize("case", SHOWN_DATES, ids=[c["wire"] for c in SHOWN_DATES])
 def test_a_moment_is_shown_as_the_day_it_is_in_amsterdam(case):
-    assert alerts.dutch_date(case["wire"]) == case["shown"]
+    from watcher.parliament import dutch_date
+    assert dutch_date(case["wire"]) == case["shown"]

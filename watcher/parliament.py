@@ -15,10 +15,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 # The Kamer's clock: its days ("today", "tomorrow", "past"), its dates in an alert and its quiet hours.
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
 
 # ------------------------------------------------------------------ names, as rules and documents write them
 
@@ -181,3 +183,20 @@ def _or(names: list[str], word: str) -> str:
     quoted = [f"'{n}'" for n in names]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} {word} {quoted[-1]}"
 
+
+# ------------------------------------------------------------------ dates, as the Kamer writes them
+
+def dutch_date(iso: str) -> str:
+    """"2026-11-28" -> "28 november 2026", as people write it; anything else as it is. A moment with its zone
+    is the day it is in Amsterdam (23:30 UTC on the 6th is the 7th here), not the day the wire string
+    says; one without a zone is the Kamer's own wall time."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(AMSTERDAM)
+    except ValueError:
+        try:
+            moment = datetime.strptime(iso[:10], "%Y-%m-%d")
+        except ValueError:
+            return iso
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"

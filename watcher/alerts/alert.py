@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from ..watchlists.match import Hit
 from ..model import DELETED, NEW, OVERDUE, REVISED, Alert, Change, Subject
-from ..parliament import AMSTERDAM
+from ..parliament import dutch_date
 
 KIND_WORDS = {NEW: "nieuw", REVISED: "gewijzigd", DELETED: "verwijderd"}
 MESSAGE_LIMIT = 4096
@@ -64,7 +64,6 @@ def build(change: Change, hit: Hit, summary: list[str] | None = None, links: dic
 
 # Kinds whose Titel is their dossier's ("Vreemdelingenbeleid"): what they are about is their Onderwerp.
 _ABOUT_IN_ONDERWERP = ("motie", "amendement")
-MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
 SUBMITTERS = ("indiener", "medeindiener")  # the roles of who put a document forward
 
 
@@ -204,22 +203,6 @@ def _lower_title(who: str) -> str:
     """"Minister van Buitenlandse Zaken (Veldkamp)" mid-sentence: "minister van …"."""
     first, _, rest = who.partition(" ")
     return (first.lower() if first.lower() in ("minister", "staatssecretaris") else first) + (f" {rest}" if rest else "")
-
-
-def dutch_date(iso: str) -> str:
-    """"2026-11-28" -> "28 november 2026", as people write it; anything else as it is. A moment with its zone
-    is the day it is in Amsterdam (23:30 UTC on the 6th is the 7th here), not the day the wire string
-    says; one without a zone is the Kamer's own wall time."""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(AMSTERDAM)
-    except ValueError:
-        try:
-            moment = datetime.strptime(iso[:10], "%Y-%m-%d")
-        except ValueError:
-            return iso
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def _refs(alert: Alert) -> str:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..watchlists import subscribers as subs
 from ..watchlists.subscribers import RULE_KINDS
-
-if TYPE_CHECKING:
-    from .app import WatchBot
 
 MAX_RULES = 200  # per chat, so that no chat can grow the state, the matcher or a reply without bound
 
 
 @dataclass
 class Chat:
-    bot: "WatchBot"
+    bot: object  # the WatchBot answering: its config, its store, and save()
     id: int  # the chat id its state is kept under (a group that moved keeps its old id's)
     state: dict
     said: str = ""  # the command as typed (/volg, /watch), for "Gebruik:"

@@ -9,7 +9,7 @@ from functools import partial
 from ..alerts import buttons
 from ..alerts.alert import headline
 from ..deliver import quiet
-from ..parliament import Parliament, dossier_key
+from ..parliament import Parliament, dossier_key, dutch_date
 from ..settings import RULE_WORD
 from ..watchlists.match import rule_problem
 from .chat import MAX_RULES, RULE_KINDS, Chat
@@ -147,7 +147,6 @@ def preview(chat: Chat):
     """What a keyword would have sent in the last PREVIEW_DAYS days, from the store: numbered, capped."""
     from datetime import datetime, timedelta, timezone
 
-    from ..alerts.alert import dutch_date
     from ..commands.preview import matches
     from ..settings import Subscriber
 

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..news.diff import diff, render_html
+from ..alerts.diffpage import render_page
+from ..news.diff import diff
 from ..extract import ExtractError, extract
 from ..watchlists.match import Matcher
 from ..model import LETTERHEAD, Document, Meta
@@ -75,7 +76,7 @@ def diff_command(args) -> int:
     result = diff(old, new)
     if args.html:
         try:
-            Path(args.html).write_text(render_html(result, new, title=f"{args.old} → {args.new}"), encoding="utf-8")
+            Path(args.html).write_text(render_page(result, new, title=f"{args.old} → {args.new}"), encoding="utf-8")
         except OSError as e:
             print(f"watcher: cannot write {args.html}: {e}", file=sys.stderr)
             return 2

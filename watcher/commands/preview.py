@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..watchlists import subscribers as subs
-from ..alerts.alert import dutch_date, reasons_in_dutch, subject
+from ..alerts.alert import reasons_in_dutch, subject
+from ..parliament import dutch_date
 from ..settings import Config, parse_since
 from ..watchlists.match import Matcher
 from ..store import open_reader

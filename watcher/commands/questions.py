@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..alerts.alert import dutch_date
 from ..news.questions import SOORTEN, collect, open_report
-from ..parliament import Parliament
+from ..parliament import Parliament, dutch_date
 from ..store import open_reader
 
 

@@ -21,7 +21,9 @@ from ..alerts import buttons
 from . import quiet
 from ..watchlists import subscribers as subs
 from ..settings import Config
-from ..news.diff import diff, render_html
+from ..alerts.diffpage import render_page
+from ..news.diff import diff
+from ..parliament import dutch_date
 from ..model import REVISED, Alert
 from .notify import Console
 from .ratelimit import RateLimiter
@@ -215,8 +217,8 @@ class Deliverer:
         if new is None:
             return None
         title = f"{alert.document} — {alerts.headline(alert)}"
-        facts = [f for f in (alert.soort, alert.document, alerts.headline(alert), alerts.dutch_date(alert.datum)) if f]
-        page = render_html(diff(old, new), new, title=alert.title or alert.document, facts=facts)
+        facts = [f for f in (alert.soort, alert.document, alerts.headline(alert), dutch_date(alert.datum)) if f]
+        page = render_page(diff(old, new), new, title=alert.title or alert.document, facts=facts)
         caption = title[: alerts.CAPTION_LIMIT]
         self._pages[made] = f"{alert.document}-wijzigingen.html", page.encode("utf-8"), caption
         return self._pages[made]
@@ -328,6 +330,6 @@ def revision_page(store: Store, key: str):
     if new is None:
         return None
     title = f"{key} — wijzigingen"
-    page = render_html(diff(old, new), new, title=doc.meta.onderwerp or doc.meta.titel or key,
+    page = render_page(diff(old, new), new, title=doc.meta.onderwerp or doc.meta.titel or key,
                        facts=[f for f in (doc.meta.soort, key) if f])
     return f"{key}-wijzigingen.html", page.encode("utf-8"), title[: alerts.CAPTION_LIMIT]

@@ -37,7 +37,7 @@ class Streams:
         self.store = store
         self.rules = rules
         self.applying = applying  # the engine's page transaction
-        self.news = {"votes": VoteNews(store, rules, clock), "agenda": AgendaNews(store, rules, clock)}
+        self.news = {name: news(store, rules, clock) for name, news in NEWS.items()}
 
     async def poll(self, source: Source, report, started: datetime) -> None:
         """Read the source's streams side by side (a slow upstream's latency is paid once, not per stream);
@@ -225,3 +225,8 @@ class AgendaNews(_News):
                 added += 1
                 log.info("agenda %s: %s for %s", state.get("nummer"), event.headline, hit.subscriber)
         return added
+
+
+# How each stream's rows are folded and told, by the stream's name (sources/tweedekamer/source.py STREAMS): a new
+# stream is its reader there, its decider in news/, its words in alerts/ and its entry here.
+NEWS = {"votes": VoteNews, "agenda": AgendaNews}

@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..parliament import AMSTERDAM
+from ..parliament import AMSTERDAM, dutch_date
 
 KIND = "agenda"
 WEEKDAYS = "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
@@ -24,7 +24,6 @@ COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergad
 
 def when(state: dict) -> str:
     """"dinsdag 8 december 2026, 10:00–12:00", as far as the row says."""
-    from ..alerts.alert import dutch_date
     start = _moment(state.get("aanvang")) or _moment(state.get("datum"))
     if start is None:
         return "datum nog niet bekend"

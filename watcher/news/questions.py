@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ..parliament import member_matches, party_key
+from ..parliament import dutch_date, member_matches, party_key
 
 QUESTION = "schriftelijke vragen"
 DELAY = "mededeling (uitstel antwoord)"
@@ -174,8 +174,6 @@ def observe(state: dict, key: str, soort: str, datum: str, text: str = "", start
     """The state after this document, and the event it is (a Dutch headline; "" for the question itself,
     and for a document the state already holds: each tells its event once). `soort`: its life_soort;
     `text`: the document's text, for a delay notice's reason."""
-    from ..alerts.alert import dutch_date
-
     # When the question was put: its own document's date, or else its zaak's GestartOp (so an answer to a
     # question from before watcher started still counts its days, without fetching the question).
     if not state.get("asked_on") and started:

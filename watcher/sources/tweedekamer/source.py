@@ -25,11 +25,10 @@ from . import assemble
 from .feed import DEFAULT_BASE, SyncFeed, where
 from .mirror import Mirror
 from .._base import Refresh
-from .sync import WARMUP, Sync, categories
+from .sync import ALWAYS, WARMUP, Sync
 
 log = logging.getLogger("watcher.tweedekamer")
 
-EVENTS = ("documents", "votes", "agenda")
 PAGE = 100  # roots assembled and applied a page at a time
 CONTEXT_WAIT = timedelta(hours=1)  # how long a root waits for a parent the feed does not have yet
 FETCH_ROUNDS = 3  # parents of fetched parents (a zaak's dossier), this deep
@@ -85,7 +84,7 @@ class TweedeKamer(Source):
         return "documents" in self.events
 
     def streams(self) -> list[Stream]:
-        kinds = {"votes": Votes, "agenda": Agenda}
+        kinds = {s.name: s for s in STREAMS}
         return [kinds[e](self) for e in self.events if e in kinds]
 
     @classmethod
@@ -317,6 +316,7 @@ class _MirrorStream(_Reader, Stream):
 class Votes(_MirrorStream):
     """A Besluit with its zaken and every Stemming row: told by news.votes once whole."""
     name = "votes"
+    needs = ("Besluit", "Stemming", "Zaak", "ZaakActor", "Kamerstukdossier", "Agendapunt", "Activiteit")
     root = entity = "Besluit"
     cursor_key = "{name}/votes"
 
@@ -330,6 +330,7 @@ class Votes(_MirrorStream):
 class Agenda(_MirrorStream):
     """An Activiteit with its agendapunten' zaken and the meetings that replace it."""
     name = "agenda"
+    needs = ("Activiteit", "Agendapunt", "Zaak", "Kamerstukdossier")
     root = entity = "Activiteit"
     cursor_key = "{name}/agenda"
 
@@ -338,3 +339,18 @@ class Agenda(_MirrorStream):
 
     def state(self, parts) -> dict | None:
         return assemble.meeting_state(parts)
+
+
+# The streams this source reads beside its documents: a new one is its class here (its name, the categories of
+# the feed it needs, how it gathers and assembles a root), registered once; the engine tells its rows
+# (engine/streams.py, by the same name).
+STREAMS = (Votes, Agenda)
+DOCUMENTS_NEED = ("Document", "DocumentVersie", "DocumentActor", "DocumentPublicatie", "Zaak", "ZaakActor",
+                  "Kamerstukdossier")
+EVENTS = ("documents", *(s.name for s in STREAMS))
+
+
+def categories(events: tuple[str, ...]) -> tuple[str, ...]:
+    """The SyncFeed categories a source reading `events` mirrors."""
+    needs = {"documents": DOCUMENTS_NEED, **{s.name: s.needs for s in STREAMS}}
+    return tuple(dict.fromkeys([c for e in events for c in needs.get(e, ())] + list(ALWAYS)))

@@ -32,23 +32,12 @@ from .mirror import Mirror
 
 log = logging.getLogger("watcher.tweedekamer")
 
-NEEDED = {
-    "documents": ("Document", "DocumentVersie", "DocumentActor", "DocumentPublicatie", "Zaak", "ZaakActor",
-                  "Kamerstukdossier"),
-    "votes": ("Besluit", "Stemming", "Zaak", "ZaakActor", "Kamerstukdossier", "Agendapunt", "Activiteit"),
-    "agenda": ("Activiteit", "Agendapunt", "Zaak", "Kamerstukdossier"),
-}
 ALWAYS = ("Fractie", "Persoon", "Toezegging")  # names of parties and members; promises, kept for what follows
 FROM_START = ("Fractie", "Persoon")
 WARM = ("Zaak", "ZaakActor", "DocumentActor", "Agendapunt", "Activiteit")
 WARMUP = timedelta(days=90)
 FETCHES_PER_CYCLE = 400  # Entiteiten look-ups a cycle: a flood of unknown parents waits for the next one
 WARMUP_PAGES = 20  # pages a cycle of a category's warm-up: at 15 s a page (Zaak), five minutes
-
-
-def categories(events: tuple[str, ...]) -> tuple[str, ...]:
-    wanted = [c for e in events for c in NEEDED.get(e, ())] + list(ALWAYS)
-    return tuple(dict.fromkeys(wanted))
 
 
 class Sync:

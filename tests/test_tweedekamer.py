@@ -12,7 +12,7 @@ from tests.fakes.server import Response
 from tests.fakes.tk import (FILES, FakeTK, answer_with_askers_on_the_zaak, edit_docx, mirrored, motion_2025D06779,
                             page_rows)
 from watcher.sources.tweedekamer import assemble, stamp_key
-from watcher.sources.tweedekamer.source import categories
+from watcher.sources.tweedekamer.source import EVENTS, categories
 from watcher.store import open_store
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -48,7 +48,7 @@ def record_of(row, tmp_path):
 
 def cursors(state):
     with open_store(state, readonly=True) as store:
-        return {c: store.cursor(f"tk/feed {c}") for c in categories(("documents", "votes", "agenda"))}
+        return {c: store.cursor(f"tk/feed {c}") for c in categories(EVENTS)}
 
 
 @pytest.mark.parametrize("case", STAMPS, ids=[c["stamp"] for c in STAMPS])
@@ -132,7 +132,7 @@ def test_a_second_run_reads_one_page_a_category_and_fetches_nothing(tk, write_co
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert (code, out) == (0, "")
     assert len(downloads(tk)) == before and tk.entity_requests == 0
-    assert tk.requests == dict.fromkeys(categories(("documents", "votes", "agenda")), 1)
+    assert tk.requests == dict.fromkeys(categories(EVENTS), 1)
 
 
 def test_a_mass_resend_of_every_entity_alerts_nobody_and_downloads_nothing(tk, telegram, write_config, watcher_cli,

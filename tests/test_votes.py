@@ -14,7 +14,7 @@ from tests.fakes.tk import (ODATA, RECORDED_MEETING, FakeTK, PUBLICATIONS, activ
                             recorded_vote, vote_state)
 from tests.killing import outputs_killed_at_each_step
 from watcher.sources.tweedekamer import assemble
-from watcher.sources.tweedekamer.source import categories
+from watcher.sources.tweedekamer.source import EVENTS, categories
 from watcher.news.votes import decide, own_votes, tally
 
 
@@ -171,7 +171,7 @@ def test_an_idle_cycle_asks_each_category_once_and_documents_only_fewer(tk, writ
     config = _setup(tk, write_config, watcher_cli)
     tk.requests.clear()
     watcher_cli("-c", config, "run", "--once")
-    assert tk.requests == dict.fromkeys(categories(("documents", "votes", "agenda")), 1)
+    assert tk.requests == dict.fromkeys(categories(EVENTS), 1)
     assert tk.entity_requests == 0 and tk.file_requests == 0
     status = watcher_cli("-c", config, "status")[1]
     assert f"  feed:         {len(tk.requests)} categories read to their head" in status, status

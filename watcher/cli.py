@@ -33,6 +33,8 @@ examples:
   watcher match answer.pdf          which subscribers would be alerted, and why (a dry run)
   watcher preview --since 30d       what the watchlists would have alerted over the stored history
   watcher questions --party SGP     the open written questions, overdue first
+  watcher toezeggingen --ministerie Justitie
+                                    the open toezeggingen, longest overdue first
   watcher migrate --from state --to postgresql://watcher@localhost/watcher
                                     move a SQLite or TinyDB state into PostgreSQL
 
@@ -118,6 +120,15 @@ def _parser() -> argparse.ArgumentParser:
                                            "when there is no state yet.")
     questions.add_argument("--member", metavar="NAME", help="only questions this member asked (Ceder)")
     questions.add_argument("--party", metavar="PARTY", help="only questions of this party's members (SGP)")
+    promises = sub.add_parser("toezeggingen", parents=[common], help="the open toezeggingen, longest overdue first",
+                              description="The cabinet's promises to the Kamer (its register of toezeggingen) that "
+                                          "are still open: by whom, to whom, by when, longest past their date "
+                                          "first, those with no date last. Reads the store only. Exit 0, 1 when "
+                                          "there is no state yet.")
+    promises.add_argument("--ministerie", metavar="NAME", help="only those of this ministry (Justitie)")
+    promises.add_argument("--member", metavar="NAME", help="only those made to this member (Ceder)")
+    promises.add_argument("--party", metavar="PARTY", help="only those made to this party (SGP)")
+    promises.add_argument("--json", action="store_true", help="as JSON, for a script")
     extract = sub.add_parser("extract", parents=[_quiet()], help="show the clean text of a file as watcher sees it",
                              description="Extract a PDF, DOCX, DOC, RTF, HTML, XML, text or Markdown file: its "
                                          "clean text as labelled blocks ([Vraag 3], [Antwoord 3], [briefhoofd]) "
@@ -222,6 +233,10 @@ def _command(args) -> int:
     if args.command == "subscribers":
         from .commands.roster import print_roster
         return print_roster(config, sys.stdout, sys.stderr, follows=args.word, as_json=args.json)
+    if args.command == "toezeggingen":
+        from .commands.toezeggingen import print_promises
+        return print_promises(config, sys.stdout, ministerie=args.ministerie, member=args.member, party=args.party,
+                              as_json=args.json)
     if args.command == "questions":
         from .commands.questions import print_report
         return print_report(config, sys.stdout, member=args.member, party=args.party)

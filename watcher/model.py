@@ -190,12 +190,13 @@ class EventKind(enum.StrEnum):
     VOTE = "vote"  # a vote on a motie, amendement or wetsvoorstel (news/votes.py)
     AGENDA = "agenda"  # a debate scheduled, moved or cancelled (news/agenda.py)
     OVERDUE = "overdue"  # a written question past its term, raised by the clock
+    TOEZEGGING = "toezegging"  # a promise made, its status changed, or its date passed (news/toezeggingen.py)
 
 
 # The names the stages use: an alert's kind is one of either enum.
 NEW, REVISED, METADATA = ChangeKind.NEW, ChangeKind.REVISED, ChangeKind.METADATA
 UNCHANGED, DELETED = ChangeKind.UNCHANGED, ChangeKind.DELETED
-VOTE, AGENDA, OVERDUE = EventKind.VOTE, EventKind.AGENDA, EventKind.OVERDUE
+VOTE, AGENDA, OVERDUE, TOEZEGGING = EventKind.VOTE, EventKind.AGENDA, EventKind.OVERDUE, EventKind.TOEZEGGING
 
 
 @dataclass

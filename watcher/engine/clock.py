@@ -1,4 +1,5 @@
-"""What the clock raises, not a source: a written question past its term, the day before a followed debate.
+"""What the clock raises, not a source: a written question past its term, the day before a followed debate, a
+toezegging past its date.
 Told once each, by the first cycle that sees the day (also one that polls nothing new); run by the watcher that
 holds the clock's role (roles.py)."""
 
@@ -15,22 +16,23 @@ from ..watchlists import audience
 from ..watchlists.match import Hit
 from .documents import DocumentNews
 from .rules import LiveRules
-from .streams import AgendaNews
+from .streams import AgendaNews, PromiseNews
 
 log = logging.getLogger("watcher")
 
 
 class ClockEvents:
     def __init__(self, store: Store, rules: LiveRules, clock: Callable[[], datetime], documents: DocumentNews,
-                 agenda: AgendaNews):
+                 agenda: AgendaNews, promises: PromiseNews):
         self.store = store
         self.rules = rules
         self.clock = clock
         self.documents = documents
         self.agenda = agenda
+        self.promises = promises
 
     def run(self) -> int:
-        return self.overdue_questions() + self.agenda.reminders()
+        return self.overdue_questions() + self.agenda.reminders() + self.promises.overdue()
 
     def overdue_questions(self) -> int:
         """Questions past their term with no answer: told once to who follows them."""

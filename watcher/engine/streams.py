@@ -16,13 +16,13 @@ from datetime import datetime
 
 from ..alerts import alert as alerts
 from ..watchlists import subscribers as subs
-from ..news import agenda, votes
+from ..news import agenda, toezeggingen, votes
 from ..settings import BACKLOG_MARGIN
 from ..watchlists import audience
 from ..watchlists.match import Hit
 from . import cursors
 from .rules import LiveRules
-from ..model import AGENDA, VOTE, Actor, Meta, Subject
+from ..model import AGENDA, TOEZEGGING, VOTE, Actor, Meta, Subject
 from ..sources._base import Source, Stream
 
 log = logging.getLogger("watcher.streams")
@@ -227,6 +227,74 @@ class AgendaNews(_News):
         return added
 
 
+class PromiseNews(_News):
+    """Toezeggingen: a new one to whom it concerns; its status and its date passing to who heard of it."""
+
+    def fold(self, page) -> list[str]:
+        touched = []
+        for row in page.rows:
+            key, assembled = row["key"], row["state"]
+            state = self.store.event_state(toezeggingen.KIND, key)
+            new = {**(state or {}), **assembled, "told": (state or {}).get("told", {}),
+                   "heard": (state or {}).get("heard", [])}
+            if new != state:  # re-stamped without change: the same state, nothing to tell
+                self.store.set_event_state(toezeggingen.KIND, key, new)
+                touched.append(key)
+        return touched
+
+    def tell(self, keys: list[str], quiet: bool) -> int:
+        added, today = 0, agenda.kamer_day(self.clock())
+        for key in keys:
+            state = self.store.event_state(toezeggingen.KIND, key)
+            if state is None:
+                continue
+            state, event = toezeggingen.decide(state, today)
+            if event is not None and not quiet:
+                added += self._send(key, state, event)
+            self.store.set_event_state(toezeggingen.KIND, key, state)
+        return added
+
+    def overdue(self) -> int:
+        """Open toezeggingen whose date the clock passed today: told once (the clock's events, clock.py)."""
+        today = agenda.kamer_day(self.clock())
+        late = [k for k, s in self.store.event_states(toezeggingen.KIND).items()
+                if toezeggingen.is_open(s) and not s.get("told", {}).get("overdue")
+                and (when := toezeggingen.due(s)) is not None and when < today]
+        return self.tell(late, quiet=False)
+
+    def _send(self, key: str, state: dict, event) -> int:
+        """Whom its words, its member, party or ministry concern, and who heard of it before; `state` notes who
+        was told."""
+        # The member or the fractie it was made to counts as a document's indiener does (watchlists/match.py).
+        made_to = [Actor(name=state.get("aan", ""), role="Toegezegd aan", party=state.get("fractie", ""))] \
+            if state.get("aan") or state.get("fractie") else []
+        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to)
+        hits = self.rules.matcher.match(state.get("tekst", ""), meta)
+        heard = list(state.get("heard", []))
+        hits = audience.of_matter(hits, [], "toezegging", self.rules.muted)
+        named = {h.subscriber for h in hits}
+        hits += [Hit(n, reasons=["u kreeg een melding over deze toezegging"]) for n in heard if n not in named]
+        subject = Subject(document=state.get("nummer") or key, title=_promise_title(state), soort="Toezegging",
+                          datum=state.get("gemaakt") or (state.get("debat") or {}).get("datum", ""))
+        added = 0
+        for hit in hits:
+            alert = alerts.around_alert(f"toezegging:{key}|{event.number}", hit.subscriber, TOEZEGGING,
+                                        event.headline, subject, hit.reasons, event.lines)
+            if self.store.enqueue(alert):
+                added += 1
+                log.info("toezegging %s: %s for %s", subject.document, event.headline, hit.subscriber)
+            if hit.subscriber not in heard:
+                heard.append(hit.subscriber)
+        state["heard"] = heard
+        return added
+
+
+def _promise_title(state: dict) -> str:
+    """What the promise is about, in a line: its text's first words."""
+    words = " ".join((state.get("tekst") or "").split())
+    return words if len(words) <= 100 else words[:100].rsplit(" ", 1)[0] + "…"
+
+
 # How each stream's rows are folded and told, by the stream's name (sources/tweedekamer/source.py STREAMS): a new
 # stream is its reader there, its decider in news/, its words in alerts/ and its entry here.
-NEWS = {"votes": VoteNews, "agenda": AgendaNews}
+NEWS = {"votes": VoteNews, "agenda": AgendaNews, "toezeggingen": PromiseNews}

@@ -34,7 +34,8 @@ from ..model import Meta
 from ..parliament import DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens, party_key, surname_match
 
 SNIPPET = 200
-MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller"}
+# Who a document or a promise concerns as a member: who put it forward, and whom a toezegging was made to.
+MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller", "toegezegd aan"}
 
 
 # A document repeats its words: each is folded once per process.

@@ -281,3 +281,61 @@ def meeting_state(parts: MeetingParts) -> dict | None:
                        ("nummer", "soort", "onderwerp", "dossiers")} for z in parts.zaken if z.text("nummer")],
             "vervangen_door": [m.id for m in parts.replaced_by],
             "vervangt": list(meeting.refs.get("vervangenVanuit", []))}
+
+
+@dataclass
+class PromiseParts(Parts):
+    persoon: Entity | None = None  # the member it was made to
+    fractie: Entity | None = None  # the fractie it was made to
+    meeting: Entity | None = None  # the debate it was made in
+
+
+NO_DATE = "0001-01-01"  # the register's "no date of fulfilment"
+
+
+def gather_promise(mirror: Mirror, ident: str) -> PromiseParts:
+    parts = _gather(mirror, PromiseParts, "Toezegging", ident)
+    promise = parts.root
+    if promise is None or promise.deleted:
+        return parts
+    # Nested as toegezegdAan since 2026 (ODP #180); before, two flat relations.
+    persoon = promise.ref("toegezegdAan.persoon") or promise.ref("toegezegdAanPersoon")
+    fractie = promise.ref("toegezegdAan.fractie") or promise.ref("toegezegdAanFractie")
+    parts.persoon = _need(mirror, parts, "Persoon", persoon, optional=True)
+    parts.fractie = _need(mirror, parts, "Fractie", fractie, optional=True)
+    parts.meeting = _need(mirror, parts, "Activiteit", promise.ref("activiteit"), optional=True)
+    return parts
+
+
+def promise_state(parts: PromiseParts) -> dict | None:
+    """A toezegging as news.toezeggingen reads it (without what was told)."""
+    promise = parts.root
+    if promise is None:
+        return None
+    if promise.deleted:
+        return {"removed": True}
+    due = promise.text("datumNakoming")[:10]
+    person = parts.persoon
+    member = " ".join(p for p in (person.text("initialen"), person.text("tussenvoegsel"), person.text("achternaam"))
+                      if p) if person is not None else ""
+    fractie = parts.fractie
+    by = " ".join(p for p in (promise.text("voornaam") or promise.text("initialen"), promise.text("tussenvoegsel"),
+                              promise.text("achternaam")) if p) or promise.text("naam")
+    meeting = parts.meeting
+    return {"nummer": promise.text("nummer"), "tekst": promise.text("tekst"),
+            "status": promise.text("status"), "nakoming": "" if due in ("", NO_DATE) else due,
+            "kamerbrief": promise.text("kamerbriefNakoming"), "ministerie": promise.text("ministerie"),
+            "gemaakt": promise.text("aanmaakdatum")[:10],
+            "bewindspersoon": by, "functie": promise.text("functie"),
+            "aan": member, "fractie": (fractie.text("afkorting") or fractie.text("naamNl")) if fractie else "",
+            "debat": ({"nummer": meeting.text("nummer"), "soort": meeting.text("soort"),
+                       "onderwerp": meeting.text("onderwerp"), "datum": meeting.text("datum")[:10]}
+                      if meeting is not None else {"nummer": promise.text("activiteitNummer")}
+                      if promise.text("activiteitNummer") else {}),
+            "removed": False}
+
+
+def all_promises(mirror: Mirror) -> dict[str, dict]:
+    """Every toezegging the mirror holds, by id, as promise_state makes it (`watcher toezeggingen`)."""
+    return {e.id: state for e in mirror.all("Toezegging")
+            if (state := promise_state(gather_promise(mirror, e.id))) is not None and not state.get("removed")}

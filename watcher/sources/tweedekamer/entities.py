@@ -49,7 +49,7 @@ KEPT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                     "besloten", "status", "voortouwnaam", "voortouwafkorting", "voortouwkortenaam"),
                    ("voortouwcommissie", "voortgezetVanuit", "vervangenVanuit")),
     "Agendapunt": (("nummer", "onderwerp", "volgorde", "status"), ("activiteit",)),
-    # Read and kept for what follows promises (not yet told): the nested toegezegdAan of 2026 and the two
+    # Told by the toezeggingen stream: the nested toegezegdAan of 2026 and the two
     # flat relations it replaced.
     "Toezegging": (("nummer", "tekst", "naam", "achternaam", "initialen", "tussenvoegsel", "voornaam", "functie",
                     "status", "datumNakoming", "kamerbriefNakoming", "ministerie", "aanmaakdatum", "activiteitNummer"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .entities import Entity
 
-ROOTS = ("Document", "Besluit", "Activiteit")  # what is assembled and told; every other entity is a part
+ROOTS = ("Document", "Besluit", "Activiteit", "Toezegging")  # what is assembled and told; the rest are parts
 
 
 @dataclass
@@ -167,7 +167,7 @@ class Mirror:
             return [("Besluit", e.ref("besluit"))]
         if c == "Agendapunt":
             return [("Activiteit", e.ref("activiteit"))]
-        return []  # Persoon, Fractie, Toezegging: read where needed, never told on their own
+        return []  # Persoon, Fractie: read where needed, never told on their own
 
     def _around_zaak(self, zaak: str, entity: Entity | None) -> list[tuple[str, str]]:
         """What a zaak (or one of its actors) is part of: its documents, its votes, the debates about it."""

@@ -48,7 +48,7 @@ def _events(value) -> tuple[str, ...]:
         raise ValueError(not_a_list("events", value))
     items = value
     if not isinstance(items, list) or not items or not all(isinstance(e, str) and e.strip() in EVENTS for e in items):
-        raise ValueError(f"expected a list of {', '.join(EVENTS)} (the default is all three)")
+        raise ValueError(f"expected a list of {', '.join(EVENTS)} (the default is all of them)")
     return tuple(dict.fromkeys(e.strip() for e in items))
 
 
@@ -341,10 +341,24 @@ class Agenda(_MirrorStream):
         return assemble.meeting_state(parts)
 
 
+class Toezeggingen(_MirrorStream):
+    """A Toezegging with the member and fractie it was made to and the debate it was made in."""
+    name = "toezeggingen"
+    needs = ("Toezegging", "Activiteit")
+    root = entity = "Toezegging"
+    cursor_key = "{name}/toezeggingen"
+
+    def gather(self, ident: str):
+        return assemble.gather_promise(self.mirror, ident)
+
+    def state(self, parts) -> dict | None:
+        return assemble.promise_state(parts)
+
+
 # The streams this source reads beside its documents: a new one is its class here (its name, the categories of
 # the feed it needs, how it gathers and assembles a root), registered once; the engine tells its rows
 # (engine/streams.py, by the same name).
-STREAMS = (Votes, Agenda)
+STREAMS = (Votes, Agenda, Toezeggingen)
 DOCUMENTS_NEED = ("Document", "DocumentVersie", "DocumentActor", "DocumentPublicatie", "Zaak", "ZaakActor",
                   "Kamerstukdossier")
 EVENTS = ("documents", *(s.name for s in STREAMS))

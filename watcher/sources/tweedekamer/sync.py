@@ -32,8 +32,10 @@ from .mirror import Mirror
 
 log = logging.getLogger("watcher.tweedekamer")
 
-ALWAYS = ("Fractie", "Persoon", "Toezegging")  # names of parties and members; promises, kept for what follows
-FROM_START = ("Fractie", "Persoon")
+ALWAYS = ("Fractie", "Persoon")  # the names of parties and members
+# Read from the feed's start (silently: what came before is known, not news), being small: the names, and the
+# register of toezeggingen (about 5,900), so `watcher toezeggingen` lists the open ones from before watcher too.
+FROM_START = ("Fractie", "Persoon", "Toezegging")
 WARM = ("Zaak", "ZaakActor", "DocumentActor", "Agendapunt", "Activiteit")
 WARMUP = timedelta(days=90)
 FETCHES_PER_CYCLE = 400  # Entiteiten look-ups a cycle: a flood of unknown parents waits for the next one

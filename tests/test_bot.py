@@ -377,3 +377,16 @@ def test_telegram_is_given_the_dutch_menu_when_the_bot_starts(tk, telegram, writ
     [(_, fields)] = [(m, f) for m, f in telegram.calls if m == "setMyCommands"]
     names = [c["command"] for c in json.loads(fields["commands"])]
     assert names[:3] == ["volg", "lid", "dossier"] and "lijst" in names
+
+
+def test_a_committee_and_a_ministry_are_followed_from_chat(bot_for):
+    bot = bot_for()
+    bot.answer(5, "/start")
+    assert bot.answer(5, "/commissie BuZa") == "U volgt nu <b>BuZa</b>."
+    assert bot.answer(5, "/ministerie Justitie en Veiligheid") == "U volgt nu <b>Justitie en Veiligheid</b>."
+    assert bot.answer(5, "/ministerie") == "Gebruik: /ministerie &lt;naam&gt;"
+    listed = bot.answer(5, "/lijst")
+    assert "<b>Commissies</b> (1)\n• BuZa" in listed and "<b>Ministeries</b> (1)\n• Justitie en Veiligheid" in listed
+    [chat] = effective(bot.config, bot.store)
+    assert chat.committees == ("BuZa",) and chat.ministries == ("Justitie en Veiligheid",)
+    assert bot.answer(5, "/ontvolg BuZa") == "U volgt <b>BuZa</b> niet meer."

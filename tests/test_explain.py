@@ -8,7 +8,7 @@ import yaml
 from tests.test_bot import bot_for  # noqa: F401 (a fixture)
 from tests.test_telegram import make_alert
 from watcher.alerts import alert, explain
-from watcher.news import agenda, questions, votes
+from watcher.news import agenda, questions, toezeggingen, votes
 from watcher.model import Meta
 
 DOCS = Path(__file__).parent.parent / "docs" / "meldingen.md"
@@ -60,12 +60,20 @@ def agenda_headlines() -> list[str]:
     return said
 
 
+def promise_headlines() -> list[str]:
+    """What toezeggingen.decide says along tests/cases/toezeggingen.yaml."""
+    cases = yaml.safe_load((Path(__file__).parent / "cases" / "toezeggingen.yaml").read_text())
+    said = [toezeggingen.decide({**c["state"], "told": dict(c["told"] or {})}, date.fromisoformat(c["today"]))[1]
+            for c in cases]
+    return [event.headline for event in said if event is not None]
+
+
 def all_headlines() -> list[str]:
     documents = [alert.headline(make_alert(kind=kind, old_version="2", version="3"))
                  for kind in alert.KIND_WORDS]
     documents.append(alert.replaces(Meta(soort="Motie (gewijzigd/nader)", volgnummer="3370"), "2025D05999"))
     digest = alert.render_digest([make_alert()], "afgelopen dag")[0].split("\n")[0].removeprefix("<b>")
-    return documents + question_headlines() + vote_headlines() + agenda_headlines() + [digest]
+    return documents + question_headlines() + vote_headlines() + agenda_headlines() + promise_headlines() + [digest]
 
 
 def test_every_headline_a_subscriber_can_receive_is_explained():

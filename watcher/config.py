@@ -13,8 +13,8 @@ import stat
 from pathlib import Path
 
 from . import yamlfile
-from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, RULE_WORD, Config, HTTPSettings, SourceConfig,
-                       Subscriber, TelegramSettings, parse_duration, parse_since)
+from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, RULE_KINDS, RULE_WORD, Config, HTTPSettings,
+                       SourceConfig, Subscriber, TelegramSettings, parse_duration, parse_since)
 from .yamlfile import Problem, dotted, not_a_list
 
 DEFAULT_CONFIG = "sources.yaml"
@@ -123,8 +123,7 @@ PAID_PER_SECOND = 1000  # Telegram's limit with allow_paid_broadcast
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backfill_alerts"}
-SUBSCRIBER_KEYS = {"name", "telegram", "keywords", "exclude", "members", "parties", "dossiers", "digest", "agenda",
-                   "quiet"}
+SUBSCRIBER_KEYS = {"name", "telegram", *RULE_KINDS, "digest", "agenda", "quiet"}
 AGENDA_CHOICES = ("reminder",)
 # A rule's word in a mapping ({keyword: Xinjiang, digest: daily}), which is also how a hit's reasons name it.
 DIGESTS = ("instant", "hourly", "daily")
@@ -386,7 +385,7 @@ def _subscribers(check: _Checker, value, parliament=None) -> list[Subscriber]:
             check.problem(path + ("name",), f"two subscribers are called '{name}'")
         names.add(name)
         rules, rule_digests = {}, []
-        for key in ("keywords", "exclude", "members", "parties", "dossiers"):
+        for key in RULE_KINDS:
             items = raw.get(key)
             if isinstance(items, list) and key in RULE_WORD:
                 # A rule may be a mapping with its own frequency: {keyword: Xinjiang, digest: daily}.

@@ -32,6 +32,7 @@ class Actor:
     # The fractie's other names (its afkorting, its name, those it was renamed from): a party rule follows
     # a fractie across a rename, while `party` stays the name the document uses.
     aka: list[str] = field(default_factory=list)
+    afkorting: str = ""  # a committee's short name as the Kamer writes it ("BuZa"), for a committee rule
 
 
 @dataclass

@@ -11,9 +11,12 @@ from pathlib import Path
 
 DEFAULT_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_API_URL = "https://api.telegram.org"
+# The kinds of rule a subscriber has, as sources.yaml and the chat's state name them.
+RULE_KINDS = ("keywords", "members", "dossiers", "parties", "committees", "ministries", "exclude")
 # A rule's kind -> the word its reasons and a digest of its own begin with ("keyword Xinjiang", sources.yaml's
 # `keywords: [{keyword: Xinjiang, digest: daily}]`).
-RULE_WORD = {"keywords": "keyword", "members": "member", "parties": "party", "dossiers": "dossier"}
+RULE_WORD = {"keywords": "keyword", "members": "member", "parties": "party", "dossiers": "dossier",
+             "committees": "committee", "ministries": "ministry"}
 # A document never seen before, dated this long before a source's start, is old news re-sent by
 # upstream, not something new to tell anyone about.
 BACKLOG_MARGIN = timedelta(days=30)
@@ -72,6 +75,8 @@ class Subscriber:
     members: tuple[str, ...] = ()
     parties: tuple[str, ...] = ()
     dossiers: tuple[str, ...] = ()
+    committees: tuple[str, ...] = ()  # what a committee leads: "BuZa", "vaste commissie voor Buitenlandse Zaken"
+    ministries: tuple[str, ...] = ()  # what a ministry or a bewindspersoon signs, receives, promises
     digest: str = "instant"
     agenda: str = ""  # "reminder": also told the day before a followed debate
     muted: tuple[str, ...] = ()  # documents this chat asked to hear no more about (a button; not a YAML key)

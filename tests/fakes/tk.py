@@ -171,8 +171,9 @@ def parsed(fake: FakeSyncFeed) -> list:
 def mirrored(fake: FakeSyncFeed, folder):
     """The fake's entities in a mirror on a real store (SQLite, in `folder`)."""
     from watcher.sources.tweedekamer.mirror import Mirror
+    from watcher.sources.tweedekamer.source import ROOTS
     from watcher.store import SqliteStore
-    mirror = Mirror(SqliteStore(folder), "tk")
+    mirror = Mirror(SqliteStore(folder), "tk", ROOTS)
     mirror.apply(parsed(fake))
     return mirror
 

@@ -233,6 +233,10 @@ def reasons_in_dutch(reasons: list[str], actors: list[dict]) -> str:
             out.append(f"Kamerlid {name}" + (f", {role}" if role else ""))
         elif kind == "party":
             out.append(f"partij {rest}")
+        elif kind == "committee":
+            out.append(f"commissie {rest}")
+        elif kind == "ministry":
+            out.append(f"ministerie {rest}")
         else:
             out.append(reason)  # "dossier 35207", and the notes already in Dutch
     return " · ".join(out)

@@ -19,7 +19,8 @@ class Headline(NamedTuple):
 
 INTRO = ("Elke melding begint met één regel die zegt wat er gebeurde, met wat en door wie: die regel ziet u "
          "op uw telefoon. Daaronder staan het soort stuk, het nummer, de datum, de zaak en het dossier, dan "
-         "schuin gedrukt waarom u het krijgt (trefwoord, Kamerlid, partij of dossier dat u volgt), een "
+         "schuin gedrukt waarom u het krijgt (trefwoord, Kamerlid, partij, dossier, commissie of ministerie "
+         "dat u volgt), een "
          "stukje tekst waarin uw trefwoord staat, en de links. Onder een melding staan knoppen: volg het "
          "dossier of de vraag, of „Niet meer over dit document”.")
 
@@ -86,6 +87,18 @@ SECTIONS: list[tuple[str, list[Headline]]] = [
                  "Het debat is naar een andere dag of tijd gegaan (of: „nieuwe datum nog niet bekend”)."),
         Headline("geannuleerd", "Geannuleerd: commissiedebat van dinsdag 8 december 2026, 10:00–12:00: …",
                  "Het debat gaat niet door."),
+    ]),
+    ("Toezeggingen", [
+        Headline("nieuwe toezegging", "Nieuwe toezegging: De minister stuurt de Kamer voor de zomer een brief over …",
+                 "Een minister of staatssecretaris heeft de Kamer iets toegezegd. Daaronder: wat, door wie, aan "
+                 "welk Kamerlid of welke fractie, uiterlijk wanneer en in welk debat. Met „(afgedaan)” erachter "
+                 "als de toezegging al was nagekomen toen watcher haar zag, met „termijn verstreken” als de "
+                 "datum al voorbij was."),
+        Headline("toezegging ", "Toezegging afgedaan: De minister stuurt de Kamer voor de zomer een brief over …",
+                 "De Kamer heeft de toezegging afgedaan, deels afgedaan of laten vervallen (de status staat er "
+                 "zoals de Kamer haar noemt), met de brief die haar nakomt als het register die noemt."),
+        Headline("toezegging: termijn verstreken", "Toezegging: termijn verstreken: De minister stuurt de Kamer …",
+                 "Eén keer, op de dag nadat de toegezegde datum voorbijging terwijl de toezegging nog openstaat."),
     ]),
     ("Overzichten", [
         Headline("overzicht", "Overzicht (afgelopen dag): 5 meldingen",

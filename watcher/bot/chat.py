@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..watchlists import subscribers as subs
-from ..watchlists.subscribers import RULE_KINDS
+from ..settings import RULE_KINDS
 
 MAX_RULES = 200  # per chat, so that no chat can grow the state, the matcher or a reply without bound
 

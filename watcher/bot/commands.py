@@ -33,7 +33,7 @@ def help_(chat: Chat):
 
 
 def follow(chat: Chat, kind: str, command: str):
-    """/volg, /lid, /dossier, /partij, /nooit: a rule of `kind` added (with its own frequency, "/volg X dagelijks")."""
+    """/volg, /lid, /dossier, /partij, /commissie, /ministerie, /nooit: a rule of `kind` added (with its own frequency, "/volg X dagelijks")."""
     argument, state = chat.argument, chat.state
     *words, last = argument.split(" ") if argument else [""]
     every = FREQUENCY.get(last.lower()) if words and kind != "exclude" else None
@@ -214,6 +214,8 @@ COMMANDS = {
     "member": partial(follow, kind="members", command="member"),
     "dossier": partial(follow, kind="dossiers", command="dossier"),
     "party": partial(follow, kind="parties", command="party"),
+    "committee": partial(follow, kind="committees", command="committee"),
+    "ministry": partial(follow, kind="ministries", command="ministry"),
     "exclude": partial(follow, kind="exclude", command="exclude"),
     "unwatch": unwatch, "list": list_rules, "recent": recent, "stil": quiet_hours, "preview": preview,
     "explain": explain, "privacy": privacy, "vergeet": forget, "pause": pause, "resume": resume, "stop": stop,

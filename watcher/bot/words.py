@@ -9,6 +9,8 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /lid <naam> – volg een Kamerlid (Van der Staaij)
 /dossier <nummer> – volg een dossier of zaak (35207, 2022Z11285)
 /partij <naam> – volg een partij (SGP, ChristenUnie)
+/commissie <naam> – volg wat een Kamercommissie leidt (BuZa, Justitie en Veiligheid)
+/ministerie <naam> – volg een ministerie of bewindspersoon: brieven, vragen, toezeggingen
 /nooit <woord> – nooit iets met dit woord (Tibet)
 /lijst – wat u volgt
 /proef <woord> – wat die regel de afgelopen 30 dagen had gemeld
@@ -21,15 +23,17 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /vergeet – wis alles over dit gesprek
 
 Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk.
-De Engelse namen werken ook: /watch, /unwatch, /member, /party, /exclude, /list, /preview, /explain, /pause,
-/resume."""
+De Engelse namen werken ook: /watch, /unwatch, /member, /party, /committee, /ministry, /exclude, /list, /preview,
+/explain, /pause, /resume."""
 
 # The Dutch command names, for the English ones the code knows (which work as well).
 DUTCH = {"volg": "watch", "ontvolg": "unwatch", "lid": "member", "partij": "party", "nooit": "exclude",
+         "commissie": "committee", "ministerie": "ministry",
          "lijst": "list", "proef": "preview", "pauze": "pause", "hervat": "resume", "uitleg": "explain"}
 # What Telegram shows in its menu (setMyCommands): the Dutch names, in the order a new subscriber needs them.
 MENU = [("volg", "volg een onderwerp"), ("lid", "volg een Kamerlid"), ("dossier", "volg een dossier of zaak"),
-        ("partij", "volg een partij"), ("lijst", "wat u volgt"), ("ontvolg", "volg iets niet meer"),
+        ("partij", "volg een partij"), ("commissie", "volg een Kamercommissie"),
+        ("ministerie", "volg een ministerie"), ("lijst", "wat u volgt"), ("ontvolg", "volg iets niet meer"),
         ("nooit", "nooit iets met dit woord"), ("proef", "wat een regel had gemeld"),
         ("recent", "de laatste meldingen"), ("stil", "stille uren"), ("pauze", "meldingen even uit"),
         ("hervat", "meldingen weer aan"), ("stop", "geen meldingen meer"), ("privacy", "wat er bewaard wordt"),
@@ -43,7 +47,8 @@ REFUSAL = ("Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe 
 FREQUENCY = {"instant": "instant", "direct": "instant", "hourly": "hourly", "uurlijks": "hourly",
              "daily": "daily", "dagelijks": "daily"}  # the last word of /watch Xinjiang daily
 FREQUENCY_WORDS = {"instant": "direct", "hourly": "elk uur", "daily": "dagelijks"}
-ARGUMENT_WORD = {"watch": "woord", "member": "naam", "dossier": "nummer", "party": "naam", "exclude": "woord"}
+ARGUMENT_WORD = {"watch": "woord", "member": "naam", "dossier": "nummer", "party": "naam", "exclude": "woord",
+                 "committee": "naam", "ministry": "naam"}
 STALE = "Deze knop werkt niet (meer): er is niets veranderd."
 PRIVACY = """Wat deze bot over dit gesprek bewaart:
 • het nummer van dit gesprek, en wat u volgt of uitsluit (/list), gepauzeerd of gestopt, stille stukken;
@@ -53,4 +58,4 @@ Een gesprek dat de bot niet mag gebruiken, wordt één keer geweigerd en 24 uur 
 /vergeet wist dit alles."""
 # /lijst's headings, one per kind of rule
 LIST_TITLES = {"keywords": "Onderwerpen", "members": "Kamerleden", "dossiers": "Dossiers", "parties": "Partijen",
-               "exclude": "Uitgezonderd"}
+               "committees": "Commissies", "ministries": "Ministeries", "exclude": "Uitgezonderd"}

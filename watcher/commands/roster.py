@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 
 from ..watchlists import subscribers as subs
-from ..settings import Config
+from ..settings import RULE_KINDS, Config
 from ..store import open_reader
-
-KINDS = subs.RULE_KINDS
 
 
 def roster(config: Config, chats: dict[int, dict]) -> list[dict]:
@@ -20,15 +18,15 @@ def roster(config: Config, chats: dict[int, dict]) -> list[dict]:
     for s in config.subscribers:
         own = chats.pop(s.telegram, {}) if s.telegram is not None else {}
         rules = {k: [{"rule": r, "from": "sources.yaml"} for r in getattr(s, k)]
-                 + [{"rule": r, "from": "chat"} for r in own.get(k, []) if r not in getattr(s, k)] for k in KINDS}
+                 + [{"rule": r, "from": "chat"} for r in own.get(k, []) if r not in getattr(s, k)] for k in RULE_KINDS}
         out.append({"name": s.name, "telegram": s.telegram, "status": _status(own), "digest": s.digest,
                     "rules": {k: v for k, v in rules.items() if v}})
     for chat, state in sorted(chats.items()):
-        if not any(state.get(k) for k in KINDS):
+        if not any(state.get(k) for k in RULE_KINDS):
             continue  # a chat without rules (said /start, or /vergeet) follows nothing
         out.append({"name": subs.chat_name(chat), "telegram": chat, "status": _status(state),
                     "digest": state.get("digest", "instant"),
-                    "rules": {k: [{"rule": r, "from": "chat"} for r in state.get(k, [])] for k in KINDS if state.get(k)}})
+                    "rules": {k: [{"rule": r, "from": "chat"} for r in state.get(k, [])] for k in RULE_KINDS if state.get(k)}})
     return out
 
 

@@ -16,23 +16,21 @@ from ..watchlists import audience
 from ..watchlists.match import Hit
 from .documents import DocumentNews
 from .rules import LiveRules
-from .streams import AgendaNews, PromiseNews
 
 log = logging.getLogger("watcher")
 
 
 class ClockEvents:
     def __init__(self, store: Store, rules: LiveRules, clock: Callable[[], datetime], documents: DocumentNews,
-                 agenda: AgendaNews, promises: PromiseNews):
+                 streams: dict):
         self.store = store
         self.rules = rules
         self.clock = clock
         self.documents = documents
-        self.agenda = agenda
-        self.promises = promises
+        self.streams = streams  # each stream's news, by name (streams.NEWS): what the clock raises of it
 
     def run(self) -> int:
-        return self.overdue_questions() + self.agenda.reminders() + self.promises.overdue()
+        return self.overdue_questions() + sum(news.on_clock() for news in self.streams.values())
 
     def overdue_questions(self) -> int:
         """Questions past their term with no answer: told once to who follows them."""

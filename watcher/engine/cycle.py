@@ -97,8 +97,7 @@ class Engine:
         self.documents = DocumentNews(store, self.rules)
         self.pages = Pages(self)
         self.streams = Streams(store, self.rules, self.now, self.applying)
-        self.clock_events = ClockEvents(store, self.rules, self.now, self.documents, self.streams.news["agenda"],
-                                        self.streams.news["toezeggingen"])
+        self.clock_events = ClockEvents(store, self.rules, self.now, self.documents, self.streams.news)
 
     def now(self) -> datetime:
         return self.clock()

@@ -84,6 +84,10 @@ class _News:
     def key_of(entity: str, row: dict) -> str:
         return row["key"]
 
+    def on_clock(self) -> int:
+        """What the clock raises of this stream once a day (clock.py): nothing for most."""
+        return 0
+
     def _followers(self, zaken: list[dict], text: str, meta: Meta) -> tuple[list[Hit], list]:
         """Who hears of what happened to these zaken (watchlists.audience), with their documents."""
         docs = [d for z in zaken if (k := self.store.find_alias(f"zaak:{z['nummer']}"))
@@ -136,7 +140,8 @@ class VoteNews(_News):
         meta = Meta(soort=first["soort"], onderwerp=first["onderwerp"],
                     zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken],
                     dossiers=sorted({d for z in zaken for d in z.get("dossiers", [])}),
-                    actors=[Actor(name=a["name"], role=a["role"], party=a["party"], on="zaak") for a in actors])
+                    actors=[Actor(name=a["name"], role=a["role"], party=a["party"], on="zaak",
+                                  afkorting=a.get("afkorting", "")) for a in actors])
         hits, docs = self._followers(zaken, "", meta)  # who heard of the motie follows it to its vote
         doc = docs[0] if docs else None
         subject = Subject(document=doc.key if doc else first["nummer"], title=first["onderwerp"],
@@ -186,6 +191,9 @@ class AgendaNews(_News):
             added += self._send(key, event.shown, state, event)
         return added
 
+    def on_clock(self) -> int:
+        return self.reminders()
+
     def reminders(self) -> int:
         """The day before a followed debate: told once to its followers who asked for a reminder
         (`agenda: reminder`), by the first cycle of that day (also one that polls nothing new)."""
@@ -204,11 +212,14 @@ class AgendaNews(_News):
 
     def _send(self, key: str, shown: dict, state: dict, event, only: set | None = None, ident: str = "") -> int:
         zaken = shown.get("zaken") or state.get("zaken") or []
-        if not zaken:
-            return 0  # a meeting about no zaak: nothing anyone follows
+        committee = [Actor(name=state["commissie"], role="Voortouwcommissie",
+                           afkorting=state.get("commissie_afkorting") or "")] if state.get("commissie") else []
+        if not zaken and not committee:
+            return 0  # a meeting about no zaak, led by no committee: nothing anyone follows
         dossiers = sorted({d for z in zaken for d in z.get("dossiers", [])})
         meta = Meta(soort=state.get("soort", ""), onderwerp=state.get("onderwerp", ""),
-                    zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken], dossiers=dossiers)
+                    zaken=[{"nummer": z["nummer"], "soort": z["soort"]} for z in zaken], dossiers=dossiers,
+                    actors=committee)
         text = "\n".join(z["onderwerp"] for z in zaken)
         hits, _ = self._followers(zaken, text, meta)
         if only is not None:
@@ -254,8 +265,8 @@ class PromiseNews(_News):
             self.store.set_event_state(toezeggingen.KIND, key, state)
         return added
 
-    def overdue(self) -> int:
-        """Open toezeggingen whose date the clock passed today: told once (the clock's events, clock.py)."""
+    def on_clock(self) -> int:
+        """Open toezeggingen whose date the clock passed today: told once."""
         today = agenda.kamer_day(self.clock())
         late = [k for k, s in self.store.event_states(toezeggingen.KIND).items()
                 if toezeggingen.is_open(s) and not s.get("told", {}).get("overdue")
@@ -268,7 +279,10 @@ class PromiseNews(_News):
         # The member or the fractie it was made to counts as a document's indiener does (watchlists/match.py).
         made_to = [Actor(name=state.get("aan", ""), role="Toegezegd aan", party=state.get("fractie", ""))] \
             if state.get("aan") or state.get("fractie") else []
-        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to)
+        # Who made it counts for a ministry rule: the bewindspersoon and the ministry.
+        made_by = [Actor(name=n, role=r) for n, r in ((state.get("bewindspersoon"), "Toegezegd door"),
+                                                     (state.get("ministerie"), "Ministerie")) if n]
+        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to + made_by)
         hits = self.rules.matcher.match(state.get("tekst", ""), meta)
         heard = list(state.get("heard", []))
         hits = audience.of_matter(hits, [], "toezegging", self.rules.muted)

@@ -36,6 +36,10 @@ from ..parliament import DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens,
 SNIPPET = 200
 # Who a document or a promise concerns as a member: who put it forward, and whom a toezegging was made to.
 MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller", "toegezegd aan"}
+# Who a document, a question or a promise concerns as a ministry: the one it is put to, who signs it, who made
+# the promise and the ministry that did. The one place where the signer and the addressee count.
+MINISTRY_ROLES = {"gericht aan", "ondertekenaar", "toegezegd door", "ministerie"}
+COMMITTEE_ROLES = {"voortouwcommissie"}
 
 
 # A document repeats its words: each is folded once per process.
@@ -118,6 +122,13 @@ def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
         if party_key(rule):
             return None
         return "een partij heeft een naam nodig, bijvoorbeeld SGP" if dutch else "a party needs a name, e.g. SGP"
+    if kind in ("committees", "ministries"):
+        if _name_words(rule):
+            return None
+        what = ("een commissie heeft een naam nodig, bijvoorbeeld BuZa" if dutch else "a committee needs a name, e.g. BuZa") \
+            if kind == "committees" else ("een ministerie heeft een naam nodig, bijvoorbeeld Justitie en Veiligheid"
+                                           if dutch else "a ministry needs a name, e.g. Justitie en Veiligheid")
+        return what
     if kind == "dossiers":
         if not DOSSIER_NUMBER.match(dossier_key(rule)):
             return (f"{rule!r} is geen dossiernummer (35207, 36800-X) en geen zaaknummer (2022Z11285)" if dutch else
@@ -226,7 +237,12 @@ class Matcher:
         self.parliament = parliament if parliament is not None else (previous.parliament if previous else None)
         self._parties: tuple[object, dict] | None = None  # (the parliament they were keyed by, key -> rules)
         self.dossiers: dict[str, list] = {}  # number -> [(subscriber index, rule)]
+        # (subscriber index, rule, its folded words): few per subscriber, compared with a document's few actors
+        self.committees: list[tuple[int, str, tuple[str, ...]]] = []
+        self.ministries: list[tuple[int, str, tuple[str, ...]]] = []
         for index, s in enumerate(subscribers):
+            self.committees += [(index, rule, _name_words(rule)) for rule in s.committees]
+            self.ministries += [(index, rule, _name_words(rule)) for rule in s.ministries]
             for rule in s.members:
                 tokens = member_tokens(rule)
                 self.members.setdefault(tokens[-1], []).append((index, rule, tokens))
@@ -339,6 +355,13 @@ class Matcher:
         for number in numbers:
             for index, rule in self.dossiers.get(number, []):
                 hit(index).reasons.append(f"dossier {rule}")
+        for kind, rules, roles in (("committee", self.committees, COMMITTEE_ROLES),
+                                   ("ministry", self.ministries, MINISTRY_ROLES)):
+            names = [(_name_words(a.name), _name_words(a.afkorting)) for a in meta.actors if a.role.lower() in roles]
+            for index, rule, words in rules if names else ():
+                if any(_names(words, name) or words == short for name, short in names) \
+                        and f"{kind} {rule}" not in hit(index).reasons:
+                    hit(index).reasons.append(f"{kind} {rule}")
 
         out = []
         past_title = _PastTitle(body, meta)
@@ -354,6 +377,18 @@ class Matcher:
                     break
             out.append(h)
         return out
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(fold(w) for w in WORD.findall(name or ""))
+
+
+def _names(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """A committee or ministry rule's words stand together in an actor's name: "Justitie" in "Justitie en
+    Veiligheid", "Buitenlandse Zaken" in "vaste commissie voor Buitenlandse Zaken", "Van Weel" in "D.M. van
+    Weel"."""
+    n = len(rule)
+    return bool(n) and any(name[i:i + n] == rule for i in range(len(name) - n + 1))
 
 
 def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str, list[str]]]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..settings import Config, Subscriber
+from ..settings import RULE_KINDS, Config, Subscriber
 from ..store import Store
 
-RULE_KINDS = ("keywords", "members", "dossiers", "parties", "exclude")
 
 
 def key(chat_id: int) -> str:

@@ -105,7 +105,8 @@ def dossier_number(dossier: Entity) -> str:
 def _actor(entity: Entity, on: str, parties: dict[str, list[str]]) -> Actor:
     named = entity.text("actorFractie")
     aka = [n for n in parties.get(entity.ref("fractie"), []) if n != named]
-    return Actor(name=entity.text("actorNaam"), role=entity.text("relatie"), party=named, on=on, aka=aka)
+    return Actor(name=entity.text("actorNaam"), role=entity.text("relatie"), party=named, on=on, aka=aka,
+                 afkorting=entity.text("actorAfkorting"))
 
 
 def _number(text: str) -> int:
@@ -205,7 +206,8 @@ def _zaak_state(zaak: Entity, actors: list[Entity], dossiers: list[Entity]) -> d
     return {"nummer": zaak.text("nummer"), "soort": zaak.text("soort"), "onderwerp": zaak.text("onderwerp"),
             "volgnummer": _number(zaak.text("volgnummer")),
             "dossiers": [n for d in dossiers if d.id in own and (n := dossier_number(d))],
-            "actors": [{"name": a.text("actorNaam"), "party": a.text("actorFractie"), "role": a.text("relatie")}
+            "actors": [{"name": a.text("actorNaam"), "party": a.text("actorFractie"), "role": a.text("relatie"),
+                        **({"afkorting": a.text("actorAfkorting")} if a.text("actorAfkorting") else {})}
                        for a in actors]}
 
 
@@ -276,7 +278,8 @@ def meeting_state(parts: MeetingParts) -> dict | None:
     return {"nummer": meeting.text("nummer"), "soort": meeting.text("soort"), "onderwerp": meeting.text("onderwerp"),
             "status": meeting.text("status"), "datum": meeting.text("datum"), "aanvang": meeting.text("aanvangstijd"),
             "eind": meeting.text("eindtijd"), "locatie": meeting.text("locatie"),
-            "commissie": meeting.text("voortouwnaam"), "removed": False,
+            "commissie": meeting.text("voortouwnaam"), "commissie_afkorting": meeting.text("voortouwafkorting"),
+            "removed": False,
             "zaken": [{k: v for k, v in _zaak_state(z, [], parts.dossiers).items() if k in
                        ("nummer", "soort", "onderwerp", "dossiers")} for z in parts.zaken if z.text("nummer")],
             "vervangen_door": [m.id for m in parts.replaced_by],

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from .entities import Entity
 
-ROOTS = ("Document", "Besluit", "Activiteit", "Toezegging")  # what is assembled and told; the rest are parts
 
 
 @dataclass
@@ -29,9 +28,12 @@ class Dirty:
 
 
 class Mirror:
-    def __init__(self, store, source: str):
+    def __init__(self, store, source: str, roots: tuple[str, ...] = ()):
+        """`roots`: the categories that are assembled and told (a document, a vote, a meeting, a promise: its
+        source's readers say which); every other entity is a part of one, and a change to it marks its roots."""
         self.store = store
         self.source = source
+        self.roots = roots
 
     # ------------------------------------------------------------ reading
     def get(self, category: str, ident: str) -> Entity | None:
@@ -143,7 +145,7 @@ class Mirror:
     # ------------------------------------------------------------ what a change touches
     def _roots(self, e: Entity) -> list[tuple[str, str]]:
         c = e.category
-        if c in ROOTS:
+        if c in self.roots:
             out = [(c, e.id)]
             if c == "Activiteit":  # a move is told with the meeting it replaces
                 out += [("Activiteit", r) for r in e.refs.get("vervangenVanuit", [])]

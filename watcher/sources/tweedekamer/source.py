@@ -65,7 +65,7 @@ class TweedeKamer(Source):
     def __init__(self, config, http, extractor, store=None):
         super().__init__(config, http, extractor, store)
         self.feed = SyncFeed(http, self.base)
-        self.mirror = Mirror(store, self.name) if store is not None else None
+        self.mirror = Mirror(store, self.name, ROOTS) if store is not None else None
         self.seq_before = 0
         warmup = self.config.options.get("warmup")
         self.sync = Sync(self.name, self.feed, self.mirror, store,
@@ -362,6 +362,7 @@ STREAMS = (Votes, Agenda, Toezeggingen)
 DOCUMENTS_NEED = ("Document", "DocumentVersie", "DocumentActor", "DocumentPublicatie", "Zaak", "ZaakActor",
                   "Kamerstukdossier")
 EVENTS = ("documents", *(s.name for s in STREAMS))
+ROOTS = (Documents.root, *(s.root for s in STREAMS))  # what the mirror marks when a part of it changes
 
 
 def categories(events: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,0 +1,47 @@
+"""Rules on a committee (what it leads) and on a ministry (what is put to it, signed by its bewindspersoon, or
+promised by it), through `watcher run --once` on the loopback SyncFeed with recorded rows."""
+
+from datetime import datetime, timedelta
+
+from tests.fakes.tk import activity, answer_with_askers_on_the_zaak
+
+
+def headlines(out):
+    return sorted(line.split(": ", 1)[0] for line in out.splitlines() if line.startswith("["))
+
+
+def test_a_question_put_to_a_followed_ministry_is_told_with_the_rule_that_fired(tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "buza", "ministries": ["Buitenlandse Zaken"]},
+                           {"name": "minister", "ministries": ["Veldkamp"]},
+                           {"name": "jenv", "ministries": ["Justitie en Veiligheid"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    tk.add(answer_with_askers_on_the_zaak())  # 2025D43150: put to Buitenlandse Zaken, signed by Veldkamp
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert headlines(out) == ["[buza] nieuw", "[minister] nieuw"]
+    assert "ministerie Buitenlandse Zaken" in out and "ministerie Veldkamp" in out  # the rule that fired
+
+
+def test_a_debate_a_followed_committee_leads_is_told_even_about_no_followed_zaak(tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "biza", "committees": ["BiZa"]}, {"name": "naam", "committees": ["Binnenlandse Zaken"]},
+                           {"name": "buza", "committees": ["BuZa"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    tk.put("Activiteit", activity("ac7e0000-0000-4000-8000-00000000d004", start, Agendapunt=[]))
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    assert headlines(out) == ["[biza] gepland", "[naam] gepland"]
+    assert "commissie BiZa" in out and "commissie Binnenlandse Zaken" in out
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
+
+
+def test_a_ministry_rule_hears_the_promises_its_minister_made(tk, write_config, watcher_cli):
+    from tests.test_toezeggingen import _promise
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "buza", "ministries": ["Buitenlandse Zaken"]}, {"name": "jenv", "ministries": ["JenV"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    _promise(tk, "2027-01-31T00:00:00")
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[buza] nieuwe toezegging"] and "ministerie Buitenlandse Zaken" in out

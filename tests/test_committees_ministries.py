@@ -25,7 +25,8 @@ def test_a_question_put_to_a_followed_ministry_is_told_with_the_rule_that_fired(
 
 def test_a_debate_a_followed_committee_leads_is_told_even_about_no_followed_zaak(tk, write_config, watcher_cli):
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
-                          [{"name": "biza", "committees": ["BiZa"]}, {"name": "naam", "committees": ["Binnenlandse Zaken"]},
+                          [{"name": "biza", "committees": ["BiZa"]},
+                           {"name": "naam", "committees": ["Binnenlandse Zaken"]},
                            {"name": "buza", "committees": ["BuZa"]}])
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
@@ -37,11 +38,20 @@ def test_a_debate_a_followed_committee_leads_is_told_even_about_no_followed_zaak
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
 
 
-def test_a_ministry_rule_hears_the_promises_its_minister_made(tk, write_config, watcher_cli):
-    from tests.test_toezeggingen import _promise
+def test_a_ministry_rule_hears_the_promises_its_minister_made_and_a_committee_those_in_its_debates(
+        tk, write_config, watcher_cli):
+    from tests.test_toezeggingen import DEBAT, _promise
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
-                          [{"name": "buza", "ministries": ["Buitenlandse Zaken"]}, {"name": "jenv", "ministries": ["JenV"]}])
+                          [{"name": "buza", "ministries": ["Buitenlandse Zaken"]},
+                           {"name": "jenv", "ministries": ["JenV"]},
+                           {"name": "commissie", "committees": ["BuZa"]}, {"name": "def", "committees": ["DEF"]}])
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    tk.put_entity("Activiteit", DEBAT, {"nummer": "2026A07001", "soort": "Commissiedebat",
+                                        "onderwerp": "Raad Buitenlandse Zaken",
+                                        "voortouwnaam": "vaste commissie voor Buitenlandse Zaken",
+                                        "voortouwafkorting": "BuZa"})
     _promise(tk, "2027-01-31T00:00:00")
     out = watcher_cli("-c", config, "run", "--once")[1]
-    assert headlines(out) == ["[buza] nieuwe toezegging"] and "ministerie Buitenlandse Zaken" in out
+    # (the debate itself is told to the committee's follower too: the committee leads it)
+    assert headlines(out) == ["[buza] nieuwe toezegging", "[commissie] gepland", "[commissie] nieuwe toezegging"]
+    assert "ministerie Buitenlandse Zaken" in out and "commissie BuZa" in out

@@ -279,10 +279,14 @@ class PromiseNews(_News):
         # The member or the fractie it was made to counts as a document's indiener does (watchlists/match.py).
         made_to = [Actor(name=state.get("aan", ""), role="Toegezegd aan", party=state.get("fractie", ""))] \
             if state.get("aan") or state.get("fractie") else []
-        # Who made it counts for a ministry rule: the bewindspersoon and the ministry.
+        # Who made it counts for a ministry rule: the bewindspersoon and the ministry; the committee that led the
+        # debate it was made in, for a committee rule.
         made_by = [Actor(name=n, role=r) for n, r in ((state.get("bewindspersoon"), "Toegezegd door"),
                                                      (state.get("ministerie"), "Ministerie")) if n]
-        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to + made_by)
+        debate = state.get("debat") or {}
+        led_by = [Actor(name=debate["commissie"], role="Voortouwcommissie", afkorting=debate.get("commissie_afkorting")
+                        or "")] if debate.get("commissie") else []
+        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to + made_by + led_by)
         hits = self.rules.matcher.match(state.get("tekst", ""), meta)
         heard = list(state.get("heard", []))
         hits = audience.of_matter(hits, [], "toezegging", self.rules.muted)

@@ -332,7 +332,8 @@ def promise_state(parts: PromiseParts) -> dict | None:
             "bewindspersoon": by, "functie": promise.text("functie"),
             "aan": member, "fractie": (fractie.text("afkorting") or fractie.text("naamNl")) if fractie else "",
             "debat": ({"nummer": meeting.text("nummer"), "soort": meeting.text("soort"),
-                       "onderwerp": meeting.text("onderwerp"), "datum": meeting.text("datum")[:10]}
+                       "onderwerp": meeting.text("onderwerp"), "datum": meeting.text("datum")[:10],
+                       "commissie": meeting.text("voortouwnaam"), "commissie_afkorting": meeting.text("voortouwafkorting")}
                       if meeting is not None else {"nummer": promise.text("activiteitNummer")}
                       if promise.text("activiteitNummer") else {}),
             "removed": False}

@@ -106,7 +106,8 @@ def test_the_open_toezeggingen_from_the_whole_register_longest_overdue_first(tk,
         tk.put_entity("Toezegging", f"fa9b16b4-0000-4000-8000-00000000000{i}",
                       {"nummer": nummer, "status": status, "datumNakoming": when, "ministerie": ministerie,
                        "tekst": f"Toezegging {nummer}", "achternaam": "Minister"},
-                      {"toegezegdAan.persoon": [PERSOON] if nummer == "TZ-2" else [], "toegezegdAan.fractie": [FRACTIE]})
+                      {"toegezegdAan.persoon": [PERSOON] if nummer == "TZ-2" else [],
+                       "toegezegdAan.fractie": [FRACTIE]})
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
                           [{"name": "alles", "keywords": ["Toezegging"]}])
     out = watcher_cli("-c", config, "run", "--once")[1]

@@ -33,7 +33,8 @@ def help_(chat: Chat):
 
 
 def follow(chat: Chat, kind: str, command: str):
-    """/volg, /lid, /dossier, /partij, /commissie, /ministerie, /nooit: a rule of `kind` added (with its own frequency, "/volg X dagelijks")."""
+    """/volg, /lid, /dossier, /partij, /commissie, /ministerie, /nooit: a rule of `kind` added (with its own
+    frequency: "/volg X dagelijks")."""
     argument, state = chat.argument, chat.state
     *words, last = argument.split(" ") if argument else [""]
     every = FREQUENCY.get(last.lower()) if words and kind != "exclude" else None

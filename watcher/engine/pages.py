@@ -22,7 +22,9 @@ log = logging.getLogger("watcher")
 
 FLUSH_EVERY_PAGES = 20  # a long backfill is made durable as it goes, not only at its end
 FLUSH_EVERY_SECONDS = 60.0  # ... and a slow one too: a deadline that cuts a page short loses no more than this
-CONCURRENT_RECORDS = 16  # documents fetched and extracted at once: twice the requests allowed to a host (http.PER_HOST), so 8 downloads stay in flight while others are extracted
+# Documents fetched and extracted at once: twice the requests allowed to a host (http.PER_HOST), so 8 downloads
+# stay in flight while others are extracted.
+CONCURRENT_RECORDS = 16
 
 
 class Pages:

@@ -125,10 +125,11 @@ def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
     if kind in ("committees", "ministries"):
         if _name_words(rule):
             return None
-        what = ("een commissie heeft een naam nodig, bijvoorbeeld BuZa" if dutch else "a committee needs a name, e.g. BuZa") \
-            if kind == "committees" else ("een ministerie heeft een naam nodig, bijvoorbeeld Justitie en Veiligheid"
-                                           if dutch else "a ministry needs a name, e.g. Justitie en Veiligheid")
-        return what
+        if kind == "committees":
+            return "een commissie heeft een naam nodig, bijvoorbeeld BuZa" if dutch else \
+                "a committee needs a name, e.g. BuZa"
+        return "een ministerie heeft een naam nodig, bijvoorbeeld Justitie en Veiligheid" if dutch else \
+            "a ministry needs a name, e.g. Justitie en Veiligheid"
     if kind == "dossiers":
         if not DOSSIER_NUMBER.match(dossier_key(rule)):
             return (f"{rule!r} is geen dossiernummer (35207, 36800-X) en geen zaaknummer (2022Z11285)" if dutch else

@@ -382,8 +382,8 @@ def test_telegram_is_given_the_dutch_menu_when_the_bot_starts(tk, telegram, writ
 def test_a_committee_and_a_ministry_are_followed_from_chat(bot_for):
     bot = bot_for()
     bot.answer(5, "/start")
-    assert bot.answer(5, "/commissie BuZa") == "U volgt nu <b>BuZa</b>."
-    assert bot.answer(5, "/ministerie Justitie en Veiligheid") == "U volgt nu <b>Justitie en Veiligheid</b>."
+    assert bot.answer(5, "/commissie BuZa").startswith("U volgt nu <b>BuZa</b>.")  # not checked before a first run
+    assert bot.answer(5, "/ministerie Justitie en Veiligheid").startswith("U volgt nu <b>Justitie en Veiligheid</b>.")
     assert bot.answer(5, "/ministerie") == "Gebruik: /ministerie &lt;naam&gt;"
     listed = bot.answer(5, "/lijst")
     assert "<b>Commissies</b> (1)\n• BuZa" in listed and "<b>Ministeries</b> (1)\n• Justitie en Veiligheid" in listed

@@ -55,3 +55,32 @@ def test_a_ministry_rule_hears_the_promises_its_minister_made_and_a_committee_th
     # (the debate itself is told to the committee's follower too: the committee leads it)
     assert headlines(out) == ["[buza] nieuwe toezegging", "[commissie] gepland", "[commissie] nieuwe toezegging"]
     assert "ministerie Buitenlandse Zaken" in out and "commissie BuZa" in out
+
+
+def test_check_and_the_bot_know_the_committees_and_ministries_from_the_data(tk, telegram, write_config, watcher_cli):
+    from tests.test_toezeggingen import _promise
+    from watcher.bot.app import WatchBot
+    from watcher.config import load
+    from watcher.store import open_store
+
+    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    tk.put("Activiteit", activity("ac7e0000-0000-4000-8000-00000000d005", start))  # led by BiZa
+    _promise(tk, "2027-01-31T00:00:00")  # made by the ministry of Buitenlandse Zaken
+    source = [{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": "2020-01-01"}]
+    assert watcher_cli("-c", write_config(source, []), "run", "--once")[0] == 0
+    config = write_config(source, [{"name": "a", "committees": ["BiZ", "BiZa", "Binnenlandse Zaken"],
+                                    "ministries": ["Buitenlandse Zakken", "Buitenlandse Zaken", "Veldkamp"]}],
+                          telegram={"api_url": telegram.url, "allow": "open"})
+    code, out, err = watcher_cli("-c", config, "check")
+    assert code == 2, out
+    assert "subscribers[0].committees[0]: unknown committee 'BiZ' (did you mean 'BiZa'" in err
+    assert "subscribers[0].ministries[0]: unknown ministry 'Buitenlandse Zakken' (did you mean 'Buitenlandse " \
+           "Zaken'?)" in err
+    assert err.count("unknown") == 2  # a name it has, and a bewindspersoon by name, pass
+    loaded = load(config, need_sources=False)
+    with open_store(loaded.state_dir) as store:
+        bot = WatchBot(loaded, store, "1:T", rules_changed=lambda: None)
+        bot.answer(5, "/start")
+        assert bot.answer(5, "/commissie Biza") == "U volgt nu <b>Biza</b>."  # checked: no "nog niet nagekeken"
+        assert bot.answer(5, "/commissie BiZ").startswith("Dat gaat niet: de Kamer kent geen commissie 'BiZ'; "
+                                                          "bedoelt u 'BiZa'")

@@ -82,9 +82,22 @@ def _folded(name: str) -> str:
     return party_key(name)
 
 
+def name_words(name: str) -> tuple[str, ...]:
+    """A committee's or ministry's name as words to compare: folded, punctuation gone."""
+    return tuple(fold(w) for w in WORD.findall(name or ""))
+
+
+def names_match(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """A committee or ministry rule's words stand together in a name: "Justitie" in "Justitie en Veiligheid",
+    "Buitenlandse Zaken" in "vaste commissie voor Buitenlandse Zaken", "Van Weel" in "D.M. van Weel"."""
+    n = len(rule)
+    return bool(n) and any(name[i:i + n] == rule for i in range(len(name) - n + 1))
+
+
 class Parliament:
-    def __init__(self, fracties=(), people=()):
-        """`fracties`: for each party, every name it is known by (its name now first); `people`: full names."""
+    def __init__(self, fracties=(), people=(), committees=(), ministries=()):
+        """`fracties`: for each party, every name it is known by (its name now first); `people`: full names;
+        `committees`: (afkorting, name) of the committees that lead debates; `ministries`: their names."""
         self.groups: list[list[str]] = [list(dict.fromkeys(n for n in names if n)) for names in fracties]
         self.groups = [g for g in self.groups if g]
         self._party: dict[str, int] = {}
@@ -92,11 +105,14 @@ class Parliament:
             for name in names:
                 self._party.setdefault(_folded(name), i)
         self.people = list(dict.fromkeys(p for p in people if p))
+        self.committees = list(dict.fromkeys((a or "", n or "") for a, n in committees if a or n))
+        self.ministries = list(dict.fromkeys(m for m in ministries if m))
 
     @classmethod
-    def from_store(cls, store, people: bool = False) -> "Parliament":
-        """The parties (and with `people`, the members) the mirror knows; none from a store without it."""
-        fracties, persons = [], []
+    def from_store(cls, store, people: bool = False, bodies: bool = False) -> "Parliament":
+        """The parties (and with `people`, the members; with `bodies`, the committees that lead its debates and
+        the ministries of its toezeggingen) the mirror knows; none from a store without it."""
+        fracties, persons, committees, ministries = [], [], [], []
         try:
             for data in store.entities("Fractie"):
                 fields = data.get("f", {})
@@ -110,9 +126,14 @@ class Parliament:
                         persons.append(" ".join(p for p in (f.get("initialen"), surname) if p))
                         if f.get("roepnaam"):
                             persons.append(f"{f['roepnaam']} {surname}")
+            if bodies:
+                for data in store.entities("Activiteit"):
+                    f = data.get("f", {})
+                    committees.append((f.get("voortouwafkorting"), f.get("voortouwnaam")))
+                ministries = [m for data in store.entities("Toezegging") if (m := data.get("f", {}).get("ministerie"))]
         except AttributeError:  # a store of another kind of test double, or none
             pass
-        return cls(fracties, persons)
+        return cls(fracties, persons, committees, ministries)
 
     @property
     def knows_parties(self) -> bool:
@@ -159,17 +180,41 @@ class Parliament:
         return f"unknown member {rule!r}" + (f" (did you mean {_or(near, 'or')}?)" if near else
                                              "; the Tweede Kamer's data names no such person")
 
+    # ------------------------------------------------------------ committees and ministries
+    def body_problem(self, kind: str, rule: str, dutch: bool = False) -> str | None:
+        """A committee or ministry rule that names none the Kamer's data has (with the nearest names)."""
+        words = name_words(rule)
+        if kind == "committees":
+            known = [n for pair in self.committees for n in pair if n]
+            if not known or any(words == name_words(a) or names_match(words, name_words(n)) for a, n in self.committees):
+                return None
+            thing, ding = "committee", "commissie"
+        else:
+            known = self.ministries
+            # A bewindspersoon by name is not in this list: a rule that names no ministry is taken as a person.
+            if not known or any(names_match(words, name_words(m)) for m in known) or not self._near(rule, known):
+                return None
+            thing, ding = "ministry", "ministerie"
+        near = self._near(rule, known)
+        if dutch:
+            return f"de Kamer kent geen {ding} {rule!r}" + (f"; bedoelt u {_or(near, 'of')}?" if near else "")
+        return f"unknown {thing} {rule!r}" + (f" (did you mean {_or(near, 'or')}?)" if near else
+                                               f"; the Tweede Kamer's data names no such {thing}")
+
     def problem(self, kind: str, rule: str, dutch: bool = False) -> str | None:
-        """What is wrong with a `parties` or `members` rule by the Kamer's data; None for other kinds."""
+        """What is wrong with a rule by the Kamer's data; None where it has nothing to say."""
         if kind == "parties":
             return self.party_problem(rule, dutch)
         if kind == "members":
             return self.member_problem(rule, dutch)
+        if kind in ("committees", "ministries"):
+            return self.body_problem(kind, rule, dutch)
         return None
 
     def checks(self, kind: str) -> bool:
         """Whether there is anything to check a rule of this kind against yet."""
-        return bool(self.groups) if kind == "parties" else bool(self.people) if kind == "members" else True
+        return {"parties": bool(self.groups), "members": bool(self.people), "committees": bool(self.committees),
+                "ministries": bool(self.ministries)}.get(kind, True)
 
     @staticmethod
     def _near(name: str, candidates: list[str]) -> list[str]:

@@ -45,7 +45,8 @@ def follow(chat: Chat, kind: str, command: str):
     if not argument:
         return f"Gebruik: /{chat.said} &lt;{ARGUMENT_WORD[command]}&gt;"
     problem = size_problem(argument) or rule_problem(kind, argument, dutch=True)
-    parliament = Parliament.from_store(chat.store, people=kind == "members")
+    parliament = Parliament.from_store(chat.store, people=kind == "members",
+                                       bodies=kind in ("committees", "ministries"))
     problem = problem or parliament.problem(kind, argument, dutch=True)
     if problem:
         return f"Dat gaat niet: {escaped(problem)}"

@@ -20,7 +20,7 @@ def check(config, path) -> int:
     parliament = Parliament()
     if store is not None:
         with store:
-            parliament = Parliament.from_store(store, people=True)
+            parliament = Parliament.from_store(store, people=True, bodies=True)
     try:
         load(path, probe_state=True, parliament=parliament)
     except ConfigError as e:

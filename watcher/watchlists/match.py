@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 import ahocorasick_rs
 
 from ..model import Meta
-from ..parliament import DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens, party_key, surname_match
+from ..parliament import (DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens, name_words, names_match,
+                          party_key, surname_match)
 
 SNIPPET = 200
 # Who a document or a promise concerns as a member: who put it forward, and whom a toezegging was made to.
@@ -123,7 +124,7 @@ def rule_problem(kind: str, rule: str, dutch: bool = False) -> str | None:
             return None
         return "een partij heeft een naam nodig, bijvoorbeeld SGP" if dutch else "a party needs a name, e.g. SGP"
     if kind in ("committees", "ministries"):
-        if _name_words(rule):
+        if name_words(rule):
             return None
         if kind == "committees":
             return "een commissie heeft een naam nodig, bijvoorbeeld BuZa" if dutch else \
@@ -242,8 +243,8 @@ class Matcher:
         self.committees: list[tuple[int, str, tuple[str, ...]]] = []
         self.ministries: list[tuple[int, str, tuple[str, ...]]] = []
         for index, s in enumerate(subscribers):
-            self.committees += [(index, rule, _name_words(rule)) for rule in s.committees]
-            self.ministries += [(index, rule, _name_words(rule)) for rule in s.ministries]
+            self.committees += [(index, rule, name_words(rule)) for rule in s.committees]
+            self.ministries += [(index, rule, name_words(rule)) for rule in s.ministries]
             for rule in s.members:
                 tokens = member_tokens(rule)
                 self.members.setdefault(tokens[-1], []).append((index, rule, tokens))
@@ -358,9 +359,9 @@ class Matcher:
                 hit(index).reasons.append(f"dossier {rule}")
         for kind, rules, roles in (("committee", self.committees, COMMITTEE_ROLES),
                                    ("ministry", self.ministries, MINISTRY_ROLES)):
-            names = [(_name_words(a.name), _name_words(a.afkorting)) for a in meta.actors if a.role.lower() in roles]
+            names = [(name_words(a.name), name_words(a.afkorting)) for a in meta.actors if a.role.lower() in roles]
             for index, rule, words in rules if names else ():
-                if any(_names(words, name) or words == short for name, short in names) \
+                if any(names_match(words, name) or words == short for name, short in names) \
                         and f"{kind} {rule}" not in hit(index).reasons:
                     hit(index).reasons.append(f"{kind} {rule}")
 
@@ -378,18 +379,6 @@ class Matcher:
                     break
             out.append(h)
         return out
-
-
-def _name_words(name: str) -> tuple[str, ...]:
-    return tuple(fold(w) for w in WORD.findall(name or ""))
-
-
-def _names(rule: tuple[str, ...], name: tuple[str, ...]) -> bool:
-    """A committee or ministry rule's words stand together in an actor's name: "Justitie" in "Justitie en
-    Veiligheid", "Buitenlandse Zaken" in "vaste commissie voor Buitenlandse Zaken", "Van Weel" in "D.M. van
-    Weel"."""
-    n = len(rule)
-    return bool(n) and any(name[i:i + n] == rule for i in range(len(name) - n + 1))
 
 
 def _people(meta: Meta, askers: list[dict]) -> list[tuple[str, str, list[str]]]:

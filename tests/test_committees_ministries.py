@@ -84,3 +84,17 @@ def test_check_and_the_bot_know_the_committees_and_ministries_from_the_data(tk, 
         assert bot.answer(5, "/commissie Biza") == "U volgt nu <b>Biza</b>."  # checked: no "nog niet nagekeken"
         assert bot.answer(5, "/commissie BiZ").startswith("Dat gaat niet: de Kamer kent geen commissie 'BiZ'; "
                                                           "bedoelt u 'BiZa'")
+
+
+def test_a_dossier_rule_hears_the_promises_made_in_a_debate_about_its_dossier(tk, write_config, watcher_cli):
+    from tests.test_toezeggingen import DEBAT, _promise
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "dossier", "dossiers": ["30950"]}, {"name": "ander", "dossiers": ["36600"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    start = datetime.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    tk.put("Activiteit", activity(DEBAT, start, status="Uitgevoerd"))  # its agenda: a zaak of dossier 30950
+    _promise(tk, "2027-01-31T00:00:00")
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert "[dossier] nieuwe toezegging" in headlines(out) and "[ander]" not in out
+    assert "dossier 30950" in out
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []

@@ -286,14 +286,16 @@ class PromiseNews(_News):
         debate = state.get("debat") or {}
         led_by = [Actor(name=debate["commissie"], role="Voortouwcommissie", afkorting=debate.get("commissie_afkorting")
                         or "")] if debate.get("commissie") else []
-        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to + made_by + led_by)
+        meta = Meta(soort="Toezegging", onderwerp=state.get("tekst", ""), actors=made_to + made_by + led_by,
+                    dossiers=list(state.get("dossiers", [])))
         hits = self.rules.matcher.match(state.get("tekst", ""), meta)
         heard = list(state.get("heard", []))
         hits = audience.of_matter(hits, [], "toezegging", self.rules.muted)
         named = {h.subscriber for h in hits}
         hits += [Hit(n, reasons=["u kreeg een melding over deze toezegging"]) for n in heard if n not in named]
         subject = Subject(document=state.get("nummer") or key, title=_promise_title(state), soort="Toezegging",
-                          datum=state.get("gemaakt") or (state.get("debat") or {}).get("datum", ""))
+                          datum=state.get("gemaakt") or (state.get("debat") or {}).get("datum", ""),
+                          dossiers=list(state.get("dossiers", [])))
         added = 0
         for hit in hits:
             alert = alerts.around_alert(f"toezegging:{key}|{event.number}", hit.subscriber, TOEZEGGING,

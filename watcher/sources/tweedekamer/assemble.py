@@ -291,6 +291,7 @@ class PromiseParts(Parts):
     persoon: Entity | None = None  # the member it was made to
     fractie: Entity | None = None  # the fractie it was made to
     meeting: Entity | None = None  # the debate it was made in
+    dossiers: list[Entity] = field(default_factory=list)  # of the zaken on that debate's agenda
 
 
 NO_DATE = "0001-01-01"  # the register's "no date of fulfilment"
@@ -307,6 +308,11 @@ def gather_promise(mirror: Mirror, ident: str) -> PromiseParts:
     parts.persoon = _need(mirror, parts, "Persoon", persoon, optional=True)
     parts.fractie = _need(mirror, parts, "Fractie", fractie, optional=True)
     parts.meeting = _need(mirror, parts, "Activiteit", promise.ref("activiteit"), optional=True)
+    if parts.meeting is not None:
+        for punt in mirror.children("Agendapunt", parts.meeting.id):
+            for zaak in mirror.children("Zaak", punt.id):
+                parts.dossiers += [d for ref in zaak.refs.get("kamerstukdossier", [])
+                                   if (d := mirror.live("Kamerstukdossier", ref)) is not None]
     return parts
 
 
@@ -329,6 +335,8 @@ def promise_state(parts: PromiseParts) -> dict | None:
             "status": promise.text("status"), "nakoming": "" if due in ("", NO_DATE) else due,
             "kamerbrief": promise.text("kamerbriefNakoming"), "ministerie": promise.text("ministerie"),
             "gemaakt": promise.text("aanmaakdatum")[:10],
+            # the dossiers of the debate it was made in: a dossier rule hears the promises made about it
+            "dossiers": sorted({n for d in parts.dossiers if (n := dossier_number(d))}),
             "bewindspersoon": by, "functie": promise.text("functie"),
             "aan": member, "fractie": (fractie.text("afkorting") or fractie.text("naamNl")) if fractie else "",
             "debat": ({"nummer": meeting.text("nummer"), "soort": meeting.text("soort"),

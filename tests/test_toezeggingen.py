@@ -21,7 +21,7 @@ PROMISE = "fa9b16b4-ef85-443a-8737-000eada4a50e"
 def test_what_a_toezegging_is_news_of(case):
     state = {**case["state"], "told": dict(case["told"] or {})}
     today = date.fromisoformat(case["today"])
-    state, event = toezeggingen.decide(state, today)
+    state, event = toezeggingen.decide(state, today, old=case.get("old", False))
     assert (event.headline if event else None) == case["event"]
     if "then" in case:  # and nothing more on the same state, the next cycle
         assert toezeggingen.decide(state, today)[1] is None
@@ -139,3 +139,18 @@ def test_a_toezegging_reaches_telegram_with_the_promise_first(tk, telegram, writ
     sent = [m for m in telegram.messages if m.get("text") == text][0]
     # Not a document: no "Niet meer over dit document" under it.
     assert all("Niet meer" not in label for label, _ in telegram.keyboard(sent))
+
+
+def test_a_promise_from_before_watcher_marked_done_now_is_told_as_done(tk, write_config, watcher_cli):
+    tk.put_entity("Toezegging", PROMISE, {"nummer": "TZ-OUD", "status": "Openstaand",
+                                          "aanmaakdatum": "2024-11-20T10:00:00", "datumNakoming": "2025-06-30T00:00:00",
+                                          "ministerie": "Buitenlandse Zaken", "tekst": "Een brief over Xinjiang."})
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "xinjiang", "keywords": ["Xinjiang"]}])
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # the register, read silently
+    tk.put_entity("Toezegging", PROMISE, {"status": "Afgedaan", "kamerbriefNakoming": "Kamerstuk 19637, nr. 3400"},
+                  merge=True)
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[xinjiang] toezegging afgedaan"] and "nagekomen met: Kamerstuk 19637" in out
+    tk.put_entity("Toezegging", PROMISE, {"datumNakoming": "2027-01-31T00:00:00", "status": "Openstaand"}, merge=True)
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # reopened: nothing to tell

@@ -259,7 +259,9 @@ class PromiseNews(_News):
             state = self.store.event_state(toezeggingen.KIND, key)
             if state is None:
                 continue
-            state, event = toezeggingen.decide(state, today)
+            # First seen now but made long ago: the register's past changing (a status, a date), not a new promise.
+            old = not state.get("told") and toezeggingen.made_before(state, today - BACKLOG_MARGIN)
+            state, event = toezeggingen.decide(state, today, old=old)
             if event is not None and not quiet:
                 added += self._send(key, state, event)
             self.store.set_event_state(toezeggingen.KIND, key, state)

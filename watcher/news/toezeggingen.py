@@ -38,15 +38,30 @@ def due(state: dict) -> date | None:
         return None
 
 
-def decide(state: dict, today: date) -> tuple[dict, Event | None]:
+def made_before(state: dict, moment: date) -> bool:
+    """A toezegging first seen that was made before `moment`: one from the register's past that changed now
+    (its status, a date moved), not a new promise."""
+    try:
+        return date.fromisoformat(state.get("gemaakt") or "") < moment
+    except ValueError:
+        return False
+
+
+def decide(state: dict, today: date, old: bool = False) -> tuple[dict, Event | None]:
     """The state with what it told marked, and the event it is news of now (None when nothing is): new, a
-    status it was not told in, or past its date while open (once; `today` is the Kamer's day)."""
+    status it was not told in, or past its date while open (once; `today` is the Kamer's day). `old`: first
+    seen now but made long ago (made_before): its being done is news, its being open is not."""
     state = copy.deepcopy(state)
     told = state.setdefault("told", {})
     if state.get("removed"):
         return state, None
     status = (state.get("status") or "").strip()
     number = told.get("n", 0)
+    if not told.get("new") and old:
+        told.update(new=True, status=status, overdue=True, n=number + (0 if is_open(state) else 1))
+        if is_open(state):
+            return state, None  # an old promise, still open: known, not news (nor, now, late news)
+        return state, Event(number + 1, f"toezegging {status.lower()}", lines(state))
     if not told.get("new"):
         told.update(new=True, status=status, n=number + 1)
         late = is_open(state) and (when := due(state)) is not None and when < today

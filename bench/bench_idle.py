@@ -1,5 +1,5 @@
 """An idle cycle's cost: requests and time of `watcher run --once` when nothing changed, with the streams
-around documents (votes, agenda, toezeggingen) on and off, against the loopback Tweede Kamer API with and without a
+around documents (votes, agenda, toezeggingen, debates) on and off, against the loopback Tweede Kamer API with and without a
 latency per answer (the real API's answers take long: DESIGN.md). Prints requests per entity and the
 median wall time; the ratio is against documents-only in the same run.
 
@@ -50,11 +50,12 @@ def main(runs: int = 5, latency: float = 0.2) -> None:
             base = None
             print(f"latency per answer: {delay * 1000:.0f} ms")
             for events in (["documents"], ["documents", "votes"], ["documents", "votes", "agenda"],
-                           ["documents", "votes", "agenda", "toezeggingen"]):
+                           ["documents", "votes", "agenda", "toezeggingen"],
+                           ["documents", "votes", "agenda", "toezeggingen", "debates"]):
                 requests, seconds = idle(tk, events, runs, tmp)
                 base = base or seconds
                 total = sum(requests.values())
-                print(f"  events {','.join(events):39s} {total} requests {requests}  "
+                print(f"  events {','.join(events):47s} {total} requests {requests}  "
                       f"median {seconds * 1000:6.0f} ms  ({seconds / base:.2f}x documents only)")
     finally:
         tk.server.stop()

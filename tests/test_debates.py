@@ -4,7 +4,7 @@ verslagen (tests/fixtures/realdocs2/), a corrected version made from the real on
 import copy
 from pathlib import Path
 
-from watcher.extract.vlos import read_verslag
+from watcher.extract.vlos import digest, read_verslag
 from watcher.news import debates
 
 REAL = Path(__file__).parent / "fixtures" / "realdocs2"
@@ -12,7 +12,7 @@ PLENARY = (REAL / "vlos-plenair-2025-07-03-104e-vergadering.xml").read_bytes()
 
 
 def state(data: bytes) -> dict:
-    return debates.of_verslag(read_verslag(data))
+    return digest(read_verslag(data))
 
 
 def names(now: dict, events) -> list[tuple[str, str]]:

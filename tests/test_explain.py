@@ -8,7 +8,7 @@ import yaml
 from tests.test_bot import bot_for  # noqa: F401 (a fixture)
 from tests.test_telegram import make_alert
 from watcher.alerts import alert, explain
-from watcher.news import agenda, questions, toezeggingen, votes
+from watcher.news import agenda, debates, questions, toezeggingen, votes
 from watcher.model import Meta
 
 DOCS = Path(__file__).parent.parent / "docs" / "meldingen.md"
@@ -68,12 +68,22 @@ def promise_headlines() -> list[str]:
     return [event.headline for event in said if event is not None]
 
 
+def debate_headlines() -> list[str]:
+    """What the debates stream's words say: one speaker, several, more than it names, a correction."""
+    speaker = {"id": "a", "name": "Ceder", "fractie": "ChristenUnie", "first": "Dank u wel."}
+    debate = {"speakers": {"a": speaker}}
+    many = [dict(speaker, id=str(i), name=f"Lid {i}") for i in range(5)]
+    return [debates.spoke_words([speaker], debate)[0], debates.spoke_words(many, debate)[0],
+            debates.correction_words([debates.Event("d", "a", "corrected", "x", "y")], debate)[0]]
+
+
 def all_headlines() -> list[str]:
     documents = [alert.headline(make_alert(kind=kind, old_version="2", version="3"))
                  for kind in alert.KIND_WORDS]
     documents.append(alert.replaces(Meta(soort="Motie (gewijzigd/nader)", volgnummer="3370"), "2025D05999"))
     digest = alert.render_digest([make_alert()], "afgelopen dag")[0].split("\n")[0].removeprefix("<b>")
-    return documents + question_headlines() + vote_headlines() + agenda_headlines() + promise_headlines() + [digest]
+    return (documents + question_headlines() + vote_headlines() + agenda_headlines() + promise_headlines()
+            + debate_headlines() + [digest])
 
 
 def test_every_headline_a_subscriber_can_receive_is_explained():

@@ -192,12 +192,14 @@ class EventKind(enum.StrEnum):
     AGENDA = "agenda"  # a debate scheduled, moved or cancelled (news/agenda.py)
     OVERDUE = "overdue"  # a written question past its term, raised by the clock
     TOEZEGGING = "toezegging"  # a promise made, its status changed, or its date passed (news/toezeggingen.py)
+    DEBATE = "debate"  # who spoke in a debate, from the Kamer's own verslag (news/debates.py)
 
 
 # The names the stages use: an alert's kind is one of either enum.
 NEW, REVISED, METADATA = ChangeKind.NEW, ChangeKind.REVISED, ChangeKind.METADATA
 UNCHANGED, DELETED = ChangeKind.UNCHANGED, ChangeKind.DELETED
 VOTE, AGENDA, OVERDUE, TOEZEGGING = EventKind.VOTE, EventKind.AGENDA, EventKind.OVERDUE, EventKind.TOEZEGGING
+DEBATE = EventKind.DEBATE
 
 
 @dataclass

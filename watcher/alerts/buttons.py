@@ -17,7 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from ..model import AGENDA, OVERDUE, REVISED, TOEZEGGING, VOTE, Alert
+from ..model import AGENDA, DEBATE, OVERDUE, REVISED, TOEZEGGING, VOTE, Alert
 from ..news.questions import SOORTEN as QUESTION_SOORTEN
 
 MAX_DATA = 64  # bytes of callback_data Telegram takes
@@ -89,7 +89,7 @@ def for_alert(alert: Alert, followed: set[str], has_diff_attached: bool) -> list
         out.append(Button(f"Volg dossier {dossier}", FOLLOW, dossier))
     elif zaak and zaak not in followed and alert.kind not in (AGENDA,):
         out.append(Button(f"Volg zaak {zaak}", FOLLOW, zaak))
-    if alert.document and alert.kind not in (VOTE, AGENDA, TOEZEGGING):
+    if alert.document and alert.kind not in (VOTE, AGENDA, TOEZEGGING, DEBATE):
         out.append(Button("Niet meer over dit document", MUTE, alert.document))
     if alert.kind == REVISED and not has_diff_attached and alert.new_hash:
         out.append(Button("Toon wijzigingen", DIFF, alert.document))

@@ -88,6 +88,16 @@ SECTIONS: list[tuple[str, list[Headline]]] = [
         Headline("geannuleerd", "Geannuleerd: commissiedebat van dinsdag 8 december 2026, 10:00–12:00: …",
                  "Het debat gaat niet door."),
     ]),
+    ("Wat er in een debat gezegd werd", [
+        Headline("in het debat sprak", "In het debat sprak Ceder (ChristenUnie): Slavernijverleden",
+                 "Het Kamerlid dat u volgt (of iemand van de partij die u volgt) sprak in een debat, of iemand "
+                 "zei uw trefwoord; uit het eigen verslag van de Kamer, dezelfde dag. Daaronder de eerste "
+                 "woorden. Eén keer per debat, ook als het verslag later aangroeit. „Spraken” als het er "
+                 "meer zijn; bij een dossier dat u volgt: iedereen die in het debat erover sprak."),
+        Headline("correctie in het verslag", "Correctie in het verslag: Ceder (ChristenUnie): Slavernijverleden",
+                 "In het gecorrigeerde verslag staat iets anders dan eerst bij iemand over wie u een melding "
+                 "kreeg: wat er eerst stond en wat er nu staat. Hoogstens één keer per debat."),
+    ]),
     ("Toezeggingen", [
         Headline("nieuwe toezegging", "Nieuwe toezegging: De minister stuurt de Kamer voor de zomer een brief over …",
                  "Een minister of staatssecretaris heeft de Kamer iets toegezegd. Daaronder: wat, door wie, aan "

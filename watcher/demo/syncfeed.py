@@ -95,8 +95,9 @@ ELEMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                    ("aanmaakdatum", "nummer", "activiteitNummer", "naam", "achternaam", "initialen", "tussenvoegsel",
                     "voornaam", "achtervoegsel", "titulatuur", "functie", "status", "datumNakoming",
                     "kamerbriefNakoming", "ministerie", "tekst")),
+    "Verslag": (("vergadering",), ("soort", "status")),
 }
-DOWNLOADABLE = {"Document", "DocumentPublicatie", "Persoon", "Fractie"}
+DOWNLOADABLE = {"Document", "DocumentPublicatie", "Persoon", "Fractie", "Verslag"}
 
 
 def element_name(category: str) -> str:

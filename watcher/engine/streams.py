@@ -16,13 +16,13 @@ from datetime import datetime
 
 from ..alerts import alert as alerts
 from ..watchlists import subscribers as subs
-from ..news import agenda, toezeggingen, votes
+from ..news import agenda, debates, toezeggingen, votes
 from ..settings import BACKLOG_MARGIN
 from ..watchlists import audience
 from ..watchlists.match import Hit
 from . import cursors
 from .rules import LiveRules
-from ..model import AGENDA, TOEZEGGING, VOTE, Actor, Meta, Subject
+from ..model import AGENDA, DEBATE, TOEZEGGING, VOTE, Actor, Meta, Subject
 from ..sources._base import Source, Stream
 
 log = logging.getLogger("watcher.streams")
@@ -317,6 +317,84 @@ def _promise_title(state: dict) -> str:
     return words if len(words) <= 100 else words[:100].rsplit(" ", 1)[0] + "…"
 
 
+class DebateNews(_News):
+    """Who spoke in a debate, from the Kamer's verslag: told once per debate to whom it concerns (a member who
+    spoke, their party, a word said, a dossier of the debate); a correction of their words once more at most."""
+
+    def fold(self, page) -> list[str]:
+        touched = []
+        for row in page.rows:
+            key = row["key"]
+            state = self.store.event_state(debates.KIND, key)
+            new = {**(state or {}), "now": row["state"], "told": (state or {}).get("told", {}),
+                   "heard": (state or {}).get("heard", {})}
+            if new != state:
+                self.store.set_event_state(debates.KIND, key, new)
+                touched.append(key)
+        return touched
+
+    def tell(self, keys: list[str], quiet: bool) -> int:
+        added = 0
+        for key in keys:
+            state = self.store.event_state(debates.KIND, key)
+            if state is None or (state.get("now") or {}).get("removed"):
+                continue
+            told, events = debates.decide(state.get("told"), state["now"])
+            state["told"] = told
+            if events and not quiet:
+                added += self._send(key, state, events)
+            self.store.set_event_state(debates.KIND, key, state)
+        return added
+
+    def _send(self, key: str, state: dict, events: list) -> int:
+        now, heard, added = state["now"], state.setdefault("heard", {}), 0
+        sitting = now.get("vergadering") or {}
+        for debate_id in dict.fromkeys(e.debate for e in events):
+            debate = now["debates"][debate_id]
+            dossiers = sorted({z["dossier"] for z in debate.get("zaken", []) if z.get("dossier")})
+            spoke = [debate["speakers"][e.speaker] | {"id": e.speaker} for e in events
+                     if e.debate == debate_id and e.kind == "spoke"]
+            corrected = [e for e in events if e.debate == debate_id and e.kind == "corrected"]
+            # Per subscriber, the speakers their rules matched (a member or party rule on a Kamerlid who spoke, a
+            # word in what someone said), and the debate itself for a dossier rule.
+            found: dict[str, tuple[list[str], list[dict]]] = {}
+            for speaker in spoke + [debate["speakers"][e.speaker] | {"id": e.speaker} for e in corrected]:
+                who = [Actor(name=speaker["name"], role="Spreker", party=speaker.get("fractie", ""))] \
+                    if speaker.get("soort", "").lower() == "tweede kamerlid" else []
+                for hit in self.rules.matcher.match(speaker.get("words", ""), Meta(actors=who)):
+                    reasons, people = found.setdefault(hit.subscriber, ([], []))
+                    reasons += [r for r in hit.reasons if r not in reasons]
+                    people.append(speaker)
+            # The debate itself: a dossier on its agenda, the committee whose sitting it is.
+            committees = [Actor(name=c.get("naam", ""), role="Voortouwcommissie", afkorting=c.get("afkorting", ""))
+                          for c in sitting.get("commissies") or []]
+            for hit in self.rules.matcher.match("", Meta(dossiers=dossiers, actors=committees)) \
+                    if dossiers or committees else ():
+                found.setdefault(hit.subscriber, ([], []))[0].extend(r for r in hit.reasons
+                                                                      if r not in found[hit.subscriber][0])
+            told_of = heard.setdefault(debate_id, [])
+            live = agenda.link({"nummer": debate.get("nummer", ""), "soort": sitting.get("soort", "")})
+            subject = Subject(document=debate.get("nummer") or debate_id, title=debate.get("titel", ""),
+                              soort=debate.get("soort", ""), datum=sitting.get("datum", ""), dossiers=dossiers,
+                              links={"tweedekamer.nl": live} if live else {})
+            for name, (reasons, people) in found.items():
+                if name in told_of:  # heard of this debate: only a correction of whom they heard of is news
+                    fixes = [e for e in corrected if any(p["id"] == e.speaker for p in people)]
+                    if not fixes:
+                        continue
+                    headline, lines, ident = debates.correction_words(fixes, debate)
+                else:  # who spoke that concerns them; for a dossier of the debate, everyone who spoke
+                    headline, lines, ident = debates.spoke_words(people or spoke, debate)
+                alert = alerts.around_alert(f"debate:{key}|{debate_id}{ident}", name, DEBATE, headline, subject,
+                                            reasons, lines)
+                if self.store.enqueue(alert):
+                    added += 1
+                    log.info("debate %s: %s for %s", subject.title, headline, name)
+                if name not in told_of:
+                    told_of.append(name)
+        return added
+
+
 # How each stream's rows are folded and told, by the stream's name (sources/tweedekamer/source.py STREAMS): a new
 # stream is its reader there, its decider in news/, its words in alerts/ and its entry here.
-NEWS = {"votes": VoteNews, "agenda": AgendaNews, "toezeggingen": PromiseNews}
+NEWS = {"votes": VoteNews, "agenda": AgendaNews, "toezeggingen": PromiseNews, "debates": DebateNews}

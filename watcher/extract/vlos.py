@@ -16,12 +16,14 @@ the real files in tests/fixtures/realdocs2/ (their README):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from ._errors import ExtractError
 from ._xmlsafe import parse
 
 NS = "{http://www.tweedekamer.nl/ggm/vergaderverslag/v1.0}"
+FIRST_WORDS = 300  # characters of what a speaker said first, shown in an alert
 NOT_CLOSED = "0001-01-01"
 
 
@@ -92,7 +94,10 @@ def read_verslag(data: bytes) -> Verslag:
                       vergadering={"id": meeting.get("objectid", ""), "soort": meeting.get("soort", ""),
                                    "titel": _text(meeting, "titel"), "datum": _text(meeting, "datum")[:10],
                                    "nummer": _text(meeting, "vergaderingnummer"),
-                                   "closed": bool(closing) and not closing.startswith(NOT_CLOSED)})
+                                   "closed": bool(closing) and not closing.startswith(NOT_CLOSED),
+                                   # a committee's sitting: the committees it is of ({"afkorting", "naam"})
+                                   "commissies": [{"afkorting": _text(c, "afkorting"), "naam": _text(c, "verslagnaam")}
+                                                  for c in meeting.iter(NS + "commissie")]})
     for activity in meeting.iter(NS + "activiteit"):
         debate = Debate(id=activity.get("objectid", ""), soort=activity.get("soort", ""),
                         titel=_text(activity, "titel"), onderwerp=_text(activity, "onderwerp"),
@@ -135,3 +140,29 @@ def _words(tekst) -> str:
 def _text(element, name: str) -> str:
     found = element.find(NS + name)
     return (found.text or "").strip() if found is not None else ""
+
+
+def digest(verslag: Verslag) -> dict:
+    """A verslag as plain data: its status and, per debate, who spoke with their words (a hash to notice a
+    correction, and the first words to show)."""
+    debates = {}
+    for debate in verslag.debates:
+        speakers: dict[str, dict] = {}
+        for speech in debate.speeches:
+            s = speakers.setdefault(speech.speaker.id, {"name": speech.speaker.name, "soort": speech.speaker.soort,
+                                                        "fractie": speech.speaker.fractie, "words": []})
+            s["words"].append(speech.text)
+        debates[debate.id] = {"titel": debate.titel, "soort": debate.soort, "nummer": debate.nummer,
+                              "zaken": debate.zaken,
+                              "speakers": {k: {**{f: v for f, v in s.items() if f != "words"},
+                                               "first": " ".join(" ".join(s["words"]).split())[:FIRST_WORDS],
+                                               "words": "\n".join(s["words"]),
+                                               "hash": _hash("\n".join(s["words"]))}
+                                           for k, s in speakers.items()}}
+    return {"status": verslag.status, "closed": verslag.vergadering.get("closed", False),
+            "vergadering": {k: verslag.vergadering.get(k, "") for k in ("titel", "datum", "soort", "commissies")},
+            "debates": debates}
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]

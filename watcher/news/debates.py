@@ -1,6 +1,6 @@
 """What is news in a verslag that grows (Casco, then Ongecorrigeerd, then the corrected text): who spoke in
 which debate, told once per debate when they first appear; a correction of what they said, once more at most,
-with the change. Only decides, on plain data (`of_verslag` makes it from extract/vlos.py's reading).
+with the change. Only decides, on plain data (extract/vlos.py's `digest` of a verslag).
 
 A debate is its activiteit's objectid, stable across the versions of a verslag; a speaker is their objectid.
 A Casco has no speech and says nothing; an interim verslag (its sitting not closed) may grow, and a speaker
@@ -10,11 +10,10 @@ first seen in a later version of it is told then.
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 
+KIND = "debate"
 CORRECTED = "gecorrigeerd"
-FIRST_WORDS = 300  # characters of what a speaker said first, in the alert
 
 
 @dataclass
@@ -24,26 +23,6 @@ class Event:
     kind: str  # "spoke" or "corrected"
     before: str = ""  # a correction: their words as first told, and as they are now
     after: str = ""
-
-
-def of_verslag(verslag) -> dict:
-    """A verslag as plain data: its status and, per debate, who spoke with their words (a hash to notice a
-    correction, and the first words to show)."""
-    debates = {}
-    for debate in verslag.debates:
-        speakers: dict[str, dict] = {}
-        for speech in debate.speeches:
-            s = speakers.setdefault(speech.speaker.id, {"name": speech.speaker.name, "soort": speech.speaker.soort,
-                                                        "fractie": speech.speaker.fractie, "words": []})
-            s["words"].append(speech.text)
-        debates[debate.id] = {"titel": debate.titel, "soort": debate.soort, "nummer": debate.nummer,
-                              "zaken": debate.zaken,
-                              "speakers": {k: {**{f: v for f, v in s.items() if f != "words"},
-                                               "first": " ".join(" ".join(s["words"]).split())[:FIRST_WORDS],
-                                               "hash": _hash("\n".join(s["words"]))}
-                                           for k, s in speakers.items()}}
-    return {"status": verslag.status, "closed": verslag.vergadering.get("closed", False),
-            "vergadering": {k: verslag.vergadering.get(k, "") for k in ("titel", "datum", "soort")}, "debates": debates}
 
 
 def decide(told: dict | None, now: dict) -> tuple[dict, list[Event]]:
@@ -68,5 +47,32 @@ def decide(told: dict | None, now: dict) -> tuple[dict, list[Event]]:
     return told, events
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
+SHOWN = 3  # speakers a headline names; the rest are counted
+QUOTED = 200  # characters of someone's words quoted in an alert
+
+
+def _who(speaker: dict) -> str:
+    return f"{speaker['name']} ({speaker['fractie']})" if speaker.get("fractie") else speaker["name"]
+
+
+def _quoted(words: str) -> str:
+    words = " ".join((words or "").split())
+    return f"“{words[:QUOTED]}{'…' if len(words) > QUOTED else ''}”"
+
+
+def spoke_words(speakers: list[dict], debate: dict) -> tuple[str, list[str], str]:
+    """The headline and lines of "who spoke" (their first words each), and the alert id's suffix."""
+    speakers = list({s["id"]: s for s in speakers}.values())
+    names = [_who(s) for s in speakers[:SHOWN]]
+    if len(speakers) > SHOWN:
+        names.append(f"{len(speakers) - SHOWN} anderen")
+    verb = "sprak" if len(speakers) == 1 else "spraken"
+    said = " en ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return f"in het debat {verb} {said}", [f"{_who(s)}: {_quoted(s.get('first', ''))}" for s in speakers], ""
+
+
+def correction_words(fixes: list[Event], debate: dict) -> tuple[str, list[str], str]:
+    """A correction in the verslag of what someone said: what it said first, and what it says now."""
+    who = [_who(debate["speakers"][e.speaker]) for e in fixes]
+    lines = [f"{w}: eerst {_quoted(e.before)}, nu {_quoted(e.after)}" for w, e in zip(who, fixes)]
+    return f"correctie in het verslag: {', '.join(who)}", lines, "|correctie"

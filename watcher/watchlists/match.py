@@ -35,8 +35,9 @@ from ..parliament import (DOSSIER_NUMBER, WORD, dossier_key, fold, member_tokens
                           party_key, surname_match)
 
 SNIPPET = 200
-# Who a document or a promise concerns as a member: who put it forward, and whom a toezegging was made to.
-MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller", "toegezegd aan"}
+# Who a document, a promise or a debate concerns as a member: who put it forward, whom a toezegging was made to,
+# a Kamerlid who spoke.
+MEMBER_ROLES = {"indiener", "medeindiener", "mede-indiener", "vragensteller", "toegezegd aan", "spreker"}
 # Who a document, a question or a promise concerns as a ministry: the one it is put to, who signs it, who made
 # the promise and the ministry that did. The one place where the signer and the addressee count.
 MINISTRY_ROLES = {"gericht aan", "ondertekenaar", "toegezegd door", "ministerie"}

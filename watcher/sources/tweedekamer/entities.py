@@ -55,6 +55,8 @@ KEPT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                     "status", "datumNakoming", "kamerbriefNakoming", "ministerie", "aanmaakdatum", "activiteitNummer"),
                    ("activiteit", "toegezegdAan.persoon", "toegezegdAan.fractie", "toegezegdAanPersoon",
                     "toegezegdAanFractie", "isHerhalingVan", "isAanvullingOp", "isWijzigingVan")),
+    # A verslag of a sitting (VLOS XML, its file): told by the debates stream.
+    "Verslag": (("soort", "status"), ("vergadering",)),
 }
 CATEGORIES = tuple(KEPT)
 _BY_ELEMENT = {c[0].lower() + c[1:]: c for c in CATEGORIES}

@@ -17,7 +17,7 @@ from typing import AsyncIterator, ClassVar
 from ...settings import BACKLOG_MARGIN
 from ...settings import parse_duration
 from ...yamlfile import not_a_list
-from ...extract import MAX_BYTES, ExtractError
+from ...extract import MAX_BYTES, ExtractError, vlos
 from ..http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument
 from .._base import Page, Source, Stream, StreamPage
@@ -295,6 +295,14 @@ class _MirrorStream(_Reader, Stream):
     def state(self, parts) -> dict | None:
         raise NotImplementedError
 
+    async def assembled(self, parts) -> dict | None:
+        """The root's state; a stream whose root is a file reads it here."""
+        return self.state(parts)
+
+    def key(self, parts, ident: str) -> str:
+        """What the engine folds a root's states under: the root itself for most."""
+        return ident
+
     async def poll(self, cursor: dict) -> AsyncIterator[StreamPage]:
         cursor, found = self.roots(cursor)
         waiting, now = dict(cursor.get("waiting", {})), _now()
@@ -304,9 +312,9 @@ class _MirrorStream(_Reader, Stream):
                 parts = self.gather(ident)
                 if self.waits(parts, ident, seq, waiting, now):
                     continue
-                state = self.state(parts)
+                state = await self.assembled(parts)
                 if state is not None:
-                    rows.append({"key": ident, "state": state})
+                    rows.append({"key": self.key(parts, ident), "state": state})
             cursor = {**cursor, "seq": max([cursor["seq"]] + [s for s, _ in chunk]), "waiting": dict(waiting)}
             yield StreamPage(self.entity, rows, cursor)
         if not found:
@@ -355,10 +363,43 @@ class Toezeggingen(_MirrorStream):
         return assemble.promise_state(parts)
 
 
+class Verslagen(_MirrorStream):
+    """A sitting's verslag (VLOS XML, the Verslag's file): its debates and who spoke in them, read as each version
+    comes (Casco, Ongecorrigeerd, Gecorrigeerd). The versions of one sitting fold into one state, by its
+    Vergadering."""
+    name = "debates"
+    needs = ("Verslag",)
+    root = entity = "Verslag"
+    cursor_key = "{name}/debates"
+
+    def gather(self, ident: str):
+        return assemble.Parts(self.mirror.get("Verslag", ident))
+
+    def key(self, parts, ident: str) -> str:
+        return (parts.root.ref("vergadering") if parts.root is not None else "") or ident
+
+    async def assembled(self, parts) -> dict | None:
+        verslag = parts.root
+        if verslag is None:
+            return None
+        if verslag.deleted:
+            return {"removed": True}
+        url = self.source.feed.check_file(verslag.enclosure or f"{self.source.base}Resources/{verslag.id}")
+        response = await self.source.http.get(url, max_bytes=MAX_BYTES)
+        try:
+            read = vlos.read_verslag(response.content)
+        except ExtractError as e:
+            # A verslag that cannot be read is said once in the log and left: the next version comes as a change.
+            log.warning("%s: verslag %s cannot be read (%s); left until its next version", self.source.name,
+                        verslag.id, e)
+            return None
+        return {**vlos.digest(read), "verslag": verslag.id, "removed": False}
+
+
 # The streams this source reads beside its documents: a new one is its class here (its name, the categories of
 # the feed it needs, how it gathers and assembles a root), registered once; the engine tells its rows
 # (engine/streams.py, by the same name).
-STREAMS = (Votes, Agenda, Toezeggingen)
+STREAMS = (Votes, Agenda, Toezeggingen, Verslagen)
 DOCUMENTS_NEED = ("Document", "DocumentVersie", "DocumentActor", "DocumentPublicatie", "Zaak", "ZaakActor",
                   "Kamerstukdossier")
 EVENTS = ("documents", *(s.name for s in STREAMS))

@@ -1,0 +1,68 @@
+"""The debates stream on the loopback SyncFeed: a sitting's verslag arriving Casco, then Ongecorrigeerd with the
+real plenary of 3 July 2025 (tests/fixtures/realdocs2/, provenance there), then corrected: each subscriber hears
+of each debate once, and of a correction of what their member said once more, across runs."""
+
+from pathlib import Path
+
+REAL = Path(__file__).parent / "fixtures" / "realdocs2"
+PLENARY = (REAL / "vlos-plenair-2025-07-03-104e-vergadering.xml").read_bytes()
+CASCO = (REAL / "vlos-procedurevergadering-biza-2025-07-03-casco.xml").read_bytes()
+VERSLAG, VERGADERING = "5a0c0000-0000-4000-8000-00000000e001", "5a0c0000-0000-4000-8000-00000000e002"
+
+
+def headlines(out):
+    return sorted(line.split(": ", 1)[0] for line in out.splitlines() if line.startswith("["))
+
+
+def _publish(tk, data: bytes, soort: str, status: str) -> None:
+    tk.files[VERSLAG] = (data, "text/xml")
+    tk.put_entity("Verslag", VERSLAG, {"soort": soort, "status": status}, {"vergadering": [VERGADERING]},
+                  content_type="text/xml", content_length=len(data), force=True)
+
+
+def test_a_member_who_spoke_is_told_once_per_debate_and_a_correction_once_more(tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "ceder", "members": ["Ceder"]}, {"name": "baarle", "members": ["Van Baarle"]},
+                           {"name": "woord", "keywords": ["herdenking"]}, {"name": "voorzitter", "members": ["Vermeer"]},
+                           {"name": "koekkoek", "members": ["Koekkoek"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0  # starts now
+    _publish(tk, CASCO, "Voorpublicatie", "Casco")
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # a skeleton: nobody spoke yet
+    _publish(tk, PLENARY, "Tussenpublicatie", "Ongecorrigeerd")
+    code, out, err = watcher_cli("-c", config, "run", "--once")
+    assert code == 0, err
+    told = headlines(out)
+    # Van Baarle spoke in two debates: two alerts; the chair (Vermeer) and a co-indiener who did not speak
+    # (Koekkoek) hear nothing.
+    assert told.count("[baarle] in het debat sprak Van Baarle (DENK)") == 2
+    assert "[ceder] in het debat sprak Ceder (ChristenUnie)" in told
+    assert not [h for h in told if h.startswith(("[voorzitter]", "[koekkoek]"))]
+    # A word said, with who said it (a member and a minister).
+    assert "[woord] in het debat spraken Van Baarle (DENK) en Uitermark" in told and "trefwoord herdenking" not in err
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
+    corrected = PLENARY.replace(b'status="Ongecorrigeerd"', b'status="Gecorrigeerd"', 1)
+    said = b"Volgens mij hebben we een paar weken geleden"
+    assert corrected.count(said) == 1  # Ceder's words, corrected
+    _publish(tk, corrected.replace(said, b"Volgens mij hebben wij enkele weken geleden", 1), "Eindpublicatie",
+             "Gecorrigeerd")
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[ceder] correctie in het verslag"]
+    assert "Volgens mij hebben we een paar weken geleden" in out.split(", nu “")[0]  # what it said first
+    assert "Volgens mij hebben wij enkele weken geleden" in out.split(", nu “")[1]  # and what it says now
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once more, and no more
+
+
+def test_a_committees_debate_is_told_to_who_follows_the_committee_with_everyone_who_spoke(tk, write_config,
+                                                                                       watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "buza", "committees": ["BuZa"]}, {"name": "biza", "committees": ["BiZa"]},
+                           {"name": "roon", "members": ["De Roon"]}, {"name": "minister", "members": ["Veldkamp"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    _publish(tk, (REAL / "vlos-commissiedebat-2025-07-03-eufor-althea.xml").read_bytes(), "Tussenpublicatie",
+             "Ongecorrigeerd")
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    # A member rule does not hear a minister of that name speak: Veldkamp is no Kamerlid.
+    assert headlines(out) == ["[buza] in het debat spraken Kahraman (NSC), Dobbe (SP), Nordkamp (GroenLinks-PvdA) en "
+                              "6 anderen", "[roon] in het debat sprak De Roon (PVV)"]
+    assert "commissie BuZa" in out and "commissievergaderingen/details?id=2025A03874" in out
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []

@@ -2,6 +2,7 @@
 real plenary of 3 July 2025 (tests/fixtures/realdocs2/, provenance there), then corrected: each subscriber hears
 of each debate once, and of a correction of what their member said once more, across runs."""
 
+from datetime import date
 from pathlib import Path
 
 REAL = Path(__file__).parent / "fixtures" / "realdocs2"
@@ -14,7 +15,11 @@ def headlines(out):
     return sorted(line.split(": ", 1)[0] for line in out.splitlines() if line.startswith("["))
 
 
-def _publish(tk, data: bytes, soort: str, status: str) -> None:
+def _publish(tk, data: bytes, soort: str, status: str, today: bool = True) -> None:
+    """A version of the sitting's verslag; held today (its date moved from 3 July 2025, else it is old news)."""
+    if today:
+        data = data.replace(b"<datum>2025-07-03T00:00:00</datum>",
+                            date.today().strftime("<datum>%Y-%m-%dT00:00:00</datum>").encode(), 1)
     tk.files[VERSLAG] = (data, "text/xml")
     tk.put_entity("Verslag", VERSLAG, {"soort": soort, "status": status}, {"vergadering": [VERGADERING]},
                   content_type="text/xml", content_length=len(data), force=True)
@@ -65,4 +70,13 @@ def test_a_committees_debate_is_told_to_who_follows_the_committee_with_everyone_
     assert headlines(out) == ["[buza] in het debat spraken Kahraman (NSC), Dobbe (SP), Nordkamp (GroenLinks-PvdA) en "
                               "6 anderen", "[roon] in het debat sprak De Roon (PVV)"]
     assert "commissie BuZa" in out and "commissievergaderingen/details?id=2025A03874" in out
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []
+
+
+def test_a_verslag_of_a_sitting_long_ago_is_known_not_news(tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "klaver", "members": ["Klaver"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    _publish(tk, (REAL / "vlos-plenair-2014-10-15-14e-vergadering.xml").read_bytes(), "Tussenpublicatie",
+             "Ongecorrigeerd", today=False)  # 2014, re-sent now: Klaver spoke in it
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []

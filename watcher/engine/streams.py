@@ -339,9 +339,12 @@ class DebateNews(_News):
             state = self.store.event_state(debates.KIND, key)
             if state is None or (state.get("now") or {}).get("removed"):
                 continue
+            # A sitting first seen that was held long ago is upstream re-sending old verslagen (a data fix):
+            # known, not news.
+            old = not state.get("told") and debates.held_before(state["now"], self.clock() - BACKLOG_MARGIN)
             told, events = debates.decide(state.get("told"), state["now"])
             state["told"] = told
-            if events and not quiet:
+            if events and not quiet and not old:
                 added += self._send(key, state, events)
             self.store.set_event_state(debates.KIND, key, state)
         return added

@@ -10,6 +10,7 @@ first seen in a later version of it is told then.
 from __future__ import annotations
 
 import copy
+from datetime import date
 from dataclasses import dataclass
 
 KIND = "debate"
@@ -23,6 +24,14 @@ class Event:
     kind: str  # "spoke" or "corrected"
     before: str = ""  # a correction: their words as first told, and as they are now
     after: str = ""
+
+
+def held_before(now: dict, moment) -> bool:
+    """A sitting held before `moment` (a datetime): its date is in the digest's vergadering."""
+    try:
+        return date.fromisoformat((now.get("vergadering") or {}).get("datum", "")) < moment.date()
+    except ValueError:
+        return False
 
 
 def decide(told: dict | None, now: dict) -> tuple[dict, list[Event]]:

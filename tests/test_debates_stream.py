@@ -29,7 +29,8 @@ def test_a_member_who_spoke_is_told_once_per_debate_and_a_correction_once_more(t
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
                           [{"name": "ceder", "members": ["Ceder"]}, {"name": "baarle", "members": ["Van Baarle"]},
                            {"name": "woord", "keywords": ["herdenking"]}, {"name": "voorzitter", "members": ["Vermeer"]},
-                           {"name": "koekkoek", "members": ["Koekkoek"]}])
+                           {"name": "koekkoek", "members": ["Koekkoek"]}, {"name": "denk", "parties": ["DENK"]},
+                           {"name": "dossier", "dossiers": ["28325"]}])
     assert watcher_cli("-c", config, "run", "--once")[0] == 0  # starts now
     _publish(tk, CASCO, "Voorpublicatie", "Casco")
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # a skeleton: nobody spoke yet
@@ -42,6 +43,11 @@ def test_a_member_who_spoke_is_told_once_per_debate_and_a_correction_once_more(t
     assert told.count("[baarle] in het debat sprak Van Baarle (DENK)") == 2
     assert "[ceder] in het debat sprak Ceder (ChristenUnie)" in told
     assert not [h for h in told if h.startswith(("[voorzitter]", "[koekkoek]"))]
+    # A party rule on its member's speeches; a dossier rule on the debate about it (moties on 28325 were moved
+    # in Bouwregelgeving), with everyone who spoke in it.
+    assert told.count("[denk] in het debat sprak Van Baarle (DENK)") == 2
+    assert [h for h in told if h.startswith("[dossier]")] == [
+        "[dossier] in het debat spraken Welzijn (NSC), Wijen-Nass (BBB), Mooiman (PVV) en 4 anderen"]
     # A word said, with who said it (a member and a minister).
     assert "[woord] in het debat spraken Van Baarle (DENK) en Uitermark" in told and "trefwoord herdenking" not in err
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # told once
@@ -80,3 +86,23 @@ def test_a_verslag_of_a_sitting_long_ago_is_known_not_news(tk, write_config, wat
     _publish(tk, (REAL / "vlos-plenair-2014-10-15-14e-vergadering.xml").read_bytes(), "Tussenpublicatie",
              "Ongecorrigeerd", today=False)  # 2014, re-sent now: Klaver spoke in it
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []
+
+
+def test_the_handelingen_of_a_debate_told_from_the_verslag_alert_nobody_who_heard_of_it(tk, koop, write_config,
+                                                                                       watcher_cli):
+    from tests.test_officielebekendmakingen import TODAY, ob_source
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}, ob_source(koop)],
+                          [{"name": "woord", "keywords": ["herdenking"]},
+                           {"name": "later", "keywords": ["testonderwerp"]}])  # a word nobody said that day
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    _publish(tk, PLENARY, "Tussenpublicatie", "Ongecorrigeerd")  # sitting 104 of 2024-2025
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert "[woord] in het debat spraken" in out and "[later]" not in out
+    text = (Path(__file__).parent / "fixtures" / "ob" / "SYNTHETIC_op_xml_kst_motie.xml").read_bytes()
+    handelingen = text.replace(b"verzoekt de regering", b"spreekt over de herdenking en verzoekt de regering", 1)
+    koop.add(2, identifier="h-tk-20242025-104-5", modified=TODAY, title="Slavernijverleden", content=handelingen)
+    # Who heard of the debate from the verslag hears nothing of its Handelingen; whom only they concern does.
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == ["[later] nieuw"]
+    koop.add(2, identifier="h-tk-20242025-104-6", modified=TODAY, title="Natuur", content=handelingen)
+    # Another debate of that sitting, which `woord` did not hear of: news to them.
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == ["[later] nieuw", "[woord] nieuw"]

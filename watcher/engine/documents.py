@@ -11,7 +11,7 @@ import logging
 
 from ..alerts import alert as alerts
 from ..model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
-from ..news import questions
+from ..news import debates, questions
 from ..news.diff import diff
 from ..store import Store
 from ..watchlists import audience
@@ -62,6 +62,10 @@ class DocumentNews:
         # subscriber already. A deletion is told only to who heard of this very copy.
         related = self.store.related(stored) if change.kind != DELETED else []
         told = audience.told_elsewhere(change.kind, related, stored.current.hash if stored.current else "")
+        if change.kind == NEW and (sitting := debates.handelingen_sitting(stored.key)):
+            # KOOP's Handelingen of a debate the Kamer's own verslag told of the same day: not news to them.
+            told |= debates.heard_of(self.store.event_state(debates.SITTING, debates.sitting_key(*sitting)),
+                                     stored.meta.titel or stored.meta.onderwerp)
         hits = audience.of_document(change.kind, matched, stored.alerted, told, followers, follows_why,
                                     self.rules.muted, stored.key)
         links = {k: v for d in related for k, v in d.meta.links.items()}

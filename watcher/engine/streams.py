@@ -395,7 +395,18 @@ class DebateNews(_News):
                     log.info("debate %s: %s for %s", subject.title, headline, name)
                 if name not in told_of:
                     told_of.append(name)
+        self._index(now, heard)
         return added
+
+    def _index(self, now: dict, heard: dict) -> None:
+        """Who heard of which debate of a sitting, by its vergaderjaar and number: the Handelingen of it that
+        KOOP publishes later are not news to them (engine/documents.py)."""
+        sitting = now.get("vergadering") or {}
+        if not sitting.get("vergaderjaar") or not sitting.get("nummer"):
+            return
+        self.store.set_event_state(debates.SITTING, debates.sitting_key(sitting["vergaderjaar"], sitting["nummer"]),
+                                   {"debates": {d: {"titel": now["debates"][d].get("titel", ""), "heard": names}
+                                                for d, names in heard.items() if d in now.get("debates", {})}})
 
 
 # How each stream's rows are folded and told, by the stream's name (sources/tweedekamer/source.py STREAMS): a new

@@ -94,6 +94,7 @@ def read_verslag(data: bytes) -> Verslag:
                       vergadering={"id": meeting.get("objectid", ""), "soort": meeting.get("soort", ""),
                                    "titel": _text(meeting, "titel"), "datum": _text(meeting, "datum")[:10],
                                    "nummer": _text(meeting, "vergaderingnummer"),
+                                   "vergaderjaar": _text(meeting, "vergaderjaar"),
                                    "closed": bool(closing) and not closing.startswith(NOT_CLOSED),
                                    # a committee's sitting: the committees it is of ({"afkorting", "naam"})
                                    "commissies": [{"afkorting": _text(c, "afkorting"), "naam": _text(c, "verslagnaam")}
@@ -160,7 +161,8 @@ def digest(verslag: Verslag) -> dict:
                                                "hash": _hash("\n".join(s["words"]))}
                                            for k, s in speakers.items()}}
     return {"status": verslag.status, "closed": verslag.vergadering.get("closed", False),
-            "vergadering": {k: verslag.vergadering.get(k, "") for k in ("titel", "datum", "soort", "commissies")},
+            "vergadering": {k: verslag.vergadering.get(k, "") for k in ("titel", "datum", "soort", "commissies", "nummer",
+                                                                         "vergaderjaar")},
             "debates": debates}
 
 

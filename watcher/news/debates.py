@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+
+from ..parliament import fold
 from dataclasses import dataclass
 
 KIND = "debate"
+SITTING = "debate-sitting"  # a small index: a plenary sitting (vergaderjaar/nummer) -> who heard of which debate
 CORRECTED = "gecorrigeerd"
 
 
@@ -85,3 +88,26 @@ def correction_words(fixes: list[Event], debate: dict) -> tuple[str, list[str], 
     who = [_who(debate["speakers"][e.speaker]) for e in fixes]
     lines = [f"{w}: eerst {_quoted(e.before)}, nu {_quoted(e.after)}" for w, e in zip(who, fixes)]
     return f"correctie in het verslag: {', '.join(who)}", lines, "|correctie"
+
+
+def sitting_key(vergaderjaar: str, nummer: str) -> str:
+    return f"{vergaderjaar}/{nummer}"
+
+
+def handelingen_sitting(key: str) -> tuple[str, str] | None:
+    """KOOP's Handelingen of a Tweede Kamer sitting (h-tk-20242025-104-7): its vergaderjaar and number."""
+    parts = key.split("-")
+    if len(parts) == 5 and parts[:2] == ["h", "tk"] and len(parts[2]) == 8 and parts[2].isdigit():
+        return f"{parts[2][:4]}-{parts[2][4:]}", parts[3]
+    return None
+
+
+def heard_of(index: dict | None, title: str) -> set[str]:
+    """Who heard, from the verslag, of the debate a Handelingen item is (its title that debate's, folded)."""
+    wanted = " ".join(fold(title).split())
+    out: set[str] = set()
+    for debate in (index or {}).get("debates", {}).values():
+        name = " ".join(fold(debate.get("titel", "")).split())
+        if name and wanted and (name == wanted or name in wanted or wanted in name):
+            out |= set(debate.get("heard", []))
+    return out

@@ -10,22 +10,11 @@ per page, median of RUNS:
     python bench/bench_extract.py [RUNS]     (default 5)
 """
 
-import statistics
 import sys
-import time
 
-from _common import ROOT
+from _common import ROOT, cpu_ms
 
 from watcher.extract.pdf import by_text, extract_pdf, page_texts, read_pages
-
-
-def cpu_ms(work, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.process_time()
-        work()
-        times.append(time.process_time() - started)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:

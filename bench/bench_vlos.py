@@ -5,23 +5,12 @@ real VLOS file in tests/fixtures/realdocs2/ (the largest a full plenary day of 2
     python bench/bench_vlos.py [RUNS]     (default 9)
 """
 
-import statistics
 import sys
-import time
 
-from _common import ROOT
+from _common import ROOT, cpu_ms
 from lxml import etree
 
 from watcher.extract.vlos import read_verslag
-
-
-def cpu_ms(work, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.process_time()
-        work()
-        times.append(time.process_time() - started)
-    return statistics.median(times) * 1000
 
 
 def main(runs: int = 9) -> None:

@@ -154,3 +154,17 @@ def test_a_promise_from_before_watcher_marked_done_now_is_told_as_done(tk, write
     assert headlines(out) == ["[xinjiang] toezegging afgedaan"] and "nagekomen met: Kamerstuk 19637" in out
     tk.put_entity("Toezegging", PROMISE, {"datumNakoming": "2027-01-31T00:00:00", "status": "Openstaand"}, merge=True)
     assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == []  # reopened: nothing to tell
+
+
+def test_a_change_of_status_reaches_who_heard_of_the_promise_even_when_no_rule_matches_it_now(
+        tk, write_config, watcher_cli):
+    source = [{"name": "tk", "kind": "tweedekamer", "url": tk.url}]
+    config = write_config(source, [{"name": "desk", "keywords": ["Xinjiang"]}])
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    _promise(tk, "2027-06-30T00:00:00")
+    assert headlines(watcher_cli("-c", config, "run", "--once")[1]) == ["[desk] nieuwe toezegging"]
+    write_config(source, [{"name": "desk", "keywords": ["stikstof"]}])  # the rule that found it is gone
+    _promise(tk, "2027-06-30T00:00:00", status="Afgedaan")
+    out = watcher_cli("-c", config, "run", "--once")[1]
+    assert headlines(out) == ["[desk] toezegging afgedaan"]
+    assert "u kreeg een melding over deze toezegging" in out

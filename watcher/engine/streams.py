@@ -292,7 +292,6 @@ class PromiseNews(_News):
                     dossiers=list(state.get("dossiers", [])))
         hits = self.rules.matcher.match(state.get("tekst", ""), meta)
         heard = list(state.get("heard", []))
-        hits = audience.of_matter(hits, [], "toezegging", self.rules.muted)
         named = {h.subscriber for h in hits}
         hits += [Hit(n, reasons=["u kreeg een melding over deze toezegging"]) for n in heard if n not in named]
         subject = Subject(document=state.get("nummer") or key, title=_promise_title(state), soort="Toezegging",

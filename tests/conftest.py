@@ -41,6 +41,20 @@ def telegram():
     yield from _running(FakeTelegram())
 
 
+@pytest.fixture
+def smtp():
+    from tests.fakes.channels import FakeSMTP
+    server = FakeSMTP().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook():
+    from tests.fakes.channels import FakeWebhook
+    yield from _running(FakeWebhook())
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     for name in ("WATCHER_CONFIG", "WATCHER_STATE", "TELEGRAM_BOT_TOKEN"):

@@ -28,9 +28,9 @@ def test_a_second_documents_chats_are_served_with_the_first_of_anothers_fan_out(
     pending += [_alert("s9999", "2026DBBBBB", "2026-12-01T10:05:00"),  # also had A: after A, in its chat
                 _alert("new-chat", "2026DCCCCC", "2026-12-01T10:06:00")]  # only C
     order = delivery.fair_order(pending)
-    names = [name for name, _ in order]
+    names = [name for (name, _), _ in order]
     assert names[:3] == ["s0000", "s9999", "new-chat"]  # each the first of a document's fan-out
-    assert [a.document for a in dict(order)["s9999"]] == ["2026DAAAAA", "2026DBBBBB"]  # a chat's own order kept
+    assert [a.document for a in dict(order)[("s9999", "")]] == ["2026DAAAAA", "2026DBBBBB"]  # a chat's own order kept
     assert sorted(names) == sorted({a.subscriber for a in pending})  # nobody left out
 
 

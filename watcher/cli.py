@@ -37,6 +37,8 @@ examples:
                                     the open toezeggingen, longest overdue first
   watcher migrate --from state --to postgresql://watcher@localhost/watcher
                                     move a SQLite or TinyDB state into PostgreSQL
+  watcher serve                     each subscriber's Atom feeds and calendar, and the diff pages
+  watcher serve --urls              the addresses to give each subscriber's reader and calendar
 
 Without TELEGRAM_BOT_TOKEN (telegram.token_env) in the environment, alerts are printed to stdout.
 
@@ -144,6 +146,17 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("--html", metavar="OUT", help="also write a self-contained HTML page of the changes")
+    web = sub.add_parser("serve", parents=[common], help="serve the feeds, calendars and diff pages over HTTP",
+                         description="Serve each subscriber's Atom feed (`feed: true`; one per rule too), its "
+                                     "calendar of the debates it was told of, and the diff pages alerts link to, "
+                                     "at addresses with an unguessable token per subscriber. Binds to "
+                                     "127.0.0.1:8080 (serve.listen); put a reverse proxy in front and set "
+                                     "serve.public_url. Reads the store beside a running watcher. Exit 0 on "
+                                     "SIGTERM or Ctrl-C; 1 before the first `watcher run`.")
+    web.add_argument("--listen", metavar="HOST:PORT", help="where to listen (default: serve.listen)")
+    web.add_argument("--urls", action="store_true", help="print each subscriber's addresses and exit")
+    web.add_argument("--write", metavar="DIR", help="write the same files into DIR and exit (for cron, after "
+                                                    "`run --once`, and a web server of your own)")
     migrate = sub.add_parser("migrate", parents=[_quiet()], help="copy a SQLite or TinyDB state into PostgreSQL",
                              description="Copy the state of a SQLite or TinyDB install into an empty PostgreSQL "
                                          "database, in one transaction, and compare counts and hashes of both "
@@ -254,6 +267,14 @@ def _command(args) -> int:
     if args.command == "run":
         from .commands.run import run
         return run(config, once=args.once)
+    if args.command == "serve":
+        from .commands import serve
+        if args.urls:
+            return serve.urls(config, sys.stdout)
+        if args.write:
+            from pathlib import Path
+            return serve.write(config, Path(args.write), sys.stdout)
+        return serve.serve(config, args.listen, sys.stdout)
     from .commands import files  # match
     return files.match_command(args, config)
 

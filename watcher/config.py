@@ -13,8 +13,9 @@ import stat
 from pathlib import Path
 
 from . import yamlfile
-from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, RULE_KINDS, RULE_WORD, Config, HTTPSettings,
-                       SourceConfig, Subscriber, TelegramSettings, parse_duration, parse_since)
+from .settings import (DEFAULT_API_URL, DEFAULT_TOKEN_ENV, RULE_KINDS, RULE_WORD, Channel, Config, EmailSettings,
+                       HTTPSettings, ServeSettings, SourceConfig, Subscriber, TelegramSettings, parse_duration,
+                       parse_since)
 from .yamlfile import Problem, dotted, not_a_list
 
 DEFAULT_CONFIG = "sources.yaml"
@@ -117,13 +118,18 @@ def _kind(value) -> str:
         type(value), type(value).__name__)
 
 
-TOP_KEYS = {"state_dir", "store", "dsn", "database_timeout", "poll_interval", "telegram", "http", "sources", "subscribers"}
+TOP_KEYS = {"state_dir", "store", "dsn", "database_timeout", "poll_interval", "telegram", "http", "sources", "subscribers",
+            "email", "serve"}
+EMAIL_KEYS = {"host", "port", "from", "username", "password_env", "security", "timeout"}
+SECURITY = ("starttls", "ssl", "none")
+SERVE_KEYS = {"listen", "public_url"}
+CHANNEL_KEYS = {"digest", "quiet"}  # beside the address (`to:`) or URL (`url:`) of an e-mail or chat channel
 TELEGRAM_KEYS = {"token_env", "api_url", "allow", "admins", "limits", "paid_broadcast"}
 PAID_PER_SECOND = 1000  # Telegram's limit with allow_paid_broadcast
 LIMIT_KEYS = {"per_second", "chat_interval", "group_per_minute"}
 HTTP_KEYS = {"timeout", "retries", "backoff", "redirect_hosts"}
 SOURCE_KEYS = {"name", "kind", "url", "since", "stale_after", "deadline", "backfill_alerts"}
-SUBSCRIBER_KEYS = {"name", "telegram", *RULE_KINDS, "digest", "agenda", "quiet"}
+SUBSCRIBER_KEYS = {"name", "telegram", *RULE_KINDS, "digest", "agenda", "quiet", "email", "chats", "feed"}
 AGENDA_CHOICES = ("reminder",)
 # A rule's word in a mapping ({keyword: Xinjiang, digest: daily}), which is also how a hit's reasons name it.
 DIGESTS = ("instant", "hourly", "daily")
@@ -217,7 +223,9 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
     if need_sources and not sources and not any(p.key.startswith("sources") for p in check.problems):
         check.problem(("sources",), "no sources to poll: add one (README, Configuration), e.g. "
                                     "`- {name: tweedekamer, kind: tweedekamer}`")
-    subscribers = _subscribers(check, top.get("subscribers"), parliament)
+    email = _email(check, top.get("email"))
+    serve = _serve(check, top.get("serve"))
+    subscribers = _subscribers(check, top.get("subscribers"), parliament, email)
     if probe_state and (problem := state_dir_problem(state_dir)):
         where = " (from $WATCHER_STATE)" if os.environ.get("WATCHER_STATE") else ""
         check.problem(("state_dir",), problem + where)
@@ -225,7 +233,8 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
     if check.problems:
         raise ConfigError(sorted(check.problems, key=lambda p: p.line))
     return Config(path=path, state_dir=state_dir, poll_interval=poll_interval, store=store, dsn=dsn,
-                  database_timeout=database_timeout, telegram=telegram, http=http, sources=tuple(sources), subscribers=tuple(subscribers))
+                  database_timeout=database_timeout, telegram=telegram, http=http, sources=tuple(sources), subscribers=tuple(subscribers),
+                  email=email, serve=serve)
 
 
 def _state_dir(check: _Checker, path: Path, value) -> Path:
@@ -374,7 +383,102 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
     return out
 
 
-def _subscribers(check: _Checker, value, parliament=None) -> list[Subscriber]:
+def _email(check: _Checker, value) -> EmailSettings:
+    if value is None:
+        return EmailSettings()
+    path = ("email",)
+    raw = check.mapping(path, value, EMAIL_KEYS, required=("host", "from"))
+    port = raw.get("port", 587)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        check.problem(path + ("port",), "expected a port number (587 for STARTTLS, 465 for SSL)")
+        port = 587
+    sender = check.text(path + ("from",), raw.get("from"), "")
+    if sender and not _ADDRESS.fullmatch(sender):
+        check.problem(path + ("from",), f"{sender!r} is not an e-mail address")
+    password_env = check.text(path + ("password_env",), raw.get("password_env"), "")
+    if password_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+        check.problem(path + ("password_env",), "name an environment variable (the password never lives in this file)")
+    security = check.text(path + ("security",), raw.get("security"), "starttls")
+    if security not in SECURITY:
+        check.problem(path + ("security",), f"expected one of {', '.join(SECURITY)}")
+    timeout = check.convert(path + ("timeout",), raw.get("timeout"), parse_duration, 30.0)
+    return EmailSettings(host=check.text(path + ("host",), raw.get("host"), ""), port=port, sender=sender,
+                         username=check.text(path + ("username",), raw.get("username"), ""),
+                         password_env=password_env, security=security, timeout=timeout)
+
+
+def _serve(check: _Checker, value) -> ServeSettings:
+    path = ("serve",)
+    raw = check.mapping(path, value, SERVE_KEYS)
+    listen = check.text(path + ("listen",), raw.get("listen"), "127.0.0.1:8080")
+    if not re.fullmatch(r"[^\s:]+:\d{1,5}", listen):
+        check.problem(path + ("listen",), "expected host:port, e.g. 127.0.0.1:8080")
+    public_url = check.text(path + ("public_url",), raw.get("public_url"), "")
+    if public_url and not re.match(r"^https?://[^/\s]+", public_url):
+        check.problem(path + ("public_url",), "expected the http(s) address readers reach `watcher serve` at")
+    return ServeSettings(listen=listen, public_url=public_url)
+
+
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_CHAT_URL = re.compile(r"[a-z][a-z0-9+]*://\S+")
+
+
+def _channels(check: _Checker, path, raw: dict, email: EmailSettings) -> list[Channel]:
+    """A subscriber's `email:` (one address or a list), `chats:` (Apprise URLs) and `feed: true`; an address
+    or URL may be a mapping with its own `digest:` and `quiet:`."""
+    out = []
+    for key, kind, field, shape in (("email", "email", "to", _ADDRESS), ("chats", "chat", "url", _CHAT_URL)):
+        value = raw.get(key)
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        for j, item in enumerate(items):
+            where = path + ((key, j) if isinstance(value, list) else (key,))
+            own = {}
+            if isinstance(item, dict):
+                check.mapping(where, item, CHANNEL_KEYS | {field}, required=(field,))
+                own, item = item, item.get(field)
+                where = where + (field,)
+            target = check.text(where, item, "")
+            if not target:
+                continue
+            if not shape.fullmatch(target):
+                check.problem(where, f"{target!r} is not an e-mail address" if kind == "email" else
+                              "expected an Apprise URL, e.g. slack://…, mmost://…, ntfy://… (README, Channels)")
+                continue
+            if kind == "email" and not email.host:
+                check.problem(where, "e-mail needs a server: add `email: {host: smtp.example.nl, from: "
+                                     "watcher@example.nl}` at the top of the file")
+            digest = check.text(where[:-1] + ("digest",) if own else where, own.get("digest"), "")
+            if digest and digest not in DIGESTS:
+                check.problem(where[:-1] + ("digest",), f"expected one of {', '.join(DIGESTS)}")
+            quiet_hours = check.text(where[:-1] + ("quiet",) if own else where, own.get("quiet"), "")
+            if quiet_hours and (error := _quiet_problem(quiet_hours)):
+                check.problem(where[:-1] + ("quiet",), error)
+            out.append(Channel(kind=kind, target=target, digest=digest, quiet=quiet_hours))
+    feed = raw.get("feed")
+    if feed is not None and not isinstance(feed, bool):
+        check.problem(path + ("feed",), "expected true (an Atom feed of this subscriber's alerts) or false")
+    elif feed:
+        out.append(Channel(kind="feed"))
+    keys = [c.key for c in out]
+    for c in out:
+        if keys.count(c.key) > 1:
+            check.problem(path, f"{c.label} is named twice")
+            break
+    return out
+
+
+def _quiet_problem(text: str) -> str | None:
+    from .deliver import quiet
+    try:
+        quiet.parse(text)
+    except ValueError as e:
+        return f"{e} (Amsterdam's time)"
+    return None
+
+
+def _subscribers(check: _Checker, value, parliament=None, email: EmailSettings = EmailSettings()) -> list[Subscriber]:
     from .watchlists import match  # keyword syntax belongs to the matcher
 
     out, names = [], set()
@@ -414,13 +518,10 @@ def _subscribers(check: _Checker, value, parliament=None) -> list[Subscriber]:
         if agenda and agenda not in AGENDA_CHOICES:
             check.problem(path + ("agenda",), "expected reminder (a reminder the day before a followed debate)")
         quiet_hours = check.text(path + ("quiet",), raw.get("quiet"), "")
-        if quiet_hours:
-            from .deliver import quiet
-            try:
-                quiet.parse(quiet_hours)
-            except ValueError as e:
-                check.problem(path + ("quiet",), f"{e} (Amsterdam's time)")
+        if quiet_hours and (error := _quiet_problem(quiet_hours)):
+            check.problem(path + ("quiet",), error)
+        channels = _channels(check, path, raw, email)
         out.append(Subscriber(name=name, telegram=check.chat_id(path + ("telegram",), raw.get("telegram")),
                               digest=digest, agenda=agenda, quiet=quiet_hours, rule_digests=tuple(rule_digests),
-                              **rules))
+                              channels=tuple(channels), **rules))
     return out

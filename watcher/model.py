@@ -261,6 +261,9 @@ class Alert:
     # Messages of this alert Telegram already accepted: a send cut short resumes after them, so a long
     # alert is never repeated from its first part.
     parts_sent: int = 0
+    # The channel this copy goes on ("": Telegram, or the console without a chat; else a settings.Channel's
+    # key): an alert owed to a subscriber is owed once on each of its channels (deliver/channels.py).
+    channel: str = ""
 
     def to_dict(self) -> dict:
         return _plain(self)

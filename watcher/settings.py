@@ -3,6 +3,7 @@ datetimes). Reading and checking the file is config.py's; nothing here knows YAM
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -67,6 +68,31 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class Channel:
+    """A place a subscriber's alerts go besides Telegram: an e-mail address, a team chat (an Apprise URL:
+    slack://, matrix://, mmost://, msteams://, ntfy://, json:// …) or its Atom feed. The same rules feed
+    every channel; each has its own copy of an alert in the outbox (`key`), so each is sent exactly once and
+    one that fails holds up no other."""
+
+    kind: str  # "email" | "chat" | "feed"
+    target: str = ""  # the address; the URL
+    digest: str = ""  # "": the subscriber's
+    quiet: str = ""  # "": the subscriber's
+
+    @property
+    def key(self) -> str:
+        """The channel's name in the outbox; a chat's URL (it holds a token) is never written there."""
+        if self.kind == "chat":
+            return "chat:" + hashlib.sha256(self.target.encode()).hexdigest()[:12]
+        return f"email:{self.target.lower()}" if self.kind == "email" else self.kind
+
+    @property
+    def label(self) -> str:
+        """How the logs name it: an address, or only the kind of chat (its URL holds a token)."""
+        return self.target.split("://", 1)[0] + "://…" if self.kind == "chat" else (self.target or self.kind)
+
+
+@dataclass(frozen=True)
 class Subscriber:
     name: str
     telegram: int | None = None
@@ -84,6 +110,34 @@ class Subscriber:
     # a rule's own frequency, where it has one: (("keyword Xinjiang", "daily"), …), keyed as the matcher
     # names the rule in a hit's reasons
     rule_digests: tuple[tuple[str, str], ...] = ()
+    channels: tuple[Channel, ...] = ()  # beside `telegram` (or, without it, the console): e-mail, chats, a feed
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """The SMTP server e-mail channels send through (sources.yaml `email:`)."""
+
+    host: str = ""
+    port: int = 587
+    sender: str = ""  # `from:`
+    username: str = ""
+    password_env: str = ""  # the environment variable holding the password (never this file)
+    security: str = "starttls"  # starttls | ssl | none
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`watcher serve`: where it listens, and the address readers reach it at (behind a reverse proxy)."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""  # "": http://<listen>/
+
+    def base(self) -> str:
+        return (self.public_url or f"http://{self.listen}/").rstrip("/") + "/"
 
 
 @dataclass(frozen=True)
@@ -98,6 +152,8 @@ class Config:
     http: HTTPSettings = HTTPSettings()
     sources: tuple[SourceConfig, ...] = ()
     subscribers: tuple[Subscriber, ...] = ()
+    email: EmailSettings = EmailSettings()
+    serve: ServeSettings = ServeSettings()
 
 
 # ---------------------------------------------------------------- values

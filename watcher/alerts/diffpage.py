@@ -4,6 +4,7 @@ the changes listed and marked in the text."""
 from __future__ import annotations
 
 import html
+import re
 
 from ..model import Document
 from ..news.diff import DiffResult, block_label, home_block
@@ -121,3 +122,11 @@ def _inline_blocks(result: DiffResult, new: Document) -> list[tuple[str, bool]]:
                 paragraphs.setdefault(at, []).append(f"<ins>[+{' '.join(words)}]</ins>")
                 changed.add(at)
     return [(" ".join(paragraphs.get(index, [])), index in changed) for index in range(len(new.blocks))]
+
+
+def page_path(document: str, old_hash: str, new_hash: str) -> str:
+    """Where `watcher serve` serves the diff of two stored texts of a document (and `--write` puts it),
+    relative to its address: the same for every subscriber, and not to be guessed (two content hashes)."""
+    if not (old_hash and new_hash) or not re.fullmatch(r"[\w.-]{1,200}", document):
+        return ""
+    return f"diff/{document}/{old_hash}-{new_hash}.html"

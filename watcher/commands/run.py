@@ -25,6 +25,7 @@ def run(config, once: bool) -> int:
     from ..deliver.notify import TokenRefused
     from ..engine.roles import Alone, Shared
     from ..store import HeldByDatabase, StateLock, StateLocked, StateUnusable, StoreError, open_store
+    from ..web import tokens
 
     # A stop asked for before the loop (which answers SIGTERM itself) is under way: nothing was done yet, so
     # there is nothing to finish, and it is a stop like any other (exit 0), not a death by signal.
@@ -41,6 +42,8 @@ def run(config, once: bool) -> int:
             roles = Shared(store, config, member=not once) if store.shared else Alone(config)
             if store.shared and once:
                 _first_roles(store, config, roles)
+            if tokens.made(store):  # the secret of the subscribers' feed addresses (web/tokens.py), once
+                store.flush()
         except StoreError:
             store.close()
             raise

@@ -14,17 +14,20 @@ import asyncio
 import logging
 import time
 import warnings
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from ..alerts import alert as alerts
-from ..alerts import buttons
-from . import quiet
+from ..alerts import buttons, formats
+from . import channels, chats, quiet
 from ..watchlists import subscribers as subs
 from ..settings import Config
-from ..alerts.diffpage import render_page
+from ..alerts.diffpage import page_path, render_page
 from ..news.diff import diff
 from ..parliament import dutch_date
 from ..model import REVISED, Alert
+from .email import Mailer
+from .failure import ChannelFailed
 from .notify import Console
 from .ratelimit import RateLimiter
 from ..store import Store
@@ -40,6 +43,9 @@ CONCURRENT_CHATS = 64
 # A subscriber missing from sources.yaml (a half-written file, a line commented out, a rename) keeps what
 # it is owed this long: back within it, it gets everything; gone longer, it is gone.
 MISSING_GRACE = timedelta(days=7)
+# A channel beside Telegram that failed waits this long before it is tried again, doubling to the longest.
+BACKOFF_FIRST = 30
+BACKOFF_LONGEST = 3600
 
 
 def _seconds(error) -> float:
@@ -56,7 +62,7 @@ def _now() -> datetime:
 
 class Deliverer:
     def __init__(self, config: Config, console: Console | None = None, telegram=None,
-                 limiter: RateLimiter | None = None, clock=_now, sleep=asyncio.sleep,
+                 limiter: RateLimiter | None = None, clock=None, sleep=asyncio.sleep,
                  should_stop=lambda: False):
         self.config = config
         # Asked before each message: a stop request (SIGTERM) during a delivery of thousands leaves the rest
@@ -72,7 +78,12 @@ class Deliverer:
         self.console = console or Console()
         self.telegram = telegram
         self.limiter = limiter or RateLimiter()
-        self.clock = clock
+        self.clock = clock or (lambda: _now())  # looked up each time: a test moves the clock
+
+    @property
+    def mailer(self) -> Mailer | None:
+        """E-mail goes through the server sources.yaml names now (the file may be read again)."""
+        return Mailer(self.config.email) if self.config.email.host else None
 
     async def deliver(self, store: Store, budget: float | None = None) -> tuple[int, int]:
         """Send what is due; with a `budget` (seconds), start no message after it is spent, so the next pass
@@ -90,7 +101,7 @@ class Deliverer:
         for name in missing.keys() & known:  # back, whether or not anything waited for it
             log.info("%s is in sources.yaml again: what it was owed is sent", name)
             store.set_event_state("missing", name, {})
-        for name, pending in fair_order(store.pending_alerts()):
+        for (name, channel), pending in fair_order(store.pending_alerts()):
             subscriber = subscribers.get(name)
             if subscriber is None and name not in known:
                 self._keep_missing(store, pending, name, missing.get(name))
@@ -98,7 +109,8 @@ class Deliverer:
             if subscriber is None:
                 self._drop(store, pending, name)
                 continue
-            jobs.append(self._serve(store, subscriber, pending))
+            jobs.append(self._serve_channel(store, subscriber, channel, pending) if channel
+                        else self._serve(store, subscriber, pending))
         slots = asyncio.Semaphore(CONCURRENT_CHATS)
 
         async def bounded(job):
@@ -188,6 +200,99 @@ class Deliverer:
             await self._save_chat(store, subscriber.telegram, {mark: now.isoformat(timespec="seconds")})
             return len(pending)
         return 0
+
+    async def _serve_channel(self, store: Store, subscriber, key: str, pending: list[Alert]) -> int:
+        """One subscriber's alerts on one channel beside Telegram (e-mail, a team chat, the feed), in order.
+        A failure leaves them in the outbox and the channel waits a while (BACKOFF), holding up no other."""
+        channel = channels.channel_of(subscriber, key)
+        if channel is None:
+            self._drop(store, pending, f"{subscriber.name} ({key})", "no longer given this channel in sources.yaml")
+            return 0
+        if channel.kind == "feed":  # a feed is read, not sent: its entries are the alerts marked so
+            for alert in pending:
+                store.mark_sent(alert.id, "feed")
+            return len(pending)
+        mark = f"{subscriber.name}|{key}"
+        state = store.event_state("channel", mark) or {}
+        now = self.clock()
+        if state.get("retry_at") and now < datetime.fromisoformat(state["retry_at"]):
+            return 0  # it failed a moment ago: its alerts wait, safe in the outbox
+        hours = channel.quiet or subscriber.quiet
+        window = quiet.parse(hours) if hours else None
+        if window is not None and window.hold and quiet.inside(window, now):
+            return 0  # held to the end of the quiet hours (without `bewaar` a mail or a post makes no sound)
+        own = replace(subscriber, digest=channel.digest or subscriber.digest)
+        by_period: dict[str, list[Alert]] = {}
+        for alert in pending:
+            by_period.setdefault(subs.period_of(own, alert.reasons), []).append(alert)
+        sent = 0
+        for alert in by_period.pop("instant", []):
+            if self._stopping():
+                return sent
+            link = self._diff_url(alert)
+            outcome = await self._post(store, mark, channel, [alert], formats.subject(alert),
+                                       formats.plain(alert, link), formats.body_html(alert, link), alert.id)
+            if outcome == "stop":
+                return sent
+            sent += outcome == "sent"
+        for period, group in by_period.items():
+            last = state.get(f"last_digest_{period}")
+            if last and timedelta(0) <= now - datetime.fromisoformat(last) < DIGEST_PERIOD[period]:
+                continue
+            if self._stopping():
+                return sent
+            words = "afgelopen uur" if period == "hourly" else "afgelopen dag"
+            outcome = await self._post(store, mark, channel, group, formats.digest_subject(group, words),
+                                       formats.digest_plain(group, words), formats.digest_html(group, words),
+                                       f"{group[0].id}|digest|{len(group)}")
+            if outcome == "sent":
+                state = store.event_state("channel", mark) or {}
+                await self._save_channel(store, mark, {**state, f"last_digest_{period}": now.isoformat(timespec="seconds")})
+                sent += len(group)
+        return sent
+
+    async def _post(self, store: Store, mark: str, channel, batch: list[Alert], subject: str, plain: str,
+                    html_text: str, ident: str) -> str:
+        """sent | stop (the channel failed: it waits) | rejected (given up: it will never be taken)."""
+        for alert in batch:
+            store.mark_sending(alert.id)
+        try:
+            if channel.kind == "email":
+                if self.mailer is None:
+                    raise ChannelFailed("no `email:` server in sources.yaml")
+                await self.mailer.send(channel.target, subject, plain, formats.page(html_text, subject), ident)
+            else:
+                await chats.post(channel.target, subject, plain)
+        except ChannelFailed as e:
+            if e.refused:
+                log.error("%s: alert %s refused (%s); given up", channel.label, batch[0].id, e)
+                for alert in batch:
+                    store.mark_sent(alert.id, "rejected")
+                return "rejected"
+            state = store.event_state("channel", mark) or {}
+            failures = state.get("failures", 0) + 1
+            wait = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_LONGEST)
+            log.warning("%s: not delivered (%s); tried again in %ds", channel.label, e, wait)
+            retry_at = (self.clock() + timedelta(seconds=wait)).isoformat(timespec="seconds")
+            await self._save_channel(store, mark, {**state, "failures": failures, "retry_at": retry_at, "error": str(e)})
+            return "stop"
+        for alert in batch:
+            store.mark_sent(alert.id, channel.kind)
+        state = store.event_state("channel", mark) or {}
+        if state.get("failures"):
+            log.info("%s: delivering again", channel.label)
+            await self._save_channel(store, mark, {k: v for k, v in state.items()
+                                                   if k not in ("failures", "retry_at", "error")})
+        return "sent"
+
+    def _diff_url(self, alert: Alert) -> str:
+        path = page_path(alert.document, alert.old_hash, alert.new_hash) if alert.kind == REVISED else ""
+        return self.config.serve.base() + path if path else ""
+
+    async def _save_channel(self, store: Store, mark: str, state: dict) -> None:
+        async with self.page_lock:
+            store.set_event_state("channel", mark, state)
+            store.flush()
 
     async def _save_chat(self, store: Store, chat: int, change: dict) -> None:
         async with self.page_lock:
@@ -304,19 +409,21 @@ class Deliverer:
             await self.telegram.close()
 
 
-def fair_order(pending: list[Alert]) -> list[tuple[str, list[Alert]]]:
-    """Each subscriber's alerts, in their order, and the subscribers in the order they are served: by their
-    earliest place in the fan-out of one of their documents. So a new document's first alerts are not
-    queued behind minutes of another's 10,000: its chats start with the first of the other's."""
-    by_subscriber: dict[str, list[Alert]] = {}
-    place: dict[str, int] = {}
+def fair_order(pending: list[Alert]) -> list[tuple[tuple[str, str], list[Alert]]]:
+    """Each subscriber's alerts on each of its channels, in their order, and (subscriber, channel) in the
+    order they are served: by their earliest place in the fan-out of one of their documents. So a new
+    document's first alerts are not queued behind minutes of another's 10,000: its chats start with the
+    first of the other's."""
+    by_channel: dict[tuple[str, str], list[Alert]] = {}
+    place: dict[tuple[str, str], int] = {}
     seen: dict[str, int] = {}
     for alert in pending:
+        where = (alert.subscriber, alert.channel)
         rank = seen.get(alert.document, 0)
-        place[alert.subscriber] = min(place.get(alert.subscriber, rank), rank)
+        place[where] = min(place.get(where, rank), rank)
         seen[alert.document] = rank + 1
-        by_subscriber.setdefault(alert.subscriber, []).append(alert)
-    return sorted(by_subscriber.items(), key=lambda item: place[item[0]])
+        by_channel.setdefault(where, []).append(alert)
+    return sorted(by_channel.items(), key=lambda item: place[item[0]])
 
 
 def revision_page(store: Store, key: str):

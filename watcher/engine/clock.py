@@ -15,6 +15,7 @@ from ..store import Store
 from ..watchlists import audience
 from ..watchlists.match import Hit
 from .documents import DocumentNews
+from .outbox import Outbox
 from .rules import LiveRules
 
 log = logging.getLogger("watcher")
@@ -24,6 +25,7 @@ class ClockEvents:
     def __init__(self, store: Store, rules: LiveRules, clock: Callable[[], datetime], documents: DocumentNews,
                  streams: dict):
         self.store = store
+        self.outbox = Outbox(store, rules)
         self.rules = rules
         self.clock = clock
         self.documents = documents
@@ -46,7 +48,7 @@ class ClockEvents:
             followers = [h.subscriber for h in audience.unmuted([Hit(n) for n in self.documents.followers(state)],
                                                                  question.key, self.rules.muted)]
             for name in followers:
-                added += self.store.enqueue(alerts.overdue_alert(question, name, event))
+                added += self.outbox.enqueue(alerts.overdue_alert(question, name, event))
             state["told"] = state.get("told", []) + ["overdue"]
             self.store.set_question(zaak, state)
             log.info("%s: %s; %d followers told", zaak, event, len(followers))

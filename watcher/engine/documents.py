@@ -16,6 +16,7 @@ from ..news.diff import diff
 from ..store import Store
 from ..watchlists import audience
 from ..watchlists.match import Hit
+from .outbox import Outbox
 from .rules import LiveRules
 
 log = logging.getLogger("watcher")
@@ -25,6 +26,7 @@ class DocumentNews:
     def __init__(self, store: Store, rules: LiveRules):
         self.store = store
         self.rules = rules
+        self.outbox = Outbox(store, rules)
 
     async def tell(self, change: Change) -> int:
         """Match a change and put what it owes each subscriber in the outbox. Returns alerts added."""
@@ -72,7 +74,7 @@ class DocumentNews:
         added = 0
         for hit in hits:
             effective = change if change.kind != METADATA else Change(NEW, change.record, stored, new=change.new)
-            if self.store.enqueue(alerts.build(effective, hit, summary, links, event=event)):
+            if self.outbox.enqueue(alerts.build(effective, hit, summary, links, event=event)):
                 added += 1
                 log.info("%s %s: %s alert for %s (%s)", change.record.source, stored.key, effective.kind,
                          hit.subscriber, "; ".join(hit.reasons))

@@ -21,6 +21,7 @@ from ..settings import BACKLOG_MARGIN
 from ..watchlists import audience
 from ..watchlists.match import Hit
 from . import cursors
+from .outbox import Outbox
 from .rules import LiveRules
 from ..model import AGENDA, DEBATE, TOEZEGGING, VOTE, Actor, Meta, Subject
 from ..sources._base import Source, Stream
@@ -78,6 +79,7 @@ class _News:
     def __init__(self, store, rules: LiveRules, clock):
         self.store = store
         self.rules = rules
+        self.outbox = Outbox(store, rules)
         self.clock = clock
 
     @staticmethod
@@ -156,7 +158,7 @@ class VoteNews(_News):
             own = votes.own_votes(tally, s.parties, s.members, actors, self.rules.matcher.party_key) if s else []
             alert = alerts.around_alert(f"vote:{key}|{event.number}", hit.subscriber, VOTE, event.headline,
                                         subject, hit.reasons, own + event.lines)
-            if self.store.enqueue(alert):
+            if self.outbox.enqueue(alert):
                 added += 1
                 log.info("vote %s on %s: %s for %s", key, subject.zaken, event.headline, hit.subscriber)
         return added
@@ -229,12 +231,18 @@ class AgendaNews(_News):
                           soort=state.get("soort", ""), zaken=[z["nummer"] for z in zaken], dossiers=dossiers,
                           links={"tweedekamer.nl (ook live)": live} if live else {})
         added = 0
+        heard = list(state.get("heard", []))
         for hit in hits:
             alert = alerts.around_alert(f"agenda:{key}|{ident or event.number}", hit.subscriber, AGENDA, event.headline,
                                         subject, hit.reasons, event.lines)
-            if self.store.enqueue(alert):
+            if self.outbox.enqueue(alert):
                 added += 1
                 log.info("agenda %s: %s for %s", state.get("nummer"), event.headline, hit.subscriber)
+            if hit.subscriber not in heard:
+                heard.append(hit.subscriber)
+        if heard != state.get("heard", []):  # whose calendar holds it (alerts/calendar.py)
+            state["heard"] = heard
+            self.store.set_event_state(agenda.KIND, key, state)
         return added
 
 
@@ -301,7 +309,7 @@ class PromiseNews(_News):
         for hit in hits:
             alert = alerts.around_alert(f"toezegging:{key}|{event.number}", hit.subscriber, TOEZEGGING,
                                         event.headline, subject, hit.reasons, event.lines)
-            if self.store.enqueue(alert):
+            if self.outbox.enqueue(alert):
                 added += 1
                 log.info("toezegging %s: %s for %s", subject.document, event.headline, hit.subscriber)
             if hit.subscriber not in heard:
@@ -389,7 +397,7 @@ class DebateNews(_News):
                     headline, lines, ident = debates.spoke_words(people or spoke, debate)
                 alert = alerts.around_alert(f"debate:{key}|{debate_id}{ident}", name, DEBATE, headline, subject,
                                             reasons, lines)
-                if self.store.enqueue(alert):
+                if self.outbox.enqueue(alert):
                     added += 1
                     log.info("debate %s: %s for %s", subject.title, headline, name)
                 if name not in told_of:

@@ -24,17 +24,17 @@ COMMITTEE_URL = "https://www.tweedekamer.nl/debat_en_vergadering/commissievergad
 
 def when(state: dict) -> str:
     """"dinsdag 8 december 2026, 10:00–12:00", as far as the row says."""
-    start = _moment(state.get("aanvang")) or _moment(state.get("datum"))
+    start = local_time(state.get("aanvang")) or local_time(state.get("datum"))
     if start is None:
         return "datum nog niet bekend"
     text = f"{WEEKDAYS[start.weekday()]} {dutch_date(start.date().isoformat())}"
     if state.get("aanvang"):
-        end = _moment(state.get("eind"))
+        end = local_time(state.get("eind"))
         text += f", {start:%H:%M}" + (f"–{end:%H:%M}" if end and end.date() == start.date() else "")
     return text
 
 
-def _moment(value) -> datetime | None:
+def local_time(value) -> datetime | None:
     """A time as the Kamer's clock shows it: one with a zone (UTC from a server that sends it so) is turned
     into Amsterdam's, one without is taken as it is."""
     try:
@@ -45,7 +45,7 @@ def _moment(value) -> datetime | None:
 
 
 def day(state: dict) -> date | None:
-    moment = _moment(state.get("aanvang")) or _moment(state.get("datum"))
+    moment = local_time(state.get("aanvang")) or local_time(state.get("datum"))
     return moment.date() if moment else None
 
 

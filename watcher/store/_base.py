@@ -118,8 +118,9 @@ class Store(abc.ABC):
     def count_pending_alerts(self) -> int: ...
 
     @abc.abstractmethod
-    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
-        """The last alerts delivered to a subscriber, newest first (as long as the outbox keeps them)."""
+    def recent_sent(self, subscriber: str, limit: int, how: str = "telegram") -> list[Alert]:
+        """The last alerts delivered to a subscriber on Telegram (`how`: "feed", its feed's entries), newest
+        first, as long as the outbox keeps them (OUTBOX_KEEP)."""
 
     @abc.abstractmethod
     def forget_alerts(self, subscriber: str) -> int:

@@ -443,11 +443,12 @@ class PostgresStore(KeyedState, Store):
         return self.db.execute(f"SELECT count(*) FROM outbox o WHERE o.status = 'pending' AND NOT {self._SENT}"
                                ).fetchone()[0]
 
-    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+    def recent_sent(self, subscriber: str, limit: int, how: str = "telegram") -> list[Alert]:
         rows = self.db.execute(
             "SELECT o.alert FROM outbox o LEFT JOIN sends s ON s.alert_id = o.id AND s.mark = 'sent' "
-            "WHERE o.subscriber = %s AND (o.status = 'sent' AND o.how LIKE 'telegram%%' OR s.how LIKE 'telegram%%') "
-            "ORDER BY coalesce(nullif(o.sent_at, ''), s.at) DESC, o.id DESC LIMIT %s", (subscriber, limit))
+            "WHERE o.subscriber = %s AND (o.status = 'sent' AND o.how LIKE %s OR s.how LIKE %s) "
+            "ORDER BY coalesce(nullif(o.sent_at, ''), s.at) DESC, o.id DESC LIMIT %s",
+            (subscriber, how + "%", how + "%", limit))
         return [Alert.from_dict(data) for data, in rows]
 
     def forget_alerts(self, subscriber: str) -> int:

@@ -262,10 +262,10 @@ class SqliteStore(KeyedState, LocalStore):
             (alert.id, alert.created or "", json.dumps(alert.to_dict(), ensure_ascii=False)))
         return added.rowcount == 1
 
-    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+    def recent_sent(self, subscriber: str, limit: int, how: str = "telegram") -> list[Alert]:
         rows = self.db.execute(
             "SELECT alert FROM outbox WHERE status = 'sent' AND json_extract(alert, '$.subscriber') = ? "
-            "AND how LIKE 'telegram%' ORDER BY sent_at DESC, id DESC LIMIT ?", (subscriber, limit))
+            "AND how LIKE ? ORDER BY sent_at DESC, id DESC LIMIT ?", (subscriber, how + "%", limit))
         return [Alert.from_dict(json.loads(data)) for data, in rows]
 
     def forget_alerts(self, subscriber: str) -> int:

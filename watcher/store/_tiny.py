@@ -252,9 +252,9 @@ class TinyStore(LocalStore):
         if row is not None and row["status"] == "pending":
             self.outbox.put(alert_id, dict(row, alert=dict(row["alert"], parts_sent=done)))
 
-    def recent_sent(self, subscriber: str, limit: int) -> list[Alert]:
+    def recent_sent(self, subscriber: str, limit: int, how: str = "telegram") -> list[Alert]:
         rows = [r for r in self.outbox.rows.values() if r["status"] == "sent" and r["alert"]["subscriber"] == subscriber
-                and r.get("how", "").startswith("telegram")]
+                and r.get("how", "").startswith(how)]
         rows.sort(key=lambda r: (r["sent_at"], r["key"]), reverse=True)
         return [Alert.from_dict(r["alert"]) for r in rows[:limit]]
 

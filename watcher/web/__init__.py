@@ -1,0 +1,1 @@
+"""The face readers reach over HTTP: each subscriber's Atom feeds and calendar, and the diff pages."""

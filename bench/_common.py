@@ -62,3 +62,14 @@ def cpu_ms(work, runs: int) -> float:
         work()
         times.append(time.process_time() - started)
     return statistics.median(times) * 1000
+
+
+def child_cpu_s(command: list[str]) -> float:
+    """The CPU seconds (user and system) a command run to its end takes in a process of its own."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

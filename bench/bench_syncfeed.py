@@ -23,7 +23,6 @@ takes that of its parent (DocumentActor as Document, ZaakActor as Zaak, Agendapu
 
 import asyncio
 import io
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from _common import ROOT
+from _common import child_cpu_s, ROOT
 
 from tests.fakes.tk import FILES, FakeTK
 
@@ -207,11 +206,7 @@ def quiet(runs: int = 5) -> None:
     command = [sys.executable, "-m", "watcher", "-c", str(config), "run", "--once"]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
 
-    def cpu_of(cmd) -> float:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    cpu_of = child_cpu_s
 
     tk.requests.clear()
     quiet_cpu = sorted(cpu_of(command) for _ in range(runs))[runs // 2]

@@ -295,3 +295,37 @@ def test_the_files_written_are_the_pages_served(tk, telegram, smtp, webhook, wri
 def _without_stamps(body: bytes) -> bytes:
     """A feed's or calendar's text without the moment it was made (DTSTAMP, an empty feed's updated)."""
     return b"\n".join(line for line in body.splitlines() if not line.startswith(b"DTSTAMP"))
+
+
+def test_a_chat_gets_its_own_addresses_from_the_bot(tk, telegram, smtp, webhook, write_config, watcher_cli,
+                                                     monkeypatch):
+    from watcher.bot.app import WatchBot
+
+    path = _story_start(tk, telegram, smtp, webhook, write_config, watcher_cli, monkeypatch)
+    config = load(path)
+    with open_store(config.state_dir) as store:
+        bot = WatchBot(config, store, "1:T", rules_changed=lambda: None)
+        reply = bot.answer(CHAT, "/agenda")
+        token = tokens.token(store, "redactie")
+        assert reply.count(token) == 8 and "deel ze niet" in reply  # four addresses, each linked
+        assert f"Uw agenda: de debatten en activiteiten die u werden gemeld: <a href=\"{config.serve.base()}{token}/agenda.ics\">" in reply
+        assert "Alleen trefwoord apotheker*: " in reply and "Alleen dossier 30950: " in reply
+        assert token not in bot.answer(99, "/agenda")  # another chat never sees them
+
+
+def test_a_channels_own_quiet_hours_hold_it_alone(tk, telegram, smtp, webhook, write_config, watcher_cli,
+                                                   monkeypatch):
+    from watcher.parliament import AMSTERDAM
+
+    now = [datetime.now(timezone.utc).replace(microsecond=0)]
+    monkeypatch.setattr(delivery, "_now", lambda: now[0])
+    here = now[0].astimezone(AMSTERDAM)
+    window = f"{(here - timedelta(hours=1)):%H:%M}-{(here + timedelta(hours=1)):%H:%M} bewaar"
+    path = _story_start(tk, telegram, smtp, webhook, write_config, watcher_cli, monkeypatch,
+                        chats=[{"url": webhook.url(), "quiet": window}])
+    tk.add(next(r for r in page_rows() if r["ContentType"] == DOCX), data=FILES[DOCX].read_bytes(), content_type=DOCX)
+    watcher_cli("-c", path, "run", "--once")
+    assert len(telegram.texts(CHAT)) == 1 and len(smtp.messages) == 1 and webhook.posts == []  # held
+    now[0] += timedelta(hours=2)
+    watcher_cli("-c", path, "run", "--once")
+    assert len(webhook.posts) == 1 and len(smtp.messages) == 1 and len(telegram.texts(CHAT)) == 1

@@ -261,3 +261,62 @@ def test_a_signal_to_the_whole_process_group_after_extraction_ends_the_run_quiet
             proc.communicate()
     assert proc.returncode == 0, err
     assert "Traceback" not in err, err
+
+
+def test_sigkill_while_sending_to_three_channels_loses_nothing_and_repeats_only_an_unconfirmed_send(
+        tk, telegram, smtp, webhook, tmp_path, write_config, spawn):
+    """Telegram, e-mail and a team chat side by side, each a little slow to answer; a watcher killed at random
+    moments of its sends. Per channel: every alert arrives; one arrives twice only if its send on that channel
+    had started and was not confirmed when the process died (the in-flight window, one a channel at most)."""
+    rows = [r for r in page_rows() if r["Soort"] in ("Motie", "Brief regering") and r["ContentType"]][:DOCS]
+    for row in rows:
+        tk.add(row)
+    numbers = [r["DocumentNummer"] for r in rows]
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    smtp.delay, webhook.delay = 0.03, 0.03
+    telegram.server.observe = lambda request: time.sleep(0.03)
+    rng = random.Random(20261206)
+    windows: set[str] = set()  # the channels a kill caught mid-send
+    for trial in range(6):
+        state = tmp_path / f"state{trial}"
+        config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "since": since,
+                                "backfill_alerts": True}],
+                              [{"name": "alle", "telegram": 777, "email": "alle@example.nl", "chats": [webhook.url()],
+                                "keywords": ["Kamer"]}],
+                              telegram={"api_url": telegram.url}, state_dir=str(state),
+                              email={"host": "127.0.0.1", "port": smtp.port, "from": "watcher@example.nl",
+                                     "security": "none"})
+        telegram.messages.clear()
+        smtp.messages.clear()
+        smtp.envelopes.clear()
+        webhook.posts.clear()
+        env = {"TELEGRAM_BOT_TOKEN": "42:KILLTEST"}
+        ambiguous: set[str] = set()
+        for _ in range(3):  # three kills a trial, each at a random moment of a run that has sends to do
+            proc = spawn("-c", config, "run", "--once", env=env)
+            time.sleep(rng.uniform(0.3, 2.5))
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=60)
+            ambiguous |= in_flight(state)
+        proc = spawn("-c", config, "run", "--once", env=env)
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        ambiguous |= in_flight(state)
+        got = {
+            "": Counter(n for text in telegram.texts(777) for n in numbers if n in (text.split("\n") + [""])[1]),
+            "#email:alle@example.nl": Counter(n for m in smtp.messages for n in numbers
+                                               if n in m.get_body(("plain",)).get_content()),
+            "#chat:": Counter(n for p in webhook.posts for n in numbers if n in p["message"]),
+        }
+        windows.update(c for c in got for a in ambiguous if a.endswith(c) or (c == "" and "#" not in a)
+                       or (c == "#chat:" and "#chat:" in a))
+        for channel, counts in got.items():
+            lost = [n for n in numbers if counts[n] == 0]
+            assert not lost, f"trial {trial}: {channel or 'telegram'} never got {lost}"
+            for n, count in counts.items():
+                if count > 1:
+                    assert count == 2 and any(a.startswith(f"alle|{n}|new{channel}") for a in ambiguous), (
+                        f"trial {trial}: {n} sent {count} times on {channel or 'telegram'}")
+        with open_store(state, readonly=True) as after:
+            assert after.count_pending_alerts() == 0
+    assert windows == {"", "#email:alle@example.nl", "#chat:"}  # each channel was killed mid-send at least once

@@ -57,6 +57,28 @@ def test_an_alert_is_enqueued_once_per_id(tmp_path, open_store):
     assert [a.id for a in store.pending_alerts()] == ["a|k|new"]
 
 
+def test_the_copies_of_an_alert_on_its_channels_are_each_their_own_and_a_feed_reads_its_own(tmp_path, open_store):
+    from watcher.deliver.channels import copies
+    from watcher.settings import Channel, Subscriber
+
+    store = open_store(tmp_path)
+    channels = (Channel("email", "a@example.nl"), Channel("feed"))
+    for i in range(3):
+        alert = Alert(id=f"a|k{i}|new", subscriber="a", document=f"k{i}", kind="new", title=f"t{i}",
+                      created=f"2026-12-0{i + 1}T10:00:00+00:00")
+        for copy in copies(alert, Subscriber(name="a", telegram=7, channels=channels)):
+            assert store.enqueue(copy)
+    store.flush()
+    pending = store.pending_alerts()
+    assert [(a.id, a.channel) for a in pending[:3]] == [
+        ("a|k0|new", ""), ("a|k0|new#email:a@example.nl", "email:a@example.nl"), ("a|k0|new#feed", "feed")]
+    for alert in pending:
+        store.mark_sent(alert.id, {"": "telegram", "feed": "feed"}.get(alert.channel, "email"))
+    store.flush()
+    assert [a.id for a in store.recent_sent("a", 10, how="feed")] == ["a|k2|new#feed", "a|k1|new#feed", "a|k0|new#feed"]
+    assert [a.id for a in store.recent_sent("a", 2)] == ["a|k2|new", "a|k1|new"]  # /recent: Telegram's
+
+
 def test_a_sent_mark_is_durable_at_once_without_flush(tmp_path, open_store):
     store = open_store(tmp_path)
     store.enqueue(Alert(id="a|k|new", subscriber="a", document="k", kind="new", title="t"))

@@ -140,16 +140,19 @@ def config_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("WATCHER_CONFIG") or DEFAULT_CONFIG)
 
 
-def load(path: str | os.PathLike, need_sources: bool = True, probe_state: bool = False, parliament=None) -> Config:
+def load(path: str | os.PathLike, need_sources: bool = True, probe_state: bool = False, parliament=None,
+         probe_channels: bool = False) -> Config:
     """Read and check a sources.yaml. Raises ConfigError listing every problem, FileNotFoundError, or
     another OSError (which the caller reports as it is).
 
     `need_sources`: a file without sources is an error (for every command but `match`, which needs only
     watchlists). `probe_state`: also make sure state_dir can be created and written (`watcher check`).
     `parliament`: the parties and members the Kamer's data knows (parliament.Parliament): a rule on a name
-    it does not have is an error, with the nearest names."""
+    it does not have is an error, with the nearest names. `probe_channels`: also ask Apprise whether it
+    understands each team chat's URL (`watcher check`; a run does not pay for importing it)."""
     path = Path(path)
-    return parse(read_text(path), path, need_sources=need_sources, probe_state=probe_state, parliament=parliament)
+    return parse(read_text(path), path, need_sources=need_sources, probe_state=probe_state, parliament=parliament,
+                 probe_channels=probe_channels)
 
 
 def _file_problem(path: Path, message: str) -> ConfigError:
@@ -194,7 +197,8 @@ def read_text(path: Path) -> str:
                                    "as UTF-8")]) from None
 
 
-def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = False, parliament=None) -> Config:
+def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = False, parliament=None,
+          probe_channels: bool = False) -> Config:
     try:
         located = yamlfile.load(text, str(path))
     except yamlfile.YAMLSyntaxError as e:
@@ -225,7 +229,7 @@ def parse(text: str, path: Path, need_sources: bool = True, probe_state: bool = 
                                     "`- {name: tweedekamer, kind: tweedekamer}`")
     email = _email(check, top.get("email"))
     serve = _serve(check, top.get("serve"))
-    subscribers = _subscribers(check, top.get("subscribers"), parliament, email)
+    subscribers = _subscribers(check, top.get("subscribers"), parliament, email, probe_channels)
     if probe_state and (problem := state_dir_problem(state_dir)):
         where = " (from $WATCHER_STATE)" if os.environ.get("WATCHER_STATE") else ""
         check.problem(("state_dir",), problem + where)
@@ -423,7 +427,7 @@ _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _CHAT_URL = re.compile(r"[a-z][a-z0-9+]*://\S+")
 
 
-def _channels(check: _Checker, path, raw: dict, email: EmailSettings) -> list[Channel]:
+def _channels(check: _Checker, path, raw: dict, email: EmailSettings, probe: bool) -> list[Channel]:
     """A subscriber's `email:` (one address or a list), `chats:` (Apprise URLs) and `feed: true`; an address
     or URL may be a mapping with its own `digest:` and `quiet:`."""
     out = []
@@ -446,6 +450,12 @@ def _channels(check: _Checker, path, raw: dict, email: EmailSettings) -> list[Ch
                 check.problem(where, f"{target!r} is not an e-mail address" if kind == "email" else
                               "expected an Apprise URL, e.g. slack://…, mmost://…, ntfy://… (README, Channels)")
                 continue
+            if kind == "chat" and probe:
+                from .deliver.chats import understood
+                if not understood(target):
+                    check.problem(where, f"Apprise does not understand this {target.split('://', 1)[0]}:// URL: see "
+                                         "its wiki for the service's URL (README, Channels)")
+                    continue
             if kind == "email" and not email.host:
                 check.problem(where, "e-mail needs a server: add `email: {host: smtp.example.nl, from: "
                                      "watcher@example.nl}` at the top of the file")
@@ -478,7 +488,8 @@ def _quiet_problem(text: str) -> str | None:
     return None
 
 
-def _subscribers(check: _Checker, value, parliament=None, email: EmailSettings = EmailSettings()) -> list[Subscriber]:
+def _subscribers(check: _Checker, value, parliament=None, email: EmailSettings = EmailSettings(),
+                 probe_channels: bool = False) -> list[Subscriber]:
     from .watchlists import match  # keyword syntax belongs to the matcher
 
     out, names = [], set()
@@ -520,7 +531,7 @@ def _subscribers(check: _Checker, value, parliament=None, email: EmailSettings =
         quiet_hours = check.text(path + ("quiet",), raw.get("quiet"), "")
         if quiet_hours and (error := _quiet_problem(quiet_hours)):
             check.problem(path + ("quiet",), error)
-        channels = _channels(check, path, raw, email)
+        channels = _channels(check, path, raw, email, probe_channels)
         out.append(Subscriber(name=name, telegram=check.chat_id(path + ("telegram",), raw.get("telegram")),
                               digest=digest, agenda=agenda, quiet=quiet_hours, rule_digests=tuple(rule_digests),
                               channels=tuple(channels), **rules))

@@ -3,12 +3,14 @@ webhook (Apprise's json:// posts there) that keeps each post."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
 import logging
 import socket
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -29,6 +31,7 @@ class FakeSMTP:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.answer = "250 OK"
         self.refused = 0
+        self.delay = 0.0  # seconds each message takes to be taken (a crash test's window to kill in)
         self._lock = threading.Lock()
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -36,6 +39,8 @@ class FakeSMTP:
         logging.getLogger("mail.log").disabled = True
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if not self.answer.startswith("250"):
             self.refused += 1
             return self.answer
@@ -63,6 +68,7 @@ class FakeWebhook:
     def __init__(self):
         self.posts: list[dict] = []
         self.status = 200
+        self.delay = 0.0
         self.server = LoopbackServer(self._handle)
 
     def _handle(self, request):
@@ -70,6 +76,8 @@ class FakeWebhook:
             return Response(405)
         if self.status != 200:
             return Response(self.status, b"not now")
+        if self.delay:
+            time.sleep(self.delay)
         self.posts.append(json.loads(request.body))
         return Response(200, b"{}", {"Content-Type": "application/json"})
 

@@ -14,7 +14,8 @@ from ..settings import RULE_WORD
 from ..watchlists.match import rule_problem
 from .chat import MAX_RULES, RULE_KINDS, Chat
 from .text import escaped, shown, size_problem
-from .words import ARGUMENT_WORD, FREQUENCY, FREQUENCY_WORDS, HELP, LIST_TITLES, PRIVACY
+from .words import (ADDRESS_NAMES, ADDRESSES, ARGUMENT_WORD, FREQUENCY, FREQUENCY_WORDS, HELP, LIST_TITLES,
+                    NO_ADDRESSES, PRIVACY)
 
 RECENT = 10  # alerts /recent lists
 PREVIEW_DAYS = 30  # how far back /preview looks
@@ -132,6 +133,25 @@ def recent(chat: Chat):
     return "\n".join(lines)
 
 
+def addresses(chat: Chat):
+    """Where this chat's subscriber reads its calendar (and, with `feed: true`, its feeds) elsewhere."""
+    import html
+
+    from ..alerts.alert import reasons_in_dutch
+    from ..watchlists import subscribers as subs
+    from ..web import pages
+
+    subscriber = next((s for s in subs.effective(chat.bot.config, chat.store) if s.name == chat.name), None)
+    found = pages.addresses(chat.bot.config, chat.store, subscriber) if subscriber is not None else {}
+    if not found:
+        return NO_ADDRESSES
+    lines = [ADDRESSES]
+    for name, url in found.items():
+        label = ADDRESS_NAMES.get(name) or f"Alleen {reasons_in_dutch([name.removeprefix('regel ')], [])}"
+        lines.append(f"{escaped(label)}: <a href=\"{html.escape(url, quote=True)}\">{escaped(url)}</a>")
+    return "\n".join(lines)
+
+
 def quiet_hours(chat: Chat):
     if chat.argument.lower() == "uit":
         chat.save({**chat.state, "quiet": ""})
@@ -220,5 +240,6 @@ COMMANDS = {
     "ministry": partial(follow, kind="ministries", command="ministry"),
     "exclude": partial(follow, kind="exclude", command="exclude"),
     "unwatch": unwatch, "list": list_rules, "recent": recent, "stil": quiet_hours, "preview": preview,
+    "addresses": addresses,
     "explain": explain, "privacy": privacy, "vergeet": forget, "pause": pause, "resume": resume, "stop": stop,
 }

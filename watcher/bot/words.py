@@ -15,6 +15,7 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 /lijst – wat u volgt
 /proef <woord> – wat die regel de afgelopen 30 dagen had gemeld
 /recent – de laatste 10 meldingen aan dit gesprek
+/agenda – de debatten die u volgt in uw eigen agenda, en uw meldingen in een feedlezer
 /stil 22:00-07:00 – stille uren: meldingen zonder geluid (met "bewaar": erna); /stil uit
 /pauze, /hervat – meldingen even uit en weer aan
 /stop – geen meldingen meer (uw lijst blijft bewaard; /start zet ze weer aan)
@@ -24,21 +25,30 @@ HELP = """Ik meld nieuwe en gewijzigde stukken van de Tweede Kamer en officieleb
 
 Onder elke melding staan knoppen: volg het dossier of de vraag, of niets meer over dat stuk.
 De Engelse namen werken ook: /watch, /unwatch, /member, /party, /committee, /ministry, /exclude, /list, /preview,
-/explain, /pause, /resume."""
+/explain, /pause, /resume, /addresses."""
 
 # The Dutch command names, for the English ones the code knows (which work as well).
 DUTCH = {"volg": "watch", "ontvolg": "unwatch", "lid": "member", "partij": "party", "nooit": "exclude",
          "commissie": "committee", "ministerie": "ministry",
-         "lijst": "list", "proef": "preview", "pauze": "pause", "hervat": "resume", "uitleg": "explain"}
+         "lijst": "list", "proef": "preview", "pauze": "pause", "hervat": "resume", "uitleg": "explain",
+         "agenda": "addresses"}
 # What Telegram shows in its menu (setMyCommands): the Dutch names, in the order a new subscriber needs them.
 MENU = [("volg", "volg een onderwerp"), ("lid", "volg een Kamerlid"), ("dossier", "volg een dossier of zaak"),
         ("partij", "volg een partij"), ("commissie", "volg een Kamercommissie"),
         ("ministerie", "volg een ministerie"), ("lijst", "wat u volgt"), ("ontvolg", "volg iets niet meer"),
         ("nooit", "nooit iets met dit woord"), ("proef", "wat een regel had gemeld"),
-        ("recent", "de laatste meldingen"), ("stil", "stille uren"), ("pauze", "meldingen even uit"),
+        ("recent", "de laatste meldingen"), ("agenda", "debatten in uw agenda"), ("stil", "stille uren"),
+        ("pauze", "meldingen even uit"),
         ("hervat", "meldingen weer aan"), ("stop", "geen meldingen meer"), ("privacy", "wat er bewaard wordt"),
         ("vergeet", "wis alles over dit gesprek"), ("uitleg", "wat een melding betekent"),
         ("help", "wat deze bot kan")]
+
+# /agenda: the addresses of `watcher serve` for this chat's subscriber
+ADDRESSES = ("Neem deze adressen over in uw agenda (\"abonneren via URL\") of feedlezer; ze zijn alleen voor u, "
+             "deel ze niet:")
+ADDRESS_NAMES = {"agenda": "Uw agenda: de debatten en activiteiten die u werden gemeld",
+                 "meldingen": "Al uw meldingen als feed"}
+NO_ADDRESSES = "Er zijn nog geen adressen: vraag de beheerder om watcher serve aan te zetten."
 
 # The chat's id is what the operator needs to let it in (`telegram.allow` or a subscriber's `telegram:`).
 REFUSAL = ("Deze bot is niet open voor dit gesprek. Vraag de beheerder om u toe te voegen, met dit nummer: "

@@ -22,7 +22,7 @@ def check(config, path) -> int:
         with store:
             parliament = Parliament.from_store(store, people=True, bodies=True)
     try:
-        load(path, probe_state=True, parliament=parliament)
+        load(path, probe_state=True, parliament=parliament, probe_channels=True)
     except ConfigError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)

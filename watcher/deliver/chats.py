@@ -34,4 +34,9 @@ def understood(url: str) -> bool:
     """Whether Apprise knows how to post to this URL (for `watcher check`)."""
     import apprise
 
-    return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
+    said = logging.getLogger("apprise")
+    was, said.disabled = said.disabled, True  # its own "Unparseable URL" would repeat what check says
+    try:
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True) is not None
+    finally:
+        said.disabled = was

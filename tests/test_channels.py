@@ -3,6 +3,7 @@ loopback webhook, through Apprise), in its Atom feed and its calendar, across a 
 its revision, and a debate scheduled, moved and cancelled. Each channel gets each alert once; one that fails
 holds up no other and gets what it missed when it is back."""
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -158,6 +159,10 @@ def test_a_failing_channel_holds_up_no_other_and_gets_what_it_missed_after_its_w
     assert smtp.messages == [] and webhook.posts == []
     assert "redactie@example.nl: not delivered" in err and "json://…: not delivered" in err
     assert "127.0.0.1" not in err.split("json://")[1].split("\n")[0]  # a chat's URL (its token) is never logged
+    roster = watcher_cli("-c", path, "subscribers")[1]  # the operator sees which channel fails, and why
+    assert roster.startswith("redactie (chat 4242, redactie@example.nl, json://…, feed): active\n")
+    assert "  redactie@example.nl: failing (1 tries, the next at " in roster and "SMTP 451" in roster
+    assert "  json://…: failing (1 tries" in roster
     smtp.answer, webhook.status = "250 OK", 200
     watcher_cli("-c", path, "run", "--once")  # within the wait: not tried again
     assert smtp.messages == [] and webhook.posts == [] and smtp.refused == 1
@@ -329,3 +334,20 @@ def test_a_channels_own_quiet_hours_hold_it_alone(tk, telegram, smtp, webhook, w
     now[0] += timedelta(hours=2)
     watcher_cli("-c", path, "run", "--once")
     assert len(webhook.posts) == 1 and len(smtp.messages) == 1 and len(telegram.texts(CHAT)) == 1
+
+
+@pytest.mark.parametrize("scheme,found", [
+    ("mmost://127.0.0.1:{port}/3ccdd113474722377935511fc85d3dd4", lambda p: p["path"] == "/hooks/3ccdd113474722377935511fc85d3dd4" and "text" in p),
+    ("ntfy://127.0.0.1:{port}/watcher-desk", lambda p: "watcher-desk" in (p.get("topic", "") + p["path"])),
+])
+def test_a_team_chat_of_another_kind_is_posted_in_its_own_format(scheme, found, tk, telegram, smtp, webhook,
+                                                                  write_config, watcher_cli, monkeypatch):
+    """Mattermost and ntfy as Apprise speaks them (their APIs are Apprise's to keep up with), to the loopback."""
+    url = scheme.format(port=webhook.server.port)
+    path = _story_start(tk, telegram, smtp, webhook, write_config, watcher_cli, monkeypatch, chats=[url])
+    data = FILES[DOCX].read_bytes()
+    row = tk.add(next(r for r in page_rows() if r["ContentType"] == DOCX), data=data, content_type=DOCX)
+    assert watcher_cli("-c", path, "run", "--once")[0] == 0
+    [post] = webhook.posts
+    assert found(post), post
+    assert row["DocumentNummer"] in json.dumps(post)

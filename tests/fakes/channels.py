@@ -62,8 +62,8 @@ class FakeSMTP:
 
 
 class FakeWebhook:
-    """Keeps each JSON post (Apprise's json:// sends {"title", "message", "type", …}); `status` may be set to
-    refuse them."""
+    """Keeps each post: its JSON (Apprise's json:// sends {"title", "message", "type", …}) or its text (`raw`),
+    with its `path` and `headers`; `status` may be set to refuse them."""
 
     def __init__(self):
         self.posts: list[dict] = []
@@ -78,7 +78,11 @@ class FakeWebhook:
             return Response(self.status, b"not now")
         if self.delay:
             time.sleep(self.delay)
-        self.posts.append(json.loads(request.body))
+        try:
+            post = json.loads(request.body)
+        except ValueError:
+            post = {"raw": request.body.decode()}
+        self.posts.append({**post, "path": request.path, "headers": request.headers} if isinstance(post, dict) else post)
         return Response(200, b"{}", {"Content-Type": "application/json"})
 
     def url(self, path: str = "hook") -> str:

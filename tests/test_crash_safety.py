@@ -291,32 +291,38 @@ def test_sigkill_while_sending_to_three_channels_loses_nothing_and_repeats_only_
         smtp.envelopes.clear()
         webhook.posts.clear()
         env = {"TELEGRAM_BOT_TOKEN": "42:KILLTEST"}
-        ambiguous: set[str] = set()
+        ambiguous: Counter = Counter()  # per copy: how many kills caught its send in flight
         for _ in range(3):  # three kills a trial, each at a random moment of a run that has sends to do
             proc = spawn("-c", config, "run", "--once", env=env)
             time.sleep(rng.uniform(0.3, 2.5))
             proc.send_signal(signal.SIGKILL)
             proc.communicate(timeout=60)
-            ambiguous |= in_flight(state)
+            ambiguous.update(in_flight(state))
         proc = spawn("-c", config, "run", "--once", env=env)
         out, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err
-        ambiguous |= in_flight(state)
         got = {
             "": Counter(n for text in telegram.texts(777) for n in numbers if n in (text.split("\n") + [""])[1]),
             "#email:alle@example.nl": Counter(n for m in smtp.messages for n in numbers
                                                if n in m.get_body(("plain",)).get_content()),
             "#chat:": Counter(n for p in webhook.posts for n in numbers if n in p["message"]),
         }
-        windows.update(c for c in got for a in ambiguous if a.endswith(c) or (c == "" and "#" not in a)
-                       or (c == "#chat:" and "#chat:" in a))
+        windows.update(_channel_of(a) for a in ambiguous)
         for channel, counts in got.items():
             lost = [n for n in numbers if counts[n] == 0]
             assert not lost, f"trial {trial}: {channel or 'telegram'} never got {lost}"
             for n, count in counts.items():
-                if count > 1:
-                    assert count == 2 and any(a.startswith(f"alle|{n}|new{channel}") for a in ambiguous), (
-                        f"trial {trial}: {n} sent {count} times on {channel or 'telegram'}")
+                # A repeat only for each kill that caught this copy's send in flight (one copy can be caught
+                # twice: killed mid-send, started again, killed again mid-send of the same).
+                caught = sum(k for a, k in ambiguous.items()
+                             if a.startswith(f"alle|{n}|new") and _channel_of(a) == channel)
+                assert count <= 1 + caught, f"trial {trial}: {n} sent {count} times on {channel or 'telegram'}"
         with open_store(state, readonly=True) as after:
             assert after.count_pending_alerts() == 0
     assert windows == {"", "#email:alle@example.nl", "#chat:"}  # each channel was killed mid-send at least once
+
+
+def _channel_of(alert_id: str) -> str:
+    """The channel of an alert's copy as the test counts them: "" (Telegram), "#email:…", "#chat:" (any chat)."""
+    copy = alert_id.partition("#")[2]
+    return "" if not copy else "#chat:" if copy.startswith("chat:") else f"#{copy}"

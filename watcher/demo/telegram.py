@@ -61,6 +61,7 @@ class FakeTelegram:
         self._chat_at: dict[str, float] = {}
         self._group_at: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+        self.long_poll = 0.0  # seconds an empty getUpdates is held, as Telegram holds it (its `timeout`, 10 s here)
         self.server = LoopbackServer(self.handle)
         self.url = self.server.url
 
@@ -98,8 +99,15 @@ class FakeTelegram:
                 # As Telegram: an offset confirms every update before it, and those are gone for good.
                 self.confirmed = max(self.confirmed, offset - 1)
                 ready = [u for u in self.updates if u["update_id"] > self.confirmed]
-            if not ready:
+            # Telegram holds a long poll until an update comes or its `timeout` passes; `long_poll` (seconds) does
+            # the same up to that long. Without it, an empty answer after a moment (tests want the bot quick).
+            until = time.monotonic() + min(self.long_poll, float(fields.get("timeout") or 0))
+            while not ready:
                 time.sleep(0.05)
+                if time.monotonic() >= until:
+                    break
+                with self._lock:
+                    ready = [u for u in self.updates if u["update_id"] > self.confirmed]
             return self._ok(ready)
         with self._lock:
             self.calls.append((method, fields))

@@ -25,7 +25,10 @@ from ..store import StoreError
 
 log = logging.getLogger("watcher")
 
-IDLE = 0.25  # how long an idle helper waits before it looks for work again, at most
+IDLE = 0.25  # how long a helper that cannot be told (no LISTEN) waits before it looks for work again
+# How long a helper that is told of new files (LISTEN) waits untold before it looks anyway: a file whose worker
+# died is free again without a word. At most half the database timeout (a wait is a call to the server).
+SAFETY = 30.0
 HELPERS = 8  # files one watcher reads at once for others (its own downloads stay within http.PER_HOST)
 
 
@@ -106,28 +109,62 @@ class Helper:
     def __init__(self, store, sources, stop: asyncio.Event):
         self.store, self.stop = store, stop
         self.sources = {s.name: s for s in sources}
+        self.listener = None  # the Listener this helper waits on (store/_pgfiles.py), while it has one
 
     async def run(self) -> None:
-        """One look at the queue at a time (an idle watcher asks a few times a second, not once per slot); each
-        file found is read beside the others, up to HELPERS at once."""
+        """One look at the queue at a time, when another watcher says it wants a file read (NOTIFY), or after
+        SAFETY seconds (a worker that died frees its rows without a word); each file found is read beside the
+        others, up to HELPERS at once. An idle watcher asks the database nothing in between."""
         slots = asyncio.Semaphore(HELPERS)
-        wait = 0.02
-        async with asyncio.TaskGroup() as group:
-            while not self.stop.is_set():
-                await slots.acquire()
-                try:
-                    claimed = self.store.files.claim(sources=tuple(self.sources))
-                except StoreError as e:  # the database in trouble: one line; the poll (or the beat) stops on it
-                    log.warning("could not look for files to read: %s", e)
-                    claimed = None
-                if claimed is None:
-                    slots.release()
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self.stop.wait(), timeout=wait)
-                    wait = min(wait * 2, IDLE)
-                    continue
-                wait = 0.02
-                group.create_task(self._read(*claimed, slots))
+        self.listener = self._listener()
+        try:
+            async with asyncio.TaskGroup() as group:
+                while not self.stop.is_set():
+                    await slots.acquire()
+                    try:
+                        claimed = self.store.files.claim(sources=tuple(self.sources))
+                    except StoreError as e:  # the database in trouble: one line; the poll (or the beat) stops on it
+                        log.warning("could not look for files to read: %s", e)
+                        claimed = None
+                    if claimed is None:
+                        slots.release()
+                        await self._rest()
+                        continue
+                    group.create_task(self._read(*claimed, slots))
+        finally:
+            self._stop_listening()
+
+    def _listener(self):
+        try:
+            return self.store.files.listener()
+        except Exception as e:  # no LISTEN here (a pooler in transaction mode): look every IDLE seconds instead
+            log.warning("cannot be told of files to read (%s): looking every %g s", e, IDLE)
+            return None
+
+    def _stop_listening(self) -> None:
+        if self.listener is not None:
+            with contextlib.suppress(Exception):
+                self.listener.close()
+            self.listener = None
+
+    async def _rest(self) -> None:
+        """Until told of a file, SAFETY passes, or a stop request."""
+        if self.listener is None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=IDLE)
+            return
+        told = asyncio.ensure_future(self.listener.wait(min(SAFETY, self.store.timeout / 2)))
+        stopping = asyncio.ensure_future(self.stop.wait())
+        try:
+            await asyncio.wait([told, stopping], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            told.cancel()
+            await asyncio.wait([told])  # ended before its connection may be closed
+        if not told.cancelled() and told.exception() is not None:
+            # Its connection ended (the server restarted, or ended it): look every IDLE seconds from now on.
+            log.warning("no longer told of files to read (%s): looking every %g s", told.exception(), IDLE)
+            self._stop_listening()
 
     async def _read(self, file_id: str, source: str, spec: dict, slots: asyncio.Semaphore) -> None:
         try:

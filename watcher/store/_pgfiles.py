@@ -6,9 +6,17 @@ the worker. A worker whose connection is gone (its process died) no longer count
 next claim at once, without a lease to run out. The result is the extracted text, put in `texts` by its
 content hash, or what went wrong. All on the autocommitting connection: a claim or a result is seen by the
 others the moment it is made, whatever the poller's page transaction does.
+
+A file wanted or given back is also said on the channel `watcher_files` (NOTIFY): an idle watcher waits on
+it (`Listener`) instead of asking the table a few times a second, and asks only when told, or after a long
+safety pause (a worker that died frees its rows without a word).
 """
 
 from __future__ import annotations
+
+import asyncio
+
+CHANNEL = "watcher_files"  # what a file wanted or given back is said on
 
 # Open, and nobody alive works on it.
 _FREE = ("NOT f.done AND (f.worker IS NULL OR NOT EXISTS "
@@ -21,7 +29,8 @@ class SharedFiles:
         self.store, self.db = store, store.marks
 
     def want(self, file_id: str, source: str, spec: dict) -> None:
-        self.db.execute("INSERT INTO files (id, source, spec) VALUES (%s, %s, %s::jsonb) ON CONFLICT (id) DO NOTHING",
+        self.db.execute(f"WITH added AS (INSERT INTO files (id, source, spec) VALUES (%s, %s, %s::jsonb) "
+                        f"ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM added",
                         (file_id, source, self.store.jsonb(spec)))
 
     def claim(self, file_id: str | None = None, sources: tuple[str, ...] = ()) -> tuple[str, str, dict] | None:
@@ -61,11 +70,43 @@ class SharedFiles:
 
     def release(self, file_id: str) -> None:
         """Give a claimed file back undone (the poll stopped): the next claim takes it."""
-        self.db.execute("UPDATE files SET worker = NULL WHERE id = %s AND worker = pg_backend_pid() AND NOT done",
-                        (file_id,))
+        self.db.execute(f"WITH freed AS (UPDATE files SET worker = NULL WHERE id = %s AND worker = pg_backend_pid() "
+                        f"AND NOT done RETURNING 1) SELECT pg_notify('{CHANNEL}', '') FROM freed", (file_id,))
 
     def forget(self, file_id: str) -> None:
         self.db.execute("DELETE FROM files WHERE id = %s", (file_id,))
 
+    def listener(self) -> "Listener":
+        """A Listener on a connection of its own (the caller closes it)."""
+        return Listener(self.store._listen)
+
     def waiting(self) -> int:
         return self.db.execute(f"SELECT count(*) FROM files f WHERE {_FREE}").fetchone()[0]
+
+
+class Listener:
+    """Waits, without a query, until another watcher wants a file read or gives one back: LISTEN on a connection
+    of its own, whose socket the event loop watches."""
+
+    def __init__(self, connect):
+        """`connect()`: a new autocommitting connection (the store's settings: deadline, keepalives, its name)."""
+        self.connection = connect()
+        self.connection.execute(f"LISTEN {CHANNEL}")
+
+    async def wait(self, timeout: float) -> bool:
+        """Until told or `timeout` seconds pass; True when told. What was said is read off the socket (there
+        may be several at once: one look at the queue is enough for all)."""
+        loop = asyncio.get_running_loop()
+        told = asyncio.Event()
+        socket = self.connection.fileno()  # asked once: a connection closed meanwhile has none to give
+        loop.add_reader(socket, told.set)
+        try:
+            await asyncio.wait_for(told.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            loop.remove_reader(socket)
+        return bool(list(self.connection.notifies(timeout=0))) if told.is_set() else False
+
+    def close(self) -> None:
+        self.connection.close()

@@ -166,6 +166,7 @@ class PostgresStore(KeyedState, Store):
         except psycopg.Error as e:
             raise StoreError(f"cannot reach the database {self.where}: {' '.join(str(e).split())} (is PostgreSQL "
                              "running, and may this user connect?)") from None
+        self._listen = lambda: _pgconn.connect(dsn, True, timeout, f"watcher listen {self.me}")
         try:
             self._migrate()
             self.files = SharedFiles(self)

@@ -6,10 +6,6 @@ normalised blocks, so every format is cleaned the same way.
 
 from __future__ import annotations
 
-import asyncio
-import ctypes
-import ctypes.util
-import multiprocessing
 import os
 import signal
 import threading
@@ -67,6 +63,8 @@ def _worker_setup(limit: int) -> None:
     A worker busy in C code (a parser on a hostile file) never reads its task queue again, so it would
     not notice that the watcher is gone: a SIGKILLed watcher left one spinning. PR_SET_PDEATHSIG has the
     kernel kill it when its parent (the forkserver, which itself exits with the watcher) dies."""
+    import ctypes
+    import ctypes.util
     import resource
     from multiprocessing import forkserver
 
@@ -107,6 +105,8 @@ class Extractor:
 
     def _get_pool(self):
         if self._pool is None:
+            import multiprocessing  # here, not at import: `watcher status` reads no file
+
             context = multiprocessing.get_context("forkserver")
             # The forkserver imports this before anything else (not the watcher's __main__, whose SIGTERM
             # handler would make it exit): signals to the process group are the watcher's (_forkserver.py).
@@ -122,6 +122,8 @@ class Extractor:
             pool = self._get_pool()
         except OSError as e:  # no processes to be had (EAGAIN, ENOMEM): this document waits
             raise ExtractError(f"no extraction worker could be started: {e}") from None
+        import asyncio
+
         loop = asyncio.get_running_loop()
         done = loop.create_future()
 

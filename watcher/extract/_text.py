@@ -241,7 +241,8 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
 
     Footnotes are gathered at the end, in the order they appear: a PDF prints them at the foot of
     each page, so where they fall in the text depends on the pagination, which is layout.
-    `structured`: the lines are paragraphs a format marks as such (XML's <al>), never joined."""
+    `structured`: the lines are paragraphs a format marks as such (XML's <al>), never joined. `lines` are
+    cleaned (`clean`)."""
     paras: list[_Paragraph] = []
     notes: list[str] = []
     # A hyphen at a line's end is the word's own where the document writes the word with one elsewhere.
@@ -256,8 +257,7 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
             else:
                 paras.append(para)
 
-    for raw in lines:
-        line = clean(raw)
+    for line in lines:  # cleaned already (`document`): clean() is a fifth of a PDF's extraction, done once
         if not line:
             blank = True
             continue

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import AsyncIterator, Awaitable, Callable, ClassVar
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, ClassVar
 
-from ..extract import Extractor
 from ..model import Document, Record, StoredDocument
 from ..settings import BACKLOG_MARGIN, SourceConfig, parse_since
-from .http import HTTP
+
+if TYPE_CHECKING:  # only named here: importing them costs what `watcher status` and `check` need not pay
+    from ..extract import Extractor
+    from .http import HTTP
 
 Fetch = Callable[[], Awaitable[Document]]
 

@@ -17,10 +17,8 @@ from datetime import datetime, timezone
 from typing import AsyncIterator
 from urllib.parse import urlsplit
 
-import feedparser
 
 from ..extract import MAX_BYTES, ExtractError
-from ..extract.html import extract_html
 from .http import FetchError
 from ..model import Document, Meta, Record
 from ._base import Page, Source
@@ -66,6 +64,8 @@ class Feed(Source):
         if response.status_code == 304:
             yield Page([], cursor)
             return
+        import feedparser  # here: only a feed source's poll needs it
+
         parsed = feedparser.parse(response.content, response_headers={
             k.lower(): v for k, v in response.headers.items() if k.lower() in ("content-type", "content-location")})
         if parsed.bozo and not parsed.entries:
@@ -125,5 +125,6 @@ class Feed(Source):
                     if not summary:
                         raise
                     log.info("%s: page %s not usable (%s); taking the feed's summary", self.name, link, e)
+            from ..extract.html import extract_html
             return extract_html(f"<p>{html.escape(summary)}</p>".encode())
         return fetch

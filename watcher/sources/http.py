@@ -16,17 +16,22 @@ Bounds, because an upstream may be broken or hostile:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
 import re
 from urllib.parse import urljoin
 
-import httpx
+
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..settings import HTTPSettings
+
+if TYPE_CHECKING:
+    import asyncio
+
+    import httpx
 
 log = logging.getLogger("watcher.http")
 
@@ -67,9 +72,13 @@ class _Retry(Exception):
 
 class HTTP:
     def __init__(self, settings: HTTPSettings = HTTPSettings(), *, transport: httpx.AsyncBaseTransport | None = None,
-                 sleep=asyncio.sleep):
+                 sleep=None):
+        import asyncio
+
+        import httpx  # here: a verb that fetches nothing (`status`, `check`) does not pay for it
+
         self.settings = settings
-        self._sleep = sleep
+        self._sleep = sleep or asyncio.sleep
         # At most PER_HOST requests in flight to one host: polite to a public API, and enough to hide its
         # latency (a listing read ahead while a page's files download).
         self._slots: dict[str, asyncio.Semaphore] = {}
@@ -84,6 +93,8 @@ class HTTP:
         """GET with retries. Returns a response whose status is in `ok`, its body read whole (at most
         `max_bytes`); raises FetchError otherwise. `within`: the URL came from upstream data, and may only
         lead to these origins (URLs) or hosts, or to `http.redirect_hosts`."""
+        import asyncio
+
         if within is not None and (problem := self.place_problem(url, within)):
             raise FetchError(problem, permanent=True)
         attempts = self.settings.retries + 1
@@ -105,10 +116,16 @@ class HTTP:
         raise AssertionError("unreachable")
 
     def _slot(self, url: str) -> asyncio.Semaphore:
+        import asyncio
+
+        import httpx
+
         host = httpx.URL(url).netloc.decode() if "://" in url else ""
         return self._slots.setdefault(host, asyncio.Semaphore(PER_HOST))
 
     async def _follow(self, url, params, headers, ok, max_bytes) -> httpx.Response:
+        import httpx
+
         request = self.client.build_request("GET", url, params=params, headers=headers)
         origin = request.url
         for _ in range(MAX_REDIRECTS + 1):
@@ -139,6 +156,8 @@ class HTTP:
     def place_problem(self, url: str, within: tuple[str, ...]) -> str:
         """Why a URL from upstream data is not fetched ("" if it may be): another scheme than http(s), or a
         site that is neither the source's own, one it is known to use, nor one the operator listed."""
+        import httpx
+
         try:
             target = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as e:

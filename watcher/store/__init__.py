@@ -12,7 +12,6 @@ from ._base import SCHEMA_VERSION, Store, StoreError, StoreRefused
 from ._lock import HeldByDatabase, StateLock, StateLocked, StateUnusable
 from ._sqlite import FILENAME as SQLITE_FILE
 from ._sqlite import SqliteStore
-from ._postgres import PostgresStore
 from ._tiny import TinyStore
 
 KINDS = {"sqlite": SqliteStore, "tinydb": TinyStore}
@@ -29,12 +28,13 @@ def found_kind(state_dir) -> str | None:
 
 
 def open_store(state_dir, readonly: bool = False, kind: str = "sqlite", dsn: str = "",
-               timeout: float = PostgresStore.TIMEOUT) -> Store:
+               timeout: float | None = None) -> Store:
     """The store in `state_dir` (or, for `kind` postgresql, in the database `dsn`, whose calls wait `timeout`
     seconds at most). `kind` is used for a new state directory; one that holds a store keeps its kind
     (`watcher migrate` moves a state into PostgreSQL)."""
     if kind == "postgresql":
-        return PostgresStore(dsn, readonly=readonly, timeout=timeout)
+        from ._postgres import PostgresStore  # psycopg and its store only where a database is used
+        return PostgresStore(dsn, readonly=readonly, **({"timeout": timeout} if timeout is not None else {}))
     found = found_kind(state_dir)
     if found is not None and found != kind:
         raise StoreError(f"{state_dir} holds a {found} store but the config asks for `store: {kind}`: set "
@@ -58,3 +58,11 @@ def open_reader(config, out, first: str = "run `watcher run --once` first") -> S
 
 __all__ = ["HeldByDatabase", "KINDS", "SCHEMA_VERSION", "PostgresStore", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "StoreRefused", "TinyStore",
            "found_kind", "open_reader", "open_store"]
+
+
+def __getattr__(name: str):
+    # PostgresStore on first use: a watcher on SQLite never imports the database's code.
+    if name == "PostgresStore":
+        from ._postgres import PostgresStore
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import abc
-import asyncio
 from collections.abc import Iterator
 
 from ..model import Alert, Document, StoredDocument
@@ -212,6 +211,7 @@ class Store(abc.ABC):
 
     def write_lock(self):
         """What a writer holds from reading what it will change until it flushes (engine.cycle.Engine.page_lock)."""
+        import asyncio
         return asyncio.Lock()
 
     def rules_version(self) -> int:

@@ -20,7 +20,6 @@ it stored then is kept, and nothing is read twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -72,6 +71,8 @@ class Sync:
                 message = str(e) if isinstance(e, FeedError) else f"{where(state.get('next', ''), category)}: {e}"
                 refresh.errors.append(message)
                 log.error("%s: %s; the cursor stays, the other categories go on", self.name, message)
+
+        import asyncio  # here: the verbs that read no feed (`status`, `check`) do not pay for it
 
         try:
             async with asyncio.TaskGroup() as group:
@@ -156,6 +157,8 @@ class Sync:
                 found.append(entity)
             else:
                 self.absent.add((category, ident))
+
+        import asyncio
 
         try:
             async with asyncio.TaskGroup() as group:

@@ -1,0 +1,71 @@
+"""What watcher costs when there is nothing to do: a quiet `watcher run --once` (nothing new upstream, no chat
+said anything) with the Quick start's own config (the repository's sources.yaml: both sources, the bot's token
+set), against loopback fakes of the Tweede Kamer, KOOP and Telegram; and `watcher status`, the container's
+health check. Medians of RUNS, CPU of the whole process.
+
+Floors measured in the same run: a bare Python start, and importing httpx and python-telegram-bot (what any
+run that polls and may send needs). Goals: the quiet run within 1.5x that import, `status` under 0.1 s.
+
+    python bench/bench_quiet.py [RUNS]     (default 7)
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import ROOT, child_cpu_s
+
+from tests.fakes.koop import FakeKOOP
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.tk import FakeTK
+
+
+def median_cpu(command: list[str], runs: int, env: dict) -> float:
+    def once() -> float:
+        import resource
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert done.returncode in (0, 1), done.stderr[-500:]
+        return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return statistics.median(once() for _ in range(runs))
+
+
+def main(runs: int) -> None:
+    tk, koop, telegram = FakeTK(), FakeKOOP(), FakeTelegram()
+    for fake in (tk, koop, telegram):
+        fake.server.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "sources.yaml"
+            text = (ROOT / "sources.yaml").read_text()
+            text = text.replace("https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/", tk.url)
+            text = text.replace("https://repository.overheid.nl/sru", koop.url)
+            text = text.replace("https://api.telegram.org", telegram.url)
+            text = text.replace("state_dir: state", f"state_dir: {Path(tmp) / 'state'}")
+            assert tk.url in text and koop.url in text and telegram.url in text
+            config.write_text(text)
+            env = {**os.environ, "TELEGRAM_BOT_TOKEN": "42:QUIET"}
+            watcher = [sys.executable, "-m", "watcher", "-c", str(config)]
+            subprocess.run(watcher + ["run", "--once"], cwd=ROOT, check=True, capture_output=True, env=env)
+            bare = statistics.median(child_cpu_s([sys.executable, "-c", "pass"]) for _ in range(runs))
+            imports = statistics.median(child_cpu_s([sys.executable, "-c", "import httpx, telegram"])
+                                        for _ in range(runs))
+            quiet = median_cpu(watcher + ["run", "--once"], runs, env)
+            status = median_cpu(watcher + ["status"], runs, env)
+        print(f"medians of {runs} runs, CPU")
+        print(f"  python -c pass                      {bare * 1000:6.0f} ms")
+        print(f"  import httpx, telegram              {imports * 1000:6.0f} ms  (the floor)")
+        print(f"  watcher run --once, nothing new     {quiet * 1000:6.0f} ms  ({quiet / imports:.2f}x the floor, "
+              f"{quiet / bare:.1f}x a bare start; goal 1.5x)")
+        print(f"  watcher status                      {status * 1000:6.0f} ms  (goal 100 ms)")
+    finally:
+        for fake in (tk, koop, telegram):
+            fake.server.stop()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)

@@ -21,8 +21,9 @@ def test_a_once_run_answers_the_commands_sent_since_the_last_run_and_applies_the
     telegram.calls.clear()
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     assert len(telegram.texts(31)) == len(texts)
-    # With nothing to answer a run asks once and builds nothing more (no menu, no handlers).
-    assert [m for m, _ in telegram.calls] == ["getMe", "getUpdates"]
+    # With nothing to answer a run asks once, without python-telegram-bot, and builds nothing more (no Bot,
+    # no menu, no handlers).
+    assert [m for m, _ in telegram.calls] == ["getUpdates"]
 
 
 def test_a_tap_read_by_a_later_once_run_takes_effect_and_is_told_in_the_chat(

@@ -95,7 +95,9 @@ def test_a_promise_with_no_date_is_never_late(tk, write_config, watcher_cli, mon
 def test_the_open_toezeggingen_from_the_whole_register_longest_overdue_first(tk, write_config, watcher_cli):
     import json
 
-    today = datetime.now(timezone.utc).date()
+    from watcher.parliament import AMSTERDAM
+    today = datetime.now(AMSTERDAM).date()  # days late are counted by the Kamer's day (between 23:00 and 01:00
+    # UTC it is another date in The Hague)
     tk.put_entity("Persoon", PERSOON, {"initialen": "D.G.M.", "achternaam": "Ceder"})
     tk.put_entity("Fractie", FRACTIE, {"afkorting": "ChristenUnie", "naamNl": "ChristenUnie"})
     register = [("TZ-1", 30, "Openstaand", "Justitie en Veiligheid"), ("TZ-2", -20, "Openstaand", "Financiën"),

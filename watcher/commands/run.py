@@ -180,6 +180,16 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
         except (TelegramError, OSError) as e:  # unreachable for now: the sends try again, the alerts wait
             log.warning("Telegram cannot be reached now (%s): the alerts wait for the next run", e)
 
+    async def said_something() -> bool:
+        """A cron run asks, without building the Telegram client, whether a chat wrote since the last run; a
+        refused token ends the run here (TokenRefused), as the first send would."""
+        from ..sources.http import FetchError
+        try:
+            return await telegram.said_something(http)
+        except FetchError as e:  # unreachable for now: the commands wait for the next run
+            log.warning("the chats' commands could not be read now (%s); they wait for the next run", e)
+            return False
+
     async def answer_waiting() -> None:
         """A cron run that sends first answers what the chats said since the last run (no bot listens between
         runs): a /volg counts in this very run, a tap on "Volg dossier" too. Through the alerts' own Bot, kept
@@ -214,7 +224,7 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
                 roles.claim()
                 if roles.holds(SENDER) and beside is None:
                     await start_sending()
-            elif telegram is not None and roles.holds(SENDER):
+            elif telegram is not None and roles.holds(SENDER) and await said_something():
                 await check_token()
                 await answer_waiting()
             report = await engine.cycle(deliver=once and roles.holds(SENDER),

@@ -32,15 +32,42 @@ class Telegram:
     name = "telegram"
 
     def __init__(self, token: str, api_url: str, paid_broadcast: bool = False):
-        from telegram import Bot
-        from telegram.request import HTTPXRequest
-
-        self.bot = Bot(token=token, base_url=f"{api_url.rstrip('/')}/bot",
-                       request=HTTPXRequest(connection_pool_size=64))
+        self._token, self._api_url = token, api_url.rstrip("/")
+        self._bot = None
         self._ready = False
         self._starting = asyncio.Lock()  # the first sends to many chats at once ask getMe once, not each
         # allow_paid_broadcast: past 30 a second, Telegram bills each message in Stars (telegram.paid_broadcast)
         self._paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
+
+    @property
+    def bot(self):
+        """python-telegram-bot's Bot, made at its first use: a cron run with nothing to send and nothing to
+        answer never pays for it (its import and HTTP clients were a third of such a run)."""
+        if self._bot is None:
+            from telegram import Bot
+            from telegram.request import HTTPXRequest
+
+            self._bot = Bot(token=self._token, base_url=f"{self._api_url}/bot",
+                            request=HTTPXRequest(connection_pool_size=64))
+        return self._bot
+
+    async def said_something(self, http) -> bool:
+        """Whether a chat wrote to the bot since the last run, asked without the Bot: one getUpdates that
+        waits for nothing and confirms nothing (no offset). Raises TokenRefused (401, 404), or FetchError
+        when Telegram cannot be asked now (its message names no URL: the URL holds the token)."""
+        from ..sources.http import FetchError
+
+        try:
+            response = await http.get(f"{self._api_url}/bot{self._token}/getUpdates",
+                                      params={"timeout": 0, "limit": 1}, ok=(200, 401, 404))
+        except FetchError as e:
+            raise FetchError(f"HTTP {e.status}" if e.status else "Telegram could not be reached", e.status) from None
+        if response.status_code in (401, 404):
+            raise TokenRefused()
+        try:
+            return bool(response.json().get("result"))
+        except ValueError:
+            raise FetchError("Telegram's answer was not JSON", response.status_code) from None
 
     async def start(self) -> None:
         from telegram.error import InvalidToken
@@ -85,6 +112,6 @@ class Telegram:
                                              caption=caption, disable_notification=silent, **self._paid)
 
     async def close(self) -> None:
-        if self._ready:
-            await self.bot.shutdown()
+        if self._ready and self._bot is not None:
+            await self._bot.shutdown()
             self._ready = False

@@ -64,12 +64,14 @@ def cpu_ms(work, runs: int) -> float:
     return statistics.median(times) * 1000
 
 
-def child_cpu_s(command: list[str]) -> float:
-    """The CPU seconds (user and system) a command run to its end takes in a process of its own."""
+def child_cpu_s(command: list[str], env: dict | None = None, ok: tuple[int, ...] = (0,)) -> float:
+    """The CPU seconds (user and system) a command run to its end takes in a process of its own; it must end
+    with one of the exit codes `ok`."""
     import resource
     import subprocess
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode in ok, done.stderr[-500:]
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

@@ -26,7 +26,8 @@ def _bin_dir() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -48,7 +49,7 @@ class Server:
         self.dir = Path(tempfile.mkdtemp(prefix="watcher-pg-", dir="/tmp" if self.user else None))
         os.chmod(self.dir, 0o755)
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.owner = self.user.pw_name if self.user else pwd.getpwuid(os.geteuid()).pw_name
         if self.user:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)

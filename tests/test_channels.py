@@ -12,7 +12,7 @@ import httpx
 import icalendar
 import pytest
 
-from tests.fakes.channels import free_port
+from tests.postgres import free_port
 from tests.fakes.tk import FILES, activity, edit_docx, page_rows
 from watcher.config import load
 from watcher.deliver import deliver as delivery

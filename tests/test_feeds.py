@@ -94,3 +94,28 @@ def test_the_calendar_is_in_amsterdams_time_with_its_zone():
     assert timed.decoded("DTEND").hour == 12 and str(timed["LOCATION"]) == "Thorbeckezaal"
     assert str(timed["SUMMARY"]) == "Commissiedebat: Xinjiang" and "tweedekamer.nl" in str(timed["URL"])
     assert day.decoded("DTSTART").isoformat() == "2026-07-01"  # a day without a time: all day
+
+
+def test_a_diff_page_is_served_only_for_two_versions_of_its_document(tmp_path):
+    """The address names a document and two content hashes: both must be versions of that document, so no
+    page is made of any two texts the store happens to hold."""
+    from pathlib import Path as P
+
+    from watcher.model import Block, Document, Meta, StoredDocument, Version
+    from watcher.settings import Config
+    from watcher.store import open_store
+    from watcher.web import pages
+
+    store = open_store(tmp_path)
+    old = store.put_text(Document(blocks=[Block("Het oude antwoord op vraag 1.")]))
+    new = store.put_text(Document(blocks=[Block("Het nieuwe antwoord op vraag 1.")]))
+    other = store.put_text(Document(blocks=[Block("Een ander stuk.")]))
+    store.put_document(StoredDocument(key="2026D00001", source="tk", meta=Meta(titel="Antwoord"),
+                                      versions=[Version("1", old, "v1", NOW.isoformat()),
+                                                Version("2", new, "v2", NOW.isoformat())]))
+    config = Config(path=P("sources.yaml"), state_dir=tmp_path)
+    page = pages.serve(config, store, f"/diff/2026D00001/{old}-{new}.html")
+    assert page.status == 200 and b"nieuwe" in page.body
+    assert pages.serve(config, store, f"/diff/2026D00001/{old}-{other}.html").status == 404
+    assert pages.serve(config, store, f"/diff/2026D00002/{old}-{new}.html").status == 404
+    store.close()

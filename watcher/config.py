@@ -459,10 +459,10 @@ def _channels(check: _Checker, path, raw: dict, email: EmailSettings, probe: boo
             if kind == "email" and not email.host:
                 check.problem(where, "e-mail needs a server: add `email: {host: smtp.example.nl, from: "
                                      "watcher@example.nl}` at the top of the file")
-            digest = check.text(where[:-1] + ("digest",) if own else where, own.get("digest"), "")
+            digest = check.text(where[:-1] + ("digest",), own.get("digest"), "")  # only a mapping has its own
             if digest and digest not in DIGESTS:
                 check.problem(where[:-1] + ("digest",), f"expected one of {', '.join(DIGESTS)}")
-            quiet_hours = check.text(where[:-1] + ("quiet",) if own else where, own.get("quiet"), "")
+            quiet_hours = check.text(where[:-1] + ("quiet",), own.get("quiet"), "")
             if quiet_hours and (error := _quiet_problem(quiet_hours)):
                 check.problem(where[:-1] + ("quiet",), error)
             out.append(Channel(kind=kind, target=target, digest=digest, quiet=quiet_hours))

@@ -8,19 +8,13 @@ import email
 import email.policy
 import json
 import logging
-import socket
 import threading
 import time
 
 from aiosmtpd.controller import Controller
 
 from tests.fakes.server import LoopbackServer, Response
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.postgres import free_port
 
 
 class FakeSMTP:

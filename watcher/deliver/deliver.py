@@ -156,11 +156,7 @@ class Deliverer:
         silent = window is not None and quiet.inside(window, self.clock())
         if silent and window.hold:
             return 0  # held to the end of the quiet hours, safe in the outbox
-        # Each alert goes as soon as the fastest of the rules that made it asks (a rule may have a frequency
-        # of its own: {keyword: Xinjiang, digest: daily} beside instant ones).
-        by_period: dict[str, list[Alert]] = {}
-        for alert in pending:
-            by_period.setdefault(subs.period_of(subscriber, alert.reasons), []).append(alert)
+        by_period = _by_period(subscriber, pending)
         sent = 0
         for alert in by_period.pop("instant", []):
             if self._stopping():
@@ -187,11 +183,8 @@ class Deliverer:
         # The subscriber's own frequency keeps the key it always had; a rule's own frequency has its own.
         mark = "last_digest" if every == subscriber.digest else f"last_digest_{every}"
         state = subs.state(store, subscriber.telegram)
-        last = datetime.fromisoformat(state[mark]) if state.get(mark) else None
         now = self.clock()
-        # A last digest in the future was stamped by a clock that jumped ahead once (a bad NTP step, a
-        # restored VM): not trusted, or the digests would stop until the clock caught up with it.
-        if last is not None and timedelta(0) <= now - last < DIGEST_PERIOD[every]:
+        if not _digest_due(state.get(mark), now, every):
             return 0  # they wait for the next digest, safe in the outbox
         period = "afgelopen uur" if every == "hourly" else "afgelopen dag"
         outcome = await self._send(store, subscriber, chat, pending, alerts.render_digest(pending, period), None,
@@ -221,10 +214,7 @@ class Deliverer:
         window = quiet.parse(hours) if hours else None
         if window is not None and window.hold and quiet.inside(window, now):
             return 0  # held to the end of the quiet hours (without `bewaar` a mail or a post makes no sound)
-        own = replace(subscriber, digest=channel.digest or subscriber.digest)
-        by_period: dict[str, list[Alert]] = {}
-        for alert in pending:
-            by_period.setdefault(subs.period_of(own, alert.reasons), []).append(alert)
+        by_period = _by_period(replace(subscriber, digest=channel.digest or subscriber.digest), pending)
         sent = 0
         for alert in by_period.pop("instant", []):
             if self._stopping():
@@ -236,8 +226,7 @@ class Deliverer:
                 return sent
             sent += outcome == "sent"
         for period, group in by_period.items():
-            last = state.get(f"last_digest_{period}")
-            if last and timedelta(0) <= now - datetime.fromisoformat(last) < DIGEST_PERIOD[period]:
+            if not _digest_due(state.get(f"last_digest_{period}"), now, period):
                 continue
             if self._stopping():
                 return sent
@@ -407,6 +396,22 @@ class Deliverer:
     async def close(self) -> None:
         if self.telegram is not None:
             await self.telegram.close()
+
+
+def _by_period(subscriber, pending: list[Alert]) -> dict[str, list[Alert]]:
+    """The alerts by how soon each goes: as soon as the fastest of the rules that made it asks (a rule may
+    have a frequency of its own: {keyword: Xinjiang, digest: daily} beside instant ones)."""
+    by_period: dict[str, list[Alert]] = {}
+    for alert in pending:
+        by_period.setdefault(subs.period_of(subscriber, alert.reasons), []).append(alert)
+    return by_period
+
+
+def _digest_due(last: str | None, now: datetime, period: str) -> bool:
+    """Whether a digest of `period` may go, its last one sent at `last`. A last digest in the future was
+    stamped by a clock that jumped ahead once (a bad NTP step, a restored VM): not trusted, or the digests
+    would stop until the clock caught up with it."""
+    return not last or not timedelta(0) <= now - datetime.fromisoformat(last) < DIGEST_PERIOD[period]
 
 
 def fair_order(pending: list[Alert]) -> list[tuple[tuple[str, str], list[Alert]]]:

@@ -5,7 +5,7 @@ The states in tests/fixtures/upgrade were written by watcher as it was before th
 (make_odata_era_state.py says how). The SyncFeed here has the same entities, from before the upgrade."""
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,9 @@ SUBSCRIBERS = [{"name": "asiel", "keywords": ["Westerwolde"]}, {"name": "ceder",
                {"name": "sgp", "parties": ["SGP"]}, {"name": "dossier", "dossiers": ["30950"]}]
 MEETING = "ac7e0000-0000-4000-8000-00000000a0d0"  # the debate the old state announced
 SGP_POSITION = "5e000000-0000-4000-8000-0000000005e0"  # as make_odata_era_state.py made it
+# The debate at the time the old state was told of it (two weeks after the day the states were made): taken
+# from today's date, the Kamer would seem to have moved it.
+MEETING_START = datetime(2026, 12, 20, 10, 0)
 XML = (PUBLICATIONS / "kst-19637-3384__DocumentPublicatie_dfd9c46a__resource.xml").read_bytes()
 
 
@@ -37,7 +40,7 @@ def _published_before(tk):
     tk.put("Besluit", besluit)
     tk.put("Stemming", dict(template, Besluit_Id=besluit["Id"]))
     tk.put("Stemming", position(template, "SGP", "Voor", 3) | {"Besluit_Id": besluit["Id"], "Id": SGP_POSITION})
-    tk.put("Activiteit", activity(MEETING, datetime.now().replace(hour=10, minute=0) + timedelta(days=14)))
+    tk.put("Activiteit", activity(MEETING, MEETING_START))
     return motion, besluit, template
 
 
@@ -59,6 +62,7 @@ def test_a_state_of_the_odata_days_upgrades_with_nothing_lost_or_told_twice(kind
         assert store.question("2025Z17001") is not None
         assert store.event_state("vote", besluit["Id"])["told"]["result"] == "Stemmen - aangenomen"
         assert store.event_state("agenda", MEETING)["told"]["events"] == 1
+        assert store.event_state("agenda", MEETING)["aanvang"] == MEETING_START.strftime("%Y-%m-%dT%H:%M:00+01:00")
     assert "of 1 the store knows" in watcher_cli("-c", config, "questions")[1]  # answered then, known now
     # Everything sent again, and so read into the mirror for the first time: the metadata it gives an old
     # document differs from the OData source's (file links, the zaak's dossier), which is no news: nothing

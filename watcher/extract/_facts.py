@@ -14,6 +14,20 @@ _DUTCH_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})\b
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DOCUMENT = re.compile(r"\b(\d{4}D\d{5})\b")
 _ZAAK = re.compile(r"\b(\d{4}Z\d{5})\b")
+# Letters a case-insensitive pattern takes for i, s and k that lower() does not make them.
+_CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _may_hold(text: str, *words: str) -> bool:
+    """Could a case-insensitive pattern that needs one of `words` find anything in `text`? A test far
+    cheaper than the search, which tries every place in the text: most texts hold none of the words."""
+    low = text.lower()
+    for word in words:
+        if word in low:
+            return True
+    return not text.isascii() and _CASE_ODD.search(text) is not None
+
+
 HEAD = 20  # blocks before the body (or before the first question): where a document states who and when
 
 # "Vragen van de leden Ceder (ChristenUnie) en Van der Staaij (SGP) aan ...", "MOTIE VAN HET LID PODT C.S.",
@@ -123,7 +137,7 @@ def _minister(blocks) -> str:
 def _dossiers(texts) -> list[str]:
     found = []
     for text in texts:
-        for m in _KAMERSTUK.finditer(text):
+        for m in _KAMERSTUK.finditer(text) if "Kamerstuk" in text else ():
             found.append(m.group("nr"))
         if (m := _STUK_HEAD.match(text)):
             found += _DOSSIER_NR.findall(m.group("nrs"))
@@ -161,6 +175,8 @@ def askers(text: str) -> list[dict]:
     """Who asked, as the text names them. A text may name them twice, with their parties the second time
     ("Vragen van de leden Ceder en Van der Staaij … Antwoord op vragen van de leden Ceder (ChristenUnie)
     en Van der Staaij (SGP)"), in one block where a PDF ran the two together: the one with parties wins."""
+    if not _may_hold(text, "vragen", "motie", "amendement", "indiener"):
+        return []
     found = [people for m in _ASKERS.finditer(text) if (people := _named(m))]
     return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
 
@@ -231,23 +247,24 @@ def facts(blocks) -> dict:
     # What a document says of itself stands near its start: a few KB of each block are enough, and keep
     # a document of one enormous paragraph cheap.
     head = [b.text[:2000] for b in body[:min(HEAD, first_label)] if b.kind != "footnote"]
-    everything = " ".join(b.text[:2000] for b in blocks[:200])
     side = " ".join(b.text for b in blocks if b.kind == "letterhead")
     out: dict = {}
-    m = _DOCUMENT.search(" ".join(head)) or _DOCUMENT.search(everything)
+    m = _DOCUMENT.search(" ".join(head)) or _DOCUMENT.search(" ".join(b.text[:2000] for b in blocks[:200]))
     if m:
         out["nummer"] = m.group(1)
     zaken = list(dict.fromkeys(_ZAAK.findall(side + " " + " ".join(head))))
     if zaken:
         out["zaken"] = zaken
     letterhead = [b.text for b in blocks if b.kind == "letterhead"]
-    received = next((d for text in head if (m := _RECEIVED.search(text)) and (d := iso_date(m.group("date")))), "")
+    received = next((d for text in head if _may_hold(text, "(ontvangen") and (m := _RECEIVED.search(text))
+                     and (d := iso_date(m.group("date")))), "")
     date = received or stated_date(letterhead + head)
     if not date:
         date = next((d for text in head if (d := iso_date(text))), "")
     if date:
         out["datum"] = date
-    asked = next((d for text in head if (m := _ASKED_ON.search(text)) and (d := iso_date(m.group("date")))), "")
+    asked = next((d for text in head if _may_hold(text, "ingezonden", "antwoord op uw brief van")
+                  and (m := _ASKED_ON.search(text)) and (d := iso_date(m.group("date")))), "")
     if asked:
         out["ingezonden"] = asked
     dossiers = _dossiers(letterhead + head + [b.text[:2000] for b in blocks[:200] if b.kind != "footnote"])
@@ -260,6 +277,8 @@ def facts(blocks) -> dict:
     if (who := signers([b.text for b in body if b.kind != "footnote"], named) or named):
         out["askers"] = who
     for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
+        if not _may_hold(text, "minister", "staatssecretaris", "beantwoord door"):
+            continue  # each of _MINISTER needs one of these
         for pattern in _MINISTER:
             if (m := pattern.search(text)):
                 out["minister"] = " ".join(m.group("who").split())

@@ -22,11 +22,13 @@ from ._facts import facts
 # Characters that render as nothing or as a plain space.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v"), " ")
+_ODD = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "".join(map(chr, _SPACES)) + "]")
 _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
 _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
 # The end of a line that is inside a URL: "https://", "www.utwente.nl/nieuws/lessen-van-".
 _URL_END = re.compile(r"(?:https?:/|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
+_URL_TAIL = re.compile(r"[/\-_?=&#]$")
 _LAST_WORD = re.compile(r"[^\W\d_]+-$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]{2,}-[^\W\d_]{2,}(?![\w-])")  # "drone-exploitanten" inside a line
@@ -37,13 +39,13 @@ _TERMINAL = re.compile(r"(?:[.?!:;][\"'”’»)\]]*\d{0,2}|↩\ufe0e?\ufe0f?)$"
 _QUESTION_END = re.compile(r"\?[\"'”’»)\]]*\d{0,2}$")
 
 # Running lines known by their shape, wherever they stand.
-RUNNING = [
-    re.compile(r"^Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, [\d ]+(-[A-Z0-9]+)?, nr\. \d+\s+\d+$"),
-    re.compile(r"^(Eerste|Tweede) Kamer der Staten-Generaal\s+\d+$"),
-    re.compile(r"^(Pagina|Blad) \d+( van \d+)?$", re.I),
-    re.compile(r"^Onze Referentie$"),
-    re.compile(r"^[A-Z]{2,}DOC-[\d-]+$"),  # a ministry's document reference under "Onze Referentie"
-]
+RUNNING = re.compile("|".join(f"(?:{shape})" for shape in (
+    r"^Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, [\d ]+(-[A-Z0-9]+)?, nr\. \d+\s+\d+$",
+    r"^(Eerste|Tweede) Kamer der Staten-Generaal\s+\d+$",
+    r"^(?i:(Pagina|Blad) \d+( van \d+)?)$",
+    r"^Onze Referentie$",
+    r"^[A-Z]{2,}DOC-[\d-]+$",  # a ministry's document reference under "Onze Referentie"
+)))
 # A short line that stands on most pages is letterhead. Labels are never letterhead.
 REPEATS_AS_RUNNING = 3
 RUNNING_MAX_LENGTH = 60
@@ -71,6 +73,7 @@ FOOTNOTE = re.compile(r"^(?:\[(?P<a>\d{1,3})\]|(?P<b>\d{1,3})[.)]?|\^(?P<c>\d{1,
 # A line this long was cut by the page width, not ended by the writer: a blank line after it is layout.
 FULL_LINE = 50
 _LEAD = re.compile(r"^(?:[•*\-–]\s+|#{1,6}\s+)")
+_BARE_FIRST, _BARE_LAST = frozenset("•*-–#_"), frozenset("*_")
 
 
 # A letter followed by an accent set on its own ("Yes¸ilgöz", "Kostic´", "Wałe˛sa", as some PDFs' text layers
@@ -96,10 +99,20 @@ def _accent(m: re.Match) -> str:
 
 
 def clean(text: str) -> str:
+    if text.isascii() and text.isprintable():
+        # Nearly every line: no accents, odd spaces or invisible marks can be in it, only runs of spaces.
+        return " ".join(text.split())
+    return clean_fully(text)
+
+
+def clean_fully(text: str) -> str:
+    """clean() without its shortcut for plain lines (the tests hold the two equal)."""
     if _ANY_ACCENT.search(text):
         text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_SPACES)
-    return _WS.sub(" ", text).strip()
+    text = unicodedata.normalize("NFC", text)
+    if _ODD.search(text):  # translating a text that is not ASCII costs a dictionary lookup a character
+        text = text.translate(_INVISIBLE).translate(_SPACES)
+    return (_WS.sub(" ", text) if "  " in text else text).strip()
 
 
 def _shape(line: str) -> str:
@@ -108,6 +121,9 @@ def _shape(line: str) -> str:
 
 def _bare(line: str) -> str:
     """A line without list bullets, markdown headings and bold markers around it."""
+    first, last = line[:1], line[-1:]
+    if first not in _BARE_FIRST and last not in _BARE_LAST and not first.isspace() and not last.isspace():
+        return line  # most lines: nothing around them to take away
     text = _LEAD.sub("", line.strip())
     for mark in ("**", "__"):
         text = text[2:] if text.startswith(mark) else text
@@ -132,11 +148,12 @@ def drop_running(lines: list[str], dropped: list[str] | None = None, repeats: bo
     def alone(i: int) -> bool:
         return (i == 0 or not lines[i - 1]) and (i == len(lines) - 1 or not lines[i + 1])
 
-    counts = Counter(_shape(l) for i, l in enumerate(lines) if l and len(l) <= RUNNING_MAX_LENGTH and alone(i))
+    counts = Counter(_shape(l) for i, l in enumerate(lines) if l and len(l) <= RUNNING_MAX_LENGTH and alone(i)) \
+        if repeats else Counter()
     out = []
     for i, line in enumerate(lines):
         bare = _bare(line) if len(line) <= 2 * RUNNING_MAX_LENGTH else ""  # a long line is never a header
-        if bare and (any(p.match(bare) for p in RUNNING) or (
+        if bare and (RUNNING.match(bare) or (
                 repeats and len(bare) <= RUNNING_MAX_LENGTH and alone(i) and counts[_shape(line)] >= REPEATS_AS_RUNNING
                 and not LABEL.match(bare) and not SPEAKER.match(bare) and not _TERMINAL.search(bare)
                 and not bare.isdigit())):
@@ -148,7 +165,25 @@ def drop_running(lines: list[str], dropped: list[str] | None = None, repeats: bo
     return out
 
 
+def _broken(end: str) -> bool:
+    """Does the text end in a word broken at a hyphen? (Its last characters decide: searching the whole end
+    for a pattern anchored at its end tries every place in it.)"""
+    return bool(_BROKEN.search(end[-3:]))
+
+
+def _in_url(end: str) -> bool:
+    """Does the text end inside a URL ("https://", "…/lessen-van-")?"""
+    return bool(_URL_TAIL.search(end[-2:]) and _URL_END.search(end))
+
+
+# What a line that begins a block can begin with (a label, a numbered question, a footnote, a speaker, a
+# field, each perhaps behind a bullet or bold marks): most lines are ruled out by their first letter.
+_MAY_START_BLOCK = re.compile(r"\s*(?:[VADMSZBN\[\^\d•*\-–#_]|minister|staatssecretaris)")
+
+
 def _starts_block(line: str) -> bool:
+    if not _MAY_START_BLOCK.match(line):
+        return False
     return bool(LABEL.match(_bare(line)) or NUMBERED_QUESTION.match(line) or FOOTNOTE_START.match(line)
                 or SPEAKER.match(line) or FIELD.match(line))
 
@@ -175,9 +210,9 @@ def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> b
         return True
     if _starts_block(line):
         return False
-    if _BROKEN.search(end) or _URL_END.search(end):
+    if _broken(end) or _in_url(end):
         return True  # nobody ends a paragraph with a hyphen, or a URL with a slash: it goes on
-    if _QUESTION_END.search(end):
+    if "?" in end and _QUESTION_END.search(end):
         # A question ends here and its answer follows (PDFs have no blank line between), unless what
         # follows is its source: "(bron: https://...)".
         return line.startswith("(") or (not blank and line[:1].islower())
@@ -190,7 +225,7 @@ def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> b
     if asks and end.endswith(")"):
         return False
     # Across a blank line only unfinished text goes on: a page break, a PDF's line spacing.
-    return not _TERMINAL.search(end) and (line[:1].islower() or len(last_line) >= FULL_LINE)
+    return (line[:1].islower() or len(last_line) >= FULL_LINE) and not _TERMINAL.search(end)
 
 
 class _Paragraph:
@@ -207,8 +242,8 @@ class _Paragraph:
         return bool(self.parts)
 
     def add(self, line: str) -> None:
-        broken = _BROKEN.search(self.end)
-        if _URL_END.search(self.end):
+        broken = _broken(self.end)
+        if _in_url(self.end):
             glue = ""  # a URL goes on on the next line as it is, hyphen and all: "…/in-ruim-400-" + "woonwijken"
         elif broken and _SUSPENDED.match(line):
             glue = " "  # "burger- en politieke rechten"
@@ -314,9 +349,11 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
     """Give each paragraph its kind and the label of the question or answer it belongs to. `set_apart`:
     paragraphs the format printed in bold or italic throughout (a question, where no "Antwoord" heads the
     answers)."""
-    explicit_answers = any((m := LABEL.match(_bare(p))) and m.group("kind").lower().startswith("antwoord")
-                           for p in paras)
-    numbered = sum(1 for p in paras if NUMBERED_QUESTION.match(p) and "?" in p) >= 2
+    # Only a paragraph that may begin a block can be a label, a speaker, a footnote or a numbered question.
+    may = [bool(_MAY_START_BLOCK.match(p)) for p in paras]
+    explicit_answers = any(may[i] and (m := LABEL.match(_bare(p))) and m.group("kind").lower().startswith("antwoord")
+                           for i, p in enumerate(paras))
+    numbered = sum(1 for i, p in enumerate(paras) if may[i] and NUMBERED_QUESTION.match(p) and "?" in p) >= 2
     asked = _asked_apart(paras, set_apart) if set_apart and not explicit_answers else [False] * len(paras)
     if sum(1 for i, a in enumerate(asked) if a and (i + 1 == len(asked) or not asked[i + 1])) < 2:
         asked = [False] * len(paras)  # one bold question is emphasis, not the shape of the document
@@ -325,7 +362,6 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
     current, kind, question_nr = "", "paragraph", ""
     fresh_question = False
     for i, para in enumerate(paras):
-        bare = _bare(para)
         if asked[i]:
             if not (i and asked[i - 1]):  # a new question: its own number, or the next
                 asked_count += 1
@@ -333,14 +369,15 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
             blocks.append(Block(text=para, kind="question", label=f"Vraag {question_nr}"))
             current, kind, fresh_question = f"Antwoord {question_nr}", "answer", False
             continue
-        if (item := AGENDAPUNT.match(para)):
+        starts = may[i]
+        if starts and (item := AGENDAPUNT.match(para)):
             current, kind, fresh_question = f"Agendapunt {item.group('nr')}", "paragraph", False
-        speaker = SPEAKER.match(para)
+        speaker = starts and SPEAKER.match(para)
         if speaker:
             current, kind, fresh_question = speaker.group("who"), "speech", False
             blocks.append(Block(text=current, kind="heading", label=current))
             continue
-        m = LABEL.match(bare)
+        m = starts and LABEL.match(bare := _bare(para))
         if m:
             word = m.group("kind").capitalize()
             word = "Vraag" if word.startswith("Vra") else "Antwoord"
@@ -352,13 +389,13 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
             fresh_question = word == "Vraag"
             blocks.append(Block(text=bare, kind="heading", label=current))
             continue
-        f = FOOTNOTE.match(para)
+        f = starts and FOOTNOTE.match(para)
         if f and ("↩" in para or "http" in para):
             nr = f.group("a") or f.group("b") or f.group("c")
             blocks.append(Block(text=f.group("rest").replace("↩︎", "").replace("↩", "").strip(), kind="footnote",
                                 label=f"Voetnoot {nr}"))
             continue
-        q = NUMBERED_QUESTION.match(para) if numbered else None
+        q = NUMBERED_QUESTION.match(para) if numbered and starts else None
         if q and "?" in para:
             question_nr = q.group("nr")
             blocks.append(Block(text=para, kind="question", label=f"Vraag {question_nr}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lxml import etree
@@ -26,4 +27,9 @@ def parse(data: bytes) -> etree._Element:
 
 
 def local(tag) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    return _local(tag) if isinstance(tag, str) else ""
+
+
+@functools.lru_cache(maxsize=4096)  # a file names a few dozen elements, thousands of times each
+def _local(tag: str) -> str:
+    return etree.QName(tag).localname.lower()

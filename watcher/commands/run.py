@@ -15,6 +15,7 @@ from ..config import ConfigError, load
 
 log = logging.getLogger("watcher")
 RETRY_DELIVERY = 5.0  # seconds between deliveries when no cycle wakes one (a digest's hour, a retry)
+IDLE_DELIVERY = 60.0  # seconds between looks at an outbox with nothing waiting (news wakes the sender sooner)
 DELIVERY_PASS = 5.0  # seconds of sending before the outbox is read again for what was queued meanwhile
 
 
@@ -278,28 +279,62 @@ async def _loop(config, store, once: bool, lock, roles) -> int:
 
 
 async def _deliver_beside(engine, wake: asyncio.Event, stop: asyncio.Event) -> None:
-    """Send what is due whenever a cycle queued something, and every few seconds for what waits (a digest's
-    hour, a network error's retry), until a stop request."""
+    """Send what is due whenever a cycle queued something, until a stop request. While alerts wait (a digest's
+    hour, quiet hours, a network error's retry) the outbox is read again every few seconds; while none do, only
+    when there is news: a cycle here queued some (`wake`), or, on a shared database, another watcher's page
+    did (it says so as it commits), with a look now and then in case a word was lost."""
     from ..deliver.notify import TokenRefused
     from ..store import StoreError
-    while not stop.is_set():
-        wake.clear()
-        try:
-            # In passes of a few seconds: each pass sees what was queued since, so a new document's alerts
-            # go among the first of a long fan-out's rather than after it.
-            delivered, pending = await engine.deliver_pending(budget=DELIVERY_PASS)
-        except (StoreError, TokenRefused):
-            stop.set()  # the state is in trouble, or no send can succeed: the whole watcher stops, and says why
-            raise
-        except Exception:  # a bug in one delivery must not end the polling beside it; logged, retried
-            log.exception("delivery failed; retried in a moment")
-            delivered = pending = 0
-        if delivered and pending:
-            continue  # more to send at once; a pass that sent nothing (limits, errors) waits
-        waiting = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
-        await asyncio.wait(waiting, timeout=RETRY_DELIVERY, return_when=asyncio.FIRST_COMPLETED)
-        for future in waiting:
-            future.cancel()
+    listener = _outbox_listener(engine.store)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                # In passes of a few seconds: each pass sees what was queued since, so a new document's alerts
+                # go among the first of a long fan-out's rather than after it.
+                delivered, pending = await engine.deliver_pending(budget=DELIVERY_PASS)
+            except (StoreError, TokenRefused):
+                stop.set()  # the state is in trouble, or no send can succeed: the whole watcher stops, and says why
+                raise
+            except Exception:  # a bug in one delivery must not end the polling beside it; logged, retried
+                log.exception("delivery failed; retried in a moment")
+                delivered = pending = 0
+            if delivered and pending:
+                continue  # more to send at once; a pass that sent nothing (limits, errors) waits
+            # Another watcher's alerts say nothing to a sender that cannot listen: it looks every few seconds.
+            quiet = not pending and (listener is not None or not engine.store.shared)
+            timeout = IDLE_DELIVERY if quiet else RETRY_DELIVERY
+            if listener is None:
+                waiting = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                for future in waiting:
+                    future.cancel()
+                continue
+            try:
+                await listener.wait(timeout, wake, stop)
+            except Exception as e:  # its connection ended: every few seconds from now on
+                log.warning("no longer told of alerts queued by other watchers (%s): looking every %g s",
+                            e, RETRY_DELIVERY)
+                listener = _closed(listener)
+    finally:
+        _closed(listener)
+
+
+def _outbox_listener(store):
+    """The store's word for alerts other watchers queue, or None (a local store; a database that cannot LISTEN,
+    as behind a pooler in transaction mode: then said once)."""
+    try:
+        return store.outbox_listener()
+    except Exception as e:
+        log.warning("cannot be told of alerts queued by other watchers (%s): looking every %g s", e, RETRY_DELIVERY)
+        return None
+
+
+def _closed(listener) -> None:
+    if listener is not None:
+        with contextlib.suppress(Exception):
+            listener.close()
+    return None
 
 
 async def _beat(store, stop: asyncio.Event) -> None:

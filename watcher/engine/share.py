@@ -153,17 +153,11 @@ class Helper:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=IDLE)
             return
-        told = asyncio.ensure_future(self.listener.wait(min(SAFETY, self.store.timeout / 2)))
-        stopping = asyncio.ensure_future(self.stop.wait())
         try:
-            await asyncio.wait([told, stopping], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopping.cancel()
-            told.cancel()
-            await asyncio.wait([told])  # ended before its connection may be closed
-        if not told.cancelled() and told.exception() is not None:
+            await self.listener.wait(min(SAFETY, self.store.timeout / 2), self.stop)
+        except Exception as e:
             # Its connection ended (the server restarted, or ended it): look every IDLE seconds from now on.
-            log.warning("no longer told of files to read (%s): looking every %g s", told.exception(), IDLE)
+            log.warning("no longer told of files to read (%s): looking every %g s", e, IDLE)
             self._stop_listening()
 
     async def _read(self, file_id: str, source: str, spec: dict, slots: asyncio.Semaphore) -> None:

@@ -214,6 +214,11 @@ class Store(abc.ABC):
         import asyncio
         return asyncio.Lock()
 
+    def outbox_listener(self):
+        """A Listener (store/_pglisten.py) told when another process has put alerts in the outbox; None where no
+        other process can (a local store: its one process wakes its own sender)."""
+        return None
+
     def rules_version(self) -> int:
         """Moves when another process changed a chat's rules (a shared store); here nobody else can."""
         return 0

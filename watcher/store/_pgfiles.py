@@ -14,7 +14,7 @@ safety pause (a worker that died frees its rows without a word).
 
 from __future__ import annotations
 
-import asyncio
+from ._pglisten import Listener
 
 CHANNEL = "watcher_files"  # what a file wanted or given back is said on
 
@@ -76,37 +76,9 @@ class SharedFiles:
     def forget(self, file_id: str) -> None:
         self.db.execute("DELETE FROM files WHERE id = %s", (file_id,))
 
-    def listener(self) -> "Listener":
+    def listener(self) -> Listener:
         """A Listener on a connection of its own (the caller closes it)."""
-        return Listener(self.store._listen)
+        return Listener(self.store._listen, CHANNEL)
 
     def waiting(self) -> int:
         return self.db.execute(f"SELECT count(*) FROM files f WHERE {_FREE}").fetchone()[0]
-
-
-class Listener:
-    """Waits, without a query, until another watcher wants a file read or gives one back: LISTEN on a connection
-    of its own, whose socket the event loop watches."""
-
-    def __init__(self, connect):
-        """`connect()`: a new autocommitting connection (the store's settings: deadline, keepalives, its name)."""
-        self.connection = connect()
-        self.connection.execute(f"LISTEN {CHANNEL}")
-
-    async def wait(self, timeout: float) -> bool:
-        """Until told or `timeout` seconds pass; True when told. What was said is read off the socket (there
-        may be several at once: one look at the queue is enough for all)."""
-        loop = asyncio.get_running_loop()
-        told = asyncio.Event()
-        socket = self.connection.fileno()  # asked once: a connection closed meanwhile has none to give
-        loop.add_reader(socket, told.set)
-        try:
-            await asyncio.wait_for(told.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
-        finally:
-            loop.remove_reader(socket)
-        return bool(list(self.connection.notifies(timeout=0))) if told.is_set() else False
-
-    def close(self) -> None:
-        self.connection.close()

@@ -32,6 +32,7 @@ from ._kinds import KeyedState
 from ._base import Store, StoreError, StoreRefused
 from ._local import now, outbox_cutoff
 from ._pgfiles import SharedFiles
+from ._pglisten import Listener
 
 log = logging.getLogger("watcher")
 
@@ -120,6 +121,7 @@ SCHEMA_VERSION = len(MIGRATIONS) + 1  # an empty database is version 1
 _MIGRATING = 0x77617463  # advisory lock key while the schema is made or moved forward ("watc")
 _WRITES = 0x77617464  # transaction advisory lock key: one watcher at a time changes what others read (writing)
 _MEMBER = "watcher run "  # the application_name of a running watcher's connection (join)
+OUTBOX = "watcher_outbox"  # what a committed page with new alerts says (NOTIFY), for the sender
 TIMEOUT = 30.0  # seconds a call may wait for the server, by default (`database_timeout:`)
 
 
@@ -421,10 +423,17 @@ class PostgresStore(KeyedState, Store):
 
     # ------------------------------------------------------------ outbox
     def enqueue(self, alert: Alert) -> bool:
+        # Said on OUTBOX as the page commits (a NOTIFY waits for its transaction; one a transaction is said once):
+        # the sender, in another process perhaps, sends at once instead of looking every few seconds.
         added = self.db.execute(
-            "INSERT INTO outbox (id, created, subscriber, status, alert) VALUES (%s, %s, %s, 'pending', %s::jsonb) "
-            "ON CONFLICT (id) DO NOTHING", (alert.id, alert.created or "", alert.subscriber, _json(alert.to_dict())))
+            "WITH added AS (INSERT INTO outbox (id, created, subscriber, status, alert) "
+            "VALUES (%s, %s, %s, 'pending', %s::jsonb) ON CONFLICT (id) DO NOTHING RETURNING 1) "
+            f"SELECT pg_notify('{OUTBOX}', '') FROM added",
+            (alert.id, alert.created or "", alert.subscriber, _json(alert.to_dict())))
         return added.rowcount == 1
+
+    def outbox_listener(self) -> Listener:
+        return Listener(self._listen, OUTBOX)
 
     # A mark in `sends` not yet folded into the outbox counts as if it were.
     _SENT = "EXISTS (SELECT 1 FROM sends s WHERE s.alert_id = o.id AND s.mark = 'sent')"

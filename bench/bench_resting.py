@@ -1,6 +1,7 @@
 """Watchers at rest: `watcher run` between two polls, with nothing to do. After each has done its first cycle,
 for WINDOW seconds (poll_interval is longer, so no poll falls in it): each process's CPU (with its children),
-as CPU-seconds an hour, and on PostgreSQL the database's transactions an hour. The bot is on (a token) against
+as CPU-seconds an hour, and on PostgreSQL the statements the watchers sent (from the server's log) and the
+database's transactions (which count autovacuum's too) an hour. The bot is on (a token) against
 a loopback Bot API that holds an empty getUpdates for 10 s, as Telegram does.
 
 Cases: one watcher on SQLite (the floor), one on PostgreSQL, and two on one PostgreSQL database (one holds the
@@ -10,12 +11,14 @@ roles, the other stands by). Ratios against the SQLite watcher, same run (goal: 
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 from _common import ROOT, wait_for
 
 from tests.fakes.telegram import FakeTelegram
@@ -55,7 +58,16 @@ def transactions(dsn: str) -> int:
                           "WHERE datname = current_database()").fetchone()[0]
 
 
-def rest(config: Path, count: int, window: float, state_ready, dsn: str = "") -> tuple[list[float], float]:
+def statements(log: Path, start: int, end: int) -> int:
+    """The statements the server logged between two offsets of its log (log_statement = all)."""
+    with log.open("rb") as f:
+        f.seek(start)
+        text = f.read(end - start).decode(errors="replace")
+    return len(re.findall(r"LOG:  (?:statement|execute [^:]*): ", text))
+
+
+def rest(config: Path, count: int, window: float, state_ready, dsn: str = "",
+         log: Path | None = None) -> tuple[list[float], float, float]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": "42:REST"}
     procs = [subprocess.Popen([sys.executable, "-m", "watcher", "-c", str(config), "run"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
@@ -64,11 +76,14 @@ def rest(config: Path, count: int, window: float, state_ready, dsn: str = "") ->
         time.sleep(3)  # the bot started, the roles spread
         before = [cpu_seconds(p.pid) for p in procs]
         xacts = transactions(dsn) if dsn else 0
+        start = log.stat().st_size if log else 0
         time.sleep(window)
+        end = log.stat().st_size if log else 0
         after = [cpu_seconds(p.pid) for p in procs]
         xacts = (transactions(dsn) - xacts - 1) if dsn else 0  # less the one that read them
         hour = 3600 / window
-        return [(a - b) * hour for a, b in zip(after, before)], xacts * hour
+        said = statements(log, start, end) if log else 0
+        return [(a - b) * hour for a, b in zip(after, before)], xacts * hour, said * hour
     finally:
         for p in procs:
             p.terminate()
@@ -102,19 +117,22 @@ subscribers:
             def sqlite_ready():
                 return (tmp / "sqlite" / "watcher.db").exists() and bool(tk.requests)
 
-            floor, _ = rest(config("sqlite"), 1, window, sqlite_ready)
-            rows = [("SQLite, one watcher", floor, None)]
+            floor, _, _ = rest(config("sqlite"), 1, window, sqlite_ready)
+            rows = [("SQLite, one watcher", floor, None, None)]
             for count in (1, 2):
                 dsn = server.new_database()
+                with psycopg.connect(dsn, autocommit=True) as db:  # the watchers' sessions log every statement
+                    db.execute(f"ALTER DATABASE {db.info.dbname} SET log_statement = 'all'")
                 seen = sum(tk.requests.values())
-                cpu, xacts = rest(config(f"pg{count}", "postgresql", dsn), count, window,
-                                  lambda: sum(tk.requests.values()) > seen, dsn)
-                rows.append((f"PostgreSQL, {count} watcher{'s' * (count > 1)}", cpu, xacts))
+                cpu, xacts, said = rest(config(f"pg{count}", "postgresql", dsn), count, window,
+                                        lambda: sum(tk.requests.values()) > seen, dsn, server.dir / "log")
+                rows.append((f"PostgreSQL, {count} watcher{'s' * (count > 1)}", cpu, xacts, said))
         print(f"watchers at rest for {window:.0f} s after their first cycle (bot on, 10 s long polls)")
-        for name, cpu, xacts in rows:
+        for name, cpu, xacts, said in rows:
             each = ", ".join(f"{c:5.1f}" for c in cpu)
             ratio = ", ".join(f"{c / floor[0]:.2f}" for c in cpu)
-            db = f"  database: {xacts:8.0f} transactions an hour" if xacts is not None else ""
+            db = (f"  database: {said:6.0f} statements an hour from the watchers ({xacts:6.0f} transactions, "
+                  f"autovacuum's too)" if xacts is not None else "")
             print(f"  {name:26s} CPU-s an hour: {each:14s} (ratio {ratio} against SQLite){db}")
     finally:
         server.stop()

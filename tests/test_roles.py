@@ -89,3 +89,17 @@ def test_the_clock_taken_apart_from_the_sender_is_handed_to_it(postgres_dsn):
     finally:
         one.store.close()
         other.store.close()
+
+
+def test_a_watcher_that_holds_every_role_asks_the_database_nothing_when_it_looks_again(postgres_server, monkeypatch):
+    store = PostgresStore(postgres_server.new_database())
+    watcher = roles.Shared(store, config(2))
+    try:
+        assert sorted(watcher.claim()) == sorted(roles.every_role(watcher.config))
+        asked = []
+        monkeypatch.setattr(store.marks, "execute", lambda *args, **kwargs: asked.append(args))
+        assert watcher.claim() == []
+        assert asked == []  # the look every ten seconds of a resting watcher: no statement
+    finally:
+        monkeypatch.undo()
+        store.close()

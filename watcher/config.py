@@ -490,7 +490,7 @@ def _quiet_problem(text: str) -> str | None:
 
 def _subscribers(check: _Checker, value, parliament=None, email: EmailSettings = EmailSettings(),
                  probe_channels: bool = False) -> list[Subscriber]:
-    from .watchlists import match  # keyword syntax belongs to the matcher
+    from .watchlists.rules import rule_problem  # the syntax of a rule
 
     out, names = [], set()
     for path, raw in check.entries("subscribers", value, "a mapping with a name and rules"):
@@ -519,7 +519,7 @@ def _subscribers(check: _Checker, value, parliament=None, email: EmailSettings =
                 items = plain
             rules[key] = check.texts(path + (key,), items)
             for j, rule in enumerate(rules[key]):
-                error = match.rule_problem(key, rule) or (parliament.problem(key, rule) if parliament else None)
+                error = rule_problem(key, rule) or (parliament.problem(key, rule) if parliament else None)
                 if error:
                     check.problem(path + (key, j), error)
         digest = check.text(path + ("digest",), raw.get("digest"), "instant")

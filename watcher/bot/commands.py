@@ -11,7 +11,7 @@ from ..alerts.alert import headline
 from ..deliver import quiet
 from ..parliament import Parliament, dossier_key, dutch_date
 from ..settings import RULE_WORD
-from ..watchlists.match import rule_problem
+from ..watchlists.rules import rule_problem
 from .chat import MAX_RULES, RULE_KINDS, Chat
 from .text import escaped, shown, size_problem
 from .words import (ADDRESS_NAMES, ADDRESSES, ARGUMENT_WORD, FREQUENCY, FREQUENCY_WORDS, HELP, LIST_TITLES,

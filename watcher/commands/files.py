@@ -99,7 +99,7 @@ def match_command(args, config) -> int:
     given = any(rules.values())
     if given:
         from ..settings import Subscriber
-        from ..watchlists.match import rule_problem
+        from ..watchlists.rules import rule_problem
         problems = [f"--{flag} {r}: {p}" for kind, flag in (("keywords", "keyword"), ("members", "member"),
                                                             ("parties", "party"), ("dossiers", "dossier"),
                                                             ("exclude", "exclude"))

@@ -81,11 +81,12 @@ class Shared:
     def claim(self, greedy: bool = False) -> list[str]:
         """Take the free roles this process may have; `greedy` (a `run --once`): every free one. Returns those
         taken now."""
+        free = [role for role in every_role(self.config) if role not in self.held]
+        if not free:
+            return []  # every role is held here: nothing to ask the database (a resting watcher's usual look)
         taken = []
         share = math.inf if greedy else self._share()
-        for role in every_role(self.config):
-            if role in self.held:
-                continue
+        for role in free:
             # The other half of a pair held here is no more work: taken whatever the share.
             if not (role in PAIR and PAIR & self.held) and units(self.held) >= share:
                 continue

@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import re
 
-from lxml import etree
-
 from ._errors import ExtractError
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 
 
-def parse(data: bytes) -> etree._Element:
+def parse(data: bytes):
+    """The root element (lxml's); lxml is imported here, where a file is read, not by every verb."""
+    from lxml import etree
+
     start = data.find(b"<?xml")
     if start > 0:
         data = data[start:]  # junk or a mis-decoded BOM before the declaration (seen in KOOP copies)
@@ -32,4 +33,4 @@ def local(tag) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a file names a few dozen elements, thousands of times each
 def _local(tag: str) -> str:
-    return etree.QName(tag).localname.lower()
+    return tag.rpartition("}")[2].lower()  # lxml writes a tag as "{namespace}name", or "name"

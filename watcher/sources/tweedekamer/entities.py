@@ -18,8 +18,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lxml import etree
-
 TK_NAMESPACE = "http://www.tweedekamer.nl/xsd/tkData/v1-0"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
@@ -102,7 +100,7 @@ class Entity:
 
 
 def local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""  # lxml's "{namespace}name", or "name"
 
 
 def _attribute(element, name: str) -> str | None:

@@ -18,12 +18,11 @@ a spoofed answer must not send watcher elsewhere.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
-
-from lxml import etree
 
 from ..http import HTTP, FetchError
 from .entities import Entity, EntityError, local, parse, stamp_key
@@ -33,8 +32,26 @@ log = logging.getLogger("watcher.tweedekamer")
 ATOM = "http://www.w3.org/2005/Atom"
 DEFAULT_BASE = "https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/"
 FIRST_GUESS = 1 << 24  # where the bisection for the head starts (the counter passed 25 million in 2026)
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                          remove_comments=True, remove_pis=True)
+
+
+class _Unreadable(Exception):
+    """An answer that is not XML (lxml's XMLSyntaxError, said in the message)."""
+
+
+@functools.cache
+def _parser():
+    from lxml import etree  # here, where a page is read: a verb that reads none (status, check) never pays for it
+
+    return etree, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                                  remove_comments=True, remove_pis=True)
+
+
+def _xml(data: bytes):
+    etree, parser = _parser()
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        raise _Unreadable(str(e)) from None
 
 
 class FeedError(FetchError):
@@ -121,8 +138,8 @@ class SyncFeed:
     def parse_page(self, data: bytes, url: str, category: str) -> FeedPage:
         named = where(url, category)
         try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as e:
+            root = _xml(data)
+        except _Unreadable as e:
             raise FeedError(f"{named}: the answer is not XML ({e})") from None
         if root.tag != f"{{{ATOM}}}feed":
             raise FeedError(f"{named}: the answer is not an Atom feed (<{local(root.tag)}>)")
@@ -168,8 +185,8 @@ class SyncFeed:
         if response.status_code == 404:
             return None
         try:
-            return parse(etree.fromstring(response.content, _PARSER))
-        except (etree.XMLSyntaxError, EntityError) as e:
+            return parse(_xml(response.content))
+        except (_Unreadable, EntityError) as e:
             raise FeedError(f"entity {ident}: not readable ({e})") from None
 
     # ------------------------------------------------------------ where to start

@@ -15,7 +15,7 @@ from ..config import ConfigError, load
 
 log = logging.getLogger("watcher")
 RETRY_DELIVERY = 5.0  # seconds between deliveries when no cycle wakes one (a digest's hour, a retry)
-IDLE_DELIVERY = 60.0  # seconds between looks at an outbox with nothing waiting (news wakes the sender sooner)
+IDLE_DELIVERY = 300.0  # seconds between looks at an outbox with nothing waiting (news wakes the sender at once)
 DELIVERY_PASS = 5.0  # seconds of sending before the outbox is read again for what was queued meanwhile
 
 
@@ -282,7 +282,7 @@ async def _deliver_beside(engine, wake: asyncio.Event, stop: asyncio.Event) -> N
     """Send what is due whenever a cycle queued something, until a stop request. While alerts wait (a digest's
     hour, quiet hours, a network error's retry) the outbox is read again every few seconds; while none do, only
     when there is news: a cycle here queued some (`wake`), or, on a shared database, another watcher's page
-    did (it says so as it commits), with a look now and then in case a word was lost."""
+    did (it says so as it commits), with a look every few minutes in case a word was lost."""
     from ..deliver.notify import TokenRefused
     from ..store import StoreError
     listener = _outbox_listener(engine.store)

@@ -60,8 +60,11 @@ class LoopbackServer:
                     self.send_header(name, value)
                 if response.stream is None:
                     self.send_header("Content-Length", str(len(response.body)))
-                    self.end_headers()
-                    self.wfile.write(response.body)
+                    try:
+                        self.end_headers()
+                        self.wfile.write(response.body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True  # the client went away (a watcher stopped mid long poll)
                     return
                 self._stream(response)
 

@@ -27,8 +27,9 @@ log = logging.getLogger("watcher")
 
 IDLE = 0.25  # how long a helper that cannot be told (no LISTEN) waits before it looks for work again
 # How long a helper that is told of new files (LISTEN) waits untold before it looks anyway: a file whose worker
-# died is free again without a word. At most half the database timeout (a wait is a call to the server).
-SAFETY = 30.0
+# died is free again without a word (its poller, waiting for it, takes it up itself meanwhile). Waiting on the
+# socket asks the server nothing, so the wait is not bound by the database timeout.
+SAFETY = 60.0
 HELPERS = 8  # files one watcher reads at once for others (its own downloads stay within http.PER_HOST)
 
 
@@ -154,7 +155,7 @@ class Helper:
                 await asyncio.wait_for(self.stop.wait(), timeout=IDLE)
             return
         try:
-            await self.listener.wait(min(SAFETY, self.store.timeout / 2), self.stop)
+            await self.listener.wait(SAFETY, self.stop)
         except Exception as e:
             # Its connection ended (the server restarted, or ended it): look every IDLE seconds from now on.
             log.warning("no longer told of files to read (%s): looking every %g s", e, IDLE)

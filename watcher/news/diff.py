@@ -83,13 +83,20 @@ def _cut(text: str, size: int = FRAGMENT) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _words(doc: Document | None) -> tuple[list[str], list[int]]:
-    words, owner = [], []
-    for index, block in enumerate(doc.blocks if doc else []):
-        for word in block.text.split():
-            words.append(word)
-            owner.append(index)
+def _words(blocks: list[list[str]]) -> tuple[list[str], list[int]]:
+    """Every word of the blocks (each block's words), and the block each stands in."""
+    words: list[str] = []
+    owner: list[int] = []
+    for index, parts in enumerate(blocks):
+        words += parts
+        owner += [index] * len(parts)
     return words, owner
+
+
+def _codes(items) -> dict:
+    """A character for each distinct item, in the order they come: what diff-match-patch compares."""
+    distinct = dict.fromkeys(items)
+    return dict(zip(distinct, map(chr, range(0x100, 0x100 + len(distinct)))))
 
 
 def block_label(doc: Document | None, index: int | None) -> str:
@@ -101,23 +108,31 @@ def block_label(doc: Document | None, index: int | None) -> str:
 
 def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -> DiffResult:
     old, new = (old.body if old else None), (new.body if new else None)  # letterhead is never a change
-    a, a_owner = _words(old)
-    b, b_owner = _words(new)
+    split_a = [block.text.split() for block in (old.blocks if old else [])]
+    split_b = [block.text.split() for block in (new.blocks if new else [])]
+    a, a_owner = _words(split_a)
+    b, b_owner = _words(split_b)
     if a == b:
         return DiffResult(new_owner=b_owner, ops=[(0, a, b)])
-    codes: dict[str, str] = {}
-
-    def encode(words: list[str]) -> str:
-        return "".join(codes.setdefault(w, chr(0x100 + len(codes))) for w in words)
-
     engine = diff_match_patch()
     engine.Diff_Timeout = timeout
     started = time.thread_time()
-    ops = []
     # Blocks first, then words within the blocks that changed: word by word over a whole 200-page text
     # costs tens of seconds when every paragraph has an edit; block by block it is a fraction of one.
-    for a_range, b_range in _segments(engine, old, new):
-        words_a, words_b = a[slice(*_span(a_owner, a_range))], b[slice(*_span(b_owner, b_range))]
+    segments = [(a[slice(*_span(a_owner, a_range))], b[slice(*_span(b_owner, b_range))])
+                for a_range, b_range in _segments(engine, split_a, split_b)]
+    # A word is one character to diff-match-patch. Which character each gets is fixed here, in the order the
+    # words come (the semantic cleanup weighs the characters at an edit's edges), and looked up in C.
+    order: list[str] = []
+    for words_a, words_b in segments:
+        order += words_a if words_a == words_b else words_a + words_b
+    codes = _codes(order)
+
+    def encode(words: list[str]) -> str:
+        return "".join(map(codes.__getitem__, words))
+
+    ops = []
+    for words_a, words_b in segments:
         if words_a == words_b:
             if words_a:
                 ops.append((0, encode(words_a)))
@@ -150,12 +165,13 @@ def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -
     return result
 
 
-def _segments(engine, old: Document | None, new: Document | None) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Ranges of blocks (old, new) to compare word by word: runs of equal blocks, and between them the
-    blocks that changed, paired one to one where both sides have as many, else compared as one run."""
-    old_blocks = [" ".join(bl.text.split()) for bl in (old.blocks if old else [])]
-    new_blocks = [" ".join(bl.text.split()) for bl in (new.blocks if new else [])]
-    chars_a, chars_b, _ = engine.diff_linesToChars("\n".join(old_blocks) + "\n", "\n".join(new_blocks) + "\n")
+def _segments(engine, old: list[list[str]], new: list[list[str]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Ranges of blocks (old, new; each a block's words) to compare word by word: runs of equal blocks, and
+    between them the blocks that changed, paired one to one where both sides have as many, else compared as
+    one run."""
+    old_blocks, new_blocks = list(map(tuple, old)), list(map(tuple, new))
+    codes = _codes(old_blocks + new_blocks)  # one character a block (by its words), equal blocks alike
+    chars_a, chars_b = "".join(map(codes.__getitem__, old_blocks)), "".join(map(codes.__getitem__, new_blocks))
     saved, engine.Diff_Timeout = engine.Diff_Timeout, 0  # line mode: one char per block, quick on any input
     block_ops = engine.diff_main(chars_a, chars_b, False)
     engine.Diff_Timeout = saved

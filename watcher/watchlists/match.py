@@ -20,12 +20,11 @@ its text names.
 
 from __future__ import annotations
 
-import bisect
-from array import array
 import functools
 import itertools
-import operator
+import re
 import threading
+from array import array
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
@@ -54,25 +53,25 @@ class FoldedText:
 
     def __init__(self, text: str):
         self.text = text
-        self.tokens = [_fold_word(w) for w in WORD.findall(text)]
+        self.tokens = list(map(_fold_word, WORD.findall(text)))  # folded in C: a document has thousands of words
         self.joined = " " + " ".join(self.tokens) + " "
         self._spans: list[tuple[int, int]] = []
         self._words = WORD.finditer(text)
 
-    @functools.cached_property
-    def _starts(self) -> list[int]:
-        """Where each token starts in `joined` (built in C: map, accumulate)."""
-        return list(itertools.accumulate(map(operator.add, map(len, self.tokens), itertools.repeat(1)), initial=1))
-
     def token_at(self, offset: int) -> int:
-        """The index of the token that holds `offset` of `joined`."""
-        return max(0, bisect.bisect_right(self._starts, offset) - 1)
+        """The index of the token that holds `offset` of `joined` (or of the space before: the token before it):
+        as many tokens begin before it as spaces stand before it, counted in C."""
+        return max(0, self.joined.count(" ", 0, offset) - 1)
+
+    def before(self, index: int) -> int:
+        """Where in `joined` the space before token `index` stands."""
+        return sum(map(len, self.tokens[:index])) + index
 
     def span(self, index: int) -> tuple[int, int]:
         """Where token `index` stands in the original text. Read as far as asked (a first hit is usually
         early), and remembered."""
-        while len(self._spans) <= index:
-            self._spans.append(next(self._words).span())
+        if len(self._spans) <= index:
+            self._spans += map(re.Match.span, itertools.islice(self._words, index + 1 - len(self._spans)))
         return self._spans[index]
 
 
@@ -366,7 +365,7 @@ class _PastTitle:
         body = self.body
         if self.zone >= len(body.tokens):
             return None
-        offset = body._starts[self.zone] - 1  # the space before the text's first token
+        offset = body.before(self.zone)  # the space before the text's first token
         for _ in range(self.TRIES):
             at = body.joined.find(pattern, offset)
             if at < 0:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from watcher.extract._facts import askers
+from watcher.extract._facts import askers, iso_date
 from watcher.extract._text import _starts_block, clean, clean_fully
 from watcher.extract.pdf import page_texts
 
@@ -39,3 +39,8 @@ def test_the_cleaning_of_plain_lines_is_the_full_cleaning():
         lines += path.read_text().splitlines()
     assert len(lines) > 2000
     assert [clean(line) for line in lines] == [clean_fully(line) for line in lines]
+
+
+@pytest.mark.parametrize("case", CASES["dates"], ids=lambda c: c["text"])
+def test_a_date_is_read_whatever_case_its_month_is_written_in(case):
+    assert iso_date(case["text"]) == case["date"]

@@ -154,11 +154,17 @@ def stated_date(texts) -> str:
     return ""
 
 
+def _month(name: str) -> int:
+    """A month's number from its name as the pattern found it, in any case: the pattern ignores case, and so
+    takes a dotless ı or an İ for an i and a long ſ for an s, which lower() keeps (a KeyError here before)."""
+    return MONTHS[name.lower().replace("i\u0307", "i").replace("\u0131", "i").replace("\u017f", "s")]
+
+
 def iso_date(text: str) -> str:
-    m = _ISO_DATE.search(text)
-    d = _DUTCH_DATE.search(text)
+    m = _ISO_DATE.search(text) if "-" in text else None
+    d = _DUTCH_DATE.search(text) if _may_hold(text, *MONTHS) else None
     if d and (not m or d.start() < m.start()):
-        return f"{int(d.group(3)):04d}-{MONTHS[d.group(2).lower()]:02d}-{int(d.group(1)):02d}"
+        return f"{int(d.group(3)):04d}-{_month(d.group(2)):02d}-{int(d.group(1)):02d}"
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from watcher.extract._facts import askers, iso_date
+from watcher.extract._facts import askers, facts, iso_date
+from watcher.model import Block
 from watcher.extract._text import _starts_block, clean, clean_fully
 from watcher.extract.pdf import page_texts
 
@@ -44,3 +45,8 @@ def test_the_cleaning_of_plain_lines_is_the_full_cleaning():
 @pytest.mark.parametrize("case", CASES["dates"], ids=lambda c: c["text"])
 def test_a_date_is_read_whatever_case_its_month_is_written_in(case):
     assert iso_date(case["text"]) == case["date"]
+
+
+@pytest.mark.parametrize("case", CASES["document_numbers"], ids=lambda c: c["text"][:30])
+def test_a_document_number_is_found_where_the_text_states_it(case):
+    assert facts([Block(case["text"])]).get("nummer", "") == case["number"]

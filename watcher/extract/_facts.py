@@ -154,6 +154,17 @@ def stated_date(texts) -> str:
     return ""
 
 
+def _document_number(text: str) -> re.Match | None:
+    """_DOCUMENT.search(text), tried only where a "D" stands four characters in: Python's re would try the
+    pattern at every place of the text (up to 400 KB of a Handelingen), and most texts hold no number."""
+    at = text.find("D", 4)
+    while at >= 0:
+        if m := _DOCUMENT.match(text, at - 4):  # its \b looks at the character before, as search's does
+            return m
+        at = text.find("D", at + 1)
+    return None
+
+
 def _month(name: str) -> int:
     """A month's number from its name as the pattern found it, in any case: the pattern ignores case, and so
     takes a dotless ı or an İ for an i and a long ſ for an s, which lower() keeps (a KeyError here before)."""
@@ -255,7 +266,7 @@ def facts(blocks) -> dict:
     head = [b.text[:2000] for b in body[:min(HEAD, first_label)] if b.kind != "footnote"]
     side = " ".join(b.text for b in blocks if b.kind == "letterhead")
     out: dict = {}
-    m = _DOCUMENT.search(" ".join(head)) or _DOCUMENT.search(" ".join(b.text[:2000] for b in blocks[:200]))
+    m = _document_number(" ".join(head)) or _document_number(" ".join(b.text[:2000] for b in blocks[:200]))
     if m:
         out["nummer"] = m.group(1)
     zaken = list(dict.fromkeys(_ZAAK.findall(side + " " + " ".join(head))))

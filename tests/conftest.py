@@ -132,3 +132,14 @@ def postgres_server():
 def postgres_dsn(postgres_server):
     """The DSN of a fresh database on the session's server."""
     return postgres_server.new_database()
+
+
+@pytest.fixture
+def two_stores(postgres_dsn):
+    """Two watchers' stores on one fresh database, as two processes open them; closed after the test."""
+    from watcher.store import open_store
+
+    stores = [open_store(None, kind="postgresql", dsn=postgres_dsn) for _ in range(2)]
+    yield stores
+    for store in stores:
+        store.close()

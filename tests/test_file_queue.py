@@ -6,15 +6,10 @@ import asyncio
 
 from watcher.engine import share
 from watcher.model import Block, Document
-from watcher.store import open_store
 
 
-def _stores(dsn):
-    return (open_store(None, kind="postgresql", dsn=dsn), open_store(None, kind="postgresql", dsn=dsn))
-
-
-def test_a_listener_is_told_of_a_file_wanted_or_given_back_and_of_nothing_else(postgres_dsn):
-    poller, idle = _stores(postgres_dsn)
+def test_a_listener_is_told_of_a_file_wanted_or_given_back_and_of_nothing_else(two_stores):
+    poller, idle = two_stores
     listener = idle.files.listener()
 
     async def story():
@@ -33,8 +28,6 @@ def test_a_listener_is_told_of_a_file_wanted_or_given_back_and_of_nothing_else(p
         asyncio.run(story())
     finally:
         listener.close()
-        poller.close()
-        idle.close()
 
 
 class _Source:
@@ -50,13 +43,13 @@ class _Source:
         return fetch
 
 
-def test_an_idle_helper_rests_on_the_listener_and_reads_a_wanted_file_when_told(postgres_dsn, monkeypatch):
-    poller, idle = _stores(postgres_dsn)
+def test_an_idle_helper_rests_on_the_listener_and_reads_a_wanted_file_when_told(two_stores, monkeypatch):
+    poller, idle = two_stores
     rests = []
     real_wait = share.Helper._rest
 
     async def resting(self):
-        rests.append(self.listener is not None)
+        rests.append(self.told.listener is not None)
         await real_wait(self)
 
     monkeypatch.setattr(share.Helper, "_rest", resting)
@@ -73,6 +66,7 @@ def test_an_idle_helper_rests_on_the_listener_and_reads_a_wanted_file_when_told(
         helping = asyncio.create_task(helper.run())
         while not rests:
             await asyncio.sleep(0.01)
+        await asyncio.sleep(0.5)  # nothing is wanted meanwhile: a helper that rests does not look again
         claims = len(rests)
         poller.files.want("tk\x1fb\x1f1", "tk", {"url": "b"})
         await asyncio.wait_for(source.read.wait(), 10)
@@ -80,10 +74,6 @@ def test_an_idle_helper_rests_on_the_listener_and_reads_a_wanted_file_when_told(
         await helping
         return claims
 
-    try:
-        assert asyncio.run(story()) == 1  # one look at the start, then resting on the listener until told
-        assert rests and all(rests)
-        assert poller.files.result("tk\x1fb\x1f1")[0] == "done"
-    finally:
-        poller.close()
-        idle.close()
+    assert asyncio.run(story()) == 1  # one look at the start, then resting on the listener until told
+    assert rests and all(rests)
+    assert poller.files.result("tk\x1fb\x1f1")[0] == "done"

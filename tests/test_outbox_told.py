@@ -5,15 +5,11 @@ import asyncio
 
 from tests.test_telegram import make_alert
 from watcher.commands import run
-from watcher.store import open_store
+from watcher.engine.told import Told
 
 
-def _stores(dsn):
-    return (open_store(None, kind="postgresql", dsn=dsn), open_store(None, kind="postgresql", dsn=dsn))
-
-
-def test_the_sender_is_told_of_new_alerts_when_the_page_that_queued_them_commits(postgres_dsn):
-    poller, sender = _stores(postgres_dsn)
+def test_the_sender_is_told_of_new_alerts_when_the_page_that_queued_them_commits(two_stores):
+    poller, sender = two_stores
     listener = sender.outbox_listener()
 
     async def story():
@@ -29,8 +25,6 @@ def test_the_sender_is_told_of_new_alerts_when_the_page_that_queued_them_commits
         asyncio.run(story())
     finally:
         listener.close()
-        poller.close()
-        sender.close()
 
 
 class _Engine:
@@ -47,10 +41,10 @@ class _Engine:
         return 0, (self.waiting.pop(0) if self.waiting else 0)
 
 
-def test_a_sender_with_nothing_waiting_rests_until_another_watcher_queues_alerts(postgres_dsn, monkeypatch):
+def test_a_sender_with_nothing_waiting_rests_until_another_watcher_queues_alerts(two_stores, monkeypatch):
     monkeypatch.setattr(run, "IDLE_DELIVERY", 600.0)  # far longer than the test waits: only being told wakes it
     monkeypatch.setattr(run, "RETRY_DELIVERY", 0.05)  # what waits (a retry, a digest) is looked at again soon
-    poller, sender = _stores(postgres_dsn)
+    poller, sender = two_stores
 
     async def story():
         engine, wake, stop = _Engine(sender, waiting=[1]), asyncio.Event(), asyncio.Event()
@@ -67,8 +61,20 @@ def test_a_sender_with_nothing_waiting_rests_until_another_watcher_queues_alerts
         await beside
         return engine.passes
 
-    try:
-        assert asyncio.run(story()) == 3
-    finally:
-        poller.close()
-        sender.close()
+    assert asyncio.run(story()) == 3
+
+
+def test_a_watcher_whose_listening_connection_ends_says_so_once_and_looks_every_few_seconds(two_stores, caplog):
+    other, sender = two_stores
+    told = Told(sender.outbox_listener, "alerts queued by other watchers", fallback=0.05)
+    other.marks.execute("SELECT pg_terminate_backend(%s)", (told.listener.connection.info.backend_pid,))
+
+    async def story():
+        # Without the fallback each of these would wait its ten minutes: the word can no longer come.
+        for _ in range(3):  # the one that finds the connection gone, and those after it
+            await asyncio.wait_for(told.wait(600), 10)
+
+    asyncio.run(story())
+    assert told.listener is None
+    said = [r.getMessage() for r in caplog.records if "no longer told of alerts" in r.getMessage()]
+    assert len(said) == 1 and said[0].endswith("looking every 0.05 s"), said

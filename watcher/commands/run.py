@@ -285,7 +285,8 @@ async def _deliver_beside(engine, wake: asyncio.Event, stop: asyncio.Event) -> N
     did (it says so as it commits), with a look every few minutes in case a word was lost."""
     from ..deliver.notify import TokenRefused
     from ..store import StoreError
-    listener = _outbox_listener(engine.store)
+    from ..engine.told import Told
+    told = Told(engine.store.outbox_listener, "alerts queued by other watchers", RETRY_DELIVERY)
     try:
         while not stop.is_set():
             wake.clear()
@@ -301,40 +302,9 @@ async def _deliver_beside(engine, wake: asyncio.Event, stop: asyncio.Event) -> N
                 delivered = pending = 0
             if delivered and pending:
                 continue  # more to send at once; a pass that sent nothing (limits, errors) waits
-            # Another watcher's alerts say nothing to a sender that cannot listen: it looks every few seconds.
-            quiet = not pending and (listener is not None or not engine.store.shared)
-            timeout = IDLE_DELIVERY if quiet else RETRY_DELIVERY
-            if listener is None:
-                waiting = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                for future in waiting:
-                    future.cancel()
-                continue
-            try:
-                await listener.wait(timeout, wake, stop)
-            except Exception as e:  # its connection ended: every few seconds from now on
-                log.warning("no longer told of alerts queued by other watchers (%s): looking every %g s",
-                            e, RETRY_DELIVERY)
-                listener = _closed(listener)
+            await told.wait(RETRY_DELIVERY if pending else IDLE_DELIVERY, wake, stop)
     finally:
-        _closed(listener)
-
-
-def _outbox_listener(store):
-    """The store's word for alerts other watchers queue, or None (a local store; a database that cannot LISTEN,
-    as behind a pooler in transaction mode: then said once)."""
-    try:
-        return store.outbox_listener()
-    except Exception as e:
-        log.warning("cannot be told of alerts queued by other watchers (%s): looking every %g s", e, RETRY_DELIVERY)
-        return None
-
-
-def _closed(listener) -> None:
-    if listener is not None:
-        with contextlib.suppress(Exception):
-            listener.close()
-    return None
+        told.close()
 
 
 async def _beat(store, stop: asyncio.Event) -> None:

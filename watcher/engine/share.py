@@ -22,6 +22,7 @@ from ..extract import ExtractError
 from ..sources.http import FetchError
 from ..model import Document, Record
 from ..store import StoreError
+from .told import Told
 
 log = logging.getLogger("watcher")
 
@@ -110,14 +111,14 @@ class Helper:
     def __init__(self, store, sources, stop: asyncio.Event):
         self.store, self.stop = store, stop
         self.sources = {s.name: s for s in sources}
-        self.listener = None  # the Listener this helper waits on (store/_pgfiles.py), while it has one
+        self.told: Told | None = None  # the word of files wanted (store/_pgfiles.py), while it runs
 
     async def run(self) -> None:
         """One look at the queue at a time, when another watcher says it wants a file read (NOTIFY), or after
         SAFETY seconds (a worker that died frees its rows without a word); each file found is read beside the
         others, up to HELPERS at once. An idle watcher asks the database nothing in between."""
         slots = asyncio.Semaphore(HELPERS)
-        self.listener = self._listener()
+        self.told = Told(self.store.files.listener, "files to read", IDLE)
         try:
             async with asyncio.TaskGroup() as group:
                 while not self.stop.is_set():
@@ -133,33 +134,11 @@ class Helper:
                         continue
                     group.create_task(self._read(*claimed, slots))
         finally:
-            self._stop_listening()
-
-    def _listener(self):
-        try:
-            return self.store.files.listener()
-        except Exception as e:  # no LISTEN here (a pooler in transaction mode): look every IDLE seconds instead
-            log.warning("cannot be told of files to read (%s): looking every %g s", e, IDLE)
-            return None
-
-    def _stop_listening(self) -> None:
-        if self.listener is not None:
-            with contextlib.suppress(Exception):
-                self.listener.close()
-            self.listener = None
+            self.told.close()
 
     async def _rest(self) -> None:
-        """Until told of a file, SAFETY passes, or a stop request."""
-        if self.listener is None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), timeout=IDLE)
-            return
-        try:
-            await self.listener.wait(SAFETY, self.stop)
-        except Exception as e:
-            # Its connection ended (the server restarted, or ended it): look every IDLE seconds from now on.
-            log.warning("no longer told of files to read (%s): looking every %g s", e, IDLE)
-            self._stop_listening()
+        """Until told of a file, SAFETY passes (IDLE where no word can be had), or a stop request."""
+        await self.told.wait(SAFETY, self.stop)
 
     async def _read(self, file_id: str, source: str, spec: dict, slots: asyncio.Semaphore) -> None:
         try:

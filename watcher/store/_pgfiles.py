@@ -14,7 +14,10 @@ safety pause (a worker that died frees its rows without a word).
 
 from __future__ import annotations
 
-from ._pglisten import Listener
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._pglisten import Listener
 
 CHANNEL = "watcher_files"  # what a file wanted or given back is said on
 
@@ -78,7 +81,7 @@ class SharedFiles:
 
     def listener(self) -> Listener:
         """A Listener on a connection of its own (the caller closes it)."""
-        return Listener(self.store._listen, CHANNEL)
+        return self.store.listener(CHANNEL)
 
     def waiting(self) -> int:
         return self.db.execute(f"SELECT count(*) FROM files f WHERE {_FREE}").fetchone()[0]

@@ -433,7 +433,11 @@ class PostgresStore(KeyedState, Store):
         return added.rowcount == 1
 
     def outbox_listener(self) -> Listener:
-        return Listener(self._listen, OUTBOX)
+        return self.listener(OUTBOX)
+
+    def listener(self, channel: str) -> Listener:
+        """What is said on `channel` (NOTIFY), heard on a connection of this watcher's own (the caller closes it)."""
+        return Listener(self._listen, channel)
 
     # A mark in `sends` not yet folded into the outbox counts as if it were.
     _SENT = "EXISTS (SELECT 1 FROM sends s WHERE s.alert_id = o.id AND s.mark = 'sent')"

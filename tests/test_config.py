@@ -141,3 +141,13 @@ def test_a_file_that_is_no_config_is_refused_before_it_is_read(make, tmp_path, w
     assert code == 2, err
     assert expected in err and str(path) in err, err
     assert "Traceback" not in err and SECRET not in err + out
+
+
+def test_each_kind_loads_the_poller_of_its_word_and_the_tweedekamer_events_are_its_streams():
+    # kinds.py names a poller by a string and kind.py the events by their names, apart from the code: a name
+    # that drifts from its class would be found by a run, not by `watcher check`.
+    from watcher.sources.kinds import KINDS
+    from watcher.sources.tweedekamer import kind, source
+
+    assert {word: k.load().kind for word, k in KINDS.items()} == {word: word for word in KINDS}
+    assert kind.EVENTS == ("documents", *(s.name for s in source.STREAMS))

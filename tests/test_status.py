@@ -1,6 +1,7 @@
 """`watcher status`: per-source health, and exit 1 when a source is stale (for HEALTHCHECK and cron)."""
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -10,6 +11,7 @@ import pytest
 from watcher.config import load
 from watcher.commands.status import status
 from watcher.store import open_store
+from tests.conftest import ROOT
 from tests.fakes.tk import page_rows
 
 
@@ -119,3 +121,26 @@ def test_status_on_a_read_only_mount_reads_the_state_and_claims_no_damage(tk, wr
     assert done.returncode == 0, done.stdout + done.stderr
     assert "alerts waiting: 1" in done.stdout and "1 sends not yet folded" in done.stdout
     assert "Traceback" not in done.stderr and "damaged" not in done.stdout + done.stderr
+
+
+# What the health check (every five minutes) and `check` must not load: the pollers, the parsers and the clients
+# a run uses. Each is tens of milliseconds of a verb that polls nothing.
+NOT_LOADED = ("watcher.sources._base", "watcher.sources.tweedekamer.source", "watcher.sources.tweedekamer.feed",
+              "watcher.sources.officielebekendmakingen", "watcher.sources.feed", "watcher.extract._text",
+              "lxml", "httpx", "telegram", "ahocorasick_rs", "pypdfium2")
+
+
+@pytest.mark.parametrize("verb", ["status", "check"])
+def test_a_verb_that_polls_nothing_imports_no_poller_parser_or_client(verb, tk, write_config, watcher_cli):
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url, "events": ["documents", "votes"]},
+                           {"name": "ob", "kind": "officielebekendmakingen", "url": tk.url,
+                            "query": "c.product-area==officielepublicaties"}])
+    watcher_cli("-c", config, "run", "--once")
+    code = ("import sys\nfrom watcher.cli import main\nrc = main(sys.argv[1:])\n"
+            "print(' '.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code, "-c", str(config), verb], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    loaded = done.stderr.split()
+    assert "watcher.sources.kinds" in loaded, done.stderr[-2000:]  # the test sees what is imported
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
+    assert [m for m in loaded if m.startswith(NOT_LOADED)] == []

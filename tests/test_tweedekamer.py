@@ -11,8 +11,9 @@ import yaml
 from tests.fakes.server import Response
 from tests.fakes.tk import (FILES, FakeTK, answer_with_askers_on_the_zaak, edit_docx, mirrored, motion_2025D06779,
                             page_rows)
-from watcher.sources.tweedekamer import assemble, stamp_key
-from watcher.sources.tweedekamer.source import EVENTS, categories
+from watcher.sources.tweedekamer import assemble
+from watcher.sources.tweedekamer.entities import stamp_key
+from watcher.sources.tweedekamer.kind import EVENTS, categories
 from watcher.store import open_store
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -14,7 +14,7 @@ from tests.fakes.tk import (ODATA, RECORDED_MEETING, FakeTK, PUBLICATIONS, activ
                             recorded_vote, vote_state)
 from tests.killing import outputs_killed_at_each_step
 from watcher.sources.tweedekamer import assemble
-from watcher.sources.tweedekamer.source import EVENTS, categories
+from watcher.sources.tweedekamer.kind import EVENTS, categories
 from watcher.news.votes import decide, own_votes, tally
 
 

@@ -346,26 +346,26 @@ def _http(check: _Checker, value) -> HTTPSettings:
 
 
 def _sources(check: _Checker, value) -> list[SourceConfig]:
-    from .sources import KINDS  # the kinds define their own keys
+    from .sources.kinds import KINDS  # the kinds define their own keys
 
     out, names = [], set()
     for path, raw in check.entries("sources", value, "a mapping with name, kind and url"):
         kind = check.text(path + ("kind",), raw.get("kind"))
-        kind_cls = KINDS.get(kind) if kind else None
-        if kind and not kind_cls:
+        known = KINDS.get(kind) if kind else None
+        if kind and not known:
             hint = difflib.get_close_matches(kind, list(KINDS), n=1)
             extra = f" (did you mean '{hint[0]}'?)" if hint else ""
             check.problem(path + ("kind",), f"unknown kind '{kind}'{extra}; known kinds: {', '.join(sorted(KINDS))}")
-        own_keys = set(kind_cls.options) if kind_cls else set()
+        own_keys = set(known.options) if known else set()
         check.mapping(path, raw, SOURCE_KEYS | own_keys, required=("name", "kind"))
         name = check.text(path + ("name",), raw.get("name"), "")
         if name and name in names:
             check.problem(path + ("name",), f"two sources are called '{name}': names key the state, make them unique")
         names.add(name)
-        url = check.text(path + ("url",), raw.get("url"), kind_cls.default_url if kind_cls else "")
-        if kind_cls and (not url or not re.match(r"^https?://", url)):
+        url = check.text(path + ("url",), raw.get("url"), known.default_url if known else "")
+        if known and (not url or not re.match(r"^https?://", url)):
             check.problem(path + ("url",), "expected an http(s) URL")
-        elif kind_cls and (problem := kind_cls.url_problem(url)):
+        elif known and (problem := known.url_problem(url)):
             check.problem(path + ("url",), problem)
         since = check.text(path + ("since",), raw.get("since"), "now")
         if since != "now":
@@ -377,8 +377,8 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
             check.problem(path + ("backfill_alerts",), "expected true or false")
             backfill_alerts = False
         options = {}
-        if kind_cls:
-            for key, parse_option in kind_cls.options.items():
+        if known:
+            for key, parse_option in known.options.items():
                 if key in raw:
                     options[key] = check.convert(path + (key,), raw[key], parse_option, None)
         out.append(SourceConfig(name=name, kind=kind or "", url=url or "", since=since,

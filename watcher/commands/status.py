@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from ..settings import Config
 from ..news.questions import SOORTEN, collect, open_report
 from ..engine.roles import holders
-from ..sources import KINDS
+from ..sources.kinds import KINDS
 from ..store import open_reader
 
 

@@ -23,7 +23,8 @@ from ..extract import Extractor
 from ..model import UNCHANGED
 from ..news import health as source_health
 from ..settings import Config
-from ..sources import KINDS, Source
+from ..sources import KINDS
+from ..sources._base import Source
 from ..sources.http import HTTP, FetchError
 from ..store import Store
 from .clock import ClockEvents
@@ -83,7 +84,7 @@ class Engine:
         self.clock = clock or (lambda: utcnow())  # looked up each time: a test moves the clock
         self.rules = LiveRules(config, store)
         self.extractor = extractor = Extractor()
-        self.sources: list[Source] = [KINDS[s.kind](s, http, extractor, store) for s in config.sources]
+        self.sources: list[Source] = [KINDS[s.kind].load()(s, http, extractor, store) for s in config.sources]
         self.progress = Progress(progress)  # drawn on stderr
         # Asked between pages: a stop request ends a long backfill at a page boundary, with the cursor
         # right behind what was done.

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 
 from ..model import UNCHANGED, Change
-from ..sources import Source
+from ..sources._base import Source
 from . import compare, cursors
 from .ahead import FetchAhead, read_ahead
 from .documents import diffed

@@ -55,12 +55,10 @@ class Stream:
 
 
 class Source:
-    kind: ClassVar[str]
-    default_url: ClassVar[str] = ""
+    kind: ClassVar[str]  # its word in sources.yaml; what config and status know of a kind is in kinds.py
     # Whether a first run's poll reads only what changed after the start (the Tweede Kamer's feed, placed by
     # time): then what it finds is news. Most kinds read what is there, and that is known, not news.
     exact_start: ClassVar[bool] = False
-    options: ClassVar[dict[str, Callable[[object], object]]] = {}
 
     def __init__(self, config: SourceConfig, http: HTTP, extractor: Extractor, store=None):
         self.config = config
@@ -74,17 +72,6 @@ class Source:
         each write under `applying` (the engine's page transaction), until `stopping()`: the Tweede Kamer's
         mirror. Nothing for most kinds."""
         return Refresh()
-
-    @classmethod
-    def url_problem(cls, url: str) -> str | None:
-        """What is wrong with a `url:` for this kind, beyond being http(s); None when nothing is."""
-        return None
-
-    @classmethod
-    def describe(cls, store, config: SourceConfig) -> list[tuple[str, str]]:
-        """Where the source is, for `watcher status`: (label, text) lines."""
-        cursor = store.cursor(config.name) or {}
-        return [("cursor", str(cursor.get("stamp") or cursor.get("day") or cursor.get("position") or "-"))]
 
     def start(self, since: datetime) -> dict:
         """The cursor of an empty state that starts at `since`."""

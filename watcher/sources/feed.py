@@ -48,8 +48,6 @@ _IDENTIFIER_AND_ORGANISATION = re.compile(r"^[a-z]+(?:-[\w.]+)+ : \S.*$")
 
 class Feed(Source):
     kind = "feed"
-    default_url = ""
-    options = {}
 
     def start(self, since: datetime) -> dict:
         return {"start": since.astimezone(timezone.utc).isoformat(timespec="seconds"), "primed": False}

@@ -43,14 +43,6 @@ KOOP_SITES = ("repository.overheid.nl", "zoek.officielebekendmakingen.nl", "offi
               "www.officielebekendmakingen.nl")
 
 
-def _query(value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a CQL query, e.g. c.product-area==officielepublicaties")
-    if re.search(r"\bsortBy\b", value, re.I):
-        raise ValueError("leave sortBy out: watcher adds 'sortBy dt.modified/sort.ascending' itself")
-    return value.strip()
-
-
 def split_identifier(identifier: str) -> tuple[str, int, str]:
     """kst-35207-34-n1 -> (kst-35207-34, 1, "n1"); kst-35207-34 -> (kst-35207-34, 0, "")."""
     m = REVISION.match(identifier)
@@ -118,8 +110,6 @@ def _party_of(names: list[str], title: str) -> dict[str, str]:
 
 class OfficieleBekendmakingen(Source):
     kind = "officielebekendmakingen"
-    default_url = "https://repository.overheid.nl/sru"
-    options = {"query": _query}
     page_size = PAGE_SIZE
 
     def start(self, since: datetime) -> dict:

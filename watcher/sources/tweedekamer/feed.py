@@ -26,11 +26,11 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from ..http import HTTP, FetchError
 from .entities import Entity, EntityError, local, parse, stamp_key
+from .kind import SKIPTOKEN, DEFAULT_BASE, skiptoken_of, where
 
 log = logging.getLogger("watcher.tweedekamer")
 
 ATOM = "http://www.w3.org/2005/Atom"
-DEFAULT_BASE = "https://gegevensmagazijn.tweedekamer.nl/SyncFeed/2.0/"
 FIRST_GUESS = 1 << 24  # where the bisection for the head starts (the counter passed 25 million in 2026)
 
 
@@ -77,20 +77,6 @@ class FeedPage:
     def last(self) -> bool:
         """Nothing after this page (yet)."""
         return not self.entries or not self.next
-
-
-_SKIPTOKEN = re.compile(r"[?&]skiptoken=(\d+)(?:&|$)")
-
-
-def skiptoken_of(url: str) -> int | None:
-    found = _SKIPTOKEN.search(url)
-    return int(found.group(1)) if found else None
-
-
-def where(url: str, category: str) -> str:
-    """"Document at skiptoken 20127218": how a failing page is named in the log and in `watcher status`."""
-    token = skiptoken_of(url) if url else None
-    return f"{category} at skiptoken {token}" if token is not None else f"{category} from the start"
 
 
 class SyncFeed:
@@ -156,9 +142,9 @@ class SyncFeed:
             link = entry_links.get("next") or (page.next if i == len(entries) - 1 else "")
             if not link:
                 raise FeedError(f"{named}: entry {i + 1} has no next link")
-            if not (checked and _SKIPTOKEN.sub("", link) == checked):
+            if not (checked and SKIPTOKEN.sub("", link) == checked):
                 self.check(link, category, "next")
-                checked = _SKIPTOKEN.sub("", link)
+                checked = SKIPTOKEN.sub("", link)
             content = node.find(f"{{{ATOM}}}content")
             element = next((c for c in content if isinstance(c.tag, str)), None) if content is not None else None
             if element is None:

@@ -10,22 +10,20 @@ id first; a root that still lacks one waits (at most CONTEXT_WAIT) and is then t
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, ClassVar
 
 from ...settings import BACKLOG_MARGIN
-from ...settings import parse_duration
-from ...yamlfile import not_a_list
 from ...extract import MAX_BYTES, ExtractError, vlos
 from ..http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument
 from .._base import Page, Source, Stream, StreamPage
 from . import assemble
-from .feed import DEFAULT_BASE, SyncFeed, where
+from .feed import SyncFeed
+from .kind import EVENTS, categories
 from .mirror import Mirror
 from .._base import Refresh
-from .sync import ALWAYS, WARMUP, Sync
+from .sync import WARMUP, Sync
 
 log = logging.getLogger("watcher.tweedekamer")
 
@@ -34,33 +32,13 @@ CONTEXT_WAIT = timedelta(hours=1)  # how long a root waits for a parent the feed
 FETCH_ROUNDS = 3  # parents of fetched parents (a zaak's dossier), this deep
 
 
-def _soorten(value) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise ValueError(not_a_list("soorten", value))
-    items = value
-    if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
-        raise ValueError("expected a list of document kinds, e.g. [\"Motie\", \"Brief regering\"]")
-    return tuple(s.strip() for s in items)
-
-
-def _events(value) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise ValueError(not_a_list("events", value))
-    items = value
-    if not isinstance(items, list) or not items or not all(isinstance(e, str) and e.strip() in EVENTS for e in items):
-        raise ValueError(f"expected a list of {', '.join(EVENTS)} (the default is all of them)")
-    return tuple(dict.fromkeys(e.strip() for e in items))
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
 class TweedeKamer(Source):
     kind = "tweedekamer"
-    default_url = DEFAULT_BASE
     exact_start = True
-    options = {"soorten": _soorten, "events": _events, "warmup": parse_duration}
 
     def __init__(self, config, http, extractor, store=None):
         super().__init__(config, http, extractor, store)
@@ -86,30 +64,6 @@ class TweedeKamer(Source):
     def streams(self) -> list[Stream]:
         kinds = {s.name: s for s in STREAMS}
         return [kinds[e](self) for e in self.events if e in kinds]
-
-    @classmethod
-    def url_problem(cls, url: str) -> str | None:
-        if re.search(r"/odata/", url, re.I):
-            return (f"{url} is the Tweede Kamer's OData API, which watcher no longer reads: the Kamer closed OData "
-                    f"v4 on 2026-10-01 (OData v5 is undocumented). watcher reads its SyncFeed: write "
-                    f"`url: {DEFAULT_BASE}`, or leave url out")
-        return None
-
-    @classmethod
-    def describe(cls, store, config) -> list[tuple[str, str]]:
-        wanted = categories(config.options.get("events") or EVENTS)
-        states = {c: store.cursor(f"{config.name}/feed {c}") for c in wanted}
-        behind = [c for c, s in states.items() if not (s or {}).get("head")]
-        document = (states.get("Document") or {}).get("next", "")
-        position = f" ({where(document, 'Document')})" if document else ""
-        if not any(states.values()):
-            feed = "not read yet"
-        elif behind:
-            feed = f"{len(wanted) - len(behind)} of {len(wanted)} categories at their head; catching up: " + \
-                   ", ".join(where((states[c] or {}).get("next", ""), c) for c in behind)
-        else:
-            feed = f"{len(wanted)} categories read to their head{position}"
-        return [("feed", feed), ("mirror", f"{store.count_entities():,} entities")]
 
     # ------------------------------------------------------------ the mirror
     def upgraded(self) -> bool:
@@ -324,7 +278,6 @@ class _MirrorStream(_Reader, Stream):
 class Votes(_MirrorStream):
     """A Besluit with its zaken and every Stemming row: told by news.votes once whole."""
     name = "votes"
-    needs = ("Besluit", "Stemming", "Zaak", "ZaakActor", "Kamerstukdossier", "Agendapunt", "Activiteit")
     root = entity = "Besluit"
     cursor_key = "{name}/votes"
 
@@ -338,7 +291,6 @@ class Votes(_MirrorStream):
 class Agenda(_MirrorStream):
     """An Activiteit with its agendapunten' zaken and the meetings that replace it."""
     name = "agenda"
-    needs = ("Activiteit", "Agendapunt", "Zaak", "Kamerstukdossier")
     root = entity = "Activiteit"
     cursor_key = "{name}/agenda"
 
@@ -352,7 +304,6 @@ class Agenda(_MirrorStream):
 class Toezeggingen(_MirrorStream):
     """A Toezegging with the member and fractie it was made to and the debate it was made in."""
     name = "toezeggingen"
-    needs = ("Toezegging", "Activiteit")
     root = entity = "Toezegging"
     cursor_key = "{name}/toezeggingen"
 
@@ -368,7 +319,6 @@ class Verslagen(_MirrorStream):
     comes (Casco, Ongecorrigeerd, Gecorrigeerd). The versions of one sitting fold into one state, by its
     Vergadering."""
     name = "debates"
-    needs = ("Verslag",)
     root = entity = "Verslag"
     cursor_key = "{name}/debates"
 
@@ -396,17 +346,9 @@ class Verslagen(_MirrorStream):
         return {**vlos.digest(read), "verslag": verslag.id, "removed": False}
 
 
-# The streams this source reads beside its documents: a new one is its class here (its name, the categories of
-# the feed it needs, how it gathers and assembles a root), registered once; the engine tells its rows
+# The streams this source reads beside its documents: a new one is its class here (its name, how it gathers and
+# assembles a root), registered once, with the categories of the feed it needs in kind.py's NEEDS (which
+# sources.yaml is checked against without importing this module); the engine tells its rows
 # (engine/streams.py, by the same name).
 STREAMS = (Votes, Agenda, Toezeggingen, Verslagen)
-DOCUMENTS_NEED = ("Document", "DocumentVersie", "DocumentActor", "DocumentPublicatie", "Zaak", "ZaakActor",
-                  "Kamerstukdossier")
-EVENTS = ("documents", *(s.name for s in STREAMS))
 ROOTS = (Documents.root, *(s.root for s in STREAMS))  # what the mirror marks when a part of it changes
-
-
-def categories(events: tuple[str, ...]) -> tuple[str, ...]:
-    """The SyncFeed categories a source reading `events` mirrors."""
-    needs = {"documents": DOCUMENTS_NEED, **{s.name: s.needs for s in STREAMS}}
-    return tuple(dict.fromkeys([c for e in events for c in needs.get(e, ())] + list(ALWAYS)))

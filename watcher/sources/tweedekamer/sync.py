@@ -26,12 +26,12 @@ from datetime import datetime, timedelta, timezone
 from ..http import FetchError
 from .._base import Refresh
 from .entities import Entity, stamp_key
-from .feed import FIRST_GUESS, FeedError, SyncFeed, skiptoken_of, where
+from .feed import FIRST_GUESS, FeedError, SyncFeed
+from .kind import skiptoken_of, where
 from .mirror import Mirror
 
 log = logging.getLogger("watcher.tweedekamer")
 
-ALWAYS = ("Fractie", "Persoon")  # the names of parties and members
 # Read from the feed's start (silently: what came before is known, not news), being small: the names, and the
 # register of toezeggingen (about 5,900), so `watcher toezeggingen` lists the open ones from before watcher too.
 FROM_START = ("Fractie", "Persoon", "Toezegging")

@@ -64,6 +64,21 @@ def cpu_ms(work, runs: int) -> float:
     return statistics.median(times) * 1000
 
 
+def paired_cpu_ms(ours, floor, runs: int) -> tuple[float, float, float]:
+    """CPU ms of `ours()` and `floor()` run in turns, `runs` times each after one warm-up: their medians and
+    the median of each pair's ratio. Taken in turns, a machine that slows down for a while slows both."""
+    ours(), floor()
+    pairs = []
+    for _ in range(runs):
+        started = time.process_time()
+        ours()
+        middle = time.process_time()
+        floor()
+        pairs.append((middle - started, time.process_time() - middle))
+    return (statistics.median(p[0] for p in pairs) * 1000, statistics.median(p[1] for p in pairs) * 1000,
+            statistics.median(p[0] / p[1] for p in pairs))
+
+
 def child_cpu_s(command: list[str], env: dict | None = None, ok: tuple[int, ...] = (0,)) -> float:
     """The CPU seconds (user and system) a command run to its end takes in a process of its own; it must end
     with one of the exit codes `ok`."""

@@ -195,3 +195,67 @@ def test_a_sentence_taken_from_the_end_of_an_answer_is_marked_in_that_answer_on_
     [anchor] = re.findall(r'<p class="changed" id="(w\d+)">', page)
     assert f'<a href="#{anchor}">' in page and page.index(f'id="{anchor}"') < question  # the list links to it
     assert change.summary().startswith("Antwoord 2: …")
+
+
+def _segments_of(rng, shape):
+    """Segments as diff() hands them to the word comparison: runs of equal words, and changed runs between."""
+    vocab = [f"w{i}" for i in range(shape["vocab"])]
+    segments = []
+    for kind in shape["runs"]:
+        if isinstance(kind, list):  # equal words given as they are: a run that repeats the edit before it
+            segments.append((list(kind), list(kind)))
+        elif kind == "then 0":  # a changed run whose last word, a 0, was put in
+            old = [rng.choice(vocab) for _ in range(rng.randint(*shape["changed"]))]
+            segments.append((old, old + ["0"]))
+        elif kind == "equal":
+            words = [rng.choice(vocab) for _ in range(rng.randint(*shape["equal"]))]
+            segments.append((words, list(words)))
+        else:
+            old = [rng.choice(vocab) for _ in range(rng.randint(*shape["changed"]))]
+            new = [w if rng.random() > shape["edits"] else rng.choice(vocab) for w in old]
+            new[rng.randrange(len(new)):rng.randrange(len(new))] = [rng.choice(vocab)
+                                                                    for _ in range(rng.randint(0, 3))]
+            segments.append((old, new if new != old else new + ["extra"]))
+    return segments
+
+
+SHAPES = {
+    # a document that changed in a few places: long equal runs, the case the short hand-over is for
+    "few edits": {"vocab": 400, "equal": (150, 900), "changed": (20, 120), "edits": 0.03,
+                  "runs": ["equal", "changed", "equal", "changed", "equal", "changed", "equal"]},
+    # a small vocabulary: words repeat, so edits shift along equal runs as far as they repeat them
+    "repetitive": {"vocab": 3, "equal": (100, 400), "changed": (5, 30), "edits": 0.2,
+                   "runs": ["changed", "equal", "changed", "equal", "changed", "equal"]},
+    # short equal runs between long rewrites: merged into the edits around them
+    "rewrites": {"vocab": 50, "equal": (1, 40), "changed": (30, 90), "edits": 0.7,
+                 "runs": ["changed", "equal", "changed", "equal", "changed", "equal", "equal", "changed"]},
+    # long equal runs between heavy rewrites: the edits around a run grow as the short equalities between
+    # them are merged in, until the run itself may be
+    "rewrites around runs": {"vocab": 20, "equal": (70, 200), "changed": (100, 250), "edits": 0.6,
+                             "runs": ["changed", "equal", "changed", "equal", "changed"]},
+    # an inserted word, and a run after it that repeats that word hundreds of times (a table of zeros)
+    "a run of zeros": {"vocab": 30, "equal": (200, 400), "changed": (10, 20), "edits": 0.1,
+                       "runs": ["equal", "then 0", ["0"] * 300 + ["w1"] * 100, "changed", "equal"]},
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=list(SHAPES))
+def test_equal_runs_handed_over_short_give_the_ops_of_the_whole_words(shape):
+    # The comparison hands a long run of equal words to diff-match-patch as its ends around a filler; the
+    # semantic clean-up must come out exactly as it does on every word (the edits' characters, the equalities'
+    # lengths), whatever shifts along or merges into the runs.
+    import random
+    import time
+
+    from diff_match_patch import diff_match_patch
+    from watcher.news.diff import FILLER, _word_ops
+
+    rng, short = random.Random(36), 0
+    for _ in range(60):
+        segments = _segments_of(rng, SHAPES[shape])
+        whole = _word_ops(diff_match_patch(), segments, 60.0, time.thread_time(), elide=False)
+        handed = _word_ops(diff_match_patch(), segments, 60.0, time.thread_time())
+        assert [(op, text if op else len(text)) for op, text in handed] == \
+               [(op, text if op else len(text)) for op, text in whole]
+        short += any(FILLER in text for op, text in handed)
+    assert short > 0 or shape.startswith("rewrites"), "no run was handed over short: the case tests nothing"

@@ -12,8 +12,11 @@ compared whole, instead of a misleading "everything deleted, everything inserted
 
 from __future__ import annotations
 
+import array
 import bisect
+import functools
 import time
+from itertools import chain
 from dataclasses import dataclass, field
 
 import diff_match_patch.diff_match_patch as _engine_module
@@ -93,6 +96,13 @@ def _words(blocks: list[list[str]]) -> tuple[list[str], list[int]]:
     return words, owner
 
 
+def _split(text: str, words_of: dict[str, list[str]]) -> list[str]:
+    words = words_of.get(text)
+    if words is None:
+        words = words_of[text] = text.split()
+    return words
+
+
 def _codes(items) -> dict:
     """A character for each distinct item, in the order they come: what diff-match-patch compares."""
     distinct = dict.fromkeys(items)
@@ -108,8 +118,11 @@ def block_label(doc: Document | None, index: int | None) -> str:
 
 def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -> DiffResult:
     old, new = (old.body if old else None), (new.body if new else None)  # letterhead is never a change
-    split_a = [block.text.split() for block in (old.blocks if old else [])]
-    split_b = [block.text.split() for block in (new.blocks if new else [])]
+    # A block's words are split once for both versions: most blocks did not change, and the same word objects on
+    # both sides are hashed once and compared by identity (splitting and hashing were most of a diff's time).
+    words_of: dict[str, list[str]] = {}
+    split_a = [_split(block.text, words_of) for block in (old.blocks if old else [])]
+    split_b = [_split(block.text, words_of) for block in (new.blocks if new else [])]
     a, a_owner = _words(split_a)
     b, b_owner = _words(split_b)
     if a == b:
@@ -121,28 +134,9 @@ def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -
     # costs tens of seconds when every paragraph has an edit; block by block it is a fraction of one.
     segments = [(a[slice(*_span(a_owner, a_range))], b[slice(*_span(b_owner, b_range))])
                 for a_range, b_range in _segments(engine, split_a, split_b)]
-    # A word is one character to diff-match-patch. Which character each gets is fixed here, in the order the
-    # words come (the semantic cleanup weighs the characters at an edit's edges), and looked up in C.
-    order: list[str] = []
-    for words_a, words_b in segments:
-        order += words_a if words_a == words_b else words_a + words_b
-    codes = _codes(order)
-
-    def encode(words: list[str]) -> str:
-        return "".join(map(codes.__getitem__, words))
-
-    ops = []
-    for words_a, words_b in segments:
-        if words_a == words_b:
-            if words_a:
-                ops.append((0, encode(words_a)))
-            continue
-        engine.Diff_Timeout = max(timeout - (time.thread_time() - started), 0.001)
-        ops += engine.diff_main(encode(words_a), encode(words_b), False)
-        if time.thread_time() - started >= timeout:
-            return _by_block(old, new)
-    engine.Diff_Timeout = timeout
-    engine.diff_cleanupSemantic(ops)
+    ops = _word_ops(engine, segments, timeout, started)
+    if ops is None:
+        return _by_block(old, new)
 
     result = DiffResult(new_owner=b_owner, old_owner=a_owner)
     i = j = 0
@@ -165,11 +159,167 @@ def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -
     return result
 
 
+def _word_ops(engine, segments: list[tuple[list[str], list[str]]], timeout: float, started: float,
+              elide: bool = True, letters: str = "") -> list[tuple[int, str]] | None:
+    """The segments' words compared, one character a word, as diff-match-patch's ops after its semantic
+    clean-up (only their lengths are read after); None when the time ran out.
+
+    The blocks that changed are compared first. A long run of equal blocks is then handed over as its first
+    words and a filler after them, the same length: coding every word of a document that changed
+    in five places was most of a diff's time. The clean-up reads an equality's middle only where an edit
+    could reach it, and a run is kept whole where one could (`_elided`), so the ops are the ones the whole
+    words give (tests/test_diff.py compares both)."""
+    codes: dict[str, str] = {}
+    letters = letters or _letters()
+
+    def code(words) -> None:
+        new = [w for w in dict.fromkeys(words) if w not in codes] if codes else dict.fromkeys(words)
+        if len(codes) + len(new) > len(letters):
+            raise _TooManyWords
+        codes.update(zip(new, letters[len(codes):]))
+
+    def encode(words: list[str]) -> str:
+        return "".join(map(codes.__getitem__, words))
+
+    compared: dict[int, list[tuple[int, str]]] = {}
+    try:
+        code(chain.from_iterable(a + b for a, b in segments if a != b))
+        for i, (words_a, words_b) in enumerate(segments):
+            if words_a != words_b:
+                engine.Diff_Timeout = max(timeout - (time.thread_time() - started), 0.001)
+                compared[i] = engine.diff_main(encode(words_a), encode(words_b), False)
+                if time.thread_time() - started >= timeout:
+                    return None
+        keep = _elided(segments, compared) if elide else {}
+        code(chain.from_iterable(a[:keep[i]] if i in keep else a for i, (a, b) in enumerate(segments) if a == b))
+    except _TooManyWords:  # over 100,000 distinct words: every character there is, every word in full
+        if len(letters) > len(_letters()):
+            raise
+        return _word_ops(engine, segments, timeout, started, elide=False, letters=_characters())
+    ops: list[tuple[int, str]] = []
+    for i, (words_a, words_b) in enumerate(segments):
+        if i in compared:
+            _extend(ops, compared[i])
+        elif i in keep:
+            _extend(ops, [(0, encode(words_a[:keep[i]]) + FILLER * (len(words_a) - keep[i]))])
+        elif words_a:
+            _extend(ops, [(0, encode(words_a))])
+    engine.Diff_Timeout = timeout
+    engine.diff_cleanupSemantic(ops)
+    return ops
+
+
+def _extend(ops: list[tuple[int, str]], more: list[tuple[int, str]]) -> None:
+    """`ops` and then `more`, an equality that meets another joined to it, as diff-match-patch has its ops:
+    its semantic clean-up would take an equality between two others for an edit and shift it."""
+    if ops and more and ops[-1][0] == 0 == more[0][0]:
+        ops[-1] = (0, ops[-1][1] + more[0][1])
+        more = more[1:]
+    ops += more
+
+
+class _TooManyWords(Exception):
+    pass
+
+
+# The characters words are coded as, all letters: diff-match-patch's semantic clean-up scores the characters at an
+# edit's edges (a letter, a space, a line end), and with every word a letter, none is preferred for where in
+# Unicode its code happens to lie. The CJK ideographs and Hangul syllables: 104,000 letters in a row, read once.
+_LETTER_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFB), (0xAC00, 0xD7A3), (0x20000, 0x2A6DD), (0x2A700, 0x2B734),
+                  (0x2B740, 0x2B81D), (0x2B820, 0x2CEA1), (0x2CEB0, 0x2EBE0), (0x30000, 0x3134A))
+FILLER = "\u3007"  # a letter (the ideographic zero) outside those: the middle of an equality handed over short
+MARGIN = 64  # a run of equal words is handed over short only when that leaves out more than this many
+
+
+@functools.cache
+def _letters() -> str:
+    letters = "".join(_run(lo, hi + 1) for lo, hi in _LETTER_RANGES)
+    # All letters since Unicode 13 (Python 3.10); the whole string is asked in one call, each only if not.
+    return letters if letters.isalnum() else "".join(filter(str.isalnum, letters))
+
+
+@functools.cache
+def _characters() -> str:
+    """The letters, then every character outside their ranges but the filler (a million): for a text of more
+    distinct words than there are letters."""
+    edges = [0x100, *chain.from_iterable((lo, hi + 1) for lo, hi in sorted(_LETTER_RANGES)), 0x110000]
+    rest = "".join(_run(lo, hi) for lo, hi in zip(edges[::2], edges[1::2]))
+    return _letters() + rest.replace(FILLER, "")
+
+
+def _run(start: int, stop: int) -> str:
+    """The characters from `start` up to `stop`, made in C (a chr() each costs 20 ms for the letters)."""
+    return array.array("I", range(start, stop)).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _elided(segments: list[tuple[list[str], list[str]]], compared: dict[int, list[tuple[int, str]]]) -> dict[int, int]:
+    """The runs of equal words that can be handed over short: index -> how many of its first words are kept.
+
+    No edit the clean-up makes is longer than `bound` words (`_longest_edit`), so an equality longer than
+    that is never merged into an edit or found inside one. What it reads of such an equality is where an
+    edit before it can be shifted to: right, as far as the equality goes on repeating the edit (`_reach`),
+    and it takes the furthest place (words are all letters to it: every place scores alike). Shifting an
+    edit left into the end of the equality before it first changes nothing then: the edit comes back."""
+    lengths = []
+    for i, (a, b) in enumerate(segments):
+        lengths += [(op, len(chars)) for op, chars in compared[i]] if i in compared else [(0, len(a))]
+    bound = _longest_edit(lengths)
+    keep = {}
+    for i, (a, b) in enumerate(segments):
+        if i not in compared and len(a) > bound + MARGIN:
+            head = _reach(a, bound)
+            if head + MARGIN < len(a):
+                keep[i] = head
+    return keep
+
+
+def _longest_edit(ops: list[tuple[int, int]]) -> int:
+    """The longest an insertion or deletion can grow in the semantic clean-up of ops of these lengths: it
+    merges an equality into the edits beside it only when it is no longer than they are, so the edits
+    between two equalities longer than the bound, with every equality between them, are at most the bound.
+    Found from the longest edit up: each bound found keeps more equalities in, until one holds."""
+    bound = max((n for op, n in ops if op), default=0)
+    while True:
+        longest = deleted = inserted = 0
+        for op, n in ops:
+            if op == 0 and n > bound:
+                longest, deleted, inserted = max(longest, deleted, inserted), 0, 0
+            else:
+                deleted += n if op <= 0 else 0
+                inserted += n if op >= 0 else 0
+        longest = max(longest, deleted, inserted)
+        if longest <= bound:
+            return bound
+        bound = longest
+
+
+def _reach(words: list[str], bound: int) -> int:
+    """How many of a run's first words the clean-up can read when an edit of at most `bound` words stands
+    before it: it shifts the edit right while the run goes on repeating it (from its first word, at a period
+    of at most `bound` words), so up to the first word where it stops, and that word."""
+    reach, n = bound, len(words)
+    first, period = words[0] if words else None, 0
+    while True:
+        try:
+            period = words.index(first, period + 1, min(bound, n - 1) + 1)
+        except ValueError:
+            return reach + 1
+        if words[period:bound + 1] == words[:bound + 1 - period]:  # it repeats past the bound: how far?
+            t = min(bound + 1, n)
+            while t < n and words[t] == words[t - period]:
+                t += 1
+            reach = max(reach, t)
+
+
 def _segments(engine, old: list[list[str]], new: list[list[str]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Ranges of blocks (old, new; each a block's words) to compare word by word: runs of equal blocks, and
     between them the blocks that changed, paired one to one where both sides have as many, else compared as
     one run."""
-    old_blocks, new_blocks = list(map(tuple, old)), list(map(tuple, new))
+    # A block is known by its words joined by one space: equal words, equal key, and a string's hash is kept
+    # where a tuple's is worked out again at every look-up.
+    joined: dict[int, str] = {}  # by the word list's id: a block that did not change is joined once
+    old_blocks = [joined.get(id(words)) or joined.setdefault(id(words), " ".join(words)) for words in old]
+    new_blocks = [joined.get(id(words)) or joined.setdefault(id(words), " ".join(words)) for words in new]
     codes = _codes(old_blocks + new_blocks)  # one character a block (by its words), equal blocks alike
     chars_a, chars_b = "".join(map(codes.__getitem__, old_blocks)), "".join(map(codes.__getitem__, new_blocks))
     saved, engine.Diff_Timeout = engine.Diff_Timeout, 0  # line mode: one char per block, quick on any input

@@ -188,3 +188,45 @@ def test_one_rule_is_tried_on_a_stored_document_by_its_number(tk, write_config, 
     assert code == 0 and out.startswith(f"{row['DocumentNummer']}: rule: keyword {word}"), out + err
     code, out, err = watcher_cli("-c", config, "match", "2099D99999")
     assert code == 2 and "nor a document of that number in the store" in err
+
+
+FOLDED = yaml.safe_load((Path(__file__).parent / "cases" / "folded_words.yaml").read_text(encoding="utf-8"))
+
+
+def _word_by_word(text: str) -> str:
+    from watcher.parliament import WORD, fold
+
+    return " " + " ".join(fold(w) for w in WORD.findall(text)) + " "
+
+
+@pytest.mark.parametrize("case", FOLDED, ids=[c["why"] for c in FOLDED])
+def test_a_text_folded_in_c_has_the_words_folded_one_by_one(case):
+    from watcher.watchlists.match import folded_words
+
+    assert folded_words(case["text"]) == _word_by_word(case["text"])
+
+
+def test_every_fixture_text_folds_in_c_as_word_by_word():
+    # What is matched: the real documents and seeds the tests hold, every text of them.
+    from watcher.watchlists.match import folded_words
+
+    fixtures = Path(__file__).parent / "fixtures"
+    texts = [p.read_text(encoding="utf-8", errors="surrogateescape") for p in sorted(fixtures.rglob("*"))
+             if p.suffix in (".txt", ".xml", ".html", ".json", ".yaml") and p.stat().st_size < 5_000_000]
+    texts += [extract(p.read_bytes()).text for p in sorted(fixtures.rglob("*.pdf"))]
+    assert len(texts) > 80
+    assert [folded_words(t) for t in texts] == [_word_by_word(t) for t in texts]
+
+
+def test_the_token_at_an_offset_is_the_same_asked_in_any_order():
+    # token_at counts on from the offset asked before when it can; asked backwards it must count afresh.
+    import random
+
+    from watcher.watchlists.match import FoldedText
+
+    folded = FoldedText("De minister van Buitenlandse Zaken, over de Oeigoeren in Xinjiang; en de Tibetanen. " * 20)
+    rng = random.Random(36)
+    offsets = [rng.randrange(len(folded.joined)) for _ in range(500)]
+    expected = [max(0, folded.joined.count(" ", 0, offset) - 1) for offset in offsets]
+    assert [folded.token_at(offset) for offset in offsets] == expected
+    assert folded.tokens[folded.token_at(folded.joined.index(" xinjiang ", 900) + 1)] == "xinjiang"

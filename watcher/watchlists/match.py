@@ -46,6 +46,39 @@ COMMITTEE_ROLES = {"voortouwcommissie"}
 # A document repeats its words: each is folded once per process.
 _fold_word = functools.lru_cache(maxsize=1 << 16)(fold)
 
+# The bytes of ASCII as folded: a letter lowered, digits and "_" as they are (what `\w` holds of ASCII), every
+# other byte a space; bytes of other characters are left for `_fold_char`.
+_ASCII = bytes(b if chr(b).isalnum() or b == 0x5F else 0x20 for b in range(128)).lower() + bytes(range(128, 256))
+_ASCII_BYTES = bytes(range(128))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> bytes | None:
+    """A character beyond ASCII as its word's folded bytes: a space where it is not a word character, else
+    its fold (a word's fold is its characters' folds: case, then decomposition, marks dropped). None where
+    that does not hold: a fold with no characters left, or with capitals ASCII's lowering would change."""
+    if not WORD.match(char):
+        return b" "
+    folded = fold(char)
+    return folded.encode("utf-8", "surrogatepass") if folded and folded == folded.lower() else None
+
+
+def folded_words(text: str) -> str:
+    """" t1 t2 t3 ": the text's words (`\w+`) folded, as " ".join(map(fold, WORD.findall(text))) has them, in
+    C: its bytes, each character beyond ASCII replaced by its fold (the few a text has, found by leaving out
+    its ASCII), lowered, every other byte a space, and the runs of spaces halved until none is left."""
+    data = text.encode("utf-8", "surrogatepass")
+    if not data.isascii():
+        for character in set(data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
+            folded = _fold_char(character)
+            if folded is None:
+                return " " + " ".join(map(_fold_word, WORD.findall(text))) + " "
+            data = data.replace(character.encode("utf-8", "surrogatepass"), folded)
+    data = data.translate(_ASCII)
+    while b"  " in data:
+        data = data.replace(b"  ", b" ")
+    return " " + data.strip().decode("utf-8", "surrogatepass") + " "
+
 
 class FoldedText:
     """A text's folded tokens as one string " t1 t2 t3 ", and the way back to where a token stands in the
@@ -53,19 +86,39 @@ class FoldedText:
 
     def __init__(self, text: str):
         self.text = text
-        self.tokens = list(map(_fold_word, WORD.findall(text)))  # folded in C: a document has thousands of words
-        self.joined = " " + " ".join(self.tokens) + " "
+        self.joined = folded_words(text)
+        self._counted = (0, 0)  # (an offset of `joined`, the spaces before it)
         self._spans: list[tuple[int, int]] = []
         self._words = WORD.finditer(text)
 
+    @functools.cached_property
+    def tokens(self) -> list[str]:
+        return self.joined[1:-1].split(" ") if len(self.joined) > 2 else []
+
     def token_at(self, offset: int) -> int:
         """The index of the token that holds `offset` of `joined` (or of the space before: the token before it):
-        as many tokens begin before it as spaces stand before it, counted in C."""
-        return max(0, self.joined.count(" ", 0, offset) - 1)
+        as many tokens begin before it as spaces stand before it, counted in C from the last offset asked
+        when this one lies after it (the automaton reports its hits in the text's order)."""
+        last, spaces = self._counted
+        if offset >= last:
+            spaces += self.joined.count(" ", last, offset)
+        else:
+            spaces = self.joined.count(" ", 0, offset)
+        self._counted = (offset, spaces)
+        return max(0, spaces - 1)
+
+    @property
+    def size(self) -> int:
+        """How many tokens there are."""
+        return max(0, self.joined.count(" ") - 1)
 
     def before(self, index: int) -> int:
-        """Where in `joined` the space before token `index` stands."""
-        return sum(map(len, self.tokens[:index])) + index
+        """Where in `joined` the space before token `index` stands (`size` for the last space). Asked for the
+        end of a title: a few steps."""
+        at = 0
+        for _ in range(min(index, self.size)):
+            at = self.joined.index(" ", at + 1)
+        return at
 
     def span(self, index: int) -> tuple[int, int]:
         """Where token `index` stands in the original text. Read as far as asked (a first hit is usually
@@ -337,8 +390,8 @@ class _PastTitle:
     def __init__(self, body: FoldedText, meta: Meta):
         self.body = body
         self.zone = sum(len(WORD.findall(x)) for x in (meta.titel, meta.onderwerp) if x)
-        self._title = " " + " ".join(body.tokens[:self.zone]) + " "
-        self._title_words = set(body.tokens[:self.zone])
+        self._title = body.joined[:body.before(self.zone) + 1] if self.zone else "  "
+        self._title_words = set(self._title.split())
         self._found: dict[str, tuple[int, int] | None] = {}  # subscribers often share a word
         self._snippets: dict[tuple[int, int], tuple[str, str]] = {}
 
@@ -355,6 +408,8 @@ class _PastTitle:
     def _repeats(self, first: int, last: int) -> bool:
         """The hit with the two words before it, or after it, as the title has them: the title said again.
         (A side with no word beside the hit says nothing.)"""
+        if not self._title_words:
+            return False  # no title, nothing said again
         tokens = self.body.tokens
         if tokens[first] not in self._title_words:
             return False  # most hits: a word the title does not have
@@ -363,7 +418,7 @@ class _PastTitle:
 
     def _search(self, pattern: str) -> tuple[int, int] | None:
         body = self.body
-        if self.zone >= len(body.tokens):
+        if self.zone >= body.size:
             return None
         offset = body.before(self.zone)  # the space before the text's first token
         for _ in range(self.TRIES):

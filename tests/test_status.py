@@ -127,7 +127,7 @@ def test_status_on_a_read_only_mount_reads_the_state_and_claims_no_damage(tk, wr
 # a run uses. Each is tens of milliseconds of a verb that polls nothing.
 NOT_LOADED = ("watcher.sources._base", "watcher.sources.tweedekamer.source", "watcher.sources.tweedekamer.feed",
               "watcher.sources.officielebekendmakingen", "watcher.sources.feed", "watcher.extract._text",
-              "lxml", "httpx", "telegram", "ahocorasick_rs", "pypdfium2")
+              "lxml", "httpx", "telegram", "ahocorasick_rs", "pypdfium2", "tinydb")
 
 
 @pytest.mark.parametrize("verb", ["status", "check"])

@@ -11,34 +11,35 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from collections.abc import Callable
 
 from .tweedekamer import kind as tweedekamer
-
-if TYPE_CHECKING:
-    from ..settings import SourceConfig
-    from ._base import Source
 
 
 def _no_problem(url: str) -> str | None:
     return None
 
 
-def _cursor(store, config: SourceConfig) -> list[tuple[str, str]]:
+def _cursor(store, config) -> list[tuple[str, str]]:
     """Where a source is, for `watcher status`, when its kind says nothing more: its cursor's place."""
     cursor = store.cursor(config.name) or {}
     return [("cursor", str(cursor.get("stamp") or cursor.get("day") or cursor.get("position") or "-"))]
 
 
-class Kind(NamedTuple):
-    word: str
-    poller: str  # "module:Class", the Source that polls it
-    default_url: str = ""
-    options: dict[str, Callable[[object], object]] = {}
-    url_problem: Callable[[str], str | None] = _no_problem  # beyond being http(s); None when nothing is wrong
-    describe: Callable[..., list[tuple[str, str]]] = _cursor  # (store, SourceConfig) -> (label, text) lines
+class Kind:
+    """One kind: its word, where its poller is ("module:Class", a Source), and what config and status need."""
 
-    def load(self) -> type[Source]:
+    def __init__(self, word: str, poller: str, default_url: str = "",
+                 options: dict[str, Callable[[object], object]] | None = None,
+                 url_problem: Callable[[str], str | None] = _no_problem,
+                 describe: Callable[..., list[tuple[str, str]]] = _cursor):
+        self.word, self.poller, self.default_url = word, poller, default_url
+        self.options = options or {}  # its own keys: key -> a parser that raises ValueError with a message
+        self.url_problem = url_problem  # beyond being http(s); None when nothing is wrong
+        self.describe = describe  # (store, SourceConfig) -> (label, text) lines for `watcher status`
+
+    def load(self) -> type:
+        """The Source that polls this kind, imported now."""
         module, name = self.poller.split(":")
         return getattr(importlib.import_module(module), name)
 

@@ -12,9 +12,6 @@ from ._base import SCHEMA_VERSION, Store, StoreError, StoreRefused
 from ._lock import HeldByDatabase, StateLock, StateLocked, StateUnusable
 from ._sqlite import FILENAME as SQLITE_FILE
 from ._sqlite import SqliteStore
-from ._tiny import TinyStore
-
-KINDS = {"sqlite": SqliteStore, "tinydb": TinyStore}
 
 
 def found_kind(state_dir) -> str | None:
@@ -39,7 +36,10 @@ def open_store(state_dir, readonly: bool = False, kind: str = "sqlite", dsn: str
     if found is not None and found != kind:
         raise StoreError(f"{state_dir} holds a {found} store but the config asks for `store: {kind}`: set "
                          f"`store: {found}`, or point state_dir at an empty folder")
-    return KINDS[kind](state_dir, readonly=readonly)
+    if kind == "tinydb":
+        from ._tiny import TinyStore  # TinyDB only where its store is used
+        return TinyStore(state_dir, readonly=readonly)
+    return SqliteStore(state_dir, readonly=readonly)
 
 
 def open_reader(config, out, first: str = "run `watcher run --once` first") -> Store | None:
@@ -56,13 +56,16 @@ def open_reader(config, out, first: str = "run `watcher run --once` first") -> S
         return None
 
 
-__all__ = ["HeldByDatabase", "KINDS", "SCHEMA_VERSION", "PostgresStore", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "StoreRefused", "TinyStore",
+__all__ = ["HeldByDatabase", "SCHEMA_VERSION", "PostgresStore", "SqliteStore", "StateLock", "StateLocked", "StateUnusable", "Store", "StoreError", "StoreRefused", "TinyStore",
            "found_kind", "open_reader", "open_store"]
 
 
 def __getattr__(name: str):
-    # PostgresStore on first use: a watcher on SQLite never imports the database's code.
+    # PostgresStore and TinyStore on first use: a watcher on SQLite imports neither the database's code nor TinyDB.
     if name == "PostgresStore":
         from ._postgres import PostgresStore
         return PostgresStore
+    if name == "TinyStore":
+        from ._tiny import TinyStore
+        return TinyStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

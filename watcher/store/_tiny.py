@@ -23,10 +23,11 @@ import json
 from pathlib import Path
 
 from tinydb import TinyDB
+from tinydb.storages import Storage
 from tinydb.table import Document as Row
 
 from ..model import Alert, StoredDocument
-from ._atomic import BufferedJSONStorage
+from ._atomic import write_atomic
 from ._base import SCHEMA_VERSION, StoreError, refuse_schema
 from ._local import LocalStore, outbox_cutoff
 
@@ -91,6 +92,40 @@ class _KeyedTable:
                 row.update(fresh)
             self.table.update(replace, doc_ids=list(changed))
         self.dirty.clear()
+
+
+class BufferedJSONStorage(Storage):
+    """TinyDB storage that holds the database in memory and writes it only on `flush()`.
+
+    TinyDB rewrites its whole file on every insert; batching to one atomic write per cycle is what
+    makes it fast enough and crash-safe.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._data: dict | None = None
+        self._loaded = False
+        self.dirty = False
+
+    def read(self):
+        if not self._loaded:
+            self._loaded = True
+            if self.path.exists():
+                text = self.path.read_bytes()
+                self._data = json.loads(text) if text.strip() else None
+        return self._data
+
+    def write(self, data) -> None:
+        self._data = data
+        self.dirty = True
+
+    def flush(self) -> None:
+        if self.dirty and self._data is not None:
+            write_atomic(self.path, json.dumps(self._data, ensure_ascii=False, separators=(",", ":")).encode())
+        self.dirty = False
+
+    def close(self) -> None:
+        pass
 
 
 class TinyStore(LocalStore):

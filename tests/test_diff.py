@@ -259,3 +259,24 @@ def test_equal_runs_handed_over_short_give_the_ops_of_the_whole_words(shape):
                [(op, text if op else len(text)) for op, text in whole]
         short += any(FILLER in text for op, text in handed)
     assert short > 0 or shape.startswith("rewrites"), "no run was handed over short: the case tests nothing"
+
+
+def test_more_distinct_words_than_letters_are_coded_from_every_character(monkeypatch):
+    # Past the 104,000 letters the words are coded from every character there is, whole (nothing handed over
+    # short): the same changes as with letters enough. Here the letters are cut to 40 to get there.
+    from watcher.news import diff as module
+
+    words = [f"woord{i}" for i in range(300)]
+    old = Document(blocks=[Block(" ".join(words[i:i + 30])) for i in range(0, 300, 30)])
+    new = Document(blocks=[Block(" ".join(words[i:i + 30]).replace("woord44", "nieuw").replace("woord250", ""))
+                           for i in range(0, 300, 30)])
+    enough = diff(old, new)
+    letters = module._letters()
+    module._characters.cache_clear()
+    monkeypatch.setattr(module, "_letters", lambda: letters[:40])
+    try:
+        cut = diff(old, new)
+    finally:
+        module._characters.cache_clear()
+    assert [c.summary() for c in cut.changes] == [c.summary() for c in enough.changes] and len(cut.changes) == 2
+    assert [(op, len(a), len(b)) for op, a, b in cut.ops] == [(op, len(a), len(b)) for op, a, b in enough.ops]

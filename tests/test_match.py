@@ -230,3 +230,29 @@ def test_the_token_at_an_offset_is_the_same_asked_in_any_order():
     expected = [max(0, folded.joined.count(" ", 0, offset) - 1) for offset in offsets]
     assert [folded.token_at(offset) for offset in offsets] == expected
     assert folded.tokens[folded.token_at(folded.joined.index(" xinjiang ", 900) + 1)] == "xinjiang"
+
+
+def test_a_character_is_replaced_by_its_fold_only_where_no_other_replacement_can_undo_it():
+    # The characters a text has are replaced in no set order: one whose fold holds a character another
+    # replacement changes (½ -> "1⁄2", and ⁄ -> a space) sends the text the word-by-word way.
+    from watcher.watchlists.match import _fold_char
+
+    assert [_fold_char(c) for c in "ë’ø½ℌ"] == ["e", " ", "ø", None, None]
+
+
+def test_a_tokens_place_in_the_original_is_found_in_any_order_past_any_number_of_words():
+    # span() passes over words 64 at a time and goes on from the token asked before: every token's place is
+    # the one WORD finds, asked in random order, at the text's end too.
+    import random
+
+    from watcher.parliament import WORD
+    from watcher.watchlists.match import FoldedText
+
+    text = " ".join(f"Oeïgoer_{i}, (ü{i})—x'{i}’s" for i in range(150)) + "  einde."
+    folded = FoldedText(text)
+    expected = [m.span() for m in WORD.finditer(text)]
+    rng = random.Random(36)
+    indexes = [rng.randrange(len(expected)) for _ in range(300)] + [len(expected) - 1, 0, len(expected) - 1]
+    assert [folded.span(i) for i in indexes] == [expected[i] for i in indexes]
+    with pytest.raises(IndexError):
+        folded.span(len(expected))

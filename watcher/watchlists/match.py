@@ -21,7 +21,6 @@ its text names.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import threading
 from array import array
@@ -53,30 +52,43 @@ _ASCII_BYTES = bytes(range(128))
 
 
 @functools.lru_cache(maxsize=4096)
-def _fold_char(char: str) -> bytes | None:
-    """A character beyond ASCII as its word's folded bytes: a space where it is not a word character, else
-    its fold (a word's fold is its characters' folds: case, then decomposition, marks dropped). None where
-    that does not hold: a fold with no characters left, or with capitals ASCII's lowering would change."""
+def _fold_char(char: str) -> str | None:
+    """A character beyond ASCII as its share of its word's fold: a space where it is not a word character,
+    else its fold (a word's fold is its characters' folds: case, then decomposition, marks dropped). None
+    where that does not hold, or where replacing it could change what another replacement made: a fold with
+    no characters left, with capitals (U+210C folds to "H", which lowering ASCII would change), or with a
+    character beyond ASCII that is not its own fold (½ folds to "1⁄2", and ⁄ is no word character)."""
     if not WORD.match(char):
-        return b" "
+        return " "
     folded = fold(char)
-    return folded.encode("utf-8", "surrogatepass") if folded and folded == folded.lower() else None
+    if folded == char:
+        return folded
+    if not folded or folded != folded.lower() or any(not c.isascii() and _fold_char(c) != c for c in folded):
+        return None
+    return folded
+
+
+_SPACES = re.compile(rb"  +")
+_LEAP = 64
+# `_LEAP` words as WORD finds them, what stands before each included. span() leaps only where that many words
+# stand before the token asked; possessive all the same, so no word could ever be split to make up the count.
+_WORDS_LEAP = re.compile(r"(?:\W*+\w++){%d}" % _LEAP)
 
 
 def folded_words(text: str) -> str:
-    """" t1 t2 t3 ": the text's words (`\w+`) folded, as " ".join(map(fold, WORD.findall(text))) has them, in
-    C: its bytes, each character beyond ASCII replaced by its fold (the few a text has, found by leaving out
-    its ASCII), lowered, every other byte a space, and the runs of spaces halved until none is left."""
+    """" t1 t2 t3 ": the text's words (`\\w+`) folded, as " ".join(map(fold, WORD.findall(text))) has them, in
+    C: each character beyond ASCII replaced by its fold (the few a text has, found by leaving its ASCII
+    out), then its UTF-8 bytes with ASCII lowered and every other byte a space, and each run of spaces one."""
     data = text.encode("utf-8", "surrogatepass")
     if not data.isascii():
         for character in set(data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")):
             folded = _fold_char(character)
             if folded is None:
                 return " " + " ".join(map(_fold_word, WORD.findall(text))) + " "
-            data = data.replace(character.encode("utf-8", "surrogatepass"), folded)
-    data = data.translate(_ASCII)
-    while b"  " in data:
-        data = data.replace(b"  ", b" ")
+            if folded != character:
+                text = text.replace(character, folded)
+        data = text.encode("utf-8", "surrogatepass")
+    data = _SPACES.sub(b" ", data.translate(_ASCII))
     return " " + data.strip().decode("utf-8", "surrogatepass") + " "
 
 
@@ -88,8 +100,8 @@ class FoldedText:
         self.text = text
         self.joined = folded_words(text)
         self._counted = (0, 0)  # (an offset of `joined`, the spaces before it)
-        self._spans: list[tuple[int, int]] = []
-        self._words = WORD.finditer(text)
+        self._spans: dict[int, tuple[int, int]] = {}
+        self._read = (0, 0)  # (tokens passed over, where the text goes on after them)
 
     @functools.cached_property
     def tokens(self) -> list[str]:
@@ -121,10 +133,20 @@ class FoldedText:
         return at
 
     def span(self, index: int) -> tuple[int, int]:
-        """Where token `index` stands in the original text. Read as far as asked (a first hit is usually
-        early), and remembered."""
-        if len(self._spans) <= index:
-            self._spans += map(re.Match.span, itertools.islice(self._words, index + 1 - len(self._spans)))
+        """Where token `index` stands in the original text: its words passed over 64 at a time in C, then one
+        by one, on from the last token asked when that stands before it."""
+        if index not in self._spans:
+            count, at = self._read if self._read[0] <= index else (0, 0)
+            while index - count >= _LEAP and (leap := _WORDS_LEAP.match(self.text, at)):
+                count, at = count + _LEAP, leap.end()
+            for word in WORD.finditer(self.text, at):
+                if count == index:
+                    self._spans[index] = word.span()
+                    self._read = (count + 1, word.end())
+                    break
+                count += 1
+            else:
+                raise IndexError(f"no token {index}")
         return self._spans[index]
 
 

@@ -207,7 +207,8 @@ class Keywords:
             if patterns else False
 
     def hits(self, folded: "FoldedText"):
-        """(subscriber index, rule, first token, last token, exclude?) of each rule's first hit."""
+        """(subscriber index, rule, where, exclude?) of each rule's first hit. `where` is (the space before its
+        first token, its last character) in `joined`: tokens are counted only for the subscribers told."""
         if not self.count or not self.build()._automaton:
             return
         seen: set[int] = set()
@@ -216,15 +217,14 @@ class Keywords:
             if pid in seen:
                 continue  # only a pattern's first hit counts, however often a common word comes back
             seen.add(pid)
-            first = folded.token_at(start + (joined[start] == " "))
-            last = folded.token_at(end - 1 - (joined[end - 1] == " "))
+            where = (joined.rfind(" ", 0, start + 1 + (joined[start] == " ")), end - 1 - (joined[end - 1] == " "))
             owner = self._owners[pid]
             index, place = owner >> _RULE_BITS, owner & ((1 << _RULE_BITS) - 1)
             keywords, exclude = self.rules[index]
             if place < len(keywords):
-                yield index, keywords[place], first, last, False
+                yield index, keywords[place], where, False
             else:
-                yield index, exclude[place - len(keywords)], first, last, True
+                yield index, exclude[place - len(keywords)], where, True
 
 
 def _shards(subscribers) -> list[list[int]]:
@@ -313,15 +313,15 @@ class Matcher:
             part.build()
         return self
 
-    def _keyword_hits(self, folded: FoldedText) -> dict[tuple[int, str], tuple[int, int, bool]]:
-        """(subscriber, rule) -> (first token, last token, exclude?) of its first hit."""
-        found: dict[tuple[int, str], tuple[int, int, bool]] = {}
+    def _keyword_hits(self, folded: FoldedText) -> dict[tuple[int, str], tuple[tuple[int, int], bool]]:
+        """(subscriber, rule) -> (where, exclude?) of its first hit (`Keywords.hits`)."""
+        found: dict[tuple[int, str], tuple[tuple[int, int], bool]] = {}
         for part, mapping in self._parts:
-            for index, rule, first, last, exclude in part.hits(folded):
+            for index, rule, where, exclude in part.hits(folded):
                 index = mapping[index]
                 if index < 0:
                     continue  # a subscriber whose rules changed: the side automaton has them now
-                found.setdefault((index, rule), (first, last, exclude))
+                found.setdefault((index, rule), (where, exclude))
         return found
 
     def match(self, text: str, meta: Meta, askers: list[dict] | None = None,
@@ -339,15 +339,16 @@ class Matcher:
         def hit(index: int) -> Hit:
             return hits.setdefault(index, Hit(self.names[index]))
 
-        for (index, rule), (first, last, exclude) in sorted(self._keyword_hits(body).items(),
-                                                            key=lambda item: item[1][0]):
+        # In the order they stand: by the space before a hit's first token, as by the token itself.
+        for (index, rule), (where, exclude) in sorted(self._keyword_hits(body).items(),
+                                                      key=lambda item: item[1][0][0]):
             if exclude:
                 vetoed.add(index)
                 continue
             hit(index).reasons.append(f"keyword {rule}")
-            told.setdefault(index, []).append((rule, (first, last)))
+            told.setdefault(index, []).append((rule, where))
         if changed is not None and hits:
-            in_change = {index for (index, _), (_, _, exclude) in self._keyword_hits(FoldedText(changed)).items()
+            in_change = {index for (index, _), (_, exclude) in self._keyword_hits(FoldedText(changed)).items()
                          if not exclude}
             for index, h in hits.items():
                 h.in_change = index in in_change
@@ -387,7 +388,8 @@ class Matcher:
             h = hits[index]
             # The alert shows the title already: the snippet is a hit where the text says it again in
             # its own words, or nothing (a hit only a party or dossier made has no place to show).
-            for what, first in told.get(index, ()):
+            for what, where in told.get(index, ()):
+                first = (body.token_at(where[0] + 1), body.token_at(where[1])) if where else None
                 if span := past_title.find(what, first):
                     h.snippet, h.highlight = past_title.snippet(span)
                     break

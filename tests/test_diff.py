@@ -280,3 +280,18 @@ def test_more_distinct_words_than_letters_are_coded_from_every_character(monkeyp
         module._characters.cache_clear()
     assert [c.summary() for c in cut.changes] == [c.summary() for c in enough.changes] and len(cut.changes) == 2
     assert [(op, len(a), len(b)) for op, a, b in cut.ops] == [(op, len(a), len(b)) for op, a, b in enough.ops]
+
+
+def test_more_distinct_words_than_characters_are_reported_as_whole_blocks(monkeypatch):
+    # Past every character there is (a million distinct words; here cut to 40 and 60), the words cannot be
+    # coded one a character: the changed blocks are reported whole, as when the time runs out, not a traceback.
+    from watcher.news import diff as module
+
+    words = [f"woord{i}" for i in range(300)]
+    old = Document(blocks=[Block(" ".join(words[i:i + 30])) for i in range(0, 300, 30)])
+    new = Document(blocks=[Block(" ".join(words[i:i + 30]).replace("woord44", "nieuw")) for i in range(0, 300, 30)])
+    letters = module._letters()
+    monkeypatch.setattr(module, "_letters", lambda: letters[:40])
+    monkeypatch.setattr(module, "_characters", lambda: letters[:60])
+    result = diff(old, new)
+    assert not result.complete and [c.label for c in result.changes] == ["alinea 2", "alinea 2"]

@@ -162,7 +162,8 @@ def diff(old: Document | None, new: Document | None, timeout: float = TIMEOUT) -
 def _word_ops(engine, segments: list[tuple[list[str], list[str]]], timeout: float, started: float,
               elide: bool = True, letters: str = "") -> list[tuple[int, str]] | None:
     """The segments' words compared, one character a word, as diff-match-patch's ops after its semantic
-    clean-up (only their lengths are read after); None when the time ran out.
+    clean-up (only their lengths are read after); None when the time ran out, or the characters (past a
+    million distinct words).
 
     The blocks that changed are compared first. A long run of equal blocks is then handed over as its first
     words and a filler after them, the same length: coding every word of a document that changed
@@ -194,7 +195,7 @@ def _word_ops(engine, segments: list[tuple[list[str], list[str]]], timeout: floa
         code(chain.from_iterable(a[:keep[i]] if i in keep else a for i, (a, b) in enumerate(segments) if a == b))
     except _TooManyWords:  # over 100,000 distinct words: every character there is, every word in full
         if len(letters) > len(_letters()):
-            raise
+            return None  # over a million: whole blocks, as when the time runs out
         return _word_ops(engine, segments, timeout, started, elide=False, letters=_characters())
     ops: list[tuple[int, str]] = []
     for i, (words_a, words_b) in enumerate(segments):

@@ -99,7 +99,6 @@ class FoldedText:
     def __init__(self, text: str):
         self.text = text
         self.joined = folded_words(text)
-        self._counted = (0, 0)  # (an offset of `joined`, the spaces before it)
         self._spans: dict[int, tuple[int, int]] = {}
         self._read = (0, 0)  # (tokens passed over, where the text goes on after them)
 
@@ -109,15 +108,9 @@ class FoldedText:
 
     def token_at(self, offset: int) -> int:
         """The index of the token that holds `offset` of `joined` (or of the space before: the token before it):
-        as many tokens begin before it as spaces stand before it, counted in C from the last offset asked
-        when this one lies after it (the automaton reports its hits in the text's order)."""
-        last, spaces = self._counted
-        if offset >= last:
-            spaces += self.joined.count(" ", last, offset)
-        else:
-            spaces = self.joined.count(" ", 0, offset)
-        self._counted = (offset, spaces)
-        return max(0, spaces - 1)
+        as many tokens begin before it as spaces stand before it, counted in C. Asked only for the hits of
+        the subscribers told."""
+        return max(0, self.joined.count(" ", 0, offset) - 1)
 
     @property
     def size(self) -> int:
@@ -148,9 +141,6 @@ class FoldedText:
             else:
                 raise IndexError(f"no token {index}")
         return self._spans[index]
-
-
-# ------------------------------------------------------------------ rules
 
 
 # ------------------------------------------------------------------ matching

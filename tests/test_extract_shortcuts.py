@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from watcher.extract import _facts
 from watcher.extract._facts import askers, facts, iso_date
 from watcher.model import Block
 from watcher.extract._text import _starts_block, clean, clean_fully
@@ -47,6 +48,53 @@ def test_a_date_is_read_whatever_case_its_month_is_written_in(case):
     assert iso_date(case["text"]) == case["date"]
 
 
+@pytest.mark.parametrize("case", CASES["document_dates"], ids=lambda c: c["text"])
+def test_a_document_dated_in_passing_has_that_date(case):
+    assert facts([Block(case["text"])]).get("datum", "") == case["date"]
+
+
 @pytest.mark.parametrize("case", CASES["document_numbers"], ids=lambda c: c["text"][:30])
 def test_a_document_number_is_found_where_the_text_states_it(case):
     assert facts([Block(case["text"])]).get("nummer", "") == case["number"]
+
+
+def _fixture_texts() -> list[str]:
+    """Every block of every real document in the fixtures, and the cases' texts."""
+    from watcher.extract import extract
+
+    texts = list(CASES["found_where_they_begin"]) + [case["text"] for case in CASES["askers"]]
+    for path in sorted(FIXTURES.glob("realdocs*/*")) + sorted(FIXTURES.glob("ob/real_*")):
+        if path.suffix in (".pdf", ".xml", ".html", ".docx") and not path.name.startswith("vlos"):
+            texts += [b.text for b in extract(path.read_bytes(), name=path.name).blocks]
+    for path in sorted(FIXTURES.glob("seeds/*.txt")):
+        texts += path.read_text().split("\n\n")
+    return texts
+
+
+def _spans(matches) -> list[tuple]:
+    return [(m.start(), m.end(), m.groups()) for m in matches]
+
+
+def test_a_pattern_tried_only_where_it_can_begin_finds_what_it_finds_everywhere():
+    texts = _fixture_texts()
+    assert len(texts) > 1000
+    for text in texts:
+        assert _spans(_facts._found_at(_facts._ASKERS, text, _facts._ASKERS_WORDS)) == \
+            _spans(_facts._ASKERS.finditer(text)), text
+        assert _spans(_facts._numbers(_facts._ZAAK, text, "Z")) == _spans(_facts._ZAAK.finditer(text)), text
+        assert _spans(_facts._numbers(_facts._DOCUMENT, text, "D")) == _spans(_facts._DOCUMENT.finditer(text)), text
+        assert _facts._motion_ends(text) == bool(_facts._MOTION_END.search(text)), text
+
+
+def test_the_dossiers_a_text_states_are_found_whatever_it_begins_with():
+    texts = _fixture_texts()
+    slow = []
+    for text in texts:  # the three patterns tried on every text, as before the first letter was looked at
+        slow += [m.group("nr") for m in _facts._KAMERSTUK.finditer(text)]
+        if m := _facts._STUK_HEAD.match(text):
+            slow += _facts._DOSSIER_NR.findall(m.group("nrs"))
+        if m := _facts._NUMBERED.match(text.strip()):
+            slow.append(m.group("nr"))
+    expected = list(dict.fromkeys(re.sub(r"\s+", "", n) for n in slow))
+    assert len(expected) > 10
+    assert _facts._dossiers(texts) == expected

@@ -18,6 +18,40 @@ _ZAAK = re.compile(r"\b(\d{4}Z\d{5})\b")
 _CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
+def _found_at(pattern: re.Pattern, text: str, words) -> list[re.Match]:
+    """pattern.finditer(text) for a case-insensitive pattern whose every match begins with one of `words`
+    (lower case), tried only where one does: a pattern that begins with alternatives or a look-behind is
+    tried by Python's re at every place of the text."""
+    low = text.lower()
+    if len(low) != len(text) or _CASE_ODD.search(text):
+        return list(pattern.finditer(text))  # lower() moved the places, or the pattern takes a letter it keeps
+    starts = sorted(at for word in words for at in _places(low, word))
+    found, end = [], 0
+    for at in starts:
+        if at >= end and (m := pattern.match(text, at)):  # a look-behind sees the text before `at`
+            found.append(m)
+            end = m.end()
+    return found
+
+
+def _places(text: str, word: str):
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
+class _Holds:
+    """_may_hold over one text for many searches: the text lowered once."""
+
+    def __init__(self, text: str):
+        self.low = text.lower()
+        self.odd = not text.isascii() and _CASE_ODD.search(text) is not None
+
+    def __call__(self, *words: str) -> bool:
+        return self.odd or any(word in self.low for word in words)
+
+
 def _may_hold(text: str, *words: str) -> bool:
     """Could a case-insensitive pattern that needs one of `words` find anything in `text`? A test far
     cheaper than the search, which tries every place in the text: most texts hold none of the words."""
@@ -38,6 +72,7 @@ _ASKERS = re.compile(
     # ("de vragen van de leden X" in an answer letter are the very questions it answers.)
     r"(?:(?:vragen|(?<!\bde )(?<!\bhet )(?<!\bdie )(?<!\bdeze )(?:motie|amendement))\s+(?:van\s+)?(?:(?:het\s+)*lid|(?:de\s+)*leden)|\bindieners?:?)\s+",
     re.I)
+_ASKERS_WORDS = ("vragen", "motie", "amendement", "indiener")  # every match of _ASKERS begins with one
 NAMES_AT_MOST = 400  # characters after "vragen van de leden" in which the names stand
 _ASKERS_END = re.compile(
     r"\s+(?:aan\s+(?:de|het)|over|inzake|betreffende|ter\s+vervanging|mede\s+ingediend|voorgesteld)\b|\s+c\.s\.(?!\w)"
@@ -57,6 +92,7 @@ _MINISTER = [
     re.compile(r"(?:^|(?<=[.!?] ))De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
 ]
 
+_MINISTER_WORDS = ("minister", "staatssecretaris", "beantwoord door")  # each of _MINISTER needs one
 _ALSO_FOR = re.compile(r",?\s+mede namens (?P<for>(?:de|het) [^()]{3,160}?)(?=\s*\(|\s*[.;]|$)", re.I)
 # The date an answer was received, "(ontvangen 17 mei 2024)": an Aanhangsel's own date, never the questions'.
 _RECEIVED = re.compile(r"\(ontvangen(?: op)? (?P<date>\d{1,2} \w+ \d{4})\)", re.I)
@@ -111,14 +147,14 @@ def _minister(blocks) -> str:
     title = name = on_behalf = ""
     texts = [b.text for b in blocks if b.kind != "letterhead"]
     for i, text in enumerate(texts):
-        m = _SIGNED_TITLE.match(text)
+        m = _SIGNED_TITLE.match(text) if text[:1] in "DdMm" else None  # "De …", "Mede namens …"
         if m and i + 1 < len(texts) and _SIGNED_NAME.match(texts[i + 1]):
             title, name = m.group("title"), texts[i + 1]
             on_behalf = m.group("for") or ""
             if not on_behalf and i and (b := _ON_BEHALF.match(texts[i - 1])):
                 on_behalf = b.group("for")
             break
-    for text in texts[:HEAD * 2]:
+    for text in texts[:HEAD * 2] if _Holds(" ".join(texts[:HEAD * 2]))("antwoord") else ():
         if (m := _ANSWERS_OF.search(text)):
             title = title or m.group("title")
             on_behalf = m.group("for") or on_behalf  # the formal line spells it best
@@ -136,12 +172,13 @@ def _minister(blocks) -> str:
 
 def _dossiers(texts) -> list[str]:
     found = []
-    for text in texts:
+    for text in dict.fromkeys(texts):  # the head is among the first blocks: read once
         for m in _KAMERSTUK.finditer(text) if "Kamerstuk" in text else ():
             found.append(m.group("nr"))
-        if (m := _STUK_HEAD.match(text)):
+        first = text[:1]
+        if first.isdigit() and (m := _STUK_HEAD.match(text)):
             found += _DOSSIER_NR.findall(m.group("nrs"))
-        if (m := _NUMBERED.match(text.strip())):
+        if (first in "Nn" or first.isspace()) and (m := _NUMBERED.match(text.strip())):
             found.append(m.group("nr"))
     return list(dict.fromkeys(re.sub(r"\s+", "", n) for n in found))
 
@@ -157,12 +194,18 @@ def stated_date(texts) -> str:
 def _document_number(text: str) -> re.Match | None:
     """_DOCUMENT.search(text), tried only where a "D" stands four characters in: Python's re would try the
     pattern at every place of the text (up to 400 KB of a Handelingen), and most texts hold no number."""
-    at = text.find("D", 4)
+    return next(_numbers(_DOCUMENT, text, "D"), None)
+
+
+def _numbers(pattern: re.Pattern, text: str, letter: str):
+    """pattern.finditer(text) for "\b(\d{4}X\d{5})\b", tried only where its letter stands after a digit."""
+    at = text.find(letter, 4)
     while at >= 0:
-        if m := _DOCUMENT.match(text, at - 4):  # its \b looks at the character before, as search's does
-            return m
-        at = text.find("D", at + 1)
-    return None
+        # its \b looks at the character before, as search's does
+        if text[at - 1].isdigit() and (m := pattern.match(text, at - 4)):
+            yield m
+            at = m.end()
+        at = text.find(letter, at + 1)
 
 
 def _month(name: str) -> int:
@@ -192,9 +235,9 @@ def askers(text: str) -> list[dict]:
     """Who asked, as the text names them. A text may name them twice, with their parties the second time
     ("Vragen van de leden Ceder en Van der Staaij … Antwoord op vragen van de leden Ceder (ChristenUnie)
     en Van der Staaij (SGP)"), in one block where a PDF ran the two together: the one with parties wins."""
-    if not _may_hold(text, "vragen", "motie", "amendement", "indiener"):
+    if not _may_hold(text, *_ASKERS_WORDS):
         return []
-    found = [people for m in _ASKERS.finditer(text) if (people := _named(m))]
+    found = [people for m in _found_at(_ASKERS, text, _ASKERS_WORDS) if (people := _named(m))]
     return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
 
 
@@ -235,7 +278,14 @@ _MOTION_TITLE = re.compile(
     r"(?P<names>.+?)(?:\s+c\.s\.?)?(?:\s+(?:ter\s+vervanging|over)\b.*)?$", re.I)
 # Where a motie's text ends; its signatures follow, one name a line.
 _MOTION_END = re.compile(r"(?:^|\s)en gaat over tot de orde van de dag[.,;]?$", re.I)
+_MOTION_END_AT_MOST = 37  # characters a match of _MOTION_END can take, all at the end
 _SIGNATURE = re.compile(r"^(?:[^\W\d_]|['’. -]){2,60}$")
+
+
+def _motion_ends(text: str) -> bool:
+    """_MOTION_END.search(text), looked for only where a match could begin (a pattern anchored at the end is
+    tried at every place before it); a search from a later place still sees the space before it."""
+    return _MOTION_END.search(text, max(0, len(text) - _MOTION_END_AT_MOST)) is not None
 
 
 def signers(texts: list[str], named: list[dict] = ()) -> list[dict]:
@@ -244,7 +294,7 @@ def signers(texts: list[str], named: list[dict] = ()) -> list[dict]:
     title = next((m for text in texts[:HEAD] if (m := _MOTION_TITLE.match(text.strip()))), None)
     if title is None:
         return []
-    end = next((i for i, text in enumerate(texts) if _MOTION_END.search(text.strip())), None)
+    end = next((i for i, text in enumerate(texts) if _motion_ends(text.strip())), None)
     signed = []
     for text in texts[end + 1:] if end is not None else []:
         name = text.strip()
@@ -269,33 +319,38 @@ def facts(blocks) -> dict:
     m = _document_number(" ".join(head)) or _document_number(" ".join(b.text[:2000] for b in blocks[:200]))
     if m:
         out["nummer"] = m.group(1)
-    zaken = list(dict.fromkeys(_ZAAK.findall(side + " " + " ".join(head))))
+    zaken = list(dict.fromkeys(m.group(1) for m in _numbers(_ZAAK, side + " " + " ".join(head), "Z")))
     if zaken:
         out["zaken"] = zaken
     letterhead = [b.text for b in blocks if b.kind == "letterhead"]
+    # Which words the head holds at all, lowered once: most heads hold none of a search's words, and the
+    # search goes text by text only where it does.
+    holds = _Holds(" ".join(head))
     received = next((d for text in head if _may_hold(text, "(ontvangen") and (m := _RECEIVED.search(text))
-                     and (d := iso_date(m.group("date")))), "")
+                     and (d := iso_date(m.group("date")))), "") if holds("(ontvangen") else ""
     date = received or stated_date(letterhead + head)
-    if not date:
+    if not date and (holds(*MONTHS) or holds("-")):  # each date has a month's name or a hyphen
         date = next((d for text in head if (d := iso_date(text))), "")
     if date:
         out["datum"] = date
     asked = next((d for text in head if _may_hold(text, "ingezonden", "antwoord op uw brief van")
-                  and (m := _ASKED_ON.search(text)) and (d := iso_date(m.group("date")))), "")
+                  and (m := _ASKED_ON.search(text)) and (d := iso_date(m.group("date")))), "") \
+        if holds("ingezonden", "antwoord op uw brief van") else ""
     if asked:
         out["ingezonden"] = asked
     dossiers = _dossiers(letterhead + head + [b.text[:2000] for b in blocks[:200] if b.kind != "footnote"])
     if dossiers:
         out["dossiers"] = dossiers
-    found = [people for text in head if (people := askers(text))]
+    found = [people for text in head if (people := askers(text))] if holds(*_ASKERS_WORDS) else []
     named = next((p for p in found if any(a["party"] for a in p)), found[0]) if found else []
     # "Antwoord op vragen van de leden Ceder en Van der Staaij" and, further on, the same with parties; a
     # motie's signers where it is one.
     if (who := signers([b.text for b in body if b.kind != "footnote"], named) or named):
         out["askers"] = who
-    for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
-        if not _may_hold(text, "minister", "staatssecretaris", "beantwoord door"):
-            continue  # each of _MINISTER needs one of these
+    said = head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]
+    for text in said if _Holds(" ".join(said))(*_MINISTER_WORDS) else ():
+        if not _may_hold(text, *_MINISTER_WORDS):
+            continue
         for pattern in _MINISTER:
             if (m := pattern.search(text)):
                 out["minister"] = " ".join(m.group("who").split())

@@ -30,6 +30,16 @@ def test_koop_xml_publication():
     assert "schaderegeling gemeente Westerwolde" in doc.text
 
 
+def test_an_html_page_gives_its_blocks_in_the_order_it_shows_them():
+    page = (b"<html><body><main><h2>Aaa</h2><p>Bbb.</p><ul><li>Ccc</li></ul><h3>Ddd</h3><table><tr><th>Eee</th>"
+            b"<td>Fff</td></tr></table><dl><dt>Ggg</dt><dd>Hhh</dd></dl><blockquote>Iii.</blockquote><pre>Jjj</pre>"
+            b"<address>Kkk</address><figure><figcaption>Lll</figcaption></figure><ul><li><p>Mmm</p></li></ul>"
+            b"<h1>Nnn</h1><h4>Ooo</h4><h5>Ppp</h5><h6>Qqq</h6></main></body></html>")
+    texts = [b.text for b in extract(page).blocks]
+    assert texts == ["Aaa", "Bbb.", "Ccc", "Ddd", "Eee", "Fff", "Ggg", "Hhh", "Iii.", "Jjj", "Kkk", "Lll", "Mmm",
+                     "Nnn", "Ooo", "Ppp", "Qqq"]  # a p inside an li is taken with the li, once
+
+
 def test_rtf_best_effort():
     rtf = (rb"{\rtf1\ansi{\fonttbl{\f0 Times;}}{\*\generator Word;}\pard Motie van het lid Ceder\par "
            rb"Verzoekt de regering te \'e9valueren\line en \u8220?te\u8221? rapporteren.\par}")

@@ -11,7 +11,7 @@ import yaml
 from watcher.extract import _facts
 from watcher.extract._facts import askers, facts, iso_date
 from watcher.model import Block
-from watcher.extract._text import _starts_block, clean, clean_fully
+from watcher.extract._text import LABEL, SPEAKER, _bare, _is_label, _starts_block, clean, clean_fully
 from watcher.extract.pdf import page_texts
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "text_shortcuts.yaml").read_text())
@@ -31,6 +31,12 @@ def test_a_line_that_only_looks_like_a_label_goes_on(line):
 @pytest.mark.parametrize("case", CASES["askers"], ids=lambda c: c["text"][:30])
 def test_askers_are_found_whatever_letters_the_pattern_takes_for_i_and_s(case):
     assert [a["name"] for a in askers(case["text"])] == case["names"]
+
+
+@pytest.mark.parametrize("line", CASES["block_starts"] + CASES["not_block_starts"])
+def test_a_label_or_speaker_is_seen_whatever_letter_it_begins_with(line):
+    line = clean(line)
+    assert _is_label(line) == ((len(line) <= 60 and bool(LABEL.match(_bare(line)))) or bool(SPEAKER.match(line)))
 
 
 def test_the_cleaning_of_plain_lines_is_the_full_cleaning():
@@ -98,3 +104,18 @@ def test_the_dossiers_a_text_states_are_found_whatever_it_begins_with():
     expected = list(dict.fromkeys(re.sub(r"\s+", "", n) for n in slow))
     assert len(expected) > 10
     assert _facts._dossiers(texts) == expected
+
+
+def test_footnote_markers_are_made_where_the_patterns_with_a_look_behind_make_them():
+    from watcher.extract import _text
+
+    numbers = {str(n) for n in range(1, 31)}
+    texts = list(CASES["footnote_markers"]) + _fixture_texts()
+    made = 0
+    for text in texts:
+        slow = _text._AFTER_MARK.sub(_text._markers, text)
+        assert _text._after_mark(text) == slow, text
+        expected = _text._AFTER_WORD.sub(lambda m: f" [{m.group(1)}]" if m.group(1) in numbers else m.group(1), text)
+        assert _text._after_word(text, numbers) == expected, text
+        made += expected != text
+    assert made > 20

@@ -30,6 +30,8 @@ CONTAINED = {"al", "al-groep", "motie", "spreker", "lijst", "tussenkop"}  # what
 def repair_double_utf8(data: bytes) -> bytes:
     """A file whose UTF-8 was read as Windows-1252 and written as UTF-8 again ("cliÃ«nten"), repaired
     when the whole file decodes back: a file that is only partly so is left as it is."""
+    if b"\xc3\x82" not in data and b"\xc3\x83" not in data:
+        return data  # no "Â" or "Ã" at all (nearly every file): nothing to repair
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -52,13 +54,30 @@ def _speaker(node) -> str:
     return re.sub(r"\s*:\s*$", "", text).strip()
 
 
+def local(tag) -> str:
+    """An element's name, lower case, without its namespace ("" for an entity)."""
+    return _xmlsafe._local(tag) if tag.__class__ is str else ""
+
+
+def _containers(root) -> set:
+    """The elements that hold an element of CONTAINED somewhere below them, found in one pass."""
+    holders: set = set()
+    for node in root.iter():
+        if local(node.tag) in CONTAINED:
+            for above in node.iterancestors():
+                if above in holders:
+                    break  # and so is everything above it
+                holders.add(above)
+    return holders
+
+
 def dossiers(root) -> list[str]:
     """The dossiers a KOOP file states of itself: <dossiernummer><dossiernr>36 410</dossiernr>
     <begrotingshoofdstuk>XII</begrotingshoofdstuk></dossiernummer> is 36410-XII; in the full shape also
     <meta name="OVERHEIDop.dossiernummer" content="28325"/> (a begroting's chapter is not in it)."""
     found = []
     for node in root.iter():
-        name = _xmlsafe.local(node.tag) if isinstance(node.tag, str) else ""
+        name = local(node.tag)
         if name == "dossiernummer":
             parts = {_xmlsafe.local(c.tag): "".join(c.itertext()).strip() for c in node if isinstance(c.tag, str)}
             number = re.sub(r"\s+", "", parts.get("dossiernr", "") or (node.text or ""))
@@ -79,10 +98,12 @@ def extract_xml(data: bytes) -> Document:
     notes: list[str] = []
     side: list[str] = []
 
+    containers = _containers(root)
+
     def text_of(node) -> str:
         parts = [node.text or ""]
         for child in node:
-            name = _xmlsafe.local(child.tag)
+            name = local(child.tag)
             if name == "noot":
                 nr = "".join(n.text or "" for n in child.iter() if _xmlsafe.local(n.tag) == "noot.nr").strip()
                 body = " ".join("".join(n.itertext()) for n in child if _xmlsafe.local(n.tag) != "noot.nr")
@@ -99,7 +120,7 @@ def extract_xml(data: bytes) -> Document:
             paras.append(" ".join(text.split()))
 
     def walk(node):
-        name = _xmlsafe.local(node.tag)
+        name = local(node.tag)
         if name in SKIP:
             return
         if name in SIDE:
@@ -118,7 +139,7 @@ def extract_xml(data: bytes) -> Document:
                 if _xmlsafe.local(child.tag) != "nr":
                     walk(child)
             return
-        if name in PARAGRAPHS and any(_xmlsafe.local(c.tag) in CONTAINED for c in node.iterdescendants()):
+        if name in PARAGRAPHS and node in containers:
             # A <tekst> of Handelingen holds paragraphs, moties, speakers: each their own. What it says
             # itself between them (an <al> inside an <al>) stays, in its place.
             own(node.text)

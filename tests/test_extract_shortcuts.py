@@ -119,3 +119,10 @@ def test_footnote_markers_are_made_where_the_patterns_with_a_look_behind_make_th
         assert _text._after_word(text, numbers) == expected, text
         made += expected != text
     assert made > 20
+
+
+@pytest.mark.parametrize("case", CASES["structured_paragraphs"], ids=lambda c: c["lines"][0])
+def test_marked_paragraphs_stay_apart_but_for_a_footnote_that_stood_inside_one(case):
+    from watcher.extract._text import paragraphs
+
+    assert paragraphs(case["lines"], structured=True) == case["paragraphs"]

@@ -301,10 +301,12 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
     each page, so where they fall in the text depends on the pagination, which is layout.
     `structured`: the lines are paragraphs a format marks as such (XML's <al>), never joined. `lines` are
     cleaned (`clean`)."""
-    paras: list[_Paragraph] = []
-    notes: list[str] = []
     # A hyphen at a line's end is the word's own where the document writes the word with one elsewhere.
     hyphenated = _Compounds(lines)
+    if structured:
+        return _each_its_own(lines, hyphenated)
+    paras: list[_Paragraph] = []
+    notes: list[str] = []
     current, last_line, blank = _Paragraph(hyphenated=hyphenated), "", False
 
     def finish(para: _Paragraph) -> None:
@@ -336,6 +338,53 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
             current = _Paragraph(hyphenated=hyphenated)
     finish(current)
     return [p.text for p in paras] + notes
+
+
+def _each_its_own(lines: list[str], hyphenated: _Compounds) -> list[str]:
+    """paragraphs() of lines that are paragraphs each (`structured`): as there, a footnote is gathered at the
+    end, a label stands alone, and a line in lower case after a footnote goes on with the paragraph before
+    the footnote if that was unfinished. A paragraph is its line until a line joins it (then a _Paragraph):
+    nothing else is ever joined, and most files join nothing."""
+    paras: list = []  # str, or _Paragraph
+    notes: list[str] = []
+    current = None  # the last line, unless it was a label: a str, or the _Paragraph a line joined
+    blank = False
+
+    def finish(para) -> None:
+        text = para if para.__class__ is str else para.text
+        if _is_note(text):
+            notes.append(text)
+        else:
+            paras.append(para)
+
+    for line in lines:
+        if not line:
+            blank = True
+            continue
+        after_blank, blank = blank, False
+        if current is not None and after_blank and line[:1].islower() and _is_note(current if current.__class__ is str else current.text) \
+                and not _starts_block(line) and paras and not _TERMINAL.search(_end(paras[-1])):
+            # The footnotes at the foot of a page stood between a paragraph and the rest of it.
+            finish(current)
+            current = paras.pop()
+            if current.__class__ is str:
+                current = _Paragraph(current, hyphenated)
+            current.add(line)
+            continue
+        if current is not None:
+            finish(current)
+        if _is_label(line):
+            paras.append(line)  # a label stands alone
+            current = None
+        else:
+            current = line
+    if current is not None:
+        finish(current)
+    return [p if p.__class__ is str else p.text for p in paras] + notes
+
+
+def _end(para) -> str:
+    return para[-80:] if para.__class__ is str else para.end
 
 
 def _label_number(text: str) -> str:

@@ -59,32 +59,39 @@ def local(tag) -> str:
     return _xmlsafe._local(tag) if tag.__class__ is str else ""
 
 
-def _containers(root) -> set:
-    """The elements that hold an element of CONTAINED somewhere below them, found in one pass."""
-    holders: set = set()
-    for node in root.iter():
-        if local(node.tag) in CONTAINED:
-            for above in node.iterancestors():
-                if above in holders:
-                    break  # and so is everything above it
-                holders.add(above)
-    return holders
+class _Survey:
+    """One pass over a file's elements: each one's name, the elements that hold an element of CONTAINED
+    somewhere below them, and the elements that state a dossier. (Asking an element its name costs a call;
+    a walk that asked again at every turn took twice the time.)"""
+
+    def __init__(self, root):
+        self.names: dict = {}
+        self.containers: set = set()
+        self.stating: list = []
+        for node in root.iter():
+            name = self.names[node] = local(node.tag)
+            if name in CONTAINED:
+                for above in node.iterancestors():
+                    if above in self.containers:
+                        break  # and so is everything above it
+                    self.containers.add(above)
+            elif name == "dossiernummer" or (name == "meta" and node.get("name") == "OVERHEIDop.dossiernummer"):
+                self.stating.append(node)
 
 
-def dossiers(root) -> list[str]:
+def dossiers(survey: _Survey) -> list[str]:
     """The dossiers a KOOP file states of itself: <dossiernummer><dossiernr>36 410</dossiernr>
     <begrotingshoofdstuk>XII</begrotingshoofdstuk></dossiernummer> is 36410-XII; in the full shape also
     <meta name="OVERHEIDop.dossiernummer" content="28325"/> (a begroting's chapter is not in it)."""
     found = []
-    for node in root.iter():
-        name = local(node.tag)
-        if name == "dossiernummer":
-            parts = {_xmlsafe.local(c.tag): "".join(c.itertext()).strip() for c in node if isinstance(c.tag, str)}
+    for node in survey.stating:
+        if survey.names[node] == "dossiernummer":
+            parts = {survey.names[c]: "".join(c.itertext()).strip() for c in node if isinstance(c.tag, str)}
             number = re.sub(r"\s+", "", parts.get("dossiernr", "") or (node.text or ""))
             chapter = re.sub(r"\s+", "", parts.get("begrotingshoofdstuk", ""))
             if re.fullmatch(r"\d{4,6}", number):
                 found.append(f"{number}-{chapter}" if chapter else number)
-        elif name == "meta" and node.get("name") == "OVERHEIDop.dossiernummer":
+        else:
             for number in re.split(r"[;,]\s*", node.get("content") or ""):
                 if re.fullmatch(r"\d{4,6}(?:-[A-Z0-9]+)?", number.strip()):
                     found.append(number.strip())
@@ -98,15 +105,16 @@ def extract_xml(data: bytes) -> Document:
     notes: list[str] = []
     side: list[str] = []
 
-    containers = _containers(root)
+    survey = _Survey(root)
+    names, containers = survey.names, survey.containers
 
     def text_of(node) -> str:
         parts = [node.text or ""]
         for child in node:
-            name = local(child.tag)
+            name = names[child]
             if name == "noot":
-                nr = "".join(n.text or "" for n in child.iter() if _xmlsafe.local(n.tag) == "noot.nr").strip()
-                body = " ".join("".join(n.itertext()) for n in child if _xmlsafe.local(n.tag) != "noot.nr")
+                nr = "".join(n.text or "" for n in child.iter() if names[n] == "noot.nr").strip()
+                body = " ".join("".join(n.itertext()) for n in child if names[n] != "noot.nr")
                 notes.append(f"[{nr or len(notes) + 1}] {' '.join(body.split())} ↩")
                 parts.append(f" [{nr}]" if nr else "")
             else:
@@ -120,7 +128,7 @@ def extract_xml(data: bytes) -> Document:
             paras.append(" ".join(text.split()))
 
     def walk(node):
-        name = local(node.tag)
+        name = names[node]
         if name in SKIP:
             return
         if name in SIDE:
@@ -132,11 +140,11 @@ def extract_xml(data: bytes) -> Document:
                 paras.append(f"{who}:")  # a speaker line, as the printed Handelingen have it
             return
         if name in LABELLED:
-            nr = next((" ".join("".join(n.itertext()).split()) for n in node if _xmlsafe.local(n.tag) == "nr"), "")
+            nr = next((" ".join("".join(n.itertext()).split()) for n in node if names[n] == "nr"), "")
             if nr:
                 paras.append(nr if not nr.isdigit() else f"{LABELLED[name]} {nr}")
             for child in node:
-                if _xmlsafe.local(child.tag) != "nr":
+                if names[child] != "nr":
                     walk(child)
             return
         if name in PARAGRAPHS and node in containers:
@@ -161,6 +169,6 @@ def extract_xml(data: bytes) -> Document:
     if not paras:
         text = " ".join("".join(root.itertext()).split())
         paras = [text] if text else []
-    stated = dossiers(root)
+    stated = dossiers(survey)
     return _text.from_paragraphs(paras + notes, {"dossiers": stated} if stated else None, letterhead=side,
                                  structured=True)

@@ -126,3 +126,18 @@ def test_marked_paragraphs_stay_apart_but_for_a_footnote_that_stood_inside_one(c
     from watcher.extract._text import paragraphs
 
     assert paragraphs(case["lines"], structured=True) == case["paragraphs"]
+
+
+def test_who_answers_is_searched_for_only_where_it_can_begin_and_found_as_everywhere():
+    texts = _fixture_texts() + list(CASES["who_answers"])
+    found = 0
+    for text in texts:
+        for pattern, words in _facts._MINISTER:
+            slow = pattern.search(text)
+            assert _spans([m for m in [_facts._search_at(pattern, text, words)] if m]) == \
+                _spans([slow] if slow else []), text
+            found += slow is not None
+        slow = _facts._ANSWERS_OF.search(text)
+        assert _spans([m for m in [_facts._search_at(_facts._ANSWERS_OF, text, ("antwoord",))] if m]) == \
+            _spans([slow] if slow else []), text
+    assert found > 10

@@ -18,12 +18,12 @@ _ZAAK = re.compile(r"\b(\d{4}Z\d{5})\b")
 _CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
-def _found_at(pattern: re.Pattern, text: str, words) -> list[re.Match]:
-    """pattern.finditer(text) for a case-insensitive pattern whose every match begins with one of `words`
-    (lower case), tried only where one does: a pattern that begins with alternatives or a look-behind is
-    tried by Python's re at every place of the text."""
-    low = text.lower()
-    if len(low) != len(text) or _CASE_ODD.search(text):
+def _found_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> list[re.Match]:
+    """pattern.finditer(text) for a pattern whose every match begins with one of `words` (lower case), tried
+    only where one does: a pattern that begins with alternatives or a look-behind, or ignores case, is tried
+    by Python's re at every place of the text (28 ns a character). `low`: text.lower(), if made already."""
+    low = text.lower() if low is None else low
+    if len(low) != len(text) or (not text.isascii() and _CASE_ODD.search(text)):
         return list(pattern.finditer(text))  # lower() moved the places, or the pattern takes a letter it keeps
     starts = sorted(at for word in words for at in _places(low, word))
     found, end = [], 0
@@ -32,6 +32,17 @@ def _found_at(pattern: re.Pattern, text: str, words) -> list[re.Match]:
             found.append(m)
             end = m.end()
     return found
+
+
+def _search_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> re.Match | None:
+    """pattern.search(text), as _found_at finds it."""
+    low = text.lower() if low is None else low
+    if len(low) != len(text) or (not text.isascii() and _CASE_ODD.search(text)):
+        return pattern.search(text)
+    for at in sorted(at for word in words for at in _places(low, word)):
+        if m := pattern.match(text, at):
+            return m
+    return None
 
 
 def _places(text: str, word: str):
@@ -81,15 +92,19 @@ _MEMBER_OF = re.compile(r"^(?:tweede[- ]?)?kamerlid(?:\s+(?:voor|van)(?:\s+de)?)
 _NAME_PARTY = re.compile(r"^(?P<name>.+?)(?:\s*\((?P<party>[^()]{1,40})\))?$")
 # "(beiden SP)", "(beide SP)", "(allen PVV)": one party for the names before it.
 _SHARED = re.compile(r"^(?:beiden?|allen|allebei)\s+", re.I)
+# Each with the words (lower case) its every match begins with: it is tried only where one stands.
 _MINISTER = [
-    re.compile(r"(?:Antwoord|Mededeling) van (?:de )?(?P<who>(?:Minister|Staatssecretaris)[^()]{0,60}?"
-               r"\((?!ontvangen|ingezonden)[^)]+\))", re.I),
+    (re.compile(r"(?:Antwoord|Mededeling) van (?:de )?(?P<who>(?:Minister|Staatssecretaris)[^()]{0,60}?"
+                r"\((?!ontvangen|ingezonden)[^)]+\))", re.I), ("antwoord van", "mededeling van")),
     # A mededeling of delay: "Mededeling van de Minister van Financiën (ontvangen 3 mei 2024)".
-    re.compile(r"Mededeling van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?)(?=\s*\(|[.;:]|$)"),
-    re.compile(r"Beantwoord door (?P<who>[^()]+?)\s*\(", re.I),
-    re.compile(r"Antwoorden? van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?) op vragen"),
+    (re.compile(r"Mededeling van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?)(?=\s*\(|[.;:]|$)"),
+     ("mededeling van de",)),
+    (re.compile(r"Beantwoord door (?P<who>[^()]+?)\s*\(", re.I), ("beantwoord door",)),
+    (re.compile(r"Antwoorden? van de (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?) op vragen"),
+     ("antwoord van de", "antwoorden van de")),
     # The signature, also where a PDF ran it into the paragraph before it ("… deze motie. De Minister voor …").
-    re.compile(r"(?:^|(?<=[.!?] ))De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
+    (re.compile(r"(?:^|(?<=[.!?] ))De (?P<who>(?:Minister|Staatssecretaris) (?:van|voor) [A-Z][\w ,-]+?),\s*(?:[A-Z]\.)"),
+     ("de minister", "de staatssecretaris")),
 ]
 
 _MINISTER_WORDS = ("minister", "staatssecretaris", "beantwoord door")  # each of _MINISTER needs one
@@ -155,7 +170,7 @@ def _minister(blocks) -> str:
                 on_behalf = b.group("for")
             break
     for text in texts[:HEAD * 2] if _Holds(" ".join(texts[:HEAD * 2]))("antwoord") else ():
-        if (m := _ANSWERS_OF.search(text)):
+        if (m := _search_at(_ANSWERS_OF, text, ("antwoord",))):
             title = title or m.group("title")
             on_behalf = m.group("for") or on_behalf  # the formal line spells it best
             break
@@ -235,9 +250,10 @@ def askers(text: str) -> list[dict]:
     """Who asked, as the text names them. A text may name them twice, with their parties the second time
     ("Vragen van de leden Ceder en Van der Staaij … Antwoord op vragen van de leden Ceder (ChristenUnie)
     en Van der Staaij (SGP)"), in one block where a PDF ran the two together: the one with parties wins."""
-    if not _may_hold(text, *_ASKERS_WORDS):
+    low = text.lower()
+    if not any(word in low for word in _ASKERS_WORDS) and (text.isascii() or not _CASE_ODD.search(text)):
         return []
-    found = [people for m in _found_at(_ASKERS, text, _ASKERS_WORDS) if (people := _named(m))]
+    found = [people for m in _found_at(_ASKERS, text, _ASKERS_WORDS, low) if (people := _named(m))]
     return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
 
 
@@ -347,12 +363,12 @@ def facts(blocks) -> dict:
     # motie's signers where it is one.
     if (who := signers([b.text for b in body if b.kind != "footnote"], named) or named):
         out["askers"] = who
-    said = head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]
-    for text in said if _Holds(" ".join(said))(*_MINISTER_WORDS) else ():
-        if not _may_hold(text, *_MINISTER_WORDS):
+    for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
+        low = text.lower()
+        if not any(word in low for word in _MINISTER_WORDS) and (text.isascii() or not _CASE_ODD.search(text)):
             continue
-        for pattern in _MINISTER:
-            if (m := pattern.search(text)):
+        for pattern, words in _MINISTER:
+            if (m := _search_at(pattern, text, words, low)):
                 out["minister"] = " ".join(m.group("who").split())
                 # "Antwoord van Staatssecretaris Heijnen (IenW), mede namens de Minister van JenV (ontvangen …)"
                 if (also := _ALSO_FOR.match(text, m.end())):

@@ -6,7 +6,6 @@ grow. Unknown keys are errors: a typo must not silently switch a watchlist off.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -47,6 +46,8 @@ class _Checker:
             return {}
         for key in value:
             if key not in allowed:
+                import difflib  # here: only a mistake asks for a suggestion
+
                 hint = difflib.get_close_matches(key, list(allowed), n=1)
                 extra = f" (did you mean '{hint[0]}'?)" if hint else f"; known keys: {', '.join(sorted(allowed))}"
                 self.problem(path + (key,), f"unknown key{extra}")
@@ -353,6 +354,8 @@ def _sources(check: _Checker, value) -> list[SourceConfig]:
         kind = check.text(path + ("kind",), raw.get("kind"))
         known = KINDS.get(kind) if kind else None
         if kind and not known:
+            import difflib
+
             hint = difflib.get_close_matches(kind, list(KINDS), n=1)
             extra = f" (did you mean '{hint[0]}'?)" if hint else ""
             check.problem(path + ("kind",), f"unknown kind '{kind}'{extra}; known kinds: {', '.join(sorted(KINDS))}")

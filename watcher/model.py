@@ -6,7 +6,6 @@ source -> Record -> extract -> Document -> store/compare -> Change -> match -> A
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 
 
@@ -107,6 +106,8 @@ class Document:
 
 
 def text_hash(text: str) -> str:
+    import hashlib  # here: `watcher status` reads the model and hashes nothing
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -12,7 +12,6 @@ said not to be checked yet.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from datetime import datetime
@@ -173,6 +172,8 @@ class Parliament:
             if (tokens := member_tokens(surname)):
                 shown.setdefault(tokens[-1], surname[:1].upper() + surname[1:])
         wanted = member_tokens(rule)
+        import difflib  # here: only a name not found asks for the nearest
+
         near = [shown[t] for t in difflib.get_close_matches(wanted[-1] if wanted else "", list(shown), n=3,
                                                                cutoff=0.75)]
         if dutch:
@@ -221,6 +222,8 @@ class Parliament:
         by_fold = {}
         for candidate in candidates:
             by_fold.setdefault(_folded(candidate), candidate)
+        import difflib
+
         return [by_fold[f] for f in difflib.get_close_matches(_folded(name), list(by_fold), n=3, cutoff=0.6)]
 
 

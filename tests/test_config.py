@@ -151,3 +151,82 @@ def test_each_kind_loads_the_poller_of_its_word_and_the_tweedekamer_events_are_i
 
     assert {word: k.load().kind for word, k in KINDS.items()} == {word: word for word in KINDS}
     assert kind.EVENTS == ("documents", *(s.name for s in source.STREAMS))
+
+
+# ---------------------------------------------------------------- a config read once is kept
+
+def _read_in_a_process_of_its_own(path: Path, cache: Path) -> tuple[dict, bool]:
+    """(the first source, whether PyYAML was imported) as a fresh `watcher` process reads `path`."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from watcher.config import load; c = load(sys.argv[1]); "
+            "print(json.dumps([c.sources[0].name, c.sources[0].url, 'yaml' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
+                          env=dict(os.environ, XDG_CACHE_HOME=str(cache)), cwd=Path(__file__).parent.parent)
+    name, url, imported = json.loads(done.stdout)
+    return {"name": name, "url": url}, imported
+
+
+GOOD = "sources:\n  - name: kamer\n    kind: tweedekamer\n    url: https://example.org/one/\n"
+
+
+def test_a_config_read_again_is_read_without_pyyaml(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD)
+    assert _read_in_a_process_of_its_own(path, tmp_path / "cache") == ({"name": "kamer", "url": "https://example.org/one/"}, True)
+    assert _read_in_a_process_of_its_own(path, tmp_path / "cache") == ({"name": "kamer", "url": "https://example.org/one/"}, False)
+
+
+def test_an_edited_config_is_read_anew_even_at_its_old_size_and_time(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD)
+    _read_in_a_process_of_its_own(path, tmp_path / "cache")
+    before = path.stat()
+    path.write_text(GOOD.replace("one", "two"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert _read_in_a_process_of_its_own(path, tmp_path / "cache") == ({"name": "kamer", "url": "https://example.org/two/"}, True)
+
+
+def test_a_config_with_an_error_is_never_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD + "  - [unclosed\n")
+    with pytest.raises(ConfigError, match=r"sources.yaml:6"):
+        load(path)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.marshal"))
+
+
+def test_the_kept_values_and_lines_are_those_of_the_text(tmp_path, monkeypatch):
+    from watcher import yamlfile
+    from watcher.yamlread import read
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    text = (Path(__file__).parent.parent / "sources.yaml").read_text()
+    fresh = read(text, "sources.yaml")
+    first, kept = yamlfile.load(text, "sources.yaml"), yamlfile.load(text, "sources.yaml")
+    assert (first.data, first.lines) == (kept.data, kept.lines) == (fresh.data, fresh.lines)
+    assert len(fresh.lines) > 20
+
+
+@pytest.mark.parametrize("spoil", ["a file where the folder goes", "a kept file that is not ours",
+                                   "a kept file cut short"])
+def test_a_cache_that_cannot_be_used_is_passed_by(spoil, tmp_path, monkeypatch):
+    from watcher import yamlfile
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD)
+    kept = Path(yamlfile._cache_file(str(path)))
+    if spoil == "a file where the folder goes":
+        cache.mkdir()
+        (cache / "watcher").write_text("not a folder")
+    else:
+        load(path)
+        kept.write_bytes(b"\x00not marshal" if spoil == "a kept file that is not ours" else kept.read_bytes()[:40])
+    assert load(path).sources[0].url == "https://example.org/one/"
+    path.write_text(GOOD.replace("one", "two"))
+    assert load(path).sources[0].url == "https://example.org/two/"

@@ -124,10 +124,11 @@ def test_status_on_a_read_only_mount_reads_the_state_and_claims_no_damage(tk, wr
 
 
 # What the health check (every five minutes) and `check` must not load: the pollers, the parsers and the clients
-# a run uses. Each is tens of milliseconds of a verb that polls nothing.
+# a run uses. Each is tens of milliseconds of a verb that polls nothing. Nor PyYAML: the config, read by the run
+# before, is kept (yamlfile.py).
 NOT_LOADED = ("watcher.sources._base", "watcher.sources.tweedekamer.source", "watcher.sources.tweedekamer.feed",
               "watcher.sources.officielebekendmakingen", "watcher.sources.feed", "watcher.extract._text",
-              "lxml", "httpx", "telegram", "ahocorasick_rs", "pypdfium2", "tinydb")
+              "lxml", "httpx", "telegram", "ahocorasick_rs", "pypdfium2", "tinydb", "yaml", "watcher.yamlread")
 
 
 @pytest.mark.parametrize("verb", ["status", "check"])

@@ -2,14 +2,21 @@
 
 Operators edit sources.yaml by hand, so an error must point at a line. PyYAML's composer keeps
 a mark on every node; we turn the node tree into plain Python values and keep a map from the
-path of each value (("sources", 0, "kind")) to its 1-based line.
+path of each value (("sources", 0, "kind")) to its 1-based line (yamlread.py).
+
+A file read once is kept, values and lines, in the user's cache (~/.cache/watcher, or $XDG_CACHE_HOME), under
+its path, with its text: the same text is read from there without PyYAML, which a health check every five
+minutes (`watcher status`) and a cron run would otherwise import each time. A file with an error is never
+kept; a cache that cannot be read or written is passed by.
 """
 
 from __future__ import annotations
 
+import marshal
+import os
+import sys
+import zlib
 from dataclasses import dataclass, field
-
-import yaml
 
 Path = tuple  # ("subscribers", 0, "keywords", 2)
 
@@ -62,138 +69,68 @@ class YAMLSyntaxError(Exception):
         self.problem = problem
 
 
-# libyaml's parser when PyYAML has it (its wheels do): the pure-Python scanner took 7 s over a watchlist of
-# 100,000 rules. Our composer stays on top of it, to refuse aliases before anything is expanded.
-try:
-    from yaml.cyaml import CParser as _Parser
-except ImportError:
-    _Parser = None
-_Base = (yaml.composer.Composer, _Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver) if _Parser \
-    else (yaml.SafeLoader,)
-
-
-class _NoAliases(*_Base):
-    """SafeLoader that refuses anchors and aliases where it meets them, before anything is expanded.
-
-    An alias is a reference, and a few nested ones stand for billions of values (a 700-byte "alias bomb"
-    kept `watcher check` busy past a minute at 1.4 GB). sources.yaml has no need of them: a value written
-    out twice is clearer to the next person who edits the file.
-    """
-
-    file = ""
-    depth = 0
-
-    def __init__(self, text: str):
-        if _Parser is None:
-            yaml.SafeLoader.__init__(self, text)
-            return
-        _Parser.__init__(self, text)
-        yaml.composer.Composer.__init__(self)
-        yaml.constructor.SafeConstructor.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-            raise YAMLSyntaxError(Problem(
-                self.file, event.start_mark.line + 1, "(syntax)",
-                f"YAML anchors and aliases ({sign}{event.anchor}) are not accepted here: write the value out"))
-        # Our own bound, well below the parser's (PyYAML 6.0.4 stops at 1,000 levels with words of its own,
-        # older ones ran into Python's recursion limit): a config file is a few levels deep, and the
-        # operator reads one sentence whichever PyYAML is installed.
-        if self.depth >= MAX_DEPTH:
-            raise YAMLSyntaxError(Problem(self.file, event.start_mark.line + 1, "(syntax)", TOO_DEEP))
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+CACHE_FILES = 256
 
 
 def load(text: str, file: str) -> Located:
-    loader = None
-    try:
-        loader = _NoAliases(text)
-        loader.file = file
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
-        # libyaml's scanner reads ahead of our composer in a flow collection ([[[[…), so it meets its
-        # own nesting limit first; the operator still reads our sentence.
-        message = TOO_DEEP if _brackets_deeper_than(text, MAX_DEPTH) else f"{e.problem or e}"
-        raise YAMLSyntaxError(Problem(file, line, "(syntax)", message)) from None
-    except yaml.reader.ReaderError as e:  # a character YAML does not allow (NUL, other controls)
-        line = text.count("\n", 0, e.position) + 1
-        raise YAMLSyntaxError(Problem(file, line, "(syntax)",
-                                      f"character {e.character:#06x} is not allowed in a YAML file")) from None
-    except RecursionError:
-        raise YAMLSyntaxError(Problem(file, 1, "(syntax)", TOO_DEEP)) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    located = Located(file, None, {(): 1})
-    if node is not None:
-        # One constructor for every scalar of the file: making one per scalar was most of the time a big
-        # watchlist (100,000 rules) took to load.
-        constructor = yaml.SafeLoader("")
+    """The values of a YAML text and the line of each; raises YAMLSyntaxError naming the line."""
+    kept = _cache_file(file)
+    key = _key(text)
+    if kept is not None:
         try:
-            located.data = _convert(node, (), located, constructor)
-        except RecursionError:
-            raise YAMLSyntaxError(Problem(file, 1, "(syntax)", TOO_DEEP)) from None
-        finally:
-            constructor.dispose()
+            with open(kept, "rb") as f:
+                stored_key, data, lines = marshal.load(f)
+            if stored_key == key:
+                return Located(file, data, lines)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # none yet, or not ours: read the text
+    from .yamlread import read
+
+    located = read(text, file)
+    if kept is not None:
+        _keep(kept, (key, located.data, located.lines))
     return located
 
 
-def _brackets_deeper_than(text: str, bound: int) -> bool:
-    """Whether flow brackets open more than `bound` deep: asked only of a file the parser refused."""
-    depth = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            if depth > bound:
-                return True
-        elif char in "]}":
-            depth = max(0, depth - 1)
-    return False
+def _cache_file(file: str) -> str | None:
+    """Where the values of the file at `file` are kept: one of CACHE_FILES, by its path (two paths that share
+    one only take each other's place: what is kept is compared with the whole text), so that a config read
+    from ever new places (a test's temporary folder) never fills the cache."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(home):
+        return None  # no home to keep it in (a user without one: "~" stays as it is)
+    name = zlib.crc32(os.path.abspath(file).encode("utf-8", "surrogateescape")) % CACHE_FILES
+    return os.path.join(home, "watcher", f"yaml-{name:02x}.marshal")
 
 
-def _convert(node: yaml.Node, path: Path, located: Located, constructor):
-    located.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YAMLSyntaxError(Problem(located.file, line, dotted(path), "a key must be plain text"))
-            key = str(_scalar(key_node, located.file, constructor))
-            if key in out:
-                raise YAMLSyntaxError(Problem(located.file, line, dotted(path + (key,)), "key appears twice"))
-            located.lines[path + (key,)] = line
-            out[key] = _convert(value_node, path + (key,), located, constructor)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), located, constructor) for i, item in enumerate(node.value)]
-    return _scalar(node, located.file, constructor)
-
-
-def _scalar(node: yaml.ScalarNode, file: str, constructor):
-    # Resolve the scalar as SafeLoader would, but keep dates as ISO text: "since: 2024-01-01"
-    # means a day, and the rest of the code takes text.
+def _key(text: str) -> tuple[str, str, str]:
+    """What decides how a text reads: the text itself, the reader's own code (its file, as installed) and
+    Python's version (marshal's format is its own)."""
+    reader = os.path.join(os.path.dirname(__file__), "yamlread.py")
     try:
-        value = constructor.construct_scalar(node) if node.tag == "tag:yaml.org,2002:str" \
-            else constructor.construct_object(node, deep=True)
+        made = os.stat(reader)
+        stamp = f"{made.st_mtime_ns}:{made.st_size}"
+    except OSError:
+        stamp = ""
+    return sys.version, stamp, text
+
+
+def _keep(path: str, value) -> None:
+    """Written whole or not at all (a new file renamed over the old), readable by its owner alone: it holds
+    the watchlists."""
+    try:
+        data = marshal.dumps(value)
     except ValueError:
-        # Looks like a date but is none (2024-13-45): the text goes on, and the key that wants a date
-        # says what is wrong with it.
-        return node.value
-    except yaml.constructor.ConstructorError as e:
-        raise YAMLSyntaxError(Problem(file, node.start_mark.line + 1, "(syntax)", str(e.problem))) from None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+        return  # a value marshal does not write: read the text each time
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written costs only the time of reading the text
 
 
 def not_a_list(key: str, value) -> str:

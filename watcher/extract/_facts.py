@@ -213,7 +213,8 @@ def _document_number(text: str) -> re.Match | None:
 
 
 def _numbers(pattern: re.Pattern, text: str, letter: str):
-    """pattern.finditer(text) for "\b(\d{4}X\d{5})\b", tried only where its letter stands after a digit."""
+    """pattern.finditer(text) for a number of four digits, a letter and five digits (2022D27850, 2022Z11285),
+    tried only where its letter stands after a digit."""
     at = text.find(letter, 4)
     while at >= 0:
         # its \b looks at the character before, as search's does

@@ -145,3 +145,26 @@ def test_a_verb_that_polls_nothing_imports_no_poller_parser_or_client(verb, tk, 
     assert "watcher.sources.kinds" in loaded, done.stderr[-2000:]  # the test sees what is imported
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
     assert [m for m in loaded if m.startswith(NOT_LOADED)] == []
+
+
+# What a cron run with nothing new loads no part of: the Telegram client (nothing to send), the mail (none to
+# send), the reader of a verslag (none changed), PyYAML (the config is kept). Each is milliseconds of every run.
+NOT_LOADED_QUIET = ("telegram", "smtplib", "watcher.extract.vlos", "yaml", "watcher.yamlread")
+
+
+def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher_cli, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:BOT")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
+                          [{"name": "ann", "telegram": 31, "keywords": ["begrotingsstaten"],
+                            "email": "ann@example.org"}],
+                          telegram={"api_url": telegram.url, "allow": "open"},
+                          email={"host": "127.0.0.1", "port": 1, "from": "watcher@example.org", "security": "none"})
+    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    code = ("import sys\nfrom watcher.cli import main\nrc = main(sys.argv[1:])\n"
+            "print(' '.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code, "-c", str(config), "run", "--once"], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    loaded = done.stderr.split()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "watcher.deliver.email" in loaded and "httpx" in loaded, done.stderr[-2000:]  # it sees what is loaded
+    assert [m for m in loaded if m.startswith(NOT_LOADED_QUIET)] == []

@@ -9,11 +9,6 @@ client that keeps one of two equal ids shows it once.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import smtplib
-import ssl
-from email.message import EmailMessage
-from email.utils import formatdate
 
 from ..settings import EmailSettings
 from .failure import ChannelFailed
@@ -28,6 +23,13 @@ class Mailer:
         await asyncio.to_thread(self._send, to, subject, plain, html, ident)
 
     def _send(self, to: str, subject: str, plain: str, html: str, ident: str) -> None:
+        # Imported here, where a message is sent: a run with no e-mail to send (most) does not pay for them.
+        import hashlib
+        import smtplib
+        import ssl
+        from email.message import EmailMessage
+        from email.utils import formatdate
+
         s = self.settings
         message = EmailMessage()
         message["From"] = s.sender

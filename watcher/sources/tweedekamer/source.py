@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, ClassVar
 
 from ...settings import BACKLOG_MARGIN
-from ...extract import MAX_BYTES, ExtractError, vlos
+from ...extract import MAX_BYTES, ExtractError
 from ..http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument
 from .._base import Page, Source, Stream, StreamPage
@@ -334,6 +334,8 @@ class Verslagen(_MirrorStream):
             return None
         if verslag.deleted:
             return {"removed": True}
+        from ...extract import vlos  # here: a run in which no verslag changed does not pay for its reader
+
         url = self.source.feed.check_file(verslag.enclosure or f"{self.source.base}Resources/{verslag.id}")
         response = await self.source.http.get(url, max_bytes=MAX_BYTES)
         try:

@@ -24,6 +24,8 @@ def _plain(value):
 
 @dataclass
 class Actor:
+    """Someone a document or its zaak names: an indiener, a medeindiener, the minister it is put to, a committee."""
+
     name: str
     role: str = ""  # Indiener, Medeindiener, Gericht aan, Voortouwcommissie, ... kept as upstream says
     party: str = ""
@@ -68,6 +70,8 @@ LETTERHEAD = "letterhead"  # a block kind that is matched but not diffed: see Do
 
 @dataclass
 class Block:
+    """One paragraph of a document's text, with its kind and the label of the question or answer it is part of."""
+
     text: str
     kind: str = "paragraph"  # heading, paragraph, question, answer, footnote, letterhead
     label: str = ""  # "Vraag 3", "Antwoord 2 en 3", "17"
@@ -138,6 +142,8 @@ class Record:
 
 @dataclass
 class Version:
+    """One version of a stored document: its text's hash and the fingerprint of the file it came from."""
+
     version: str
     hash: str  # content hash of the normalised text; "" when the text could not be had yet
     fingerprint: str
@@ -147,6 +153,8 @@ class Version:
 
 @dataclass
 class StoredDocument:
+    """A document as the store holds it: its metadata, its versions and what became of them."""
+
     key: str
     source: str
     meta: Meta
@@ -205,6 +213,8 @@ DEBATE = EventKind.DEBATE
 
 @dataclass
 class Change:
+    """What became of one document in a poll, against what the store held (engine/compare.py)."""
+
     kind: ChangeKind
     record: Record
     stored: StoredDocument  # the state after the change

@@ -24,6 +24,8 @@ BACKLOG_MARGIN = timedelta(days=30)
 
 @dataclass(frozen=True)
 class HTTPSettings:
+    """How watcher asks the upstream services (sources.yaml `http:`)."""
+
     timeout: float = 30.0  # the whole of one request: connect, headers and every byte of the body
     retries: int = 3
     backoff: float = 2.0  # seconds before the first retry; doubles each time
@@ -32,6 +34,8 @@ class HTTPSettings:
 
 @dataclass(frozen=True)
 class TelegramSettings:
+    """The bot: where its token is, who may use it, and Telegram's sending limits (sources.yaml `telegram:`)."""
+
     token_env: str = DEFAULT_TOKEN_ENV
     api_url: str = DEFAULT_API_URL
     allow: tuple[int, ...] | str = ()  # chat ids, or "open"
@@ -49,6 +53,8 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class SourceConfig:
+    """One source of sources.yaml: its kind, where it is read and the keys of its kind."""
+
     name: str
     kind: str
     url: str
@@ -95,6 +101,8 @@ class Channel:
 
 @dataclass(frozen=True)
 class Subscriber:
+    """One subscriber of sources.yaml: where its alerts go and the rules that choose them."""
+
     name: str
     telegram: int | None = None
     keywords: tuple[str, ...] = ()
@@ -143,6 +151,8 @@ class ServeSettings:
 
 @dataclass(frozen=True)
 class Config:
+    """sources.yaml as a whole, checked."""
+
     path: Path
     state_dir: Path
     poll_interval: float = 300.0

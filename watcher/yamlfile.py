@@ -23,6 +23,8 @@ Path = tuple  # ("subscribers", 0, "keywords", 2)
 
 @dataclass
 class Problem:
+    """What is wrong, and where: a line and a key of a file."""
+
     file: str
     line: int
     key: str

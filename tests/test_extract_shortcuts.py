@@ -59,6 +59,11 @@ def test_a_document_dated_in_passing_has_that_date(case):
     assert facts([Block(case["text"])]).get("datum", "") == case["date"]
 
 
+@pytest.mark.parametrize("case", CASES["document_ministers"], ids=lambda c: c["text"][:40])
+def test_who_answers_is_found_whatever_letters_the_patterns_take_for_i_and_s(case):
+    assert facts([Block(case["text"])]).get("minister", "") == case["minister"]
+
+
 @pytest.mark.parametrize("case", CASES["document_numbers"], ids=lambda c: c["text"][:30])
 def test_a_document_number_is_found_where_the_text_states_it(case):
     assert facts([Block(case["text"])]).get("nummer", "") == case["number"]

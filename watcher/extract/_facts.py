@@ -6,6 +6,7 @@ structured metadata of an answer lacks.
 
 from __future__ import annotations
 
+import functools
 import re
 
 MONTHS = {m: i for i, m in enumerate(
@@ -15,15 +16,28 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DOCUMENT = re.compile(r"\b(\d{4}D\d{5})\b")
 _ZAAK = re.compile(r"\b(\d{4}Z\d{5})\b")
 # Letters a case-insensitive pattern takes for i, s and k that lower() does not make them.
-_CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
+_CASE_ODD = "\u0130\u0131\u017f\u212a"
+
+
+def _case_odd(text: str) -> bool:
+    """Does the text hold one of _CASE_ODD? Four scans for a character: a pattern's class of the four took
+    25 times as long over a text beyond ASCII (most Dutch texts: their quotes are curly)."""
+    return not text.isascii() and ("\u0130" in text or "\u0131" in text or "\u017f" in text or "\u212a" in text)
+
+
+@functools.lru_cache(maxsize=512)
+def _lower(text: str) -> str:
+    """text.lower(), once for each of a document's texts that several searches ask about (4 ns a character
+    beyond ASCII)."""
+    return text.lower()
 
 
 def _found_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> list[re.Match]:
     """pattern.finditer(text) for a pattern whose every match begins with one of `words` (lower case), tried
     only where one does: a pattern that begins with alternatives or a look-behind, or ignores case, is tried
     by Python's re at every place of the text (28 ns a character). `low`: text.lower(), if made already."""
-    low = text.lower() if low is None else low
-    if len(low) != len(text) or (not text.isascii() and _CASE_ODD.search(text)):
+    low = _lower(text) if low is None else low
+    if len(low) != len(text) or _case_odd(text):
         return list(pattern.finditer(text))  # lower() moved the places, or the pattern takes a letter it keeps
     starts = sorted(at for word in words for at in _places(low, word))
     found, end = [], 0
@@ -36,8 +50,8 @@ def _found_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> 
 
 def _search_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> re.Match | None:
     """pattern.search(text), as _found_at finds it."""
-    low = text.lower() if low is None else low
-    if len(low) != len(text) or (not text.isascii() and _CASE_ODD.search(text)):
+    low = _lower(text) if low is None else low
+    if len(low) != len(text) or _case_odd(text):
         return pattern.search(text)
     for at in sorted(at for word in words for at in _places(low, word)):
         if m := pattern.match(text, at):
@@ -57,7 +71,7 @@ class _Holds:
 
     def __init__(self, text: str):
         self.low = text.lower()
-        self.odd = not text.isascii() and _CASE_ODD.search(text) is not None
+        self.odd = _case_odd(text)
 
     def __call__(self, *words: str) -> bool:
         return self.odd or any(word in self.low for word in words)
@@ -66,11 +80,11 @@ class _Holds:
 def _may_hold(text: str, *words: str) -> bool:
     """Could a case-insensitive pattern that needs one of `words` find anything in `text`? A test far
     cheaper than the search, which tries every place in the text: most texts hold none of the words."""
-    low = text.lower()
+    low = _lower(text)
     for word in words:
         if word in low:
             return True
-    return not text.isascii() and _CASE_ODD.search(text) is not None
+    return _case_odd(text)
 
 
 HEAD = 20  # blocks before the body (or before the first question): where a document states who and when
@@ -251,8 +265,8 @@ def askers(text: str) -> list[dict]:
     """Who asked, as the text names them. A text may name them twice, with their parties the second time
     ("Vragen van de leden Ceder en Van der Staaij … Antwoord op vragen van de leden Ceder (ChristenUnie)
     en Van der Staaij (SGP)"), in one block where a PDF ran the two together: the one with parties wins."""
-    low = text.lower()
-    if not any(word in low for word in _ASKERS_WORDS) and (text.isascii() or not _CASE_ODD.search(text)):
+    low = _lower(text)
+    if not any(word in low for word in _ASKERS_WORDS) and not _case_odd(text):
         return []
     found = [people for m in _found_at(_ASKERS, text, _ASKERS_WORDS, low) if (people := _named(m))]
     return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
@@ -365,8 +379,8 @@ def facts(blocks) -> dict:
     if (who := signers([b.text for b in body if b.kind != "footnote"], named) or named):
         out["askers"] = who
     for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
-        low = text.lower()
-        if not any(word in low for word in _MINISTER_WORDS) and (text.isascii() or not _CASE_ODD.search(text)):
+        low = _lower(text)
+        if not any(word in low for word in _MINISTER_WORDS) and not _case_odd(text):
             continue
         for pattern, words in _MINISTER:
             if (m := _search_at(pattern, text, words, low)):

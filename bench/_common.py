@@ -90,3 +90,20 @@ def child_cpu_s(command: list[str], env: dict | None = None, ok: tuple[int, ...]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode in ok, done.stderr[-500:]
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def child_instructions(command: list[str], env: dict | None = None, ok: tuple[int, ...] = (0,)) -> int:
+    """The instructions a command run to its end executes, counted by valgrind's callgrind (the same count from
+    run to run, whatever else the machine does); it must end with one of the exit codes `ok`."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("counting instructions needs valgrind's callgrind: install valgrind")
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command], cwd=ROOT,
+                          capture_output=True, text=True, env=env)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    assert done.returncode in ok and found, done.stderr[-500:]
+    return int(found.group(1))
+

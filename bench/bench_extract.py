@@ -20,14 +20,11 @@ a cache miss as one instruction, so it is a second view, not the time.
     python bench/bench_extract.py --instructions [RUNS]    (default 3; needs valgrind)
 """
 
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 
-from _common import ROOT
+from _common import ROOT, child_instructions
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -113,13 +110,8 @@ def _print(figures: dict[str, float], unit: float, what: str, measure: str = "ms
 
 
 def _counted(fmt: str, name: str, rounds: int) -> int:
-    """Instructions of `rounds` rounds of one figure, in a process of its own under callgrind."""
-    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-                           __file__, "--one", fmt, name, str(rounds)], capture_output=True, text=True, cwd=ROOT)
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if done.returncode or not found:
-        raise SystemExit(f"callgrind could not count {fmt} {name}: {done.stderr[-500:]}")
-    return int(found.group(1))
+    """Instructions of `rounds` rounds of one figure, in a process of its own."""
+    return child_instructions([sys.executable, __file__, "--one", fmt, name, str(rounds)])
 
 
 def main() -> None:
@@ -134,8 +126,6 @@ def main() -> None:
     counting = args[:1] == ["--instructions"]
     if counting:
         args = args[1:]
-        if shutil.which("valgrind") is None:
-            raise SystemExit("--instructions counts with valgrind's callgrind: install valgrind")
     runs = int(args[0]) if args else (3 if counting else 5)
     units = _units()
     for fmt, (what, work) in figures().items():

@@ -8,7 +8,11 @@ python-telegram-bot (what any run that polls and may send needs). Goals: the qui
 import, `status` under 0.1 s. Exit 1 is a source the fakes cannot serve all of (KOOP's feed): the work was
 done all the same.
 
+With --instructions, each of the four is counted once in instructions instead (valgrind's callgrind): the
+same count from run to run, where CPU time here drifts by tens of percent.
+
     python bench/bench_quiet.py [RUNS]     (default 7)
+    python bench/bench_quiet.py --instructions
 """
 
 import os
@@ -18,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, child_cpu_s
+from _common import ROOT, child_cpu_s, child_instructions
 
 from tests.fakes.koop import FakeKOOP
 from tests.fakes.telegram import FakeTelegram
@@ -45,6 +49,9 @@ def main(runs: int) -> None:
             env["TELEGRAM_BOT_TOKEN"] = "42:QUIET"
             watcher = [sys.executable, "-m", "watcher", "-c", str(config)]
             subprocess.run(watcher + ["run", "--once"], cwd=ROOT, check=True, capture_output=True, env=env)
+            if runs == 0:  # --instructions
+                _count(watcher, dict(env, PYTHONHASHSEED="0"))
+                return
             # Each round runs the four in turn, so a stretch of a slower machine weighs on all of them; the ratio
             # is the median of the rounds' own ratios.
             rounds = []
@@ -67,5 +74,17 @@ def main(runs: int) -> None:
             fake.server.stop()
 
 
+def _count(watcher: list[str], env: dict) -> None:
+    bare = child_instructions([sys.executable, "-c", "pass"], env)
+    imports = child_instructions([sys.executable, "-c", "import httpx, telegram"], env)
+    quiet = child_instructions(watcher + ["run", "--once"], env, ok=(0, 1))
+    status = child_instructions(watcher + ["status"], env, ok=(0, 1))
+    print("instructions (callgrind)")
+    print(f"  python -c pass                      {bare / 1e6:6.0f} M")
+    print(f"  import httpx, telegram              {imports / 1e6:6.0f} M  (the floor)")
+    print(f"  watcher run --once, nothing new     {quiet / 1e6:6.0f} M  ({quiet / imports:.2f}x the floor)")
+    print(f"  watcher status                      {status / 1e6:6.0f} M  ({status / bare:.1f}x a bare start)")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    main(0 if sys.argv[1:2] == ["--instructions"] else int(sys.argv[1]) if len(sys.argv) > 1 else 7)

@@ -230,3 +230,21 @@ def test_a_cache_that_cannot_be_used_is_passed_by(spoil, tmp_path, monkeypatch):
     assert load(path).sources[0].url == "https://example.org/one/"
     path.write_text(GOOD.replace("one", "two"))
     assert load(path).sources[0].url == "https://example.org/two/"
+
+
+def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch):
+    from watcher import yamlfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD)
+    load(path)
+    kept = Path(yamlfile._cache_file(str(path)))
+    key, data, lines = __import__("marshal").loads(kept.read_bytes())
+    data["sources"][0]["url"] = "https://example.org/as-an-older-reader-read-it/"
+    kept.write_bytes(__import__("marshal").dumps((key, data, lines)))
+    assert load(path).sources[0].url.endswith("/as-an-older-reader-read-it/")  # the same reader: it is kept
+    reader = Path(yamlfile.__file__)
+    monkeypatch.setattr(yamlfile, "__file__", str(tmp_path / "yamlfile.py"))  # installed anew: another file
+    (tmp_path / "yamlfile.py").write_text(reader.read_text())
+    assert load(path).sources[0].url == "https://example.org/one/"

@@ -106,14 +106,15 @@ def _cache_file(file: str) -> str | None:
 
 
 def _key(text: str) -> tuple[str, str, str]:
-    """What decides how a text reads: the text itself, the reader's own code (its file, as installed) and
-    Python's version (marshal's format is its own)."""
-    reader = os.path.join(os.path.dirname(__file__), "yamlread.py")
-    try:
-        made = os.stat(reader)
-        stamp = f"{made.st_mtime_ns}:{made.st_size}"
-    except OSError:
-        stamp = ""
+    """What decides how a text reads: the text itself, the reader's code and this file's (as installed: a new
+    version of watcher reads every file anew) and Python's version (marshal's format is its own)."""
+    stamp = ""
+    for code in (__file__, os.path.join(os.path.dirname(__file__), "yamlread.py")):
+        try:
+            made = os.stat(code)
+            stamp += f"{made.st_mtime_ns}:{made.st_size};"
+        except OSError:
+            stamp += "?;"
     return sys.version, stamp, text
 
 

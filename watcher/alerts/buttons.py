@@ -31,6 +31,8 @@ FORGET = "vergeet"  # /vergeet, confirmed
 
 @dataclass(frozen=True)
 class Button:
+    """A button under an alert: its label, what a tap does, and on what."""
+
     label: str
     action: str
     argument: str

@@ -18,6 +18,8 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})(?:\s+(bewaa
 
 @dataclass(frozen=True)
 class Window:
+    """A subscriber's quiet hours, by Amsterdam's clock."""
+
     start: time
     end: time
     hold: bool = False  # held to the end of the window, rather than sent silently

@@ -25,6 +25,8 @@ log = logging.getLogger("watcher")
 
 @dataclass
 class Cursor:
+    """Where a source (or a stream) is: its own position, and whether what it reads is told yet."""
+
     position: dict  # the source's own; passed to its poll as it was given
     quiet: bool = False  # a silent backfill that has not caught up yet: stored, not alerted
     pending: list[str] = field(default_factory=list)  # a stream's matters folded, not told yet (rows may follow)

@@ -41,6 +41,8 @@ SOFT_DEADLINE = 0.8  # share of a source's deadline after which it starts no new
 
 @dataclass
 class SourceReport:
+    """What one source did in a cycle: its records, its changes by kind, its error if it failed."""
+
     name: str
     ok: bool = True
     error: str = ""
@@ -55,6 +57,8 @@ class SourceReport:
 
 @dataclass
 class CycleReport:
+    """What a cycle did: each source's report and the alerts sent or left waiting."""
+
     sources: list[SourceReport] = field(default_factory=list)
     delivered: int = 0
     undelivered: int = 0

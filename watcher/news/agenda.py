@@ -71,6 +71,8 @@ def kamer_day(moment: datetime) -> date:
 
 @dataclass
 class Event:
+    """A change to a debate on the agenda, told as an alert of its own."""
+
     number: int
     headline: str
     lines: list[str]

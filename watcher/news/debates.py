@@ -22,6 +22,8 @@ CORRECTED = "gecorrigeerd"
 
 @dataclass
 class Event:
+    """A member who spoke in a debate, or whose words in its verslag were corrected."""
+
     debate: str  # the debate's id
     speaker: str  # the speaker's id
     kind: str  # "spoke" or "corrected"

@@ -41,6 +41,8 @@ _engine_module.time = _ThreadCPU
 
 @dataclass
 class BlockChange:
+    """One change in one block, with the words around it."""
+
     label: str  # "Antwoord 7", or "alinea 12" where the text has no labels
     old: str  # the words taken out ("" for an insertion)
     new: str  # the words put in ("" for a deletion)
@@ -61,6 +63,8 @@ class BlockChange:
 
 @dataclass
 class DiffResult:
+    """What changed between two versions: the changes to tell, and the ops to render the whole."""
+
     changes: list[BlockChange] = field(default_factory=list)
     complete: bool = True  # False: the time limit was hit and only whole blocks are reported
     ops: list = field(default_factory=list, repr=False)  # (op, old words, new words) for rendering

@@ -39,6 +39,8 @@ def term(delays: int) -> timedelta:
 
 @dataclass
 class Question:
+    """A written question (one zaak): when it was asked, by whom, and what became of it."""
+
     zaak: str
     onderwerp: str = ""
     asked_on: date | None = None

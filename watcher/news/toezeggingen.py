@@ -22,6 +22,8 @@ TEXT_SHOWN = 300  # characters of the promise in an alert; the rest is in the re
 
 @dataclass
 class Event:
+    """A change to a toezegging, told as an alert of its own."""
+
     number: int  # the toezegging's n-th event: with its id, the alerts' idempotency key
     headline: str
     lines: list[str]

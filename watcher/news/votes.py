@@ -67,6 +67,8 @@ def result_words(soort: str) -> str:
 
 @dataclass
 class Tally:
+    """How a vote went: the seats on each side, and who stood where."""
+
     voor: int = 0
     tegen: int = 0
     niet: int = 0
@@ -165,6 +167,8 @@ def own_votes(t: Tally | None, parties: tuple[str, ...], members: tuple[str, ...
 
 @dataclass
 class Event:
+    """A vote's outcome, or a change to it, told as an alert of its own."""
+
     number: int  # the vote's n-th event: with the Besluit's Id, the alerts' idempotency key
     headline: str
     lines: list[str]

@@ -16,6 +16,8 @@ Fetch = Callable[[], Awaitable[Document]]
 
 @dataclass
 class Page:
+    """One page of a source's poll: its records, and where the next poll starts."""
+
     records: list[Record]
     cursor: dict  # where the next poll starts once these records are processed
     total: int | None = None  # records the whole poll expects, when upstream says (for progress)

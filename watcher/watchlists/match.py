@@ -148,6 +148,8 @@ class FoldedText:
 
 @dataclass
 class Hit:
+    """Why a document matches one subscriber, with a snippet around the first keyword."""
+
     subscriber: str
     reasons: list[str] = field(default_factory=list)
     snippet: str = ""

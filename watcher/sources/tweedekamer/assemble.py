@@ -20,6 +20,8 @@ KOOP_URL = "https://zoek.officielebekendmakingen.nl/{identifier}.html"
 
 @dataclass
 class Parts:
+    """The mirrored entities a root needs, gathered, and those named but not mirrored yet."""
+
     root: Entity | None
     missing: list[tuple[str, str]] = field(default_factory=list)  # (category, id) named but not mirrored
     # Named and not mirrored, and asked for, but not waited for when the feed has not got them (a vote's
@@ -29,6 +31,8 @@ class Parts:
 
 @dataclass
 class DocumentParts(Parts):
+    """A document's parts: its version, actors, zaken and dossiers."""
+
     version: Entity | None = None
     actors: list[Entity] = field(default_factory=list)
     zaken: list[Entity] = field(default_factory=list)
@@ -179,6 +183,8 @@ def _all_parts(parts: DocumentParts) -> list[Entity]:
 
 @dataclass
 class VoteParts(Parts):
+    """A vote's parts: its zaken and dossiers, and each fractie's or member's position."""
+
     zaken: list[Entity] = field(default_factory=list)
     zaak_actors: dict[str, list[Entity]] = field(default_factory=dict)
     dossiers: list[Entity] = field(default_factory=list)
@@ -239,6 +245,8 @@ def vote_state(parts: VoteParts) -> dict | None:
 
 @dataclass
 class MeetingParts(Parts):
+    """A debate's parts: its agenda, their zaken and dossiers, and the one it moved to."""
+
     punten: list[Entity] = field(default_factory=list)
     zaken: list[Entity] = field(default_factory=list)
     zaak_actors: dict[str, list[Entity]] = field(default_factory=dict)
@@ -288,6 +296,8 @@ def meeting_state(parts: MeetingParts) -> dict | None:
 
 @dataclass
 class PromiseParts(Parts):
+    """A toezegging's parts: to whom it was made, in which debate, on which dossiers."""
+
     persoon: Entity | None = None  # the member it was made to
     fractie: Entity | None = None  # the fractie it was made to
     meeting: Entity | None = None  # the debate it was made in

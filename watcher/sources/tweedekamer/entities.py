@@ -66,6 +66,8 @@ class EntityError(ValueError):
 
 @dataclass
 class Entity:
+    """One entity of the SyncFeed as the mirror keeps it: its fields and its references."""
+
     category: str  # the feed's category: "Document", "ZaakActor"
     id: str
     bijgewerkt: str = ""  # sortable UTC (stamp_key)

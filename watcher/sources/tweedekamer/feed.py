@@ -60,6 +60,8 @@ class FeedError(FetchError):
 
 @dataclass
 class Entry:
+    """One entry of a feed page: its entity, and the link to the feed after it."""
+
     entity: Entity
     next: str  # the link to the feed after this entry
     skiptoken: int
@@ -68,6 +70,8 @@ class Entry:
 
 @dataclass
 class FeedPage:
+    """One page of a category's feed, and where to ask next."""
+
     url: str
     entries: list[Entry]
     next: str = ""  # feed-level: more after this page

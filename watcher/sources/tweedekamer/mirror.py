@@ -23,6 +23,8 @@ from .entities import Entity
 
 @dataclass
 class Dirty:
+    """A root an entity's change touched, queued to be assembled."""
+
     seq: int
     ident: str
 

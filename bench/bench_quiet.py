@@ -29,7 +29,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
 
 
-def main(runs: int) -> None:
+def main(runs: int, count: bool = False) -> None:
     tk, koop, telegram = FakeTK(), FakeKOOP(), FakeTelegram()
     for fake in (tk, koop, telegram):
         fake.server.start()
@@ -49,7 +49,7 @@ def main(runs: int) -> None:
             env["TELEGRAM_BOT_TOKEN"] = "42:QUIET"
             watcher = [sys.executable, "-m", "watcher", "-c", str(config)]
             subprocess.run(watcher + ["run", "--once"], cwd=ROOT, check=True, capture_output=True, env=env)
-            if runs == 0:  # --instructions
+            if count:
                 _count(watcher, dict(env, PYTHONHASHSEED="0"))
                 return
             # Each round runs the four in turn, so a stretch of a slower machine weighs on all of them; the ratio
@@ -87,4 +87,7 @@ def _count(watcher: list[str], env: dict) -> None:
 
 
 if __name__ == "__main__":
-    main(0 if sys.argv[1:2] == ["--instructions"] else int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    if sys.argv[1:2] == ["--instructions"]:
+        main(0, count=True)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)

@@ -248,3 +248,19 @@ def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch
     monkeypatch.setattr(yamlfile, "__file__", str(tmp_path / "yamlfile.py"))  # installed anew: another file
     (tmp_path / "yamlfile.py").write_text(reader.read_text())
     assert load(path).sources[0].url == "https://example.org/one/"
+
+
+def test_a_cache_write_that_fails_leaves_no_half_written_file(tmp_path, monkeypatch):
+    from watcher import yamlfile
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD)
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(yamlfile.os, "replace", full)
+    assert load(path).sources[0].url == "https://example.org/one/"
+    assert [p.name for p in (cache / "watcher").iterdir()] == []

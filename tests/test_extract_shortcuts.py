@@ -146,3 +146,14 @@ def test_who_answers_is_searched_for_only_where_it_can_begin_and_found_as_everyw
         assert _spans([m for m in [_facts._search_at(_facts._ANSWERS_OF, text, ("antwoord",))] if m]) == \
             _spans([slow] if slow else []), text
     assert found > 10
+
+
+def test_only_short_texts_are_kept_lowered():
+    """A long block's lowered copy is not held on to: a watcher runs for months."""
+    _facts._lowered.cache_clear()
+    before = _facts._lowered.cache_info().currsize
+    long = "Vragen van het lid Ceder " * 1000
+    assert _facts._lower(long) == long.lower()
+    assert _facts._lowered.cache_info().currsize == before
+    assert _facts._lower("Een kort stuk tekst dat nog niet gelezen is") == "een kort stuk tekst dat nog niet gelezen is"
+    assert _facts._lowered.cache_info().currsize == before + 1

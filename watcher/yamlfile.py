@@ -125,15 +125,20 @@ def _keep(path: str, value) -> None:
         data = marshal.dumps(value)
     except ValueError:
         return  # a value marshal does not write: read the text each time
+    temporary = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(temporary, path)
     except OSError:
-        pass  # a cache that cannot be written costs only the time of reading the text
+        # A cache that cannot be written costs only the time of reading the text; a half-written copy
+        # (a full disk) is not left behind.
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def not_a_list(key: str, value) -> str:

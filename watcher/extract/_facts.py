@@ -25,18 +25,26 @@ def _case_odd(text: str) -> bool:
     return not text.isascii() and ("\u0130" in text or "\u0131" in text or "\u017f" in text or "\u212a" in text)
 
 
-@functools.lru_cache(maxsize=512)
+LOWERED_KEPT = 2000  # characters of a text whose lowered copy is kept: a head's text is cut to as many
+
+
 def _lower(text: str) -> str:
     """text.lower(), once for each of a document's texts that several searches ask about (4 ns a character
-    beyond ASCII)."""
+    beyond ASCII). Only short texts are kept: a Handelingen block of 400 KB kept 512 times over would be
+    hundreds of megabytes held by a watcher that runs for months."""
+    return _lowered(text) if len(text) <= LOWERED_KEPT else text.lower()
+
+
+@functools.lru_cache(maxsize=512)
+def _lowered(text: str) -> str:
     return text.lower()
 
 
-def _found_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> list[re.Match]:
+def _found_at(pattern: re.Pattern, text: str, words) -> list[re.Match]:
     """pattern.finditer(text) for a pattern whose every match begins with one of `words` (lower case), tried
     only where one does: a pattern that begins with alternatives or a look-behind, or ignores case, is tried
-    by Python's re at every place of the text (28 ns a character). `low`: text.lower(), if made already."""
-    low = _lower(text) if low is None else low
+    by Python's re at every place of the text (28 ns a character)."""
+    low = _lower(text)
     if len(low) != len(text) or _case_odd(text):
         return list(pattern.finditer(text))  # lower() moved the places, or the pattern takes a letter it keeps
     starts = sorted(at for word in words for at in _places(low, word))
@@ -48,9 +56,9 @@ def _found_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> 
     return found
 
 
-def _search_at(pattern: re.Pattern, text: str, words, low: str | None = None) -> re.Match | None:
+def _search_at(pattern: re.Pattern, text: str, words) -> re.Match | None:
     """pattern.search(text), as _found_at finds it."""
-    low = _lower(text) if low is None else low
+    low = _lower(text)
     if len(low) != len(text) or _case_odd(text):
         return pattern.search(text)
     for at in sorted(at for word in words for at in _places(low, word)):
@@ -265,10 +273,9 @@ def askers(text: str) -> list[dict]:
     """Who asked, as the text names them. A text may name them twice, with their parties the second time
     ("Vragen van de leden Ceder en Van der Staaij … Antwoord op vragen van de leden Ceder (ChristenUnie)
     en Van der Staaij (SGP)"), in one block where a PDF ran the two together: the one with parties wins."""
-    low = _lower(text)
-    if not any(word in low for word in _ASKERS_WORDS) and not _case_odd(text):
+    if not _may_hold(text, *_ASKERS_WORDS):
         return []
-    found = [people for m in _found_at(_ASKERS, text, _ASKERS_WORDS, low) if (people := _named(m))]
+    found = [people for m in _found_at(_ASKERS, text, _ASKERS_WORDS) if (people := _named(m))]
     return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
 
 
@@ -379,11 +386,10 @@ def facts(blocks) -> dict:
     if (who := signers([b.text for b in body if b.kind != "footnote"], named) or named):
         out["askers"] = who
     for text in head + [b.text[:2000] for b in body[HEAD:HEAD * 2]] + [b.text[-2000:] for b in body[-6:]]:
-        low = _lower(text)
-        if not any(word in low for word in _MINISTER_WORDS) and not _case_odd(text):
+        if not _may_hold(text, *_MINISTER_WORDS):
             continue
         for pattern, words in _MINISTER:
-            if (m := _search_at(pattern, text, words, low)):
+            if (m := _search_at(pattern, text, words)):
                 out["minister"] = " ".join(m.group("who").split())
                 # "Antwoord van Staatssecretaris Heijnen (IenW), mede namens de Minister van JenV (ontvangen …)"
                 if (also := _ALSO_FOR.match(text, m.end())):

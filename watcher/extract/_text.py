@@ -294,6 +294,13 @@ class _Paragraph:
         return "".join(self.parts)
 
 
+def _rejoins(held: str, line: str, before: str) -> bool:
+    """Does `line`, after a blank and the footnote `held`, go on with the paragraph that ended in `before`?
+    The footnotes at the foot of a page stood between a paragraph and the rest of it: a line in lower case
+    that begins no block, after an unfinished paragraph."""
+    return line[:1].islower() and _is_note(held) and not _starts_block(line) and not _TERMINAL.search(before)
+
+
 def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
     """Lines -> paragraphs, each on one line (so reflowing the source changes nothing).
 
@@ -321,9 +328,7 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
         if not line:
             blank = True
             continue
-        if current and blank and line[:1].islower() and _is_note(current.text) and not _starts_block(line) \
-                and paras and not _TERMINAL.search(paras[-1].end):
-            # The footnotes at the foot of a page stood between a paragraph and the rest of it.
+        if current and blank and paras and _rejoins(current.text, line, paras[-1].end):
             finish(current)
             current = paras.pop()
             current.add(line)
@@ -362,9 +367,8 @@ def _each_its_own(lines: list[str], hyphenated: _Compounds) -> list[str]:
             blank = True
             continue
         after_blank, blank = blank, False
-        if current is not None and after_blank and line[:1].islower() and _is_note(current if current.__class__ is str else current.text) \
-                and not _starts_block(line) and paras and not _TERMINAL.search(_end(paras[-1])):
-            # The footnotes at the foot of a page stood between a paragraph and the rest of it.
+        if current is not None and after_blank and paras \
+                and _rejoins(current if current.__class__ is str else current.text, line, _end(paras[-1])):
             finish(current)
             current = paras.pop()
             if current.__class__ is str:

@@ -54,11 +54,6 @@ def _speaker(node) -> str:
     return re.sub(r"\s*:\s*$", "", text).strip()
 
 
-def local(tag) -> str:
-    """An element's name, lower case, without its namespace ("" for an entity)."""
-    return _xmlsafe._local(tag) if tag.__class__ is str else ""
-
-
 class _Survey:
     """One pass over a file's elements: each one's name, the elements that hold an element of CONTAINED
     somewhere below them, and the elements that state a dossier. (Asking an element its name costs a call;
@@ -69,7 +64,7 @@ class _Survey:
         self.containers: set = set()
         self.stating: list = []
         for node in root.iter():
-            name = self.names[node] = local(node.tag)
+            name = self.names[node] = _xmlsafe.local(node.tag)
             if name in CONTAINED:
                 for above in node.iterancestors():
                     if above in self.containers:

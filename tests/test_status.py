@@ -168,3 +168,35 @@ def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher
     assert done.returncode == 0, done.stdout + done.stderr
     assert "watcher.deliver.email" in loaded and "httpx" in loaded, done.stderr[-2000:]  # it sees what is loaded
     assert [m for m in loaded if m.startswith(NOT_LOADED_QUIET)] == []
+
+
+def test_a_quiet_run_tries_no_missing_module_twice(tk, koop, telegram, write_config, watcher_cli, monkeypatch):
+    # An import that fails searches every folder on sys.path again each time it is tried: httpcore asks for
+    # sniffio inside a function it calls at every request, and without it installed a quiet run paid ~100 such
+    # searches (2.4% of its instructions). A library's module trying an optional one as it loads is once; a
+    # function trying the same missing module twice would be at every call.
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:BOT")
+    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url},
+                           {"name": "ob", "kind": "officielebekendmakingen", "url": koop.url,
+                            "query": "c.product-area==officielepublicaties"}],
+                          [{"name": "ann", "telegram": 31, "keywords": ["begrotingsstaten"]}],
+                          telegram={"api_url": telegram.url, "allow": "open"})
+    watcher_cli("-c", config, "run", "--once")
+    code = ("import sys\nmissed = []\n"
+            "class Missed:\n"
+            "    @staticmethod\n"
+            "    def find_spec(name, path=None, target=None):\n"
+            "        frame = sys._getframe(1)\n"
+            "        while frame.f_code.co_filename.startswith('<frozen'):\n"
+            "            frame = frame.f_back\n"
+            "        if frame.f_code.co_name != '<module>':\n"
+            "            missed.append(name)\n"
+            "sys.meta_path.append(Missed)  # asked only when no other finder found the module\n"
+            "from watcher.cli import main\nrc = main(sys.argv[1:])\n"
+            "print('MISSED', ' '.join(missed), file=sys.stderr)\nsys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code, "-c", str(config), "run", "--once"], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
+    missed = done.stderr.rsplit("MISSED", 1)[1].split()
+    assert sum(tk.requests.values()) > 0
+    assert sorted({m for m in missed if missed.count(m) > 1}) == []

@@ -10,6 +10,9 @@ group that became a supergroup is followed to its new chat id.
 
 from __future__ import annotations
 
+# The diff page and the buttons are imported where an alert needs them: a cron run with nothing to send
+# (most runs) pays for neither (bench/bench_quiet.py).
+
 import asyncio
 import logging
 import time
@@ -18,12 +21,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from ..alerts import alert as alerts
-from ..alerts import buttons, formats
+from ..alerts import formats
 from . import channels, chats, quiet
 from ..watchlists import subscribers as subs
 from ..settings import Config
-from ..alerts.diffpage import page_path, render_page
-from ..news.diff import diff
 from ..parliament import dutch_date
 from ..model import REVISED, Alert
 from .email import Mailer
@@ -275,7 +276,10 @@ class Deliverer:
         return "sent"
 
     def _diff_url(self, alert: Alert) -> str:
-        path = page_path(alert.document, alert.old_hash, alert.new_hash) if alert.kind == REVISED else ""
+        if alert.kind != REVISED:
+            return ""
+        from ..alerts.diffpage import page_path
+        path = page_path(alert.document, alert.old_hash, alert.new_hash)
         return self.config.serve.base() + path if path else ""
 
     async def _save_channel(self, store: Store, mark: str, state: dict) -> None:
@@ -292,6 +296,7 @@ class Deliverer:
         """(label, callback data) of the buttons under an alert, signed for the subscriber's chat."""
         if subscriber.telegram is None:
             return []
+        from ..alerts import buttons  # here: a run with nothing to send does not import (and sign with) it
         secret = buttons.secret(store)
         epoch = subs.state(store, subscriber.telegram).get("epoch", buttons.FIRST_EPOCH)
         out = []
@@ -311,6 +316,8 @@ class Deliverer:
         if new is None:
             return None
         title = f"{alert.document} — {alerts.headline(alert)}"
+        from ..alerts.diffpage import render_page
+        from ..news.diff import diff
         facts = [f for f in (alert.soort, alert.document, alerts.headline(alert), dutch_date(alert.datum)) if f]
         page = render_page(diff(old, new), new, title=alert.title or alert.document, facts=facts)
         caption = title[: alerts.CAPTION_LIMIT]
@@ -442,6 +449,8 @@ def revision_page(store: Store, key: str):
     if new is None:
         return None
     title = f"{key} — wijzigingen"
+    from ..alerts.diffpage import render_page
+    from ..news.diff import diff
     page = render_page(diff(old, new), new, title=doc.meta.onderwerp or doc.meta.titel or key,
                        facts=[f for f in (doc.meta.soort, key) if f])
     return f"{key}-wijzigingen.html", page.encode("utf-8"), title[: alerts.CAPTION_LIMIT]

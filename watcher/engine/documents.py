@@ -12,7 +12,6 @@ import logging
 from ..alerts import alert as alerts
 from ..model import DELETED, METADATA, NEW, REVISED, UNCHANGED, Change, StoredDocument
 from ..news import debates, questions
-from ..news.diff import diff
 from ..store import Store
 from ..watchlists import audience
 from ..watchlists.match import Hit
@@ -144,5 +143,6 @@ async def diffed(changes: list[Change]) -> list[Change]:
     taps on the event loop meanwhile."""
     for change in changes:
         if change.kind == REVISED and change.diff is None and not change.record.quiet:
+            from ..news.diff import diff  # here: a cycle with no revision (most) does not import it
             change.diff = await asyncio.to_thread(diff, change.old, change.new)
     return changes

@@ -10,8 +10,8 @@ group that became a supergroup is followed to its new chat id.
 
 from __future__ import annotations
 
-# The diff page and the buttons are imported where an alert needs them: a cron run with nothing to send
-# (most runs) pays for neither (bench/bench_quiet.py).
+# The diff page, the buttons and the quiet hours are imported where an alert needs them: a cron run with
+# nothing to send (most runs) pays for none of them (bench/bench_quiet.py).
 
 import asyncio
 import logging
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..alerts import alert as alerts
 from ..alerts import formats
-from . import channels, chats, quiet
+from . import channels, chats
 from ..watchlists import subscribers as subs
 from ..settings import Config
 from ..parliament import dutch_date
@@ -153,8 +153,7 @@ class Deliverer:
                 await self.console.send(alert)
                 store.mark_sent(alert.id, "console")
             return len(pending)
-        window = quiet.parse(subscriber.quiet) if subscriber.quiet else None
-        silent = window is not None and quiet.inside(window, self.clock())
+        window, silent = _quiet_now(subscriber.quiet, self.clock())
         if silent and window.hold:
             return 0  # held to the end of the quiet hours, safe in the outbox
         by_period = _by_period(subscriber, pending)
@@ -212,8 +211,8 @@ class Deliverer:
         if state.get("retry_at") and now < datetime.fromisoformat(state["retry_at"]):
             return 0  # it failed a moment ago: its alerts wait, safe in the outbox
         hours = channel.quiet or subscriber.quiet
-        window = quiet.parse(hours) if hours else None
-        if window is not None and window.hold and quiet.inside(window, now):
+        window, inside = _quiet_now(hours, now)
+        if inside and window.hold:
             return 0  # held to the end of the quiet hours (without `bewaar` a mail or a post makes no sound)
         by_period = _by_period(replace(subscriber, digest=channel.digest or subscriber.digest), pending)
         sent = 0
@@ -436,6 +435,15 @@ def fair_order(pending: list[Alert]) -> list[tuple[tuple[str, str], list[Alert]]
         seen[alert.document] = rank + 1
         by_channel.setdefault(where, []).append(alert)
     return sorted(by_channel.items(), key=lambda item: place[item[0]])
+
+
+def _quiet_now(hours: str, now: datetime):
+    """The quiet hours `hours` names, and whether `now` is inside them; (None, False) without any."""
+    if not hours:
+        return None, False
+    from . import quiet
+    window = quiet.parse(hours)
+    return window, quiet.inside(window, now)
 
 
 def revision_page(store: Store, key: str):

@@ -18,12 +18,14 @@ from ...extract import MAX_BYTES, ExtractError
 from ..http import FetchError, TooLarge
 from ...model import Document, Record, StoredDocument
 from .._base import Page, Source, Stream, StreamPage
-from . import assemble
 from .feed import SyncFeed
 from .kind import EVENTS, categories
 from .mirror import Mirror
 from .._base import Refresh
 from .sync import WARMUP, Sync
+
+# assemble.py is imported by each method that assembles, not here: a cycle in which no root changed (most
+# cron runs) never needs it (bench/bench_quiet.py).
 
 log = logging.getLogger("watcher.tweedekamer")
 
@@ -132,6 +134,7 @@ class TweedeKamer(Source):
         ident = next((a[6:] for a in stored.meta.aliases if a.startswith("tk-id:")), None)
         if not ident or self.mirror is None:
             return None
+        from . import assemble
         parts = assemble.gather_document(self.mirror, ident)
         record = assemble.document_record(parts, self.name, self.base) if parts.root is not None else None
         if record is None:
@@ -210,6 +213,7 @@ class Documents(_Reader):
     cursor_key = "{name}"
 
     def gather(self, ident: str):
+        from . import assemble
         return assemble.gather_document(self.mirror, ident)
 
     async def pages(self, cursor: dict) -> AsyncIterator[Page]:
@@ -222,6 +226,7 @@ class Documents(_Reader):
                 parts = self.gather(ident)
                 if self.waits(parts, ident, seq, waiting, now):
                     continue
+                from . import assemble
                 record = assemble.document_record(parts, self.source.name, self.source.base)
                 if record is None or (soorten and not record.deleted and record.meta.soort not in soorten):
                     continue
@@ -282,9 +287,11 @@ class Votes(_MirrorStream):
     cursor_key = "{name}/votes"
 
     def gather(self, ident: str):
+        from . import assemble
         return assemble.gather_vote(self.mirror, ident)
 
     def state(self, parts) -> dict | None:
+        from . import assemble
         return assemble.vote_state(parts)
 
 
@@ -295,9 +302,11 @@ class Agenda(_MirrorStream):
     cursor_key = "{name}/agenda"
 
     def gather(self, ident: str):
+        from . import assemble
         return assemble.gather_meeting(self.mirror, ident)
 
     def state(self, parts) -> dict | None:
+        from . import assemble
         return assemble.meeting_state(parts)
 
 
@@ -308,9 +317,11 @@ class Toezeggingen(_MirrorStream):
     cursor_key = "{name}/toezeggingen"
 
     def gather(self, ident: str):
+        from . import assemble
         return assemble.gather_promise(self.mirror, ident)
 
     def state(self, parts) -> dict | None:
+        from . import assemble
         return assemble.promise_state(parts)
 
 
@@ -323,6 +334,7 @@ class Verslagen(_MirrorStream):
     cursor_key = "{name}/debates"
 
     def gather(self, ident: str):
+        from . import assemble
         return assemble.Parts(self.mirror.get("Verslag", ident))
 
     def key(self, parts, ident: str) -> str:

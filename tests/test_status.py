@@ -176,9 +176,9 @@ def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher
 
 def test_a_quiet_run_tries_no_missing_module_twice(tk, koop, telegram, write_config, watcher_cli, monkeypatch):
     # An import that fails searches every folder on sys.path again each time it is tried: httpcore asks for
-    # sniffio inside a function it calls at every request, and without it installed a quiet run paid ~100 such
-    # searches (2.4% of its instructions). A library's module trying an optional one as it loads is once; a
-    # function trying the same missing module twice would be at every call.
+    # sniffio inside a function it calls at every request, and without it installed a quiet run paid ~100
+    # such searches (2% of its instructions, bench_quiet.py --instructions). A library's module trying an
+    # optional one as it loads is once; a function trying the same missing module twice is at every call.
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:BOT")
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url},
                            {"name": "ob", "kind": "officielebekendmakingen", "url": koop.url,

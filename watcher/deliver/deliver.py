@@ -295,7 +295,7 @@ class Deliverer:
         """(label, callback data) of the buttons under an alert, signed for the subscriber's chat."""
         if subscriber.telegram is None:
             return []
-        from ..alerts import buttons  # here: a run with nothing to send does not import (and sign with) it
+        from ..alerts import buttons
         secret = buttons.secret(store)
         epoch = subs.state(store, subscriber.telegram).get("epoch", buttons.FIRST_EPOCH)
         out = []
@@ -314,9 +314,10 @@ class Deliverer:
         old, new = store.text(alert.old_hash), store.text(alert.new_hash)
         if new is None:
             return None
-        title = f"{alert.document} — {alerts.headline(alert)}"
         from ..alerts.diffpage import render_page
         from ..news.diff import diff
+
+        title = f"{alert.document} — {alerts.headline(alert)}"
         facts = [f for f in (alert.soort, alert.document, alerts.headline(alert), dutch_date(alert.datum)) if f]
         page = render_page(diff(old, new), new, title=alert.title or alert.document, facts=facts)
         caption = title[: alerts.CAPTION_LIMIT]
@@ -456,9 +457,10 @@ def revision_page(store: Store, key: str):
     old, new = store.text(versions[-2].hash), store.text(versions[-1].hash)
     if new is None:
         return None
-    title = f"{key} — wijzigingen"
     from ..alerts.diffpage import render_page
     from ..news.diff import diff
+
+    title = f"{key} — wijzigingen"
     page = render_page(diff(old, new), new, title=doc.meta.onderwerp or doc.meta.titel or key,
                        facts=[f for f in (doc.meta.soort, key) if f])
     return f"{key}-wijzigingen.html", page.encode("utf-8"), title[: alerts.CAPTION_LIMIT]

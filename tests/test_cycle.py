@@ -178,7 +178,7 @@ def test_a_revision_is_diffed_off_the_event_loop(tk, write_config, watcher_cli, 
     from datetime import datetime, timedelta, timezone
 
     from tests.pdfgen import render
-    from watcher.engine import documents
+    from watcher.news import diff as differ
 
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = write_config([tk_source(tk, since=since, backfill_alerts=True)], [{"name": "moties", "keywords": ["motie"]}])
@@ -187,13 +187,13 @@ def test_a_revision_is_diffed_off_the_event_loop(tk, write_config, watcher_cli, 
                  content_type="application/pdf")
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
     tk.revise(row["Id"], render(["De Kamer, gehoord de beraadslaging, verzoekt de regering deze motie snel uit te voeren."]))
-    where, real = [], documents.diff
+    where, real = [], differ.diff
 
     def watched(old, new):
         where.append(threading.current_thread() is threading.main_thread())
         return real(old, new)
 
-    monkeypatch.setattr(documents, "diff", watched)
+    monkeypatch.setattr(differ, "diff", watched)  # imported where a revision is diffed (engine/documents.py)
     code, out, err = watcher_cli("-c", config, "run", "--once")
     assert code == 0, err
     assert "gewijzigd" in out and where == [False], (where, out)

@@ -6,6 +6,7 @@ import time
 
 from tests.fakes.tk import page_rows
 from tests.test_telegram import deliver_once, make_alert
+from watcher.alerts import diffpage
 from watcher.deliver import deliver as delivery
 from watcher.config import parse
 from watcher.model import Alert
@@ -45,8 +46,8 @@ def test_a_revisions_diff_page_is_made_once_for_all_its_subscribers(tmp_path, te
         store.enqueue(make_alert(i, id=f"s{i}|2026D1|r2", subscriber=f"s{i}", document="2026D1", kind="revised",
                                  old_hash=old, new_hash=new, version="2", old_version="1"))
     made = []
-    real = delivery.render_page
-    monkeypatch.setattr(delivery, "render_page", lambda *a, **k: made.append(1) or real(*a, **k))
+    real = diffpage.render_page
+    monkeypatch.setattr(diffpage, "render_page", lambda *a, **k: made.append(1) or real(*a, **k))
     assert deliver_once(config, store, telegram) == (20, 0)
     assert len(made) == 1 and len([m for m in telegram.messages if m["method"] == "sendDocument"]) == 20
     store.close()

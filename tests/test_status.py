@@ -149,11 +149,11 @@ def test_a_verb_that_polls_nothing_imports_no_poller_parser_or_client(verb, tk, 
 
 # What a cron run with nothing new loads no part of: the Telegram client (nothing to send), the mail (none to
 # send), the reader of a verslag (none changed), PyYAML (the config is kept), the diff and its page (no
-# revision), the buttons and the quiet hours (no alert), the Kamer's assembly of documents (no root changed).
-# Each is milliseconds of every run.
+# revision), the buttons and the quiet hours (no alert), the Kamer's assembly of documents (no root changed),
+# the automaton library (nothing to match). Each is milliseconds of every run.
 NOT_LOADED_QUIET = ("telegram", "smtplib", "watcher.extract.vlos", "yaml", "watcher.yamlread", "watcher.news.diff",
                     "diff_match_patch", "watcher.alerts.diffpage", "watcher.alerts.buttons", "watcher.deliver.quiet",
-                    "watcher.sources.tweedekamer.assemble")
+                    "watcher.sources.tweedekamer.assemble", "ahocorasick_rs")
 
 
 def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher_cli, monkeypatch):

@@ -26,8 +26,6 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 
-import ahocorasick_rs
-
 from ..model import Meta
 from ..parliament import WORD, dossier_key, fold, member_tokens, name_words, names_match, party_key, surname_match
 from .rules import keyword_pattern
@@ -188,6 +186,8 @@ class Keywords:
         return self
 
     def _build(self) -> None:
+        import ahocorasick_rs  # here: a run that matches nothing (most cron runs) does not load it
+
         patterns = []
         for index, (keywords, exclude) in enumerate(self.rules):
             for place, rule in enumerate(keywords + exclude):

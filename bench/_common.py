@@ -106,4 +106,3 @@ def child_instructions(command: list[str], env: dict | None = None, ok: tuple[in
     found = re.search(r"Collected : (\d+)", done.stderr)
     assert done.returncode in ok and found, done.stderr[-500:]
     return int(found.group(1))
-

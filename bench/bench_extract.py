@@ -127,6 +127,8 @@ def main() -> None:
     if counting:
         args = args[1:]
     runs = int(args[0]) if args else (3 if counting else 5)
+    if counting and runs < 2:
+        raise SystemExit("--instructions counts RUNS runs less one: give 2 or more")
     units = _units()
     for fmt, (what, work) in figures().items():
         unit, described = units[fmt]

@@ -12,6 +12,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.tk import FakeTK
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -19,7 +20,6 @@ def own_cache(tmp_path_factory):
     """The configs the tests read are kept in a cache of the session's own (yamlfile.py), not the user's; the
     processes the tests start inherit it."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _running(fake):

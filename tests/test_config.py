@@ -233,6 +233,8 @@ def test_a_cache_that_cannot_be_used_is_passed_by(spoil, tmp_path, monkeypatch):
 
 
 def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch):
+    import marshal
+
     from watcher import yamlfile
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -240,14 +242,26 @@ def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch
     path.write_text(GOOD)
     load(path)
     kept = Path(yamlfile._cache_file(str(path)))
-    key, data, lines = __import__("marshal").loads(kept.read_bytes())
+    key, data, lines = marshal.loads(kept.read_bytes())
     data["sources"][0]["url"] = "https://example.org/as-an-older-reader-read-it/"
-    kept.write_bytes(__import__("marshal").dumps((key, data, lines)))
+    kept.write_bytes(marshal.dumps((key, data, lines)))
     assert load(path).sources[0].url.endswith("/as-an-older-reader-read-it/")  # the same reader: it is kept
     reader = Path(yamlfile.__file__)
     monkeypatch.setattr(yamlfile, "__file__", str(tmp_path / "yamlfile.py"))  # installed anew: another file
     (tmp_path / "yamlfile.py").write_text(reader.read_text())
     assert load(path).sources[0].url == "https://example.org/one/"
+
+
+def test_the_kept_copy_is_readable_by_its_owner_alone(tmp_path, monkeypatch):
+    from watcher import yamlfile
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "sources.yaml"
+    path.write_text(GOOD)
+    load(path)
+    kept = Path(yamlfile._cache_file(str(path)))
+    assert kept.stat().st_mode & 0o777 == 0o600  # it holds the watchlists
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_a_cache_write_that_fails_leaves_no_half_written_file(tmp_path, monkeypatch):

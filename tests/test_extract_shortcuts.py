@@ -97,6 +97,14 @@ def test_a_pattern_tried_only_where_it_can_begin_finds_what_it_finds_everywhere(
         assert _facts._motion_ends(text) == bool(_facts._MOTION_END.search(text)), text
 
 
+def test_a_pattern_tried_where_it_can_begin_never_finds_a_match_inside_the_one_before():
+    # finditer goes on after a match: a start that stands inside it is passed by ("aa" in "aaaa" twice, not three
+    # times). The askers' words cannot stand inside one of its matches, so only a pattern of its own shows it.
+    pattern = re.compile(r"aa", re.I)
+    for text in ("aaaa", "aaa aa", "AaAaA"):
+        assert _spans(_facts._found_at(pattern, text, ("aa",))) == _spans(pattern.finditer(text)), text
+
+
 def test_the_dossiers_a_text_states_are_found_whatever_it_begins_with():
     texts = _fixture_texts()
     slow = []

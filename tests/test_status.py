@@ -123,6 +123,17 @@ def test_status_on_a_read_only_mount_reads_the_state_and_claims_no_damage(tk, wr
     assert "Traceback" not in done.stderr and "damaged" not in done.stdout + done.stderr
 
 
+def _watcher_in_a_process(config, *verb: str, before: str = "", after: str = "") -> subprocess.CompletedProcess:
+    """`watcher -c CONFIG VERB…` in a Python of its own: `before` runs ahead of watcher, `after` once it is done
+    (both write what they see to stderr)."""
+    code = f"import sys\n{before}\nfrom watcher.cli import main\nrc = main(sys.argv[1:])\n{after}\nsys.exit(rc)"
+    return subprocess.run([sys.executable, "-c", code, "-c", str(config), *verb], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+LOADED = "print(' '.join(sorted(sys.modules)), file=sys.stderr)"  # what the process imported, on stderr
+
+
 # What the health check (every five minutes) and `check` must not load: the pollers, the parsers and the clients
 # a run uses. Each is tens of milliseconds of a verb that polls nothing. Nor PyYAML: the config, read by the run
 # before, is kept (yamlfile.py).
@@ -137,10 +148,7 @@ def test_a_verb_that_polls_nothing_imports_no_poller_parser_or_client(verb, tk, 
                            {"name": "ob", "kind": "officielebekendmakingen", "url": tk.url,
                             "query": "c.product-area==officielepublicaties"}])
     watcher_cli("-c", config, "run", "--once")
-    code = ("import sys\nfrom watcher.cli import main\nrc = main(sys.argv[1:])\n"
-            "print(' '.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(rc)")
-    done = subprocess.run([sys.executable, "-c", code, "-c", str(config), verb], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = _watcher_in_a_process(config, verb, after=LOADED)
     loaded = done.stderr.split()
     assert "watcher.sources.kinds" in loaded, done.stderr[-2000:]  # the test sees what is imported
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
@@ -164,10 +172,7 @@ def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher
                           telegram={"api_url": telegram.url, "allow": "open"},
                           email={"host": "127.0.0.1", "port": 1, "from": "watcher@example.org", "security": "none"})
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
-    code = ("import sys\nfrom watcher.cli import main\nrc = main(sys.argv[1:])\n"
-            "print(' '.join(sorted(sys.modules)), file=sys.stderr)\nsys.exit(rc)")
-    done = subprocess.run([sys.executable, "-c", code, "-c", str(config), "run", "--once"], capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = _watcher_in_a_process(config, "run", "--once", after=LOADED)
     loaded = done.stderr.split()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "watcher.deliver.email" in loaded and "httpx" in loaded, done.stderr[-2000:]  # it sees what is loaded
@@ -186,21 +191,20 @@ def test_a_quiet_run_tries_no_missing_module_twice(tk, koop, telegram, write_con
                           [{"name": "ann", "telegram": 31, "keywords": ["begrotingsstaten"]}],
                           telegram={"api_url": telegram.url, "allow": "open"})
     watcher_cli("-c", config, "run", "--once")
-    code = ("import sys\nmissed = []\n"
-            "class Missed:\n"
-            "    @staticmethod\n"
-            "    def find_spec(name, path=None, target=None):\n"
-            "        frame = sys._getframe(1)\n"
-            "        while frame.f_code.co_filename.startswith('<frozen'):\n"
-            "            frame = frame.f_back\n"
-            "        if frame.f_code.co_name != '<module>':\n"
-            "            missed.append(name)\n"
-            "sys.meta_path.append(Missed)  # asked only when no other finder found the module\n"
-            "from watcher.cli import main\nrc = main(sys.argv[1:])\n"
-            "print('MISSED', ' '.join(missed), file=sys.stderr)\nsys.exit(rc)")
-    done = subprocess.run([sys.executable, "-c", code, "-c", str(config), "run", "--once"], capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    tk.requests.clear()
+    watching = ("missed = []\n"
+                "class Missed:\n"
+                "    @staticmethod\n"
+                "    def find_spec(name, path=None, target=None):\n"
+                "        frame = sys._getframe(1)\n"
+                "        while frame.f_code.co_filename.startswith('<frozen'):\n"
+                "            frame = frame.f_back\n"
+                "        if frame.f_code.co_name != '<module>':\n"
+                "            missed.append(name)\n"
+                "sys.meta_path.append(Missed)  # asked only when no other finder found the module")
+    done = _watcher_in_a_process(config, "run", "--once", before=watching,
+                                 after="print('MISSED', ' '.join(missed), file=sys.stderr)")
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
     missed = done.stderr.rsplit("MISSED", 1)[1].split()
-    assert sum(tk.requests.values()) > 0
+    assert sum(tk.requests.values()) > 0  # this run asked the feed: httpcore asked for sniffio
     assert sorted({m for m in missed if missed.count(m) > 1}) == []

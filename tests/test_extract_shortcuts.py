@@ -2,6 +2,7 @@
 test may only rule out what the slow pattern would not have found, so no document reads differently for them.
 (The real documents' cases show the same on whole files; these are the edges a real file may lack.)"""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import yaml
 
 from watcher.extract import _facts
 from watcher.extract._facts import askers, facts, iso_date
-from watcher.model import Block
+from watcher.model import Block, Document
 from watcher.extract._text import LABEL, SPEAKER, _bare, _is_label, _starts_block, clean, clean_fully
 from watcher.extract.pdf import page_texts
 
@@ -165,3 +166,15 @@ def test_only_short_texts_are_kept_lowered():
     assert _facts._lowered.cache_info().currsize == before
     assert _facts._lower("Een kort stuk tekst dat nog niet gelezen is") == "een kort stuk tekst dat nog niet gelezen is"
     assert _facts._lowered.cache_info().currsize == before + 1
+
+
+@pytest.mark.parametrize("texts", CASES["content_hash_blocks"])
+def test_a_versions_hash_is_its_words_one_space_apart_whatever_white_space_its_blocks_hold(texts):
+    doc = Document(blocks=[Block(t) for t in texts] + [Block("briefhoofd  met\tspaties", kind="letterhead")])
+    words = " ".join(" ".join(texts).split())
+    assert doc.content_hash() == hashlib.sha256(words.encode("utf-8")).hexdigest()
+
+
+def test_a_versions_hash_stays_what_it_was_for_stored_texts_named_by_it():
+    doc = Document(blocks=[Block("Vraag 1", kind="heading", label="Vraag 1"), Block("Kent u het  bericht?\n")])
+    assert doc.content_hash() == "834ad9bfce2bbf6209dc8e706469ab02bdab3e5f16cea55b052288699423a3cc"

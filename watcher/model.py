@@ -98,8 +98,15 @@ class Document:
         return Document(blocks=[b for b in self.blocks if b.kind != LETTERHEAD], metadata=self.metadata)
 
     def content_hash(self) -> str:
-        # Words only: line breaks, paragraph splits and spacing are layout, not content.
-        return text_hash(" ".join(self.body.text.split()))
+        """The hash of its body's words, one space apart: line breaks, paragraph splits and spacing are layout,
+        not content. Stored texts are named by it, so what it is made of never changes."""
+        words = " ".join(b.text for b in self.blocks if b.kind != LETTERHEAD)
+        # Blocks come cleaned (single spaces, no other white space), and then they are their words already:
+        # splitting 27 KB of text that is not ASCII into words and joining them again took 0.27 ms a version.
+        # Any white space but a single space between two printed characters fails this check.
+        if not (words.isprintable() and "  " not in words and words[:1] != " " and words[-1:] != " "):
+            words = " ".join(words.split())
+        return text_hash(words)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Document":

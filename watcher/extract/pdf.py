@@ -66,29 +66,29 @@ def _measure(textpage, text: str) -> list[_layout.Line] | None:
 
     if len(text) != textpage.count_chars():
         return None
-    handle, box = textpage.raw, raw.FS_RECTF()
+    handle, box, char_box = textpage.raw, raw.FS_RECTF(), raw.FPDFText_GetLooseCharBox
 
     def place(index: int) -> tuple[float, float, float, float] | None:
         """(left, bottom, right, height) of a character, None for one pdfium made up."""
-        if not raw.FPDFText_GetLooseCharBox(handle, index, box):
+        if not char_box(handle, index, box):
             return None
         return box.left, box.bottom, box.right, box.top - box.bottom
 
-    lines = []
+    lines, Line, digits_in = [], _layout.Line, _DIGITS.finditer
     for m in _PHYSICAL.finditer(text):
-        content, start = m.group(1), m.start()
+        content = m.group(1)
         first = len(content) - len(content.lstrip())
         if first == len(content):
             if m.end() == len(text):
                 break
             continue
-        hyphen = "-" if m.group(2) == "\ufffe" else ""
+        start, hyphen = m.start(), "-" if m.group(2) == "\ufffe" else ""
         for begin, end, where, tail in _printed_lines(place, content, start, first):
             part = content[begin:end]
             # Its size is the larger of its ends': "Zaak:" set small before its value is a line of text.
-            line = _layout.Line(text=part + (hyphen if end == len(content) else ""), x=where[0], y=where[1],
-                                size=max(where[3], tail[3] if tail else 0.0), right=tail[2] if tail else where[2])
-            for digits in _DIGITS.finditer(part):
+            line = Line(part + hyphen if end == len(content) else part, where[0], where[1],
+                        max(where[3], tail[3] if tail else 0.0), [], tail[2] if tail else where[2])
+            for digits in digits_in(part):
                 line.markers += _small_digits(part, digits, start + begin, line.size, place)
             lines.append(line)
     return lines

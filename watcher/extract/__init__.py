@@ -97,7 +97,9 @@ def _pool_class():
     """multiprocessing's Pool, whose worker handler waits for what it handles: a worker that ended, or the pool
     closed or drained. Pool's own also wakes at every result a worker sends (it waits on the result queue too,
     which another of its threads reads) and goes round again until that thread has read it: in a backfill
-    that was a seventh of the watcher process's CPU (1.4 of 10 CPU-seconds), for nothing to do."""
+    that was a seventh of the watcher process's CPU (1.4 of 10 CPU-seconds), for nothing to do. `_get_sentinels`
+    is Pool's own, not its API: a Python that drops it brings the old waking back, and the test that counts the
+    handler's rounds fails. Made here, as the pool is: `watcher status` and a quiet run import no multiprocessing."""
     from multiprocessing.pool import Pool
 
     class _Pool(Pool):

@@ -7,7 +7,6 @@ are numbered. Everything from upstream is escaped: in Telegram HTML only <, > an
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime, timezone
 
@@ -265,6 +264,8 @@ def render_text(alert: Alert) -> str:
 
 def _e(text: str, limit: int = LINE_LIMIT) -> str:
     """Escaped for Telegram's HTML, at most `limit` characters once escaped ("<" grows to "&lt;")."""
+    import html  # where an alert is written: html's entity table is a millisecond a quiet run need not pay
+
     text = str(text)
     escaped = html.escape(text, quote=False)
     if len(escaped) <= limit:
@@ -277,6 +278,8 @@ def _e(text: str, limit: int = LINE_LIMIT) -> str:
 
 def _link(url: str, name: str) -> str:
     """A named link; a URL too long to go in a message whole (an upstream's) is left out, its name stays."""
+    import html
+
     href = html.escape(url, quote=True)
     return f'<a href="{href}">{_e(name, 200)}</a>' if len(href) <= LINK_LIMIT else _e(name, 200)
 
@@ -340,6 +343,8 @@ ATTACHMENT_REFUSED = "(De bijlage met alle wijzigingen kon niet worden meegestuu
 
 def as_plain(message: str) -> str:
     """A Telegram HTML message as the subscriber reads it, without its tags: for when the HTML is refused."""
+    import html
+
     text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", message)
     return html.unescape(re.sub(r"</?[a-z][^>]*>", "", text))[:MESSAGE_LIMIT]
 

@@ -4,8 +4,6 @@ wrapping, and the link to a revision's diff page where Telegram attaches the pag
 
 from __future__ import annotations
 
-import html
-
 from ..model import Alert
 from .alert import as_plain, first_line, html_lines, render_digest
 
@@ -20,6 +18,8 @@ def subject(alert: Alert) -> str:
 
 def body_html(alert: Alert, diff_url: str = "") -> str:
     """The alert's lines as an HTML fragment (Telegram's HTML is HTML's: b, i, a, escaped text)."""
+    import html  # here, as in alert.py: a run that writes no alert loads no entity table
+
     lines = html_lines(alert)
     if diff_url:
         lines.append(f'<a href="{html.escape(diff_url)}">{DIFF_LINK}</a>')
@@ -47,5 +47,7 @@ def digest_plain(alerts: list[Alert], period: str) -> str:
 
 def page(fragment: str, title: str) -> str:
     """An HTML document around a fragment: what an e-mail's HTML part is."""
+    import html
+
     return (f'<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f'</head>\n<body style="font-family: sans-serif; line-height: 1.4">\n{fragment}\n</body></html>\n')

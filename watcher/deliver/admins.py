@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import html
 import logging
 from datetime import datetime, timezone
 
@@ -23,6 +22,8 @@ FAILING_CYCLES = 3  # an admin hears of a source after this many failed cycles i
 
 def news(source: SourceConfig, health: dict, now: datetime) -> tuple[list[str], dict]:
     """The notices due about `source` and its health as it is once they are told (a copy)."""
+    import html  # here, as in alert.py: a run with no admins loads no entity table
+
     health = copy.deepcopy(health)
     name = html.escape(source.name)
     told = []

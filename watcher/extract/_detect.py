@@ -3,7 +3,6 @@ generic), then the content type, then the name."""
 
 from __future__ import annotations
 
-import zipfile
 import io
 
 
@@ -18,6 +17,8 @@ def detect(data: bytes, content_type: str = "", name: str = "") -> str:
     if head.startswith(b"{\\rtf"):
         return "rtf"
     if head.startswith(b"PK\x03\x04"):
+        import zipfile  # here: most files are no zip, and a run that reads none imports nothing for it
+
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile:

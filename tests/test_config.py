@@ -232,16 +232,23 @@ def test_a_cache_that_cannot_be_used_is_passed_by(spoil, tmp_path, monkeypatch):
     assert load(path).sources[0].url == "https://example.org/two/"
 
 
-def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch):
-    import marshal
-
+def _read_once(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """GOOD read once with a cache of the test's own: (the file, its kept copy)."""
     from watcher import yamlfile
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = tmp_path / "sources.yaml"
     path.write_text(GOOD)
     load(path)
-    kept = Path(yamlfile._cache_file(str(path)))
+    return path, Path(yamlfile._cache_file(str(path)))
+
+
+def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch):
+    import marshal
+
+    from watcher import yamlfile
+
+    path, kept = _read_once(tmp_path, monkeypatch)
     key, data, lines = marshal.loads(kept.read_bytes())
     data["sources"][0]["url"] = "https://example.org/as-an-older-reader-read-it/"
     kept.write_bytes(marshal.dumps((key, data, lines)))
@@ -253,13 +260,7 @@ def test_a_new_version_of_the_reader_reads_every_file_anew(tmp_path, monkeypatch
 
 
 def test_the_kept_copy_is_readable_by_its_owner_alone(tmp_path, monkeypatch):
-    from watcher import yamlfile
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    path = tmp_path / "sources.yaml"
-    path.write_text(GOOD)
-    load(path)
-    kept = Path(yamlfile._cache_file(str(path)))
+    _, kept = _read_once(tmp_path, monkeypatch)
     assert kept.stat().st_mode & 0o777 == 0o600  # it holds the watchlists
     assert kept.parent.stat().st_mode & 0o777 == 0o700
 

@@ -164,7 +164,8 @@ NOT_LOADED_QUIET = ("telegram", "smtplib", "watcher.extract.vlos", "yaml", "watc
                     "watcher.sources.tweedekamer.assemble", "ahocorasick_rs", "zipfile")
 
 
-def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher_cli, monkeypatch):
+def _quiet(tk, telegram, write_config, watcher_cli, monkeypatch):
+    """A config with a subscriber on Telegram and e-mail, run once: the next run finds nothing new."""
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:BOT")
     config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
                           [{"name": "ann", "telegram": 31, "keywords": ["begrotingsstaten"],
@@ -172,6 +173,11 @@ def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher
                           telegram={"api_url": telegram.url, "allow": "open"},
                           email={"host": "127.0.0.1", "port": 1, "from": "watcher@example.org", "security": "none"})
     assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    return config
+
+
+def test_a_quiet_run_loads_only_what_it_uses(tk, telegram, write_config, watcher_cli, monkeypatch):
+    config = _quiet(tk, telegram, write_config, watcher_cli, monkeypatch)
     done = _watcher_in_a_process(config, "run", "--once", after=LOADED)
     loaded = done.stderr.split()
     assert done.returncode == 0, done.stdout + done.stderr
@@ -193,13 +199,7 @@ sys.meta_path.insert(0, Absent())
 
 def test_a_quiet_run_where_httpx_has_no_command_line_loads_no_html(tk, telegram, write_config, watcher_cli,
                                                                     monkeypatch):
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:BOT")
-    config = write_config([{"name": "tk", "kind": "tweedekamer", "url": tk.url}],
-                          [{"name": "ann", "telegram": 31, "keywords": ["begrotingsstaten"],
-                            "email": "ann@example.org"}],
-                          telegram={"api_url": telegram.url, "allow": "open"},
-                          email={"host": "127.0.0.1", "port": 1, "from": "watcher@example.org", "security": "none"})
-    assert watcher_cli("-c", config, "run", "--once")[0] == 0
+    config = _quiet(tk, telegram, write_config, watcher_cli, monkeypatch)
     done = _watcher_in_a_process(config, "run", "--once", before=ABSENT_AS_INSTALLED, after=LOADED)
     loaded = done.stderr.split()
     assert done.returncode == 0, done.stdout + done.stderr

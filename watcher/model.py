@@ -100,7 +100,7 @@ class Document:
     def content_hash(self) -> str:
         """The hash of its body's words, one space apart: line breaks, paragraph splits and spacing are layout,
         not content. Stored texts are named by it, so what it is made of never changes."""
-        words = " ".join(b.text for b in self.blocks if b.kind != LETTERHEAD)
+        words = " ".join(b.text for b in self.body.blocks)
         # Blocks come cleaned (single spaces, no other white space), and then they are their words already:
         # splitting 27 KB of text that is not ASCII into words and joining them again took 0.27 ms a version.
         # Any white space but a single space between two printed characters fails this check.

@@ -125,13 +125,16 @@ def test_status_on_a_read_only_mount_reads_the_state_and_claims_no_damage(tk, wr
 
 def _watcher_in_a_process(config, *verb: str, before: str = "", after: str = "") -> subprocess.CompletedProcess:
     """`watcher -c CONFIG VERB…` in a Python of its own: `before` runs ahead of watcher, `after` once it is done
-    (both write what they see to stderr)."""
-    code = f"import sys\n{before}\nfrom watcher.cli import main\nrc = main(sys.argv[1:])\n{after}\nsys.exit(rc)"
+    (both write what they see to stderr). `STARTUP` holds what the interpreter had loaded before either: a
+    site's .pth files may import modules of their own (certifi's CA hook loads zipfile), and those are not
+    watcher's."""
+    code = (f"import sys\nSTARTUP = set(sys.modules)\n{before}\n"
+            f"from watcher.cli import main\nrc = main(sys.argv[1:])\n{after}\nsys.exit(rc)")
     return subprocess.run([sys.executable, "-c", code, "-c", str(config), *verb], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-LOADED = "print(' '.join(sorted(sys.modules)), file=sys.stderr)"  # what the process imported, on stderr
+LOADED = "print(' '.join(sorted(set(sys.modules) - STARTUP)), file=sys.stderr)"  # what watcher imported, on stderr
 
 
 # What the health check (every five minutes) and `check` must not load: the pollers, the parsers and the clients

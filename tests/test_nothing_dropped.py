@@ -48,16 +48,19 @@ def _docx_words(data: bytes) -> str:
 
 def _html_words(data: bytes) -> str:
     tree = LexborHTMLParser(decode(data))
-    for node in tree.css(html.DROP + ", head"):
-        node.decompose()
-    if tree.css_first("main") is None and tree.css_first("article") is None:  # rule: chrome
+    root = html.content(tree)  # rule: around the element a page says its text is in (html.CONTENT), chrome
+    scope = root or tree.body or tree.root
+    for node in scope.css(html.DROP + ", head"):
+        if node.tag != "form" or not html._wraps_page(node, scope):  # rule: a form that is not the page
+            node.decompose()
+    if root is None:  # rule: chrome
         for node in tree.css(html.CHROME):
             if node.tag not in ("html", "body"):
                 node.decompose()
         for node in tree.css("ul, ol"):
             if html._menu(node):
                 node.decompose()
-    return (tree.body or tree.root).text(separator=" ")
+    return scope.text(separator=" ")
 
 
 def source_words(path: Path) -> list[str]:

@@ -18,6 +18,9 @@ MENU_WORDS = 4
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "blockquote", "dt", "dd",
           "caption", "figcaption", "address"}
 _BLOCKS = ", ".join(sorted(BLOCKS))  # found by Lexbor, in the page's order: walking every node in Python cost more
+# Where a page says its text is, in this order: HTML5's elements, and the text container of the pages of
+# zoek.officielebekendmakingen.nl (which wrap the whole page, chrome and text, in one ASP.NET form).
+CONTENT = ("main", "article", "#broodtekst")
 
 
 def _menu(node) -> bool:
@@ -33,11 +36,27 @@ def _menu(node) -> bool:
     return True
 
 
+def _wraps_page(form, scope) -> bool:
+    """A form that holds most of the page's text is the page (ASP.NET's WebForms wrap every page in one), not
+    a search box or a login."""
+    return 2 * len(form.text(strip=True)) > len(scope.text(strip=True))
+
+
+def content(tree):
+    """The element a page says its text is in, or None."""
+    for selector in CONTENT:
+        if (node := tree.css_first(selector)) is not None:
+            return node
+    return None
+
+
 def extract_html(data: bytes) -> Document:
     tree = LexborHTMLParser(decode(data))
-    for node in tree.css(DROP):
+    root = content(tree)
+    for node in (root or tree).css(DROP):
+        if node.tag == "form" and _wraps_page(node, root or tree.body or tree.root):
+            continue
         node.decompose()
-    root = tree.css_first("main") or tree.css_first("article")
     if root is None:  # no element says where the content is: take away what looks like the site's
         for node in tree.css(CHROME):
             if node.tag not in ("html", "body"):
@@ -64,4 +83,4 @@ def extract_html(data: bytes) -> Document:
             paras.append(text)
     if not paras:  # a page of bare text in divs
         return _text.from_text(root.text(separator="\n"))
-    return _text.from_paragraphs(paras)
+    return _text.from_paragraphs(paras, structured=True)

@@ -228,6 +228,25 @@ def _docx(paragraphs: list[tuple[str, str]]) -> bytes:
     return out.getvalue()
 
 
+# A paragraph as a file may write it: a soft hyphen, a no-break space, a zero-width space, an e with its trema
+# as a second character, a thin space and a tab.
+UNCLEAN = "De cyber\u00adsurveillance in dossier 35\u00a0207, Xin\u200bjiang en de idee\u0065\u0308n over\u200910\u2009000\tcamera's."
+CLEAN = "De cybersurveillance in dossier 35 207, Xinjiang en de ideeën over 10 000 camera's."
+MARKED = {
+    "xml": lambda text: f'<?xml version="1.0"?><kamerstuk><al>{html.escape(text)}</al></kamerstuk>'.encode(),
+    "html": lambda text: f"<html><body><main><p>{html.escape(text)}</p></main></body></html>".encode(),
+    "docx": lambda text: _docx([("", text)]),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(MARKED))
+def test_a_format_that_marks_its_paragraphs_cleans_them_as_a_text_files_lines(fmt):
+    doc = extract(MARKED[fmt](UNCLEAN))
+    assert doc.metadata["format"] == fmt
+    assert [b.text for b in doc.blocks if b.kind != "letterhead"] == [CLEAN]
+    assert extract(UNCLEAN.encode(), name="a.txt").blocks[0].text == CLEAN
+
+
 @pytest.mark.parametrize("style", ["b", "i"])
 def test_questions_set_apart_by_their_type_are_questions_and_what_follows_their_answers(style):
     doc = extract(_docx([(style, "Inleiding"), ("", "Hierbij de antwoorden."),

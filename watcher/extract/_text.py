@@ -584,18 +584,20 @@ def joined(lines: list[str]) -> str:
 
 
 def document(lines: list[str], metadata: dict | None = None, letterhead=(), structured: bool = False,
-             notes=(), marked: bool = False, set_apart=()) -> Document:
+             notes=(), marked: bool = False, set_apart=(), cleaned: bool = False) -> Document:
     """The one way every format becomes a Document. `lines` may be physical lines (text, PDF) or
     paragraphs separated by blank lines (DOCX, HTML, XML). `letterhead`: paragraphs the format knows to
     be letterhead (a DOCX template's sidebar); with the running lines dropped from the text they become
     blocks of kind "letterhead", first, which are matched but never diffed. `notes`: (number, text) of the
     footnotes a format found apart from the text (a PDF's foot of the page), last. `marked`: the format
     marked the footnotes' numbers in the text itself (by their type size), and its furniture by where it
-    stands: no digits are guessed to be a marker, and no line is dropped for repeating."""
-    cleaned = [clean(l) for l in lines]
+    stands: no digits are guessed to be a marker, and no line is dropped for repeating. `cleaned`: every line
+    is clean() already."""
+    if not cleaned:
+        lines = [clean(l) for l in lines]
     dropped: list[str] = []
     # A structured format has no page furniture to drop: a short line that repeats ("Motie") is text.
-    paras = paragraphs(cleaned if structured else drop_running(cleaned, dropped, repeats=not marked), structured)
+    paras = paragraphs(lines if structured else drop_running(lines, dropped, repeats=not marked), structured)
     side = list(dict.fromkeys(t for t in (clean(t) for t in list(letterhead) + dropped) if t))
     found = [Block(text=text, kind="footnote", label=f"Voetnoot {number}") for number, text in notes if text]
     body = paren_footnotes(label(paras, frozenset(clean(t) for t in set_apart))) + found
@@ -609,8 +611,12 @@ def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(
                     set_apart=()) -> Document:
     lines: list[str] = []
     for para in paras:
-        lines += [" ".join(para.split()), ""]
-    return document(lines, metadata, letterhead, structured, set_apart=[" ".join(p.split()) for p in set_apart])
+        # One line a paragraph, its white space single spaces: then clean() of a plain line would only split
+        # and join it again.
+        line = " ".join(para.split())
+        lines += [line if line.isascii() and line.isprintable() else clean_fully(line), ""]
+    return document(lines, metadata, letterhead, structured, set_apart=[" ".join(p.split()) for p in set_apart],
+                    cleaned=True)
 
 
 def from_text(text: str, metadata: dict | None = None) -> Document:

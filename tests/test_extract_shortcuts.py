@@ -12,7 +12,8 @@ import yaml
 from watcher.extract import _facts
 from watcher.extract._facts import askers, facts, iso_date
 from watcher.model import Block, Document
-from watcher.extract._text import LABEL, SPEAKER, _bare, _is_label, _starts_block, clean, clean_fully
+from watcher.extract._text import (_BROKEN, _URL_END, _URL_TAIL, LABEL, SPEAKER, _bare, _broken, _in_url, _is_label,
+                                   _starts_block, clean, clean_fully)
 from watcher.extract.pdf import page_texts
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "text_shortcuts.yaml").read_text())
@@ -178,3 +179,10 @@ def test_a_versions_hash_is_its_words_one_space_apart_whatever_white_space_its_b
 def test_a_versions_hash_stays_what_it_was_for_stored_texts_named_by_it():
     doc = Document(blocks=[Block("Vraag 1", kind="heading", label="Vraag 1"), Block("Kent u het  bericht?\n")])
     assert doc.content_hash() == "834ad9bfce2bbf6209dc8e706469ab02bdab3e5f16cea55b052288699423a3cc"
+
+
+@pytest.mark.parametrize("end", CASES["line_ends"])
+def test_how_a_paragraph_ends_is_what_the_patterns_say(end):
+    assert clean(end) == end  # what a paragraph is made of
+    assert _broken(end) == bool(_BROKEN.search(end))
+    assert _in_url(end) == bool(_URL_TAIL.search(end) and _URL_END.search(end))

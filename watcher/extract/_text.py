@@ -29,6 +29,7 @@ _KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a
 # The end of a line that is inside a URL: "https://", "www.utwente.nl/nieuws/lessen-van-".
 _URL_END = re.compile(r"(?:https?:/|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
 _URL_TAIL = re.compile(r"[/\-_?=&#]$")
+_URL_TAIL_CHARS = "/-_?=&#"
 _LAST_WORD = re.compile(r"[^\W\d_]+-$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]{2,}-[^\W\d_]{2,}(?![\w-])")  # "drone-exploitanten" inside a line
@@ -167,13 +168,13 @@ def drop_running(lines: list[str], dropped: list[str] | None = None, repeats: bo
 
 def _broken(end: str) -> bool:
     """Does the text end in a word broken at a hyphen? (Its last characters decide: searching the whole end
-    for a pattern anchored at its end tries every place in it.)"""
-    return bool(_BROKEN.search(end[-3:]))
+    for a pattern anchored at its end tries every place in it; most lines end in no hyphen at all.)"""
+    return end[-1:] == "-" and bool(_BROKEN.search(end[-3:]))
 
 
 def _in_url(end: str) -> bool:
-    """Does the text end inside a URL ("https://", "…/lessen-van-")?"""
-    return bool(_URL_TAIL.search(end[-2:]) and _URL_END.search(end))
+    """Does the text end inside a URL ("https://", "…/lessen-van-")? Only a character of _URL_TAIL can end one."""
+    return end[-1:] in _URL_TAIL_CHARS and bool(_URL_TAIL.search(end[-2:]) and _URL_END.search(end))
 
 
 # What a line that begins a block can begin with (a label, a numbered question, a footnote, a speaker, a

@@ -40,6 +40,13 @@ def test_an_html_page_gives_its_blocks_in_the_order_it_shows_them():
                      "Nnn", "Ooo", "Ppp", "Qqq"]  # a p inside an li is taken with the li, once
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_an_html_page_reads_the_same_in_each_encoding_it_comes_in(encoding):
+    page = "<html><body><main><h1>Curaçao</h1><p>Het “plan” kost € 5 – zegt de minister.</p></main></body></html>"
+    assert [b.text for b in extract(page.encode(encoding), "text/html").blocks] == [
+        "Curaçao", "Het “plan” kost € 5 – zegt de minister."]
+
+
 def test_rtf_best_effort():
     rtf = (rb"{\rtf1\ansi{\fonttbl{\f0 Times;}}{\*\generator Word;}\pard Motie van het lid Ceder\par "
            rb"Verzoekt de regering te \'e9valueren\line en \u8220?te\u8221? rapporteren.\par}")

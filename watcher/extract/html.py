@@ -50,8 +50,18 @@ def content(tree):
     return None
 
 
+def _markup(data: bytes) -> bytes | str:
+    """What Lexbor is given: a page in UTF-8 (with a BOM or not) as its bytes (Lexbor reads UTF-8; a str handed
+    to it is encoded again first, a tenth of the parse), any other page decoded (Windows-1252)."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return decode(data)
+
+
 def extract_html(data: bytes) -> Document:
-    tree = LexborHTMLParser(decode(data))
+    tree = LexborHTMLParser(_markup(data))
     root = content(tree)
     for node in (root or tree).css(DROP):
         if node.tag == "form" and _wraps_page(node, root or tree.body or tree.root):

@@ -78,10 +78,13 @@ def extract_html(data: bytes) -> Document:
     paras = []
     if root is None:
         return _text.from_paragraphs([])
+    root_id = root.mem_id
     for node in root.css(_BLOCKS):
         # A block inside another block (p in li, p in td) is taken with its parent.
         parent, nested = node.parent, False
-        while parent is not None and parent is not root:
+        # Lexbor gives a new node object at each step: the same node has the same mem_id (comparing nodes with
+        # == compares their HTML).
+        while parent is not None and parent.mem_id != root_id:
             if parent.tag in BLOCKS:
                 nested = True
                 break

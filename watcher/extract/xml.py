@@ -17,7 +17,7 @@ from ..model import Document
 from . import _text, _xmlsafe
 
 PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel"}
-HEADINGS = {"titel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
+HEADINGS = {"titel", "subtitel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
 # Never text: metadata (read for its facts, the dossiers), and a list item's bullet or number ("•", "1.", "a."),
 # which is layout.
 SKIP = {"metadata", "meta", "li.nr"}
@@ -145,6 +145,14 @@ def extract_xml(data: bytes) -> Document:
         if name in PARAGRAPHS and node in containers:
             # A <tekst> of Handelingen holds paragraphs, moties, speakers: each their own. What it says
             # itself between them (an <al> inside an <al>) stays, in its place.
+            own(node.text)
+            for child in node:
+                walk(child)
+                own(child.tail)
+            return
+        if name in HEADINGS and any(names[child] in HEADINGS for child in node):
+            # A head of heads, <kop><titel>GEMEENTEBLAD</titel><subtitel>Officiële uitgave …</subtitel></kop>:
+            # each its own line (KOOP writes them with nothing between).
             own(node.text)
             for child in node:
                 walk(child)

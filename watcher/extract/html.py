@@ -18,9 +18,10 @@ MENU_WORDS = 4
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "pre", "blockquote", "dt", "dd",
           "caption", "figcaption", "address"}
 _BLOCKS = ", ".join(sorted(BLOCKS))  # found by Lexbor, in the page's order: walking every node in Python cost more
-# Where a page says its text is, in this order: HTML5's elements, and the text container of the pages of
-# zoek.officielebekendmakingen.nl (which wrap the whole page, chrome and text, in one ASP.NET form).
-CONTENT = ("main", "article", "#broodtekst")
+# Where a page says its text is, the most precise first: the publication's own container on the pages of
+# zoek.officielebekendmakingen.nl (the older ones wrap the whole page, chrome and text, in one ASP.NET form; a
+# page's <main> may hold its breadcrumbs and contents beside it), then HTML5's elements.
+CONTENT = ("#broodtekst", "main", "article")
 
 
 def _menu(node) -> bool:

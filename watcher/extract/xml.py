@@ -16,7 +16,7 @@ import re
 from ..model import Document
 from . import _text, _xmlsafe
 
-PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel"}
+PARAGRAPHS = {"al", "p", "para", "tekst", "tekstregel", "alineaitem"}  # alineaitem: a verslag's (VLOS)
 HEADINGS = {"titel", "subtitel", "kop", "tussenkop", "title", "kamervraagomschrijving", "stuknr", "datumtekst"}
 # Never text: metadata (read for its facts, the dossiers), and a list item's bullet or number ("•", "1.", "a."),
 # which is layout.
@@ -24,7 +24,7 @@ SKIP = {"metadata", "meta", "li.nr"}
 SIDE = {"kamerstukkop", "kamervraagkop", "dossiernummer"}  # the printed head (vergaderjaar, kamer, dossier):
 # letterhead, matched but not diffed
 LABELLED = {"vraag": "Vraag", "antwoord": "Antwoord"}
-CONTAINED = {"al", "al-groep", "motie", "spreker", "lijst", "tussenkop"}  # what makes a <tekst> a container
+CONTAINED = {"al", "al-groep", "motie", "spreker", "lijst", "tussenkop", "alinea"}  # what makes a <tekst> a container
 
 
 def repair_double_utf8(data: bytes) -> bytes:

@@ -142,23 +142,13 @@ def extract_xml(data: bytes) -> Document:
                 if names[child] != "nr":
                     walk(child)
             return
-        if name in PARAGRAPHS and node in containers:
-            # A <tekst> of Handelingen holds paragraphs, moties, speakers: each their own. What it says
-            # itself between them (an <al> inside an <al>) stays, in its place.
-            own(node.text)
-            for child in node:
-                walk(child)
-                own(child.tail)
-            return
-        if name in HEADINGS and any(names[child] in HEADINGS for child in node):
-            # A head of heads, <kop><titel>GEMEENTEBLAD</titel><subtitel>Officiële uitgave …</subtitel></kop>:
-            # each its own line (KOOP writes them with nothing between).
-            own(node.text)
-            for child in node:
-                walk(child)
-                own(child.tail)
-            return
-        if name in PARAGRAPHS or name in HEADINGS or not len(node):
+        # Read part by part, as any other element: a <tekst> of Handelingen that holds paragraphs, moties,
+        # speakers (each their own; what it says itself between them, an <al> inside an <al>, stays in its
+        # place), and a head of heads, <kop><titel>GEMEENTEBLAD</titel><subtitel>Officiële uitgave …</subtitel>
+        # </kop> (each its own line: KOOP writes them with nothing between).
+        apart = (name in PARAGRAPHS and node in containers) or \
+            (name in HEADINGS and any(names[child] in HEADINGS for child in node))
+        if not apart and (name in PARAGRAPHS or name in HEADINGS or not len(node)):
             text = " ".join(text_of(node).split())
             if text:
                 paras.append(text)  # an element the schema's newer than us: its text is still text

@@ -25,14 +25,18 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v")
 _ODD = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "".join(map(chr, _SPACES)) + "]")
 _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
-_KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")  # "EU-", "OESO-", "2019-": a hyphen of the word itself
+# "EU-", "OESO-", "2019-": a hyphen of the word itself. Each pattern over a line's end is matched to it read
+# backwards (end[::-1]), from its last character: searched forwards, "[A-Z]{2,}-$" is tried at every place of
+# the end (40,000 instructions for 80 characters, against 5,000).
+_KEEP_HYPHEN_BACKWARDS = re.compile(r"-(?:\d|[A-Z]{2,}\b)")  # (?:\b[A-Z]{2,}|\d)-$
 # The end of a line that is inside a URL: "https://", "www.utwente.nl/nieuws/lessen-van-".
 _URL_END = re.compile(r"(?:https?:/|www\.)\S*[/\-_?=&#]$")  # not ".": a URL may end a sentence
 _URL_TAIL = re.compile(r"[/\-_?=&#]$")
 _URL_TAIL_CHARS = "/-_?=&#"
-_LAST_WORD = re.compile(r"[^\W\d_]+-$")
+_LAST_WORD_BACKWARDS = re.compile(r"-([^\W\d_]+)")  # [^\W\d_]+-$
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 _COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]{2,}-[^\W\d_]{2,}(?![\w-])")  # "drone-exploitanten" inside a line
+_WORD_RUN = re.compile(r"[\w-]*")  # where a compound can stand: a run of these, whole
 _SUSPENDED = re.compile(r"^(?:en|of|tot|en/of)\s+\w")  # "burger- en politieke rechten"
 _BARE_NUMBER = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)])$")  # a list or footnote number whose text wrapped
 # A paragraph that ends like this is finished; quotes and brackets may close after the mark.
@@ -215,11 +219,11 @@ def _is_label(text: str) -> bool:
 def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> bool:
     """Does `line` continue the paragraph `current` (whose last physical line was `last_line`)?"""
     end, asks = current.end, current.asks
-    if len(current.parts) == 1 and _BARE_NUMBER.match(current.parts[0]):
+    if len(current.parts) == 1 and len(end) <= 5 and _BARE_NUMBER.match(end):
         return True
     if _starts_block(line):
         return False
-    if _broken(end) or _in_url(end):
+    if end[-1:] in _URL_TAIL_CHARS and (_broken(end) or _in_url(end)):  # (a hyphen is one of them)
         return True  # nobody ends a paragraph with a hyphen, or a URL with a slash: it goes on
     if "?" in end and _QUESTION_END.search(end):
         # A question ends here and its answer follows (PDFs have no blank line between), unless what
@@ -246,8 +250,19 @@ class _Compounds:
 
     def __contains__(self, word: str) -> bool:
         if self.words is None:
-            self.words = frozenset(w.lower() for line in self.lines if "-" in line for w in _COMPOUND.findall(line))
+            self.words = frozenset(w.lower() for line in self.lines if "-" in line for w in _compounds_in(line))
         return word in self.words
+
+
+def _compounds_in(line: str) -> list[str]:
+    """_COMPOUND.findall(line), read from the run of word characters around the line's first hyphen to the one
+    around its last: the pattern begins with a look-behind, so it is tried at every place it is given."""
+    first = line.find("-")
+    if first < 0:
+        return []
+    start = first - _WORD_RUN.match(line[:first][::-1]).end()
+    end = _WORD_RUN.match(line, line.rfind("-") + 1).end()
+    return _COMPOUND.findall(line, start, end)  # the look-behind sees before `start`; nothing after `end` matters
 
 
 class _Paragraph:
@@ -266,12 +281,15 @@ class _Paragraph:
         return bool(self.parts)
 
     def add(self, line: str) -> None:
-        broken = _broken(self.end)
-        if _in_url(self.end):
+        # Most lines end in neither a hyphen nor a URL's last character: one test, not two calls.
+        tail = self.end[-1:] in _URL_TAIL_CHARS
+        broken = tail and _broken(self.end)
+        if tail and _in_url(self.end):
             glue = ""  # a URL goes on on the next line as it is, hyphen and all: "…/in-ruim-400-" + "woonwijken"
         elif broken and _SUSPENDED.match(line):
             glue = " "  # "burger- en politieke rechten"
-        elif broken and line[:1].islower() and not _KEEP_HYPHEN.search(self.end) and not self._compound(line):
+        elif (broken and line[:1].islower() and not _KEEP_HYPHEN_BACKWARDS.match(self.end[::-1])
+              and not self._compound(line)):
             # "cybersurveillance-" + "technologie": a word broken over a line end loses the hyphen.
             self.parts[-1], self.end, glue = self.parts[-1][:-1], self.end[:-1], ""
         elif broken:
@@ -286,9 +304,9 @@ class _Paragraph:
         """"drone-" + "exploitanten" where the document writes "drone-exploitanten" elsewhere."""
         if not self.hyphenated:
             return False
-        head = _LAST_WORD.search(self.end)
+        head = _LAST_WORD_BACKWARDS.match(self.end[::-1])
         tail = _FIRST_WORD.match(line)
-        return bool(head and tail) and f"{head.group(0)}{tail.group(0)}".lower() in self.hyphenated
+        return bool(head and tail) and f"{head.group(1)[::-1]}-{tail.group(0)}".lower() in self.hyphenated
 
     @property
     def text(self) -> str:
@@ -318,7 +336,7 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
     current, last_line, blank = _Paragraph(hyphenated=hyphenated), "", False
 
     def finish(para: _Paragraph) -> None:
-        if para:
+        if para.parts:
             text = para.text
             if _is_note(text):
                 notes.append(text)
@@ -329,17 +347,19 @@ def paragraphs(lines: list[str], structured: bool = False) -> list[str]:
         if not line:
             blank = True
             continue
-        if current and blank and paras and _rejoins(current.text, line, paras[-1].end):
+        # (`.parts`, not the paragraph's truth, and the paragraph's text only for a line in lower case after a
+        # blank: each was a call for every line, a fifth of the paragraphs' cost.)
+        if blank and current.parts and paras and line[:1].islower() and _rejoins(current.text, line, paras[-1].end):
             finish(current)
             current = paras.pop()
             current.add(line)
-        elif current and not structured and _goes_on(current, last_line, line, blank):
+        elif current.parts and _goes_on(current, last_line, line, blank):
             current.add(line)
         else:
             finish(current)
             current = _Paragraph(line, hyphenated)
         blank, last_line = False, line
-        if len(current.parts) == 1 and _is_label(current.parts[0]):
+        if len(current.parts) == 1 and _is_label(line):
             paras.append(current)  # a label stands alone
             current = _Paragraph(hyphenated=hyphenated)
     finish(current)

@@ -12,7 +12,8 @@ import yaml
 from watcher.extract import _facts
 from watcher.extract._facts import askers, facts, iso_date
 from watcher.model import Block, Document
-from watcher.extract._text import (_BROKEN, _URL_END, _URL_TAIL, LABEL, SPEAKER, _bare, _broken, _in_url, _is_label,
+from watcher.extract._text import (_BROKEN, _COMPOUND, _KEEP_HYPHEN_BACKWARDS, _LAST_WORD_BACKWARDS, _URL_END,
+                                   _URL_TAIL, LABEL, SPEAKER, _bare, _broken, _compounds_in, _in_url, _is_label,
                                    _starts_block, clean, clean_fully)
 from watcher.extract.pdf import page_texts
 
@@ -186,3 +187,28 @@ def test_how_a_paragraph_ends_is_what_the_patterns_say(end):
     assert clean(end) == end  # what a paragraph is made of
     assert _broken(end) == bool(_BROKEN.search(end))
     assert _in_url(end) == bool(_URL_TAIL.search(end) and _URL_END.search(end))
+
+
+# The patterns as a line's end is written, forwards: what the backwards ones must find.
+KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")
+LAST_WORD = re.compile(r"[^\W\d_]+-$")
+
+
+def test_a_lines_end_read_backwards_is_read_as_the_forward_patterns_read_it():
+    ends = list(CASES["hyphen_ends"]) + [text[-79:] + "-" for text in _fixture_texts()]
+    own = 0
+    for end in ends:
+        assert bool(_KEEP_HYPHEN_BACKWARDS.match(end[::-1])) == bool(KEEP_HYPHEN.search(end)), end
+        backwards, forwards = _LAST_WORD_BACKWARDS.match(end[::-1]), LAST_WORD.search(end)
+        assert (backwards.group(1)[::-1] + "-" if backwards else None) == (forwards and forwards.group(0)), end
+        own += bool(KEEP_HYPHEN.search(end))
+    assert own > 5
+
+
+def test_the_compounds_of_a_line_are_found_around_its_hyphens_as_everywhere():
+    lines = list(CASES["compound_lines"]) + _fixture_texts()
+    found = 0
+    for line in lines:
+        assert _compounds_in(line) == _COMPOUND.findall(line), line
+        found += len(_COMPOUND.findall(line))
+    assert found > 20

@@ -15,7 +15,7 @@ from watcher.model import Block, Document
 from watcher.extract._text import (_BROKEN, _COMPOUND, _KEEP_HYPHEN_BACKWARDS, _LAST_WORD_BACKWARDS, _URL_END,
                                    _URL_TAIL, LABEL, SPEAKER, _bare, _broken, _compounds_in, _in_url, _is_label,
                                    _starts_block, clean, clean_fully)
-from watcher.extract.pdf import page_texts
+from watcher.extract.pdf import _digit_runs, page_texts
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "text_shortcuts.yaml").read_text())
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -212,3 +212,12 @@ def test_the_compounds_of_a_line_are_found_around_its_hyphens_as_everywhere():
         assert _compounds_in(line) == _COMPOUND.findall(line), line
         found += len(_COMPOUND.findall(line))
     assert found > 20
+
+
+def test_the_digits_of_a_line_are_the_runs_a_digits_pattern_finds():
+    lines = list(CASES["digit_runs"])
+    for path in sorted(FIXTURES.glob("realdocs*/*.pdf")):
+        lines += [line for text in page_texts(path.read_bytes()) for line in re.split("[\n\r\ufffe]", text)]
+    assert len(lines) > 2000
+    for line in lines:
+        assert [m.span() for m in _digit_runs(line)] == [m.span() for m in re.finditer(r"\d+", line)], line

@@ -33,7 +33,7 @@ EDGE = 0.15  # the top and foot of the page in which running lines stand, as a s
 EDGE_LINES = 4  # and among its first or last lines
 SAME_HEIGHT = 3.0
 SIDE = 0.6  # a line set small that begins this far across the text's width stands in a sidebar  # points within which two lines on two pages stand at the same height
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d\d*")  # \d+, found by a search that skips to a digit (pdf.py)
 _NOTE_START = re.compile(r"^(\d{1,3})\s+(?=\S)")
 
 

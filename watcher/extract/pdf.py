@@ -78,28 +78,39 @@ def page_texts(data: bytes) -> list[str]:
 def _loose_char_box():
     """pdfium's FPDFText_GetLooseCharBox(text page, index, FS_RECTF*) as a bare C function: a page asks it
     hundreds of times, and pypdfium2's binding checks and converts each argument to its declared type first
-    (460 against 210 ns a call here). The arguments are made the right C types once, by _measure."""
+    (460 against 210 ns a call here). The arguments are made the right C types once, by _measure. Called
+    holding the GIL (PYFUNCTYPE): releasing and taking it again cost more than pdfium's answer (185 ns)."""
     import pypdfium2.raw as raw
 
-    return ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
+    return ctypes.PYFUNCTYPE(ctypes.c_int)(ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
+
+
+class _Boxes:
+    """Where pdfium places the characters of one text page (FPDFText_GetLooseCharBox through a bare C call)."""
+
+    __slots__ = ("call", "page", "box", "into")
+
+    def __init__(self, textpage):
+        import pypdfium2.raw as raw
+
+        self.call, self.box = _loose_char_box(), raw.FS_RECTF()
+        self.page, self.into = ctypes.cast(textpage.raw, ctypes.c_void_p), ctypes.byref(self.box)
+
+    def place(self, index: int) -> tuple[float, float, float, float] | None:
+        """(left, bottom, right, height) of a character, None for one pdfium made up."""
+        if not self.call(self.page, index, self.into):
+            return None
+        box = self.box
+        return box.left, box.bottom, box.right, box.top - box.bottom
 
 
 def _measure(textpage, text: str) -> list[_layout.Line] | None:
     """The page's printed lines with where they stand; None where pdfium's text and characters differ.
     A line costs a call for its first and its last letter, and one for each number it holds."""
-    import pypdfium2.raw as raw
-
     if len(text) != textpage.count_chars():
         return None
-    box, char_box = raw.FS_RECTF(), _loose_char_box()
-    handle, into = ctypes.cast(textpage.raw, ctypes.c_void_p), ctypes.byref(box)
-
-    def place(index: int) -> tuple[float, float, float, float] | None:
-        """(left, bottom, right, height) of a character, None for one pdfium made up."""
-        if not char_box(handle, index, into):
-            return None
-        return box.left, box.bottom, box.right, box.top - box.bottom
-
+    boxes = _Boxes(textpage)
+    place = boxes.place
     lines, Line, digits_in = [], _layout.Line, _digit_runs
     for m in _PHYSICAL.finditer(text):
         content = m.group(1)
@@ -109,7 +120,7 @@ def _measure(textpage, text: str) -> list[_layout.Line] | None:
                 break
             continue
         start, hyphen = m.start(), "-" if m.group(2) == "\ufffe" else ""
-        for begin, end, where, tail in _printed_lines(place, content, start, first):
+        for begin, end, where, tail in _printed_lines(boxes, content, start, first):
             part = content[begin:end]
             # Its size is the larger of its ends': "Zaak:" set small before its value is a line of text.
             line = Line(part + hyphen if end == len(content) else part, where[0], where[1],
@@ -120,57 +131,59 @@ def _measure(textpage, text: str) -> list[_layout.Line] | None:
     return lines
 
 
-def _printed_lines(place, content: str, start: int, first: int) -> list[tuple[int, int, tuple, tuple | None]]:
+def _printed_lines(boxes: _Boxes, content: str, start: int, first: int) -> list[tuple[int, int, tuple, tuple | None]]:
     """(begin, end, where its first and its last letter stand) of each printed line in one of pdfium's lines. pdfium
     joins what stands at one height (a colophon in the margin beside the page's footer; a letter's sidebar
     beside its text) and sometimes lines set one under the other (short footnotes, with no line break
     between them in the text). Only a line whose last letter stands lower than its first, is set in
     another size, or stands further right than its letters can reach, is read letter by letter."""
-    head = place(start + first)
+    head = boxes.place(start + first)
     if head is None:
         return []  # a character pdfium made up (a space, a line break): nothing to place
     left, bottom, _, size = head
     last = len(content.rstrip()) - 1
-    tail = place(start + last) if last > first else None
+    tail = boxes.place(start + last) if last > first else None
     letters = last - first + 1
     if tail is None or (tail[1] > bottom - 0.5 * size  # not lower
                         and (tail[3] >= 0.9 * size or content[last].isdigit())  # not smaller (but a marker)
                         and (letters < 12 or tail[2] - left < WIDE * size * letters)):  # not too wide
         # A marker raised at the end is no part of the line's size or height.
         return [(first, len(content), head, tail if tail and tail[1] <= bottom + 0.2 * size else None)]
-    parts, begin, where, previous = [], first, head, None
-    for i in range(first, len(content)):
-        if content[i].isspace() or (at := place(start + i)) is None:
+    # Letter by letter, each compared with the one before (its box read from pdfium's answer as it is: this
+    # loop asks for as many boxes as all other lines together).
+    call, page, into, box = boxes.call, boxes.page, boxes.into, boxes.box
+    back, down, gap = 2 * size, 0.5 * size, GAP * size
+    parts, begin, where = [], first, head
+    was_left, was_bottom, was_right, was_height = head
+    for i in range(first + 1, len(content)):
+        if content[i].isspace() or not call(page, start + i, into):
             continue
-        if previous is not None and (
-                (at[0] < previous[2] - 2 * size and at[1] < previous[1] - 0.5 * size)  # back to the left, and down
-                or at[0] > previous[2] + GAP * size):  # a gap no word space makes: another column
-            parts.append((begin, i, where, previous))
-            begin, where = i, at
-        previous = at
-    parts.append((begin, len(content), where, previous))
+        at_left, at_bottom = box.left, box.bottom
+        if ((at_left < was_right - back and at_bottom < was_bottom - down)  # back to the left, and down
+                or at_left > was_right + gap):  # a gap no word space makes: another column
+            parts.append((begin, i, where, (was_left, was_bottom, was_right, was_height)))
+            begin, where = i, (at_left, at_bottom, box.right, box.top - at_bottom)
+        was_left, was_bottom, was_right, was_height = at_left, at_bottom, box.right, box.top - at_bottom
+    parts.append((begin, len(content), where, (was_left, was_bottom, was_right, was_height)))
     return [part for part in parts if content[part[0]:part[1]].strip()]
 
 
 def _small_digits(content: str, digits, start: int, size: float, place) -> list[tuple[int, int]]:
     """The digits at the end of a run that are set smaller than the line around them: "2022⁴" -> "4"."""
-    reference = size
-    if digits.start() == 0:  # the line begins with them: compare with the text after them
-        after = next((i for i in range(digits.end(), len(content)) if not content[i].isspace()), None)
+    low, end = digits.span()
+    if low == 0:  # the line begins with them: compare with the text after them
+        after = next((i for i in range(end, len(content)) if not content[i].isspace()), None)
         if after is None or (at := place(start + after)) is None:
             return []
-        reference = at[3]
-
-    def small(index: int) -> bool:
-        at = place(start + index)
-        return at is not None and at[3] < _layout.SUPERSCRIPT * reference
-
-    if not small(digits.end() - 1):
-        return []
-    first = digits.end() - 1
-    while first > digits.start() and small(first - 1):
+        size = at[3]
+    small = _layout.SUPERSCRIPT * size
+    at = place(start + end - 1)
+    if at is None or at[3] >= small:
+        return []  # most runs: their last digit is set as the text is
+    first = end - 1
+    while first > low and (at := place(start + first - 1)) is not None and at[3] < small:
         first -= 1
-    return [(first, digits.end())]
+    return [(first, end)]
 
 
 def read_pages(data: bytes) -> tuple[list[str], list[_layout.Page] | None]:

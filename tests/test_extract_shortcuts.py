@@ -15,7 +15,8 @@ from watcher.model import Block, Document
 from watcher.extract._text import (_BROKEN, _COMPOUND, _KEEP_HYPHEN_BACKWARDS, _LAST_WORD_BACKWARDS, _URL_END,
                                    _URL_TAIL, LABEL, SPEAKER, _bare, _broken, _compounds_in, _in_url, _is_label,
                                    _starts_block, clean, clean_fully)
-from watcher.extract.pdf import _digit_runs, page_texts
+from watcher.extract import _layout
+from watcher.extract.pdf import _digit_runs, page_texts, read_pages
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "text_shortcuts.yaml").read_text())
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -221,3 +222,25 @@ def test_the_digits_of_a_line_are_the_runs_a_digits_pattern_finds():
     assert len(lines) > 2000
     for line in lines:
         assert [m.span() for m in _digit_runs(line)] == [m.span() for m in re.finditer(r"\d+", line)], line
+
+
+def _body_size_line_by_line(pages) -> float:
+    """The body size as first written: each line's size rounded, the characters summed by it."""
+    from collections import Counter
+
+    sizes: Counter = Counter()
+    for page in pages:
+        for line in page.lines:
+            sizes[round(line.size, 1)] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def test_the_body_size_is_the_size_most_characters_are_set_in_rounded_as_line_by_line():
+    # A tie goes to the size the document has first, whichever of its measured sizes rounds to it.
+    tie = [_layout.Page([_layout.Line("abcde", 0, 0, 12.0), _layout.Line("abcde", 0, 0, 10.04),
+                         _layout.Line("abcde", 0, 0, 9.96), _layout.Line("abcde", 0, 0, 11.96)], 800.0)]
+    assert _layout.body_size(tie) == _body_size_line_by_line(tie) == 12.0
+    measured = [read_pages(path.read_bytes())[1] for path in sorted(FIXTURES.glob("realdocs*/*.pdf"))]
+    assert len(measured) > 5
+    for pages in [p for p in measured if p] + [tie[:0]]:
+        assert _layout.body_size(pages) == _body_size_line_by_line(pages)

@@ -486,8 +486,10 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
             fresh_question = word == "Vraag"
             blocks.append(Block(text=bare, kind="heading", label=current))
             continue
-        f = starts and FOOTNOTE.match(para)
-        if f and ("↩" in para or "http" in para):
+        # (What a footnote's text must hold is looked for first: the pattern reads a whole paragraph that begins
+        # with a number to its end, and back.)
+        f = starts and ("↩" in para or "http" in para) and FOOTNOTE.match(para)
+        if f:
             nr = f.group("a") or f.group("b") or f.group("c")
             blocks.append(Block(text=f.group("rest").replace("↩︎", "").replace("↩", "").strip(), kind="footnote",
                                 label=f"Voetnoot {nr}"))

@@ -549,7 +549,7 @@ _AFTER_WORD = re.compile(r"(?<=[^\W\d_]|[.,;:)])(\d{1,3})(?=[\s,.;:)]|$)")
 # here). These find the same: _AFTER_MARK only where a mark stands before a digit, and _AFTER_WORD as
 # every run of digits that ends as it must, the character before it looked at once found.
 _MARK_DIGIT = re.compile(r"[»”’?!]\d")
-_DIGITS_ENDING = re.compile(r"\d{1,3}(?=[\s,.;:)]|$)")
+_DIGITS_ENDING = re.compile(r"\d\d{0,2}(?=[\s,.;:)]|$)")  # \d{1,3}…, found by a search that skips to a digit
 _BEFORE_WORD_MARKER = re.compile(r"[^\W\d_]|[.,;:)]")
 
 

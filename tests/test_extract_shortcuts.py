@@ -244,3 +244,10 @@ def test_the_body_size_is_the_size_most_characters_are_set_in_rounded_as_line_by
     assert len(measured) > 5
     for pages in [p for p in measured if p] + [tie[:0]]:
         assert _layout.body_size(pages) == _body_size_line_by_line(pages)
+
+
+@pytest.mark.parametrize("case", CASES["wrapped_numbers"], ids=lambda c: c["lines"][0])
+def test_a_number_on_a_line_of_its_own_goes_on_with_the_line_after_it(case):
+    from watcher.extract._text import paragraphs
+
+    assert paragraphs(case["lines"]) == [case["paragraph"]]

@@ -219,6 +219,7 @@ def _is_label(text: str) -> bool:
 def _goes_on(current: "_Paragraph", last_line: str, line: str, blank: bool) -> bool:
     """Does `line` continue the paragraph `current` (whose last physical line was `last_line`)?"""
     end, asks = current.end, current.asks
+    # One part: its end is the part itself when that is short enough to be a bare number.
     if len(current.parts) == 1 and len(end) <= 5 and _BARE_NUMBER.match(end):
         return True
     if _starts_block(line):
@@ -277,14 +278,11 @@ class _Paragraph:
         self.end = line[-80:]
         self.asks = "?" in line
 
-    def __bool__(self) -> bool:
-        return bool(self.parts)
-
     def add(self, line: str) -> None:
         # Most lines end in neither a hyphen nor a URL's last character: one test, not two calls.
-        tail = self.end[-1:] in _URL_TAIL_CHARS
-        broken = tail and _broken(self.end)
-        if tail and _in_url(self.end):
+        hyphen_or_url = self.end[-1:] in _URL_TAIL_CHARS  # (a hyphen is one of a URL's last characters)
+        broken = hyphen_or_url and _broken(self.end)
+        if hyphen_or_url and _in_url(self.end):
             glue = ""  # a URL goes on on the next line as it is, hyphen and all: "…/in-ruim-400-" + "woonwijken"
         elif broken and _SUSPENDED.match(line):
             glue = " "  # "burger- en politieke rechten"

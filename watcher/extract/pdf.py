@@ -25,7 +25,7 @@ from ._errors import ExtractError
 # of the text: 220 instructions a character, against 130); in ASCII text [0-9] is \d, and cheaper still.
 _DIGITS = re.compile(r"\d\d*")
 _ASCII_DIGITS = re.compile(r"[0-9][0-9]*")
-_NOT_DIGITS = b"0123456789"
+_ASCII_DIGIT_BYTES = b"0123456789"
 EDGE_LINES = 3
 WIDE = 0.6  # a line wider than this many times its type size a letter holds a gap, or is two lines
 GAP = 5.0  # a space between words wider than this many times the type size divides two columns (a table's
@@ -44,7 +44,7 @@ def _digit_runs(text: str):
     if not text.isascii():
         return _DIGITS.finditer(text)
     data = text.encode("ascii")
-    return _ASCII_DIGITS.finditer(text) if len(data.translate(None, _NOT_DIGITS)) < len(data) else ()
+    return _ASCII_DIGITS.finditer(text) if len(data.translate(None, _ASCII_DIGIT_BYTES)) < len(data) else ()
 
 
 def _open(data: bytes):

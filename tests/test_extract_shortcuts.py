@@ -98,7 +98,28 @@ def test_a_pattern_tried_only_where_it_can_begin_finds_what_it_finds_everywhere(
             _spans(_facts._ASKERS.finditer(text)), text
         assert _spans(_facts._numbers(_facts._ZAAK, text, "Z")) == _spans(_facts._ZAAK.finditer(text)), text
         assert _spans(_facts._numbers(_facts._DOCUMENT, text, "D")) == _spans(_facts._DOCUMENT.finditer(text)), text
+        assert _spans(_facts._numbers(_facts._ISO_DATE, text, "-")) == _spans(_facts._ISO_DATE.finditer(text)), text
+        assert _spans(_facts._DUTCH_DATE.finditer(text)) == _spans(DUTCH_DATE.finditer(text)), text
         assert _facts._motion_ends(text) == bool(_facts._MOTION_END.search(text)), text
+
+
+def test_the_texts_that_may_hold_a_word_are_each_texts_own_answer():
+    # Asked of a document's texts at once: every text that _may_hold says may hold a word, in order, and no other
+    # (but one that a space joins a word across: these words have no space). A letter _case_odd looks for in one
+    # text makes every text one to search, as each on its own is.
+    texts = _fixture_texts()
+    words = [("minister", "staatssecretaris"), ("vragen", "motie", "amendement", "indiener"), tuple(_facts.MONTHS),
+             ("-",), ("(ontvangen",), ("i",), ("k",)]
+    found = 0
+    for start in range(0, len(texts), 40):
+        for group in (texts[start:start + 40], texts[start:start + 40] + ["Mınister", "\u212aamer İndiener"]):
+            holds = _facts._Holds(group)
+            for each in words:
+                slow = [t for t in group if _facts._may_hold(t, *each)]
+                assert holds.which(*each) == slow, each
+                assert holds(*each) == bool(slow), each
+                found += len(slow)
+    assert found > 1000
 
 
 def test_a_pattern_tried_where_it_can_begin_never_finds_a_match_inside_the_one_before():
@@ -189,6 +210,9 @@ def test_how_a_paragraph_ends_is_what_the_patterns_say(end):
     assert _broken(end) == bool(_BROKEN.search(end))
     assert _in_url(end) == bool(_URL_TAIL.search(end) and _URL_END.search(end))
 
+
+# A Dutch date as first written: the one that begins with a digit must find the same.
+DUTCH_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_facts.MONTHS) + r")\s+(\d{4})\b", re.I)
 
 # The patterns as a line's end is written, forwards: what the backwards ones must find.
 KEEP_HYPHEN = re.compile(r"(?:\b[A-Z]{2,}|\d)-$")

@@ -4,6 +4,7 @@ test may only rule out what the slow pattern would not have found, so no documen
 
 import hashlib
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,46 @@ def test_the_cleaning_of_plain_lines_is_the_full_cleaning():
         lines += path.read_text().splitlines()
     assert len(lines) > 2000
     assert [clean(line) for line in lines] == [clean_fully(line) for line in lines]
+
+
+def test_a_paragraph_a_format_gives_is_one_clean_line_whether_it_was_one_already_or_not():
+    from watcher.extract._text import from_paragraphs
+
+    paras = CASES["given_paragraphs"]
+    expected = [clean(" ".join(p.split())) for p in paras]
+    assert [b.text for b in from_paragraphs(paras, structured=True).blocks] == expected
+    assert expected[1] == "Aan het eind een spatie"
+
+
+def _clean_every_step(text: str) -> str:
+    """clean_fully as first written: each step looked for on its own."""
+    from watcher.extract import _text
+
+    if _text._ANY_ACCENT.search(text):
+        text = _text._SPACING_ACCENT.sub(_text._accent, _text._TREMA.sub("\\1\u0308", text))
+    text = unicodedata.normalize("NFC", text)
+    if _text._ODD.search(text):
+        text = text.translate(_text._INVISIBLE).translate(_text._SPACES)
+    return (_text._WS.sub(" ", text) if "  " in text else text).strip()
+
+
+def test_the_full_cleaning_looks_for_marks_and_odd_spaces_in_one_scan_and_finds_each():
+    lines = list(CASES["clean"]) + _fixture_texts()
+    for path in sorted(FIXTURES.glob("realdocs*/*.pdf")):
+        lines += [line for text in page_texts(path.read_bytes()) for line in re.split("[\n\r\ufffe]", text)]
+    assert sum(not line.isascii() for line in lines) > 500
+    for line in lines:
+        assert clean_fully(line) == _clean_every_step(line), line
+
+
+def test_no_character_becomes_an_odd_space_or_mark_in_nfc():
+    # clean_fully looks for odd spaces and invisible marks before NFC only, where the line has no accent either:
+    # NFC must make none of what was none. (A composition is a letter with a decomposition; these have none.)
+    from watcher.extract._text import _ODD
+
+    made = [c for c in map(chr, range(0x110000)) if not 0xD800 <= ord(c) < 0xE000 and not _ODD.search(c)
+            and _ODD.search(unicodedata.normalize("NFC", c))]
+    assert made == []
 
 
 @pytest.mark.parametrize("case", CASES["dates"], ids=lambda c: c["text"])

@@ -94,6 +94,9 @@ _TREMA = re.compile("(?<=[aeiouAEIOU])\u00a8([aeiouAEIOU])")
 # Any of the marks at all: a plain character class, so a line without one (nearly every line) costs one scan.
 _ANY_ACCENT = re.compile("[\u00a8\u00b4\u00b8\u02c6\u02c7\u02d8-\u02dd\u0131]")
 _I_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "`": "\u0300"}
+# Either of them, a mark or an odd space: one scan of a line beyond ASCII that holds neither (nearly every one:
+# its accented letters and curly quotes), not two. NFC makes no odd space of what was none.
+_UNUSUAL = re.compile(_ANY_ACCENT.pattern[:-1] + _ODD.pattern[1:-1] + "]")
 
 
 def _accent(m: re.Match) -> str:
@@ -112,11 +115,14 @@ def clean(text: str) -> str:
 
 def clean_fully(text: str) -> str:
     """clean() without its shortcut for plain lines (the tests hold the two equal)."""
-    if _ANY_ACCENT.search(text):
-        text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
-    text = unicodedata.normalize("NFC", text)
-    if _ODD.search(text):  # translating a text that is not ASCII costs a dictionary lookup a character
-        text = text.translate(_INVISIBLE).translate(_SPACES)
+    if not _UNUSUAL.search(text):
+        text = unicodedata.normalize("NFC", text)
+    else:
+        if _ANY_ACCENT.search(text):
+            text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
+        text = unicodedata.normalize("NFC", text)
+        if _ODD.search(text):  # translating a text that is not ASCII costs a dictionary lookup a character
+            text = text.translate(_INVISIBLE).translate(_SPACES)
     return (_WS.sub(" ", text) if "  " in text else text).strip()
 
 
@@ -633,9 +639,12 @@ def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(
     lines: list[str] = []
     for para in paras:
         # One line a paragraph, its white space single spaces: then clean() of a plain line would only split
-        # and join it again.
-        line = " ".join(para.split())
-        lines += [line if line.isascii() and line.isprintable() else clean_fully(line), ""]
+        # and join it again. A plain paragraph that is so already (XML's are) is taken as it is.
+        if not (para.isascii() and para.isprintable() and "  " not in para and para[:1] != " " != para[-1:]):
+            para = " ".join(para.split())
+            if not (para.isascii() and para.isprintable()):
+                para = clean_fully(para)
+        lines += [para, ""]
     return document(lines, metadata, letterhead, structured, set_apart=[" ".join(p.split()) for p in set_apart],
                     cleaned=True)
 

@@ -46,12 +46,17 @@ def repair_double_utf8(data: bytes) -> bytes:
     return data
 
 
+_OPENED = re.compile(r"\(\s+")
+_CLOSED = re.compile(r"\s+\)")
+_COLON_END = re.compile(r"\s*:\s*$")
+
+
 def _speaker(node) -> str:
     """<spreker> as it reads: "Mevrouw Ellemeet (GroenLinks)", "De voorzitter", "Minister De Jonge"."""
     # Its parts are elements (voorvoegsels, naam, politiek): KOOP writes them with no space between.
-    text = " ".join(t.strip() for t in node.itertext() if t.strip())
-    text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text))
-    return re.sub(r"\s*:\s*$", "", text).strip()
+    text = " ".join(t for t in map(str.strip, node.itertext()) if t)
+    text = _OPENED.sub("(", _CLOSED.sub(")", text))
+    return _COLON_END.sub("", text).strip()
 
 
 class _Survey:
@@ -63,8 +68,13 @@ class _Survey:
         self.names: dict = {}
         self.containers: set = set()
         self.stating: list = []
+        local: dict = {}  # a tag's local name: a file names a few dozen elements, thousands of times each
         for node in root.iter():
-            name = self.names[node] = _xmlsafe.local(node.tag)
+            tag = node.tag
+            name = local.get(tag)
+            if name is None:
+                name = local[tag] = _xmlsafe.local(tag)
+            self.names[node] = name
             if name in CONTAINED:
                 for above in node.iterancestors():
                     if above in self.containers:
@@ -104,6 +114,8 @@ def extract_xml(data: bytes) -> Document:
     names, containers = survey.names, survey.containers
 
     def text_of(node) -> str:
+        if not len(node):
+            return node.text or ""  # most paragraphs: their text, nothing inside
         parts = [node.text or ""]
         for child in node:
             name = names[child]
@@ -116,11 +128,6 @@ def extract_xml(data: bytes) -> Document:
                 parts.append(text_of(child))
             parts.append(child.tail or "")
         return "".join(parts)
-
-    def own(text: str | None) -> None:
-        """Text that stands between elements of a container: a paragraph of its own, never lost."""
-        if text and text.strip():
-            paras.append(" ".join(text.split()))
 
     def walk(node):
         name = names[node]
@@ -153,10 +160,16 @@ def extract_xml(data: bytes) -> Document:
             if text:
                 paras.append(text)  # an element the schema's newer than us: its text is still text
             return
-        own(node.text)
+        # What stands between the elements of a container is a paragraph of its own, never lost. (Asked here,
+        # not by a call: it is asked at every element, and is white space nearly always.)
+        text = node.text
+        if text and not text.isspace():
+            paras.append(" ".join(text.split()))
         for child in node:
             walk(child)
-            own(child.tail)
+            text = child.tail
+            if text and not text.isspace():
+                paras.append(" ".join(text.split()))
 
     walk(root)
     if not paras:

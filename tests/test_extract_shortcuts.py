@@ -63,6 +63,13 @@ def test_a_paragraph_a_format_gives_is_one_clean_line_whether_it_was_one_already
     assert expected[1] == "Aan het eind een spatie"
 
 
+@pytest.mark.parametrize("case", CASES["labelled_paragraphs"], ids=lambda c: c["paras"][0])
+def test_a_label_is_read_behind_its_bullets_and_marks(case):
+    from watcher.extract._text import label
+
+    assert [b.label for b in label(case["paras"])] == case["labels"]
+
+
 def _clean_every_step(text: str) -> str:
     """clean_fully as first written: each step looked for on its own."""
     from watcher.extract import _text

@@ -452,9 +452,13 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
     answers)."""
     # Only a paragraph that may begin a block can be a label, a speaker, a footnote or a numbered question.
     may = [bool(_MAY_START_BLOCK.match(p)) for p in paras]
-    explicit_answers = any(may[i] and (m := LABEL.match(_bare(p))) and m.group("kind").lower().startswith("antwoord")
-                           for i, p in enumerate(paras))
-    numbered = sum(1 for i, p in enumerate(paras) if may[i] and NUMBERED_QUESTION.match(p) and "?" in p) >= 2
+    # Each paragraph's label matched once: whether the answers have theirs decides how the others are read. A
+    # label begins with V or A once its bullets and marks are taken away (asked of those that may only).
+    labels = [LABEL.match(_bare(p)) if may[i] and ((first := p[:1]) in "VA" or first in _BARE_FIRST or first.isspace())
+              else None for i, p in enumerate(paras)]
+    explicit_answers = any(m and m.group("kind").lower().startswith("antwoord") for m in labels)
+    numbered = sum(1 for i, p in enumerate(paras)
+                   if may[i] and "?" in p and p[:1].isdigit() and NUMBERED_QUESTION.match(p)) >= 2
     asked = _asked_apart(paras, set_apart) if set_apart and not explicit_answers else [False] * len(paras)
     if sum(1 for i, a in enumerate(asked) if a and (i + 1 == len(asked) or not asked[i + 1])) < 2:
         asked = [False] * len(paras)  # one bold question is emphasis, not the shape of the document
@@ -478,7 +482,7 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
             current, kind, fresh_question = speaker.group("who"), "speech", False
             blocks.append(Block(text=current, kind="heading", label=current))
             continue
-        m = starts and LABEL.match(bare := _bare(para))
+        m = labels[i]
         if m:
             word = m.group("kind").capitalize()
             word = "Vraag" if word.startswith("Vra") else "Antwoord"
@@ -488,7 +492,7 @@ def label(paras: list[str], set_apart: frozenset = frozenset()) -> list[Block]:
             current = f"{word} {nr}".strip()
             kind = "question" if word == "Vraag" else "answer"
             fresh_question = word == "Vraag"
-            blocks.append(Block(text=bare, kind="heading", label=current))
+            blocks.append(Block(text=m.string, kind="heading", label=current))  # the label without its marks
             continue
         # (What a footnote's text must hold is looked for first: the pattern reads a whole paragraph that begins
         # with a number to its end, and back.)

@@ -382,17 +382,19 @@ def _each_its_own(lines: list[str], hyphenated: _Compounds) -> list[str]:
 
     def finish(para) -> None:
         text = para if para.__class__ is str else para.text
-        if _is_note(text):
+        first = text[:1]
+        if (first == "[" or first == "^" or first.isdigit()) and _is_note(text):  # where a footnote can begin
             notes.append(text)
         else:
             paras.append(para)
 
+    # (Each line's first letter is asked first, here: a call for each line and each test was most of the cost.)
     for line in lines:
         if not line:
             blank = True
             continue
         after_blank, blank = blank, False
-        if current is not None and after_blank and paras \
+        if current is not None and after_blank and paras and line[:1].islower() \
                 and _rejoins(current if current.__class__ is str else current.text, line, _end(paras[-1])):
             finish(current)
             current = paras.pop()
@@ -402,7 +404,7 @@ def _each_its_own(lines: list[str], hyphenated: _Compounds) -> list[str]:
             continue
         if current is not None:
             finish(current)
-        if _is_label(line):
+        if line[:1] in _LABEL_FIRST and _is_label(line):
             paras.append(line)  # a label stands alone
             current = None
         else:

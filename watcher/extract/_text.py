@@ -569,7 +569,9 @@ def _markers(m: re.Match) -> str:
 
 def _after_mark(text: str) -> str:
     """_AFTER_MARK.sub(_markers, text)."""
-    if ("?" not in text and "!" not in text) if text.isascii() else not _MARK_DIGIT.search(text):
+    if "?" not in text and "!" not in text and (text.isascii() or not ("»" in text or "”" in text or "’" in text)):
+        return text  # no mark at all (looked for one by one: a scan of the pattern's class costs more)
+    if not text.isascii() and not _MARK_DIGIT.search(text):
         return text
     return _AFTER_MARK.sub(_markers, text)
 

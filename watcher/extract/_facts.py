@@ -85,9 +85,6 @@ class _Holds:
         self.odd = any(map(_case_odd, texts))
         self._starts: list[int] = []
 
-    def __call__(self, *words: str) -> bool:
-        return self.odd or any(word.encode() in self.low for word in words)
-
     def which(self, *words: str) -> list[str]:
         """The texts that may hold one of the words, in their order: each text's _may_hold, without a call for
         each (most texts hold none). A word that a space joins across two texts adds one that holds none."""
@@ -115,11 +112,11 @@ class _Holds:
 def _may_hold(text: str, *words: str) -> bool:
     """Could a case-insensitive pattern that needs one of `words` find anything in `text`? A test far
     cheaper than the search, which tries every place in the text: most texts hold none of the words."""
-    low = _lowered(text) if len(text) <= LOWERED_KEPT else text.lower()  # _lower's, without its call
+    low = _lower(text)
     for word in words:
         if word in low:
             return True
-    return not text.isascii() and _case_odd(text)
+    return _case_odd(text)
 
 
 HEAD = 20  # blocks before the body (or before the first question): where a document states who and when
@@ -396,8 +393,8 @@ def facts(blocks) -> dict:
     if zaken:
         out["zaken"] = zaken
     letterhead = [b.text for b in blocks if b.kind == "letterhead"]
-    # Which words the head holds at all, lowered once: most heads hold none of a search's words, and the
-    # search goes text by text only where it does.
+    # Which texts of the head may hold a search's words, asked of them all at once: most hold none, and the
+    # search goes text by text only where one may.
     holds = _Holds(head)
     received = next((d for text in holds.which("(ontvangen") if (m := _RECEIVED.search(text))
                      and (d := iso_date(m.group("date")))), "")

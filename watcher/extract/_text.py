@@ -22,7 +22,8 @@ from ._facts import facts
 # Characters that render as nothing or as a plain space.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t\r\f\v"), " ")
-_ODD = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "".join(map(chr, _SPACES)) + "]")
+_ODD_CHARS = "".join(map(chr, _INVISIBLE)) + "".join(map(chr, _SPACES))
+_ODD = re.compile(f"[{_ODD_CHARS}]")
 _WS = re.compile(r"[ ]{2,}")
 _BROKEN = re.compile(r"(\w)-$")
 # "EU-", "OESO-", "2019-": a hyphen of the word itself. Each pattern over a line's end is matched to it read
@@ -92,11 +93,12 @@ _SPACING_ACCENT = re.compile("[\u00a8\u00b4\u02c6`]\u0131|(?<=[^\\W\\d_])[" + ""
 # A trema stands on the second of two vowels ("coördinatie", "ideeën"): between two, it is the second's.
 _TREMA = re.compile("(?<=[aeiouAEIOU])\u00a8([aeiouAEIOU])")
 # Any of the marks at all: a plain character class, so a line without one (nearly every line) costs one scan.
-_ANY_ACCENT = re.compile("[\u00a8\u00b4\u00b8\u02c6\u02c7\u02d8-\u02dd\u0131]")
+_ACCENT_CLASS = "\u00a8\u00b4\u00b8\u02c6\u02c7\u02d8-\u02dd\u0131"
+_ANY_ACCENT = re.compile(f"[{_ACCENT_CLASS}]")
 _I_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "\u02c6": "\u0302", "`": "\u0300"}
 # Either of them, a mark or an odd space: one scan of a line beyond ASCII that holds neither (nearly every one:
 # its accented letters and curly quotes), not two. NFC makes no odd space of what was none.
-_UNUSUAL = re.compile(_ANY_ACCENT.pattern[:-1] + _ODD.pattern[1:-1] + "]")
+_UNUSUAL = re.compile(f"[{_ACCENT_CLASS}{_ODD_CHARS}]")
 
 
 def _accent(m: re.Match) -> str:
@@ -115,14 +117,12 @@ def clean(text: str) -> str:
 
 def clean_fully(text: str) -> str:
     """clean() without its shortcut for plain lines (the tests hold the two equal)."""
-    if not _UNUSUAL.search(text):
-        text = unicodedata.normalize("NFC", text)
-    else:
-        if _ANY_ACCENT.search(text):
-            text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
-        text = unicodedata.normalize("NFC", text)
-        if _ODD.search(text):  # translating a text that is not ASCII costs a dictionary lookup a character
-            text = text.translate(_INVISIBLE).translate(_SPACES)
+    unusual = _UNUSUAL.search(text) is not None
+    if unusual and _ANY_ACCENT.search(text):
+        text = _SPACING_ACCENT.sub(_accent, _TREMA.sub("\\1\u0308", text))
+    text = unicodedata.normalize("NFC", text)
+    if unusual and _ODD.search(text):  # translating a text that is not ASCII costs a dictionary lookup a character
+        text = text.translate(_INVISIBLE).translate(_SPACES)
     return (_WS.sub(" ", text) if "  " in text else text).strip()
 
 
@@ -551,14 +551,15 @@ def paren_footnotes(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
-_AFTER_MARK = re.compile(r"(?<=[»”’?!])(\d{1,3}(?:,\s?\d{1,3})*)(?=\s|$)")  # "»?1, 2": notes 1 and 2
+_MARKS = "»”’?!"  # what a footnote's number may be glued to without being part of a word
+_AFTER_MARK = re.compile(rf"(?<=[{_MARKS}])(\d{{1,3}}(?:,\s?\d{{1,3}})*)(?=\s|$)")  # "»?1, 2": notes 1 and 2
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _SUPERSCRIPT = re.compile(r"(?<=\S)[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}")  # "Schiphol¹ ."
 _AFTER_WORD = re.compile(r"(?<=[^\W\d_]|[.,;:)])(\d{1,3})(?=[\s,.;:)]|$)")
 # Python's re tries a pattern that begins with a look-behind at every place of a text (16 to 47 µs a KB
 # here). These find the same: _AFTER_MARK only where a mark stands before a digit, and _AFTER_WORD as
 # every run of digits that ends as it must, the character before it looked at once found.
-_MARK_DIGIT = re.compile(r"[»”’?!]\d")
+_MARK_DIGIT = re.compile(rf"[{_MARKS}]\d")
 _DIGITS_ENDING = re.compile(r"\d\d{0,2}(?=[\s,.;:)]|$)")  # \d{1,3}…, found by a search that skips to a digit
 _BEFORE_WORD_MARKER = re.compile(r"[^\W\d_]|[.,;:)]")
 
@@ -569,8 +570,8 @@ def _markers(m: re.Match) -> str:
 
 def _after_mark(text: str) -> str:
     """_AFTER_MARK.sub(_markers, text)."""
-    if "?" not in text and "!" not in text and (text.isascii() or not ("»" in text or "”" in text or "’" in text)):
-        return text  # no mark at all (looked for one by one: a scan of the pattern's class costs more)
+    if "?" not in text and "!" not in text and "»" not in text and "”" not in text and "’" not in text:
+        return text  # none of _MARKS (each looked for on its own: a scan of the pattern's class costs more)
     if not text.isascii() and not _MARK_DIGIT.search(text):
         return text
     return _AFTER_MARK.sub(_markers, text)
@@ -648,7 +649,8 @@ def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(
     for para in paras:
         # One line a paragraph, its white space single spaces: then clean() of a plain line would only split
         # and join it again. A plain paragraph that is so already (XML's are) is taken as it is.
-        if not (para.isascii() and para.isprintable() and "  " not in para and para[:1] != " " != para[-1:]):
+        if not (para.isascii() and para.isprintable() and "  " not in para
+                and not para.startswith(" ") and not para.endswith(" ")):
             para = " ".join(para.split())
             if not (para.isascii() and para.isprintable()):
                 para = clean_fully(para)

@@ -68,13 +68,8 @@ class _Survey:
         self.names: dict = {}
         self.containers: set = set()
         self.stating: list = []
-        local: dict = {}  # a tag's local name: a file names a few dozen elements, thousands of times each
         for node in root.iter():
-            tag = node.tag
-            name = local.get(tag)
-            if name is None:
-                name = local[tag] = _xmlsafe.local(tag)
-            self.names[node] = name
+            name = self.names[node] = _xmlsafe.local(node.tag)
             if name in CONTAINED:
                 for above in node.iterancestors():
                     if above in self.containers:

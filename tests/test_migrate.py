@@ -105,7 +105,7 @@ def test_a_migrate_stopped_by_sigterm_says_so_and_commits_nothing(tmp_path, post
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not db.execute(  # into the copy: its inserts under way
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'watcher %' "
-                "AND datname = current_database() AND query LIKE 'INSERT%'").fetchone()[0]:
+                "AND datname = current_database() AND query LIKE 'INSERT INTO texts%'").fetchone()[0]:
             time.sleep(0.01)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
@@ -113,3 +113,32 @@ def test_a_migrate_stopped_by_sigterm_says_so_and_commits_nothing(tmp_path, post
         assert err.strip() == (f"watcher: migrate stopped by SIGTERM: nothing was committed, {state} is as it was; "
                                "run it again"), err
         assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+
+
+def test_a_migrate_stopped_while_its_query_waits_in_the_database_says_only_so(tmp_path, postgres_dsn, spawn):
+    """SIGTERM while a statement is under way (here: waiting for the schema lock another session holds) must
+    leave the connection able to roll back: the query is cancelled, and stderr holds our sentence, not a
+    driver's warning about a rollback that failed."""
+    import signal
+    import time
+
+    import psycopg
+
+    from watcher.store._postgres import _MIGRATING
+    state = tmp_path / "state"
+    _a_lived_in_state(state, "sqlite")
+    with psycopg.connect(postgres_dsn) as holder, psycopg.connect(postgres_dsn, autocommit=True) as db:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATING,))
+        proc = spawn("migrate", "--from", state, "--to", postgres_dsn)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not db.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'watcher %' AND state = 'active' "
+                "AND wait_event_type = 'Lock' AND datname = current_database()").fetchone()[0]:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        holder.rollback()
+        assert proc.returncode == 3, (proc.returncode, out, err)
+        assert err.strip() == (f"watcher: migrate stopped by SIGTERM: nothing was committed, {state} is as it was; "
+                               "run it again"), err
+        assert db.execute("SELECT to_regclass('watcher_schema')").fetchone()[0] is None

@@ -68,8 +68,11 @@ def migrate(state_dir, dsn: str, out, err) -> int:
     return exitcodes.OK
 
 
-class _Stopped(Exception):
-    """SIGTERM or Ctrl-C during the copy: the transaction is left uncommitted, and that is said."""
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or Ctrl-C during the copy: the transaction is left uncommitted, and that is said.
+
+    A KeyboardInterrupt because psycopg cancels the statement under way only for that (or SystemExit): raised
+    as a plain exception mid-statement, the connection stays busy and its rollback fails with a warning."""
 
 
 def _stopped(signum, frame):

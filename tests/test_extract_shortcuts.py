@@ -63,6 +63,12 @@ def test_a_paragraph_a_format_gives_is_one_clean_line_whether_it_was_one_already
     assert expected[1] == "Aan het eind een spatie"
 
 
+def test_every_white_space_but_the_space_is_unprintable():
+    # from_paragraphs splits no paragraph that is printable and holds no double space and none at its ends: its
+    # words could only be split where white space stands, and the only printable white space is the space.
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
 @pytest.mark.parametrize("case", CASES["labelled_paragraphs"], ids=lambda c: c["paras"][0])
 def test_a_label_is_read_behind_its_bullets_and_marks(case):
     from watcher.extract._text import label
@@ -160,7 +166,9 @@ def test_the_texts_that_may_hold_a_word_are_each_texts_own_answer():
              ("-",), ("(ontvangen",), ("i",), ("k",)]
     found = 0
     for start in range(0, len(texts), 40):
-        for group in (texts[start:start + 40], texts[start:start + 40] + ["Mınister", "\u212aamer İndiener"]):
+        # (A lone surrogate, which no reader makes but a text could hold, is no error: it is only not a word.)
+        for group in (texts[start:start + 40], texts[start:start + 40] + ["Mınister", "\u212aamer İndiener"],
+                      ["Motie \ud800 van de minister"] + texts[start:start + 40]):
             holds = _facts._Holds(group)
             for each in words:
                 slow = [t for t in group if _facts._may_hold(t, *each)]

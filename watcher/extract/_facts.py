@@ -76,13 +76,14 @@ class _Holds:
     """_may_hold over a document's texts for many searches, asked of them all at once. Its words are ASCII: they
     are looked for in the texts' UTF-8 with its ASCII letters lowered (five times cheaper than lower() beyond
     ASCII, and the same for such a word: lower() makes a letter beyond ASCII into one only for the letters
-    _case_odd looks for, where every text is searched)."""
+    _case_odd looks for, where every text is searched). The texts are joined and encoded once; where each
+    begins is worked out only when a word is found (most documents hold few of the words asked)."""
 
     def __init__(self, texts: list[str]):
         self.texts = texts
-        self.coded = [text.encode() for text in texts]
-        self.low = b" ".join(self.coded).lower()
-        self.odd = any(map(_case_odd, texts))
+        joined = " ".join(texts)
+        self.low = joined.encode("utf-8", "surrogatepass").lower()  # a lone surrogate is no error here
+        self.odd = _case_odd(joined)
         self._starts: list[int] = []
 
     def which(self, *words: str) -> list[str]:
@@ -100,12 +101,12 @@ class _Holds:
                 at = low.find(word, at + 1)
         if not places:
             return []
-        if not self._starts:
-            at = 0
-            for coded in self.coded:
-                self._starts.append(at)
-                at += len(coded) + 1
         starts, texts = self._starts, self.texts
+        if not starts:
+            at = 0
+            for text in texts:
+                starts.append(at)
+                at += (len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))) + 1
         return [texts[i] for i in sorted({bisect.bisect_right(starts, at) - 1 for at in places})]
 
 
@@ -233,7 +234,10 @@ def _minister(blocks) -> str:
 
 def _dossiers(texts) -> list[str]:
     found = []
-    for text in dict.fromkeys(texts):  # the head is among the first blocks: read once
+    # The head is among the first blocks: read once. Only a text that names a Kamerstuk or begins with a digit,
+    # an N or white space can state a dossier (most do none of these: asked of each at once).
+    for text in [t for t in dict.fromkeys(texts) if "Kamerstuk" in t or (first := t[:1]).isdigit() or first in "Nn"
+                 or first.isspace()]:
         for m in _KAMERSTUK.finditer(text) if "Kamerstuk" in text else ():
             found.append(m.group("nr"))
         first = text[:1]
@@ -377,7 +381,9 @@ def signers(texts: list[str], named: list[dict] = ()) -> list[dict]:
     return [{"name": name, "party": ""} for name in names]
 
 
-def facts(blocks) -> dict:
+def facts(blocks, known=()) -> dict:
+    """What the text says of the document. `known`: what the format stated already (a KOOP file's dossiers), not
+    looked for again."""
     # The letterhead is read on its own (it may be long: a sidebar of twenty lines).
     body = [b for b in blocks if b.kind != "letterhead"]
     first_label = next((i for i, b in enumerate(body) if b.label), len(body))
@@ -407,7 +413,8 @@ def facts(blocks) -> dict:
                   if (m := _ASKED_ON.search(text)) and (d := iso_date(m.group("date")))), "")
     if asked:
         out["ingezonden"] = asked
-    dossiers = _dossiers(letterhead + head + [b.text[:2000] for b in blocks[:200] if b.kind != "footnote"])
+    dossiers = _dossiers(letterhead + head + [b.text[:2000] for b in blocks[:200] if b.kind != "footnote"]) \
+        if "dossiers" not in known else []
     if dossiers:
         out["dossiers"] = dossiers
     found = [people for text in holds.which(*_ASKERS_WORDS) if (people := askers(text))]

@@ -639,7 +639,7 @@ def document(lines: list[str], metadata: dict | None = None, letterhead=(), stru
     body = paren_footnotes(label(paras, frozenset(clean(t) for t in set_apart))) + found
     blocks = [Block(text=t, kind=LETTERHEAD) for t in side] + (body if marked else separate_footnote_markers(body))
     meta = dict(metadata or {})
-    meta.update({k: v for k, v in facts(blocks).items() if v and k not in meta})
+    meta.update({k: v for k, v in facts(blocks, known=meta).items() if v and k not in meta})
     return Document(blocks=blocks, metadata=meta)
 
 
@@ -648,12 +648,14 @@ def from_paragraphs(paras: list[str], metadata: dict | None = None, letterhead=(
     lines: list[str] = []
     for para in paras:
         # One line a paragraph, its white space single spaces: then clean() of a plain line would only split
-        # and join it again. A plain paragraph that is so already (XML's are) is taken as it is.
-        if not (para.isascii() and para.isprintable() and "  " not in para
-                and not para.startswith(" ") and not para.endswith(" ")):
+        # and join it again. A paragraph that is so already (XML's are) is not split: every white space but the
+        # space is unprintable. A plain one is taken as it is, any other cleaned fully.
+        printable = para.isprintable()
+        if not (printable and "  " not in para and not para.startswith(" ") and not para.endswith(" ")):
             para = " ".join(para.split())
-            if not (para.isascii() and para.isprintable()):
-                para = clean_fully(para)
+            printable = para.isprintable()
+        if not (printable and para.isascii()):
+            para = clean_fully(para)
         lines += [para, ""]
     return document(lines, metadata, letterhead, structured, set_apart=[" ".join(p.split()) for p in set_apart],
                     cleaned=True)

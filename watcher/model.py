@@ -9,17 +9,21 @@ import enum
 from dataclasses import dataclass, field
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})  # as they are: most values, so asked first
+
+
 def _plain(value):
     """A dataclass as dicts and lists, as dataclasses.asdict makes it but without its deep copy of every
     leaf: what is made here is serialised at once, and asdict was a fifth of the watcher's own CPU in a
-    backfill."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    backfill. A leaf is passed as it is without a call (a text's blocks are thousands of them)."""
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [v if v.__class__ in _LEAVES else _plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+        return {k: v if v.__class__ in _LEAVES else _plain(v) for k, v in value.items()}
+    fields = getattr(value.__class__, "__dataclass_fields__", None)
+    if fields is None:
+        return value
+    return {name: v if (v := getattr(value, name)).__class__ in _LEAVES else _plain(v) for name in fields}
 
 
 @dataclass

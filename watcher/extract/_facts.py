@@ -203,13 +203,13 @@ _ASKED_ON = re.compile(r"(?:ingezonden(?: op)?|(?:In )?(?:het )?antwoord op uw b
                        re.I)
 
 
-def _minister(blocks) -> str:
+def _minister(texts: list[str]) -> str:
     """Who answers, from the signature (title and name may be two paragraphs) or from "Antwoorden van de
-    minister van … op vragen", with "mede namens …"."""
+    minister van … op vragen", with "mede namens …". `texts`: the document's, without its letterhead."""
     title = name = on_behalf = ""
-    texts = [b.text for b in blocks if b.kind != "letterhead"]
-    for i, text in enumerate(texts):
-        m = _SIGNED_TITLE.match(text) if text[:1] in "DdMm" else None  # "De …", "Mede namens …"
+    # "De …", "Mede namens …": the texts that can begin a signature, picked out before any is matched
+    for i in [i for i, text in enumerate(texts) if text[:1] in "DdMm"]:
+        m = _SIGNED_TITLE.match(texts[i])
         if m and i + 1 < len(texts) and _SIGNED_NAME.match(texts[i + 1]):
             title, name = m.group("title"), texts[i + 1]
             on_behalf = m.group("for") or ""
@@ -434,7 +434,7 @@ def facts(blocks, known=()) -> dict:
                 break
         if "minister" in out:
             break
-    if "minister" not in out and (who := _minister(blocks)):
+    if "minister" not in out and (who := _minister([b.text for b in body])):
         out["minister"] = who
     speakers = _speakers(blocks)
     if speakers:

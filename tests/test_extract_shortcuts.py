@@ -112,9 +112,9 @@ def test_a_date_is_read_whatever_case_its_month_is_written_in(case):
     assert iso_date(case["text"]) == case["date"]
 
 
-@pytest.mark.parametrize("case", CASES["document_dates"], ids=lambda c: c["text"])
+@pytest.mark.parametrize("case", CASES["document_dates"], ids=lambda c: " | ".join(c.get("texts", [c.get("text")])))
 def test_a_document_dated_in_passing_has_that_date(case):
-    assert facts([Block(case["text"])]).get("datum", "") == case["date"]
+    assert facts([Block(text) for text in case.get("texts", [case.get("text")])]).get("datum", "") == case["date"]
 
 
 @pytest.mark.parametrize("case", CASES["document_ministers"], ids=lambda c: c["text"][:40])
@@ -125,6 +125,20 @@ def test_who_answers_is_found_whatever_letters_the_patterns_take_for_i_and_s(cas
 @pytest.mark.parametrize("case", CASES["document_numbers"], ids=lambda c: c["text"][:30])
 def test_a_document_number_is_found_where_the_text_states_it(case):
     assert facts([Block(case["text"])]).get("nummer", "") == case["number"]
+
+
+def test_the_date_of_texts_read_as_one_is_that_of_the_first_that_has_one():
+    # facts reads a head's date from its texts joined with "\x00": the same as asking each text in turn.
+    def text_by_text(texts):
+        return next((d for text in texts if (d := _facts.iso_date(text))), "")
+
+    texts = _fixture_texts()
+    groups = list(CASES["joined_dates"]) + [texts[start:start + 20] for start in range(0, len(texts), 7)]
+    dated = 0
+    for group in groups:
+        assert _facts._first_date("\x00".join(group)) == text_by_text(group), group
+        dated += bool(text_by_text(group))
+    assert dated > 100
 
 
 def _fixture_texts() -> list[str]:

@@ -289,8 +289,15 @@ def _month(name: str) -> int:
 
 
 def iso_date(text: str) -> str:
+    return _first_date(text, _may_hold(text, *MONTHS))
+
+
+def _first_date(text: str, may_name_month: bool = True) -> str:
+    """The first date the text gives, ISO or Dutch. A text joined from several with "\x00", which no date
+    can span (it is neither a digit nor white space, and stands where a text's start or end stood for \b
+    and the look-behinds), gives the date of the first text that has one."""
     m = next(_numbers(_ISO_DATE, text, "-"), None) if "-" in text else None
-    d = _DUTCH_DATE.search(text) if _may_hold(text, *MONTHS) else None
+    d = _DUTCH_DATE.search(text) if may_name_month else None
     if d and (not m or d.start() < m.start()):
         return f"{int(d.group(3)):04d}-{_month(d.group(2)):02d}-{int(d.group(1)):02d}"
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
@@ -406,7 +413,7 @@ def facts(blocks, known=()) -> dict:
                      and (d := iso_date(m.group("date")))), "")
     date = received or stated_date(letterhead + head)
     if not date:  # each date has a month's name or a hyphen
-        date = next((d for text in holds.which(*MONTHS, "-") if (d := iso_date(text))), "")
+        date = _first_date("\x00".join(head))
     if date:
         out["datum"] = date
     asked = next((d for text in holds.which("ingezonden", "antwoord op uw brief van")

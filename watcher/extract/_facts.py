@@ -235,7 +235,7 @@ def _minister(texts: list[str]) -> str:
 def _dossiers(texts) -> list[str]:
     found = []
     # The head is among the first blocks: read once. Only a text that names a Kamerstuk or begins with a digit,
-    # an N or white space can state a dossier (most do none of these: asked of each at once).
+    # an N or white space can state a dossier; most do none of these, and are passed over in one comprehension.
     for text in [t for t in dict.fromkeys(texts) if "Kamerstuk" in t or (first := t[:1]).isdigit() or first in "Nn"
                  or first.isspace()]:
         for m in _KAMERSTUK.finditer(text) if "Kamerstuk" in text else ():
@@ -412,7 +412,7 @@ def facts(blocks, known=()) -> dict:
     received = next((d for text in holds.which("(ontvangen") if (m := _RECEIVED.search(text))
                      and (d := iso_date(m.group("date")))), "")
     date = received or stated_date(letterhead + head)
-    if not date:  # each date has a month's name or a hyphen
+    if not date:  # the date of the first text of the head that gives one, in one search over them all
         date = _first_date("\x00".join(head))
     if date:
         out["datum"] = date

@@ -322,14 +322,20 @@ def askers(text: str) -> list[dict]:
     return next((p for p in found if any(a["party"] for a in p)), found[0] if found else [])
 
 
+_NAMES_APART = re.compile(r",\s*(?:en\s+)?|\s+en\s+|\s+EN\s+")
+_MEMBERS_WORD = re.compile(r"^(?:(?:de|het)\s+)*(?:leden|lid)\s+", re.I)
+_CAPITAL_FIRST = re.compile(r"[A-Z]")
+_DIGIT = re.compile(r"\d")
+
+
 def _named(m) -> list[dict]:
     names = m.string[m.end(): m.end() + NAMES_AT_MOST]
     end = _ASKERS_END.search(names)
     names = names[: end.start()] if end else names
     people = []
-    for part in re.split(r",\s*(?:en\s+)?|\s+en\s+|\s+EN\s+", names):
+    for part in _NAMES_APART.split(names):
         # "… en (de) (de) leden Kwint, Dijk": askers of another party named after the first.
-        part = re.sub(r"^(?:(?:de|het)\s+)*(?:leden|lid)\s+", "", part.strip(), flags=re.I)
+        part = _MEMBERS_WORD.sub("", part.strip())
         if not part:
             continue
         if (member := _MEMBER_OF.match(part)) and people:
@@ -337,7 +343,7 @@ def _named(m) -> list[dict]:
             continue
         np = _NAME_PARTY.match(part)
         name = _title(np.group("name").strip())
-        if not re.match(r"^[A-Z]", name) or len(name.split()) > 6 or re.search(r"\d", name):
+        if not _CAPITAL_FIRST.match(name) or len(name.split()) > 6 or _DIGIT.search(name):
             continue  # not a name: the sentence went on (a party may have digits: JA21, 50PLUS)
         party = _SHARED.sub("", (np.group("party") or "").strip())
         people.append({"name": name, "party": party})

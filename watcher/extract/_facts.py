@@ -234,10 +234,7 @@ def _minister(texts: list[str]) -> str:
 
 def _dossiers(texts) -> list[str]:
     found = []
-    # The head is among the first blocks: read once. Only a text that names a Kamerstuk or begins with a digit,
-    # an N or white space can state a dossier; most do none of these, and are passed over in one comprehension.
-    for text in [t for t in dict.fromkeys(texts) if "Kamerstuk" in t or (first := t[:1]).isdigit() or first in "Nn"
-                 or first.isspace()]:
+    for text in dict.fromkeys(texts):  # the head is among the first blocks: read once
         for m in _KAMERSTUK.finditer(text) if "Kamerstuk" in text else ():
             found.append(m.group("nr"))
         first = text[:1]

@@ -27,24 +27,13 @@ from watcher.sources.http import HTTP, PER_HOST
 
 SIZE = 22_000
 
+# The project's loopback server (HTTP/1.1, kept alive, no Nagle delay), in a process of its own.
 SERVER = f"""
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-BODY = b"%" * {SIZE}
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "application/pdf")
-        self.send_header("Content-Length", str(len(BODY)))
-        self.end_headers()
-        self.wfile.write(BODY)
-    def log_message(self, *args):
-        pass
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-print(server.server_address[1], flush=True)
-server.serve_forever()
+import threading
+from watcher.demo.server import LoopbackServer, Response
+answer = Response(200, b"%" * {SIZE}, {{"Content-Type": "application/pdf"}})
+print(LoopbackServer(lambda request: answer).start().port, flush=True)
+threading.Event().wait()
 """
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import array
 import bisect
 import functools
+import importlib
 import time
 from itertools import chain
 from dataclasses import dataclass, field
 
-import diff_match_patch.diff_match_patch as _engine_module
 from diff_match_patch import diff_match_patch
 
 from ..model import Document
@@ -36,7 +36,9 @@ class _ThreadCPU:
     time = staticmethod(time.thread_time)
 
 
-_engine_module.time = _ThreadCPU
+# The module, not the attribute: the package's __init__ imports the class under the module's own name, so
+# `import diff_match_patch.diff_match_patch as m` gives the class, and setting `time` there changed nothing.
+importlib.import_module("diff_match_patch.diff_match_patch").time = _ThreadCPU
 
 
 @dataclass
